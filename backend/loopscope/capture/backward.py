@@ -1,0 +1,72 @@
+"""Record what loss.backward() really does: node order, gradients sent on, .grad fills.
+
+Hooks are registered on this iteration's nodes just before backward and removed
+right after, so their number per iteration stays constant.  A hook closure holds
+the node's id string and the recorder, never the node itself (that would keep the
+graph alive through a reference cycle).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from .graph import WalkedGraph
+from .values import optional_tensor_value, tensor_value
+
+
+class BackwardRecorder:
+    """Hooks for one backward pass; `capture()` gives the BackwardCapture dict."""
+
+    def __init__(self, graph: WalkedGraph, params: dict[str, torch.nn.Parameter], cap: int) -> None:
+        self.graph_id = graph.graph_id
+        self.cap = cap
+        self.order: list[str] = []
+        self.sent: dict[str, list[dict[str, Any] | None]] = {}
+        self.fills: list[dict[str, Any]] = []
+        self.hook_calls = 0
+        self._handles: list[Any] = []
+        for node_id, node in graph.nodes.items():
+            self._handles.append(node.register_hook(self._node_hook(node_id)))
+        for name, param in params.items():
+            if param.requires_grad:
+                self._handles.append(
+                    param.register_post_accumulate_grad_hook(self._fill_hook(name))
+                )
+
+    def _node_hook(self, node_id: str) -> Callable[..., None]:
+        def hook(grad_inputs: tuple[torch.Tensor | None, ...], _grad_outputs: Any) -> None:
+            self.hook_calls += 1
+            self.order.append(node_id)
+            self.sent[node_id] = [optional_tensor_value(g, self.cap) for g in grad_inputs]
+
+        return hook
+
+    def _fill_hook(self, name: str) -> Callable[[torch.Tensor], None]:
+        node_id = f"AccumulateGrad:{name}"
+
+        def hook(param: torch.Tensor) -> None:
+            self.hook_calls += 1
+            assert param.grad is not None
+            self.fills.append(
+                {"param": name, "node": node_id, "value": tensor_value(param.grad, self.cap)}
+            )
+
+        return hook
+
+    def remove(self) -> None:
+        """Remove every hook this recorder registered."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+
+    def capture(self) -> dict[str, Any]:
+        """The BackwardCapture dict."""
+        return {
+            "graph_id": self.graph_id,
+            "order": self.order,
+            "sent": self.sent,
+            "fills": self.fills,
+        }

@@ -1,0 +1,137 @@
+"""Walk loss.grad_fn over next_functions into nodes and edges whose ids survive iterations.
+
+A node's id is its op name, suffixed `#k` for the k-th further node of that op in
+a fixed depth-first order; an AccumulateGrad node is named by the parameter it
+fills.  The same model therefore gets the same ids every iteration (unlike id()).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+Node = Any  # torch.autograd.graph.Node (C++ classes with no common Python type)
+
+_SAVED_ATTRS: dict[str, list[str]] = {}  # op name → its _saved_* attributes (dir() is slow)
+
+
+def op_name(node: Node) -> str:
+    """`AddmmBackward0`; the C++ namespace is dropped from `torch::autograd::AccumulateGrad`."""
+    name: str = node.name()
+    return name.rsplit("::", 1)[-1]
+
+
+def _saved_attrs(node: Node, op: str) -> list[str]:
+    attrs = _SAVED_ATTRS.get(op)
+    if attrs is None:
+        attrs = [
+            a
+            for a in dir(node)
+            if a.startswith("_saved_") and not a.endswith(("_sym_sizes", "_sym_strides"))
+        ]
+        _SAVED_ATTRS[op] = attrs
+    return attrs
+
+
+@dataclass
+class WalkedGraph:
+    """One iteration's graph: the topology (wire form) and the live nodes by id."""
+
+    graph_id: str
+    topology: dict[str, Any]
+    nodes: dict[str, Node] = field(repr=False)
+
+
+def _label(tensor: torch.Tensor, named: dict[str, torch.Tensor]) -> str | None:
+    """Which named tensor `tensor` is: the same object, the same storage view, or a view of it."""
+    ptr = tensor.data_ptr()
+    view_of: str | None = None
+    for name, known in named.items():
+        if tensor is known:
+            return name
+        if known.data_ptr() == ptr and known.device == tensor.device:
+            if known.shape == tensor.shape and known.stride() == tensor.stride():
+                return name
+            view_of = view_of or f"{name} (view)"
+    return view_of
+
+
+def _saved(node: Node, op: str, named: dict[str, torch.Tensor]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for attr in _saved_attrs(node, op):
+        try:
+            value = getattr(node, attr)
+        except RuntimeError:  # freed after backward
+            continue
+        entry: dict[str, Any] = {"name": attr.removeprefix("_saved_")}
+        if isinstance(value, torch.Tensor):
+            entry["shape"] = list(value.shape)
+            entry["tensor"] = _label(value, named)
+        else:
+            entry["value"] = repr(value)
+        out.append(entry)
+    return out
+
+
+def walk_graph(
+    root: Node,
+    param_names: dict[int, str],
+    named: dict[str, torch.Tensor],
+    module_of: dict[Node, str],
+) -> WalkedGraph:
+    """Nodes (with saved tensors), edges (source.next_functions[slot] is target) and stable ids.
+
+    `param_names` maps id(parameter) → name; `named` are forward tensors to recognise among
+    saved tensors; `module_of` maps a module's output node to the module's path (a node
+    not in it belongs to the module of the nearest node above it that is).
+    """
+    ids: dict[Node, str] = {}
+    counts: dict[str, int] = {}
+    nodes: list[dict[str, Any]] = []
+    edges: list[dict[str, Any]] = []
+    live: dict[str, Node] = {}
+
+    def visit(node: Node, module: str | None) -> str:
+        known = ids.get(node)
+        if known is not None:
+            return known
+        op = op_name(node)
+        param = None
+        if op == "AccumulateGrad":
+            param = param_names.get(id(node.variable))
+            node_id = f"AccumulateGrad:{param}"
+            module = param.rpartition(".")[0] if param else module
+        else:
+            k = counts.get(op, 0)
+            counts[op] = k + 1
+            node_id = op if k == 0 else f"{op}#{k}"
+            module = module_of.get(node, module)
+        ids[node] = node_id
+        live[node_id] = node
+        entry = {
+            "id": node_id,
+            "op": op,
+            "param": param,
+            "module": module,
+            "saved": _saved(node, op, named),
+        }
+        nodes.append(entry)
+        for slot, (child, _) in enumerate(node.next_functions):
+            if child is not None:
+                edges.append({"source": node_id, "target": visit(child, module), "slot": slot})
+        return node_id
+
+    root_id = visit(root, module_of.get(root))
+    signature = repr([(n["id"], n["param"]) for n in nodes] + [tuple(e.values()) for e in edges])
+    graph_id = hashlib.blake2b(signature.encode(), digest_size=6).hexdigest()
+    topology = {
+        "type": "graph",
+        "graph_id": graph_id,
+        "root": root_id,
+        "nodes": nodes,
+        "edges": edges,
+    }
+    return WalkedGraph(graph_id=graph_id, topology=topology, nodes=live)

@@ -1,0 +1,101 @@
+"""Record `model(x)`: Module.__call__ runs forward pre-hooks, then forward, then forward hooks.
+
+Our own pre-hook and hook are registered on every module for one forward pass and
+removed after it; the trace is the order in which torch called them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from .graph import Node
+from .values import tensor_value
+
+
+class ForwardRecorder:
+    """Hooks on every module of `model` for one call; `capture()` gives the ForwardCapture dict."""
+
+    def __init__(self, model: nn.Module, named: dict[str, torch.Tensor], cap: int) -> None:
+        self.cap = cap
+        self.calls: list[dict[str, Any]] = []
+        self.trace: list[dict[str, str]] = []
+        self.tensors: dict[str, dict[str, Any]] = {}
+        self._keys: dict[int, str] = {id(t): name for name, t in named.items()}
+        self._held: list[torch.Tensor] = []  # keeps keyed tensors alive so id() stays unique
+        self.outputs: dict[str, torch.Tensor] = {}  # module path → output tensor
+        self.module_of: dict[Node, str] = {}  # output grad_fn → innermost module that made it
+        self._open: dict[str, dict[str, Any]] = {}
+        self._handles = []
+        for path, module in model.named_modules():
+            depth = 0 if path == "" else path.count(".") + 1
+            self._handles.append(
+                module.register_forward_pre_hook(self._pre_hook(path, module, depth))
+            )
+            self._handles.append(module.register_forward_hook(self._hook(path)))
+
+    def _key(self, tensor: Any, fallback: str) -> str | None:
+        if not isinstance(tensor, torch.Tensor):
+            return None
+        key = self._keys.get(id(tensor))
+        if key is None:
+            key = fallback
+            self._keys[id(tensor)] = key
+            self._held.append(tensor)
+        if key not in self.tensors:
+            self.tensors[key] = tensor_value(tensor, self.cap)
+        return key
+
+    def _pre_hook(self, path: str, module: nn.Module, depth: int) -> Any:
+        cls = type(module).__name__
+
+        def pre_hook(_module: nn.Module, args: tuple[Any, ...]) -> None:
+            self.trace.append({"event": "pre_hook", "module": path})
+            call = {"module": path, "cls": cls, "depth": depth, "input": None, "output": None}
+            call["input"] = self._key(args[0] if args else None, f"{path or 'model'}.input")
+            self.calls.append(call)
+            self._open[path] = call
+
+        return pre_hook
+
+    def _hook(self, path: str) -> Any:
+        def hook(_module: nn.Module, _args: tuple[Any, ...], output: Any) -> None:
+            self.trace.append({"event": "hook", "module": path})
+            call = self._open.pop(path)
+            call["output"] = self._key(output, path or "model")
+            if isinstance(output, torch.Tensor):
+                self.outputs[path] = output
+                if output.grad_fn is not None:
+                    self.module_of.setdefault(output.grad_fn, path)
+
+        return hook
+
+    def remove(self) -> None:
+        """Remove the hooks (the recorded data stays)."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+
+    def rename(self, tensor: torch.Tensor, name: str) -> None:
+        """Give an already keyed tensor a better name (the model output becomes `y_pred`)."""
+        old = self._keys.get(id(tensor))
+        if old is None or old == name:
+            return
+        self._keys[id(tensor)] = name
+        self.tensors[name] = self.tensors.pop(old)
+        for call in self.calls:
+            for side in ("input", "output"):
+                if call[side] == old:
+                    call[side] = name
+
+    def capture(self) -> dict[str, Any]:
+        """The ForwardCapture dict."""
+        return {"calls": self.calls, "trace": self.trace, "tensors": self.tensors}
+
+    def release(self) -> None:
+        """Drop references to live tensors and nodes (call when the iteration ends)."""
+        self._held.clear()
+        self.outputs.clear()
+        self.module_of.clear()

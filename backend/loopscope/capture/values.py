@@ -1,0 +1,101 @@
+"""Tensor → wire values: exact float32 when small, a summary when large (pure).
+
+Finite float32 values are handed to orjson as a numpy float32 array, which it
+writes as the shortest decimal that converts back to the same float32.  JSON has
+no NaN or infinities, so a tensor holding any is sent as a list in which those
+are the strings "NaN", "Infinity" and "-Infinity".
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+
+NAN, POS_INF, NEG_INF = "NaN", "Infinity", "-Infinity"
+HISTOGRAM_BINS = 16
+FIRST_VALUES = 8
+
+
+def encode_float(value: float) -> float | str:
+    """One Python float as a wire number, non-finite as its string."""
+    if math.isfinite(value):
+        return value
+    if math.isnan(value):
+        return NAN
+    return POS_INF if value > 0 else NEG_INF
+
+
+def decode_float(value: float | str) -> float:
+    """Inverse of encode_float (for tests and clients written in Python)."""
+    if isinstance(value, str):
+        return {NAN: math.nan, POS_INF: math.inf, NEG_INF: -math.inf}[value]
+    return float(value)
+
+
+def scalar_value(tensor: torch.Tensor) -> Any:
+    """A 0-d (or 1-element) float tensor as a wire number (float32-shortest when finite)."""
+    array = tensor.detach().to("cpu").reshape(()).numpy()
+    if np.isfinite(array):
+        return array.astype(np.float32, copy=False) if array.dtype == np.float32 else array.item()
+    return encode_float(float(array))
+
+
+def _numbers(array: np.ndarray) -> Any:
+    """A flat array as something orjson writes exactly: the array itself, or a list."""
+    if array.dtype == np.float32 and np.isfinite(array).all():
+        return array
+    if array.dtype.kind == "f":
+        return [encode_float(v) for v in array.tolist()]
+    return array.tolist()
+
+
+def tensor_value(tensor: torch.Tensor, cap: int = 4096) -> dict[str, Any]:
+    """A tensor as a TensorValue dict: all values (row-major) up to `cap` elements, else a summary.
+
+    The numbers are copied out now, so later in-place updates cannot change what is sent.
+    """
+    data = tensor.detach()
+    shape = list(data.shape)
+    dtype = str(data.dtype).removeprefix("torch.")
+    flat = data.to("cpu", copy=True).reshape(-1).numpy()
+    if flat.size <= cap:
+        return {"shape": shape, "dtype": dtype, "values": _numbers(flat)}
+    return {"shape": shape, "dtype": dtype, "summary": summarize_array(flat)}
+
+
+def optional_tensor_value(tensor: torch.Tensor | None, cap: int = 4096) -> dict[str, Any] | None:
+    """tensor_value, or None for a missing tensor (a .grad that is None)."""
+    return None if tensor is None else tensor_value(tensor, cap)
+
+
+def summarize_array(flat: np.ndarray) -> dict[str, Any]:
+    """Shape-free statistics of a large array: min/max/mean/std over finite values, a histogram."""
+    values = flat.astype(np.float64, copy=False)
+    finite = values[np.isfinite(values)]
+    if finite.size:
+        low, high = float(finite.min()), float(finite.max())
+        mean, std = float(finite.mean()), float(finite.std())
+        counts, edges = np.histogram(finite, bins=HISTOGRAM_BINS, range=(low, high or low + 1.0))
+    else:
+        low = high = mean = std = math.nan
+        counts, edges = np.zeros(HISTOGRAM_BINS, dtype=np.int64), np.zeros(HISTOGRAM_BINS + 1)
+    return {
+        "numel": int(values.size),
+        "min": encode_float(low),
+        "max": encode_float(high),
+        "mean": encode_float(mean),
+        "std": encode_float(std),
+        "histogram": {
+            "edges": [encode_float(e) for e in edges.tolist()],
+            "counts": [int(c) for c in counts.tolist()],
+        },
+        "first": _numbers(flat[:FIRST_VALUES].copy()),
+    }
+
+
+def is_finite(tensor: torch.Tensor) -> bool:
+    """True when every element is finite."""
+    return bool(torch.isfinite(tensor).all())

@@ -1,0 +1,86 @@
+"""`loopscope serve`, `loopscope run` (headless, the reference log) and `loopscope schema`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import orjson
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import torch
+    import uvicorn
+
+    from .app import create_app
+    from .config import Settings
+
+    overrides = {
+        k: v for k, v in vars(args).items() if k in Settings.model_fields and v is not None
+    }
+    settings = Settings(**overrides)
+    torch.set_num_threads(settings.torch_threads)
+    app = create_app(settings)
+    shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host
+    print(f"loopscope: open http://{shown}:{settings.port}/", flush=True)
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_level=args.log_level, ws="websockets"
+    )
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    import torch
+
+    from .training.headless import run_headless
+
+    torch.set_num_threads(args.torch_threads)
+    config = orjson.loads(args.config) if args.config else {}
+    for line in run_headless(args.scenario, config, epochs=args.epochs, every=args.every):
+        print(line, flush=True)
+    return 0
+
+
+def _schema(_: argparse.Namespace) -> int:
+    from .protocol import protocol_schema
+
+    sys.stdout.write(orjson.dumps(protocol_schema(), option=orjson.OPT_INDENT_2).decode() + "\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: serve, run, schema."""
+    parser = argparse.ArgumentParser(prog="loopscope", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the UI and /ws (env LOOPSCOPE_* sets defaults)")
+    serve.add_argument("--host", help="interface (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8000)")
+    serve.add_argument("--device", help="default device for 'auto' configs: auto, cpu, cuda, mps")
+    serve.add_argument("--torch-threads", dest="torch_threads", type=int, help="torch threads")
+    serve.add_argument("--log-level", dest="log_level", default="info", help="uvicorn log level")
+    serve.set_defaults(func=_serve)
+
+    run = sub.add_parser("run", help="train headless and print the reference script's log")
+    run.add_argument("--scenario", default="linear", choices=["linear", "mlp", "classify"])
+    run.add_argument("--epochs", type=int, default=1000)
+    run.add_argument("--every", type=int, default=100, help="log every N epochs")
+    run.add_argument("--config", help="JSON config, e.g. '{\"lr\": 0.02}'")
+    run.add_argument("--torch-threads", dest="torch_threads", type=int, default=1)
+    run.set_defaults(func=_run)
+
+    schema = sub.add_parser("schema", help="print the protocol's JSON Schema")
+    schema.set_defaults(func=_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `loopscope` console script."""
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

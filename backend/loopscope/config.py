@@ -1,0 +1,43 @@
+"""The one Settings object: every knob of the server, read from LOOPSCOPE_* variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Server settings; nothing else in loopscope reads os.environ."""
+
+    model_config = SettingsConfigDict(env_prefix="LOOPSCOPE_", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Interface to bind; loopback unless told otherwise.")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port.")
+    device: str = Field(
+        "auto",
+        description="Default device for runs whose config says 'auto' (auto, cpu, cuda, mps).",
+    )
+    torch_threads: int = Field(1, ge=1, le=256, description="torch.set_num_threads at start-up.")
+    tensor_cap: int = Field(
+        4096, ge=1, le=1_000_000, description="Tensors up to this many elements are sent in full."
+    )
+    history_bytes: int = Field(
+        4 * 1024 * 1024, ge=0, description="Rewind history kept per run, in bytes."
+    )
+    max_message_bytes: int = Field(
+        64 * 1024, ge=256, description="Largest websocket message accepted from a client."
+    )
+    max_play_rate: float = Field(
+        240.0, gt=0, le=10_000, description="Highest play rate (steps per second) a client may ask."
+    )
+    max_runs: int = Field(200, ge=1, description="Concurrent runs (websocket sessions) per server.")
+    idle_timeout_s: float = Field(
+        1800.0, gt=0, description="Close a connection after this long without a command."
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Extra websocket Origins allowed besides the page's own ('*' = any).",
+    )
+    commands_per_second: float = Field(
+        200.0, gt=0, description="Commands per second per connection before refusing."
+    )

@@ -1,0 +1,268 @@
+"""One websocket connection: a receiver and a sender task, a play task, a worker thread.
+
+Torch runs only in this connection's single worker thread, so the event loop stays
+free and a run's commands execute strictly in order.  The receiver validates each
+message and answers a bad one with an `error` event; the run is only touched by a
+command that passed validation, and a session method either completes or changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from .config import Settings
+from .outbox import Outbox
+from .protocol import (
+    COMMAND_ADAPTER,
+    PlayCommand,
+    RewindCommand,
+    SetCommand,
+    StartCommand,
+    StepCommand,
+)
+from .training.session import CommandError, Session
+
+ENCODE_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
+log = logging.getLogger(__name__)
+
+
+def error_event(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    """An ErrorEvent dict."""
+    return {"type": "error", "code": code, "message": message, "field": field}
+
+
+def validation_error(exc: ValidationError) -> dict[str, Any]:
+    """A command's ValidationError as an error event naming the offending field."""
+    err = exc.errors(include_url=False)[0]
+    loc = [str(part) for part in err["loc"]]
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return error_event("invalid_message", f"type: {err['msg']}", "type")
+    field = ".".join(loc[1:]) if len(loc) > 1 else (loc[0] if loc else None)
+    return error_event("invalid_message", f"{field}: {err['msg']}", field)
+
+
+class Stats:
+    """Server-wide counts for /api/health."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.runs = 0
+        self.play_tasks = 0
+        self.workers = 0
+
+
+class Connection:
+    """A learner's connection and the run it owns."""
+
+    def __init__(self, websocket: WebSocket, settings: Settings, stats: Stats) -> None:
+        self.websocket = websocket
+        self.settings = settings
+        self.stats = stats
+        self.outbox = Outbox()
+        self.session: Session | None = None
+        self.play_task: asyncio.Task[None] | None = None
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loopscope-run")
+        self._tokens = settings.commands_per_second
+        self._last_refill = time.monotonic()
+
+    async def serve(self) -> None:
+        """Run receiver and sender until either ends; release everything after."""
+        self.stats.connections += 1
+        self.stats.workers += 1
+        receiver = asyncio.create_task(self._receive_loop())
+        sender = asyncio.create_task(self._send_loop())
+        try:
+            await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (receiver, sender):
+                task.cancel()
+            await self._stop_play()
+            for task in (receiver, sender):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            self._drop_session()
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.stats.workers -= 1
+            self.stats.connections -= 1
+
+    # ------------------------------------------------------------------ loops
+
+    async def _send_loop(self) -> None:
+        while True:
+            event = await self.outbox.get()
+            await self.websocket.send_text(orjson.dumps(event, option=ENCODE_OPTIONS).decode())
+
+    async def _receive_loop(self) -> None:
+        while True:
+            try:
+                message = await asyncio.wait_for(
+                    self.websocket.receive(), self.settings.idle_timeout_s
+                )
+            except TimeoutError:
+                await self.websocket.close(code=1000, reason="idle timeout")
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                self.outbox.put(
+                    [
+                        error_event(
+                            "invalid_message", "binary frames are not accepted; send JSON text"
+                        )
+                    ]
+                )
+                continue
+            if len(text) > self.settings.max_message_bytes:  # starlette gives str: chars ≤ bytes
+                await self.websocket.close(code=1009, reason="message too big")
+                return
+            if not self._take_token():
+                self.outbox.put([error_event("rate_limited", "too many commands; slow down")])
+                continue
+            await self.handle_text(text)
+
+    def _take_token(self) -> bool:
+        now = time.monotonic()
+        rate = self.settings.commands_per_second
+        self._tokens = min(rate, self._tokens + (now - self._last_refill) * rate)
+        self._last_refill = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+    # ------------------------------------------------------------------ commands
+
+    async def handle_text(self, text: str) -> None:
+        """Parse, validate and run one command; any refusal becomes an error event."""
+        try:
+            raw = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            self.outbox.put([error_event("invalid_json", f"not valid JSON: {exc}")])
+            return
+        if not isinstance(raw, dict):
+            self.outbox.put(
+                [error_event("invalid_message", "expected a JSON object with a 'type'", "type")]
+            )
+            return
+        try:
+            command = COMMAND_ADAPTER.validate_python(raw)
+        except ValidationError as exc:
+            self.outbox.put([validation_error(exc)])
+            return
+        try:
+            await self._dispatch(command)
+        except CommandError as exc:
+            self.outbox.put([error_event(exc.code, exc.message, exc.field)])
+        except Exception as exc:  # a bug must not take the connection down: report it
+            log.exception("command %s failed", raw.get("type"))
+            self.outbox.put(
+                [error_event("internal", f"internal error: {type(exc).__name__}: {exc}")]
+            )
+
+    async def _call(self, fn: Any, *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, fn, *args)
+
+    def _require_session(self) -> Session:
+        if self.session is None:
+            raise CommandError("wrong_state", "no run yet: send a 'start' command first", "type")
+        return self.session
+
+    async def _dispatch(self, command: Any) -> None:
+        if isinstance(command, StartCommand):
+            session = await self._call(self._new_session, command.scenario, command.config)
+            await self._stop_play()
+            self._drop_session()
+            self.session = session
+            self.stats.runs += 1
+            self.outbox.put([session.session_event()])
+        elif isinstance(command, StepCommand):
+            session = self._require_session()
+            await self._stop_play()
+            self.outbox.put(await self._call(session.step, command.unit, command.count))
+        elif isinstance(command, PlayCommand):
+            session = self._require_session()
+            if command.rate > self.settings.max_play_rate:
+                raise CommandError(
+                    "out_of_range",
+                    f"rate: at most {self.settings.max_play_rate:g} per second",
+                    "rate",
+                )
+            await self._stop_play()
+            self.play_task = asyncio.create_task(self._play(session, command.unit, command.rate))
+        elif command.type == "pause":
+            await self._stop_play()
+        elif command.type == "reset":
+            session = self._require_session()
+            await self._stop_play()
+            self.outbox.put(await self._call(session.reset))
+        elif isinstance(command, RewindCommand):
+            session = self._require_session()
+            await self._stop_play()
+            self.outbox.put(await self._call(session.rewind, command.iteration))
+        elif isinstance(command, SetCommand):
+            session = self._require_session()
+            changes = command.model_dump(exclude_none=True, exclude={"type"})
+            if not changes:
+                raise CommandError("invalid_message", "set: name at least one hyperparameter", "lr")
+            self.outbox.put(await self._call(session.set, changes))
+
+    def _new_session(self, scenario: str, config: dict[str, Any]) -> Session:
+        return Session(
+            scenario,
+            config,
+            default_device=self.settings.device,
+            cap=self.settings.tensor_cap,
+            history_bytes=self.settings.history_bytes,
+        )
+
+    def _drop_session(self) -> None:
+        if self.session is not None:
+            self.session = None
+            self.stats.runs -= 1
+
+    # ------------------------------------------------------------------ play
+
+    async def _play(self, session: Session, unit: str, rate: float) -> None:
+        """Step at `rate` per second on a fixed schedule (a late tick is not made up in a burst)."""
+        period = 1.0 / rate
+        next_tick = time.monotonic()
+        self.stats.play_tasks += 1
+        try:
+            while True:
+                try:
+                    events = await self._call(session.step, unit, 1)
+                except CommandError as exc:
+                    self.outbox.put([error_event(exc.code, exc.message, exc.field)])
+                    return
+                self.outbox.put(events)
+                next_tick = max(next_tick + period, time.monotonic())
+                await asyncio.sleep(next_tick - time.monotonic())
+        finally:
+            self.stats.play_tasks -= 1
+
+    async def _stop_play(self) -> None:
+        task, self.play_task = self.play_task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def refuse(websocket: WebSocket, code: int, message: str) -> None:
+    """Accept, say why in an error event, and close with `code`."""
+    await websocket.accept()
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        await websocket.send_text(orjson.dumps(error_event("too_many_runs", message)).decode())
+        await websocket.close(code=code, reason=message[:120])

@@ -1,0 +1,411 @@
+"""Every message on /ws, defined once as pydantic models (TypeScript is generated from these).
+
+Commands come in, events go out; each is a JSON object with a ``type``.
+
+Tensor values: a ``TensorValue`` carries a float32 tensor flattened row-major in
+``values`` when it has at most ``tensor_cap`` elements, otherwise a ``summary``.
+Each number is the shortest decimal that converts back to exactly torch's float32
+(``Math.fround`` in JS, ``numpy.float32`` in Python).  JSON has no NaN or
+infinities, so those travel as the strings ``"NaN"``, ``"Infinity"`` and
+``"-Infinity"`` wherever a number may stand.
+
+The capture events are built as plain dicts in the hot path (``capture/*``);
+these models are their schema, and tests validate real frames against them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from .training.configs import ClassifyConfig, LinearConfig, MlpConfig
+
+PhaseName = Literal["forward", "loss", "zero_grad", "backward", "step"]
+PHASES: tuple[PhaseName, ...] = ("forward", "loss", "zero_grad", "backward", "step")
+StepUnit = Literal["phase", "iteration", "epoch"]
+ScenarioName = Literal["linear", "mlp", "classify"]
+NonFinite = Literal["NaN", "Infinity", "-Infinity"]
+Float = float | NonFinite
+ErrorCode = Literal[
+    "invalid_json",
+    "invalid_message",
+    "invalid_config",
+    "wrong_state",
+    "out_of_range",
+    "device_unavailable",
+    "rate_limited",
+    "too_many_runs",
+    "internal",
+]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+# ---------------------------------------------------------------- commands (client → server)
+
+
+class StartCommand(_Message):
+    """Build a scenario and start a new run (replaces the current one)."""
+
+    type: Literal["start"]
+    scenario: ScenarioName = "linear"
+    config: dict[str, Any] = Field(default_factory=dict, max_length=64)
+
+
+class StepCommand(_Message):
+    """Advance by `count` phases, iterations (batches) or epochs."""
+
+    type: Literal["step"]
+    unit: StepUnit = "phase"
+    count: int = Field(1, ge=1, le=100_000)
+
+
+class PlayCommand(_Message):
+    """Step by `unit` at `rate` steps per second until paused."""
+
+    type: Literal["play"]
+    unit: StepUnit = "phase"
+    rate: float = Field(2.0, gt=0, le=10_000)
+
+
+class PauseCommand(_Message):
+    """Stop playing."""
+
+    type: Literal["pause"]
+
+
+class ResetCommand(_Message):
+    """Rebuild the current scenario from its config (same seed: same numbers)."""
+
+    type: Literal["reset"]
+
+
+class RewindCommand(_Message):
+    """Go back to the start of iteration `iteration` (kept in history) and branch from there."""
+
+    type: Literal["rewind"]
+    iteration: int = Field(ge=0, le=10**9)
+
+
+class SetCommand(_Message):
+    """Change hyperparameters between steps; they apply from the next phase on."""
+
+    type: Literal["set"]
+    lr: float | None = Field(None, gt=0, le=10)
+    momentum: float | None = Field(None, ge=0, lt=1)
+    beta1: float | None = Field(None, ge=0, lt=1)
+    beta2: float | None = Field(None, ge=0, lt=1)
+    eps: float | None = Field(None, gt=0, le=1)
+    weight_decay: float | None = Field(None, ge=0, le=1)
+    skip_zero_grad: bool | None = None
+
+
+Command = Annotated[
+    StartCommand
+    | StepCommand
+    | PlayCommand
+    | PauseCommand
+    | ResetCommand
+    | RewindCommand
+    | SetCommand,
+    Field(discriminator="type"),
+]
+COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
+
+
+# ---------------------------------------------------------------- values
+
+
+class Histogram(_Message):
+    edges: list[Float]
+    counts: list[int]
+
+
+class TensorSummary(_Message):
+    """Statistics of a tensor too large to send in full."""
+
+    numel: int
+    min: Float
+    max: Float
+    mean: Float
+    std: Float
+    histogram: Histogram
+    first: list[Float]
+
+
+class TensorValue(_Message):
+    """A tensor: all its values (row-major) when small, else a summary."""
+
+    shape: list[int]
+    dtype: str
+    values: list[Float] | None = None
+    summary: TensorSummary | None = None
+
+
+# ---------------------------------------------------------------- session
+
+
+class ParameterInfo(_Message):
+    name: str  # qualified, as model.named_parameters() gives it: "linear.weight"
+    local: str  # the key in its module's _parameters: "weight"
+    shape: list[int]
+    requires_grad: bool
+    numel: int
+
+
+class ModuleInfo(_Message):
+    """One module of the tree, with the parameters registered in its own _parameters."""
+
+    path: str  # "" for the root, else as named_modules() gives it
+    name: str  # attribute name under its parent ("linear"); the class name for the root
+    cls: str
+    repr: str
+    parameters: list[ParameterInfo]
+    children: list[ModuleInfo]
+
+
+class ParamGroupInfo(_Message):
+    params: list[str]  # parameter names, resolved by identity (`is`)
+    hyper: dict[str, Float | bool | list[Float] | None]
+
+
+class OptimizerInfo(_Message):
+    cls: str
+    param_groups: list[ParamGroupInfo]
+
+
+class CriterionInfo(_Message):
+    cls: str
+    reduction: str
+
+
+class SourceInfo(_Message):
+    lines: list[str]
+    phase_lines: dict[PhaseName, int]  # 1-based line that each phase executes
+    setup_lines: int  # lines before the loop (the model/optimizer/criterion set-up)
+
+
+class HistoryInfo(_Message):
+    first: int  # the oldest iteration a rewind can reach
+    last: int  # the newest
+    bytes: int
+
+
+class SessionEvent(_Message):
+    """Sent on start, reset and rewind: what the run is made of."""
+
+    type: Literal["session"]
+    run_id: str
+    scenario: ScenarioName
+    description: str
+    config: dict[str, Any]
+    config_schema: dict[str, Any]
+    device: str
+    model: ModuleInfo
+    parameters: list[str]  # model.parameters() order
+    optimizer: OptimizerInfo
+    criterion: CriterionInfo
+    source: SourceInfo
+    data: dict[str, TensorValue]  # "x", "y" of the whole data set
+    n_batches: int
+    batch_size: int
+    iteration: int
+    epoch: int
+    next_phase: PhaseName
+    params: dict[str, TensorValue]
+    grads: dict[str, TensorValue | None]
+    history: HistoryInfo
+
+
+# ---------------------------------------------------------------- graph
+
+
+class SavedTensor(_Message):
+    name: str  # the attribute without "_saved_": "mat1", "self", "target"
+    shape: list[int] | None = None  # a tensor's shape, or None for a non-tensor
+    value: str | None = None  # a non-tensor's repr, e.g. "1" for alpha
+    tensor: str | None = None  # which named tensor it is by identity: "x", "y", "y_pred", a param
+
+
+class GraphNode(_Message):
+    # stable across iterations for the same model: "AddmmBackward0", "AccumulateGrad:linear.bias"
+    id: str
+    op: str  # "AddmmBackward0", "AccumulateGrad"
+    param: str | None = None  # for AccumulateGrad: the parameter it fills
+    module: str | None = None  # the module whose forward produced this node, if known
+    saved: list[SavedTensor]
+
+
+class GraphEdge(_Message):
+    """`source.next_functions[slot]` is `target`: gradients flow source → target."""
+
+    source: str
+    target: str
+    slot: int
+
+
+class GraphEvent(_Message):
+    """The autograd graph's topology; sent when it changes (values follow keyed by node id)."""
+
+    type: Literal["graph"]
+    graph_id: str
+    root: str
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    tensors: dict[str, str]  # named forward tensors → the node that made them: "y_pred", "loss"
+
+
+# ---------------------------------------------------------------- phase captures
+
+
+class ModuleCall(_Message):
+    module: str  # path, "" for the root
+    cls: str
+    depth: int
+    input: str | None  # key into ForwardCapture.tensors
+    output: str | None
+
+
+class TraceEntry(_Message):
+    event: Literal["pre_hook", "hook"]  # inside Module.__call__: before forward, after it
+    module: str
+
+
+class ForwardCapture(_Message):
+    calls: list[ModuleCall]  # in the order __call__ entered them
+    trace: list[TraceEntry]  # pre-hooks and hooks in the order torch ran them
+    tensors: dict[str, TensorValue]  # each distinct tensor once, referenced by calls
+
+
+class LossCapture(_Message):
+    graph_id: str
+    node_values: dict[str, TensorValue]  # node id → the forward value it produced (when known)
+
+
+class ZeroGradCapture(_Message):
+    skipped: bool  # skip_zero_grad: the call did not run
+    set_to_none: bool
+    before: dict[str, TensorValue | None]
+    after: dict[str, TensorValue | None]
+
+
+class GradFill(_Message):
+    param: str
+    node: str  # the AccumulateGrad node that filled it
+    value: TensorValue  # .grad right after the fill
+
+
+class BackwardCapture(_Message):
+    graph_id: str
+    order: list[str]  # node ids in the order autograd executed them
+    sent: dict[
+        str, list[TensorValue | None]
+    ]  # node id → gradient sent along each next_functions slot
+    fills: list[GradFill]  # in the order .grad was filled
+
+
+class ParamUpdate(_Message):
+    name: str
+    before: TensorValue
+    grad: TensorValue | None
+    after: TensorValue
+    hyper: dict[str, Float | bool | list[Float] | None]
+    state: dict[str, TensorValue | Float]  # momentum_buffer, exp_avg, exp_avg_sq, step
+
+
+class ParamReference(_Message):
+    """One entry of optimizer.param_groups[group]['params'] and the parameter it *is*."""
+
+    group: int
+    index: int
+    param: str | None
+    same_object: bool
+    id: int
+    data_ptr: int
+    version_before: int
+    version_after: int
+
+
+class StepCapture(_Message):
+    skipped: list[str]  # parameters without .grad, left alone by step()
+    updates: list[ParamUpdate]
+    references: list[ParamReference]
+
+
+class LossPoint(_Message):
+    iteration: int
+    epoch: int
+    loss: Float
+
+
+class PhaseEvent(_Message):
+    """One phase ran; `capture` holds what torch did in it."""
+
+    type: Literal["phase"]
+    phase: PhaseName
+    next_phase: PhaseName
+    iteration: int  # the iteration this phase belongs to (0-based)
+    epoch: int
+    batch: int  # index of the batch within its epoch
+    n_batches: int
+    loss: Float | None  # this iteration's loss, once computed
+    losses: list[LossPoint]  # every iteration completed since the previous phase event
+    diverged: bool
+    params: dict[str, TensorValue]
+    grads: dict[str, TensorValue | None]
+    history: HistoryInfo
+    capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
+
+
+class ErrorEvent(_Message):
+    """A command was refused; nothing about the run changed."""
+
+    type: Literal["error"]
+    code: ErrorCode
+    message: str
+    field: str | None = None  # dotted path of the offending field, e.g. "config.lr"
+
+
+Event = Annotated[SessionEvent | GraphEvent | PhaseEvent | ErrorEvent, Field(discriminator="type")]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+SCENARIO_CONFIGS: dict[str, type[BaseModel]] = {
+    "linear": LinearConfig,
+    "mlp": MlpConfig,
+    "classify": ClassifyConfig,
+}
+
+
+def protocol_schema() -> dict[str, Any]:
+    """JSON Schema of every command and event (and the scenario configs), one $defs table."""
+    models: list[type[BaseModel]] = [
+        StartCommand,
+        StepCommand,
+        PlayCommand,
+        PauseCommand,
+        ResetCommand,
+        RewindCommand,
+        SetCommand,
+        SessionEvent,
+        GraphEvent,
+        PhaseEvent,
+        ErrorEvent,
+        LinearConfig,
+        MlpConfig,
+        ClassifyConfig,
+    ]
+    defs: dict[str, Any] = {}
+    for model in models:
+        schema = model.model_json_schema(ref_template="#/$defs/{model}")
+        defs.update(schema.pop("$defs", {}))
+        defs[model.__name__] = schema
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "loopscope protocol",
+        "$defs": defs,
+        "commands": [m.__name__ for m in models[:7]],
+        "events": [m.__name__ for m in models[7:11]],
+    }

@@ -1,0 +1,121 @@
+"""Validated configs of the scenarios: every field bounded, defaulted and described.
+
+Bounds are checked before anything is allocated, so no config can ask for a
+billion hidden units or a million data points.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+OptimizerName = Literal["sgd", "momentum", "adam", "adamw"]
+ActivationName = Literal["tanh", "relu", "sigmoid"]
+
+MAX_POINTS = 2000
+MAX_HIDDEN_UNITS = 64
+MAX_HIDDEN_LAYERS = 4
+_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:[0-9]{1,2})?)$")
+
+HiddenWidth = Annotated[int, Field(ge=1, le=MAX_HIDDEN_UNITS)]
+
+
+class RunConfig(BaseModel):
+    """Fields every scenario shares: data, optimizer, batching, device, teaching switches."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=True)
+
+    seed: int = Field(
+        42, ge=0, le=2**31 - 1, description="torch.manual_seed before data and model."
+    )
+    lr: float = Field(0.01, gt=0, le=10, description="Learning rate.")
+    optimizer: OptimizerName = Field(
+        "sgd",
+        description="sgd = plain SGD; momentum = SGD with momentum; adam; adamw.",
+    )
+    momentum: float = Field(0.9, ge=0, lt=1, description="SGD momentum (optimizer 'momentum').")
+    beta1: float = Field(0.9, ge=0, lt=1, description="Adam/AdamW beta1.")
+    beta2: float = Field(0.999, ge=0, lt=1, description="Adam/AdamW beta2.")
+    eps: float = Field(1e-8, gt=0, le=1, description="Adam/AdamW eps.")
+    weight_decay: float | None = Field(
+        None, ge=0, le=1, description="Weight decay; null = torch's default for the optimizer."
+    )
+    batch_size: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_POINTS,
+        description="null = full batch (gradient descent); 1 = stochastic; k = mini-batch.",
+    )
+    n_points: int = Field(100, ge=2, le=MAX_POINTS, description="Number of data points.")
+    noise: float = Field(0.1, ge=0, le=10, description="Standard deviation of the data noise.")
+    device: str = Field(
+        "auto",
+        description="auto = cuda if available, else mps, else cpu; or cpu, cuda, cuda:N, mps.",
+    )
+    skip_zero_grad: bool = Field(
+        False, description="Skip optimizer.zero_grad(): gradients accumulate across iterations."
+    )
+    frozen: list[Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=list,
+        max_length=16,
+        description="Parameter names set to requires_grad=False (e.g. 'linear.bias').",
+    )
+
+    @field_validator("device")
+    @classmethod
+    def _device_form(cls, value: str) -> str:
+        if not _DEVICE.match(value):
+            raise ValueError("expected auto, cpu, mps, cuda or cuda:N")
+        return value
+
+    @model_validator(mode="after")
+    def _batch_fits(self) -> RunConfig:
+        if self.batch_size is not None and self.batch_size > self.n_points:
+            raise ValueError(
+                f"batch_size {self.batch_size} exceeds n_points {self.n_points}"
+                " (use null for full batch)"
+            )
+        return self
+
+
+class LinearConfig(RunConfig):
+    """The notes' SimpleNet: y = 2x + 1 + noise, one nn.Linear(1, 1)."""
+
+    loss: Literal["mse", "l1"] = Field("mse", description="MSELoss or L1Loss.")
+
+
+class MlpConfig(RunConfig):
+    """A small MLP fitting a noisy sine."""
+
+    optimizer: OptimizerName = Field("adam", description="sgd, momentum, adam or adamw.")
+    n_points: int = Field(128, ge=2, le=MAX_POINTS, description="Number of data points.")
+    hidden: list[HiddenWidth] = Field(
+        default_factory=lambda: [16, 16],
+        min_length=1,
+        max_length=MAX_HIDDEN_LAYERS,
+        description="Hidden layer widths.",
+    )
+    activation: ActivationName = Field("tanh", description="Activation between layers.")
+    loss: Literal["mse", "l1"] = Field("mse", description="MSELoss or L1Loss.")
+
+
+class ClassifyConfig(RunConfig):
+    """An MLP separating two classes in the plane with CrossEntropyLoss."""
+
+    optimizer: OptimizerName = Field("adam", description="sgd, momentum, adam or adamw.")
+    n_points: int = Field(200, ge=2, le=MAX_POINTS, description="Number of data points.")
+    dataset: Literal["moons", "spiral"] = Field("moons", description="Two moons or a spiral.")
+    hidden: list[HiddenWidth] = Field(
+        default_factory=lambda: [16, 16],
+        min_length=1,
+        max_length=MAX_HIDDEN_LAYERS,
+        description="Hidden layer widths.",
+    )
+    activation: ActivationName = Field("relu", description="Activation between layers.")
+    noise: float = Field(0.1, ge=0, le=2, description="Standard deviation of the point jitter.")
+
+
+# Hyperparameters a `set` command may change between steps (they live in param_groups).
+SETTABLE = ("lr", "momentum", "beta1", "beta2", "eps", "weight_decay", "skip_zero_grad")

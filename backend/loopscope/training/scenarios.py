@@ -1,0 +1,263 @@
+"""Named scenarios: data, model, criterion and optimizer built from a validated config.
+
+Build order follows the notes' reference script exactly: seed, then data, then the
+model (so the model's initial weights come after the data draws), then the optimizer.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from . import data
+from .configs import ClassifyConfig, LinearConfig, MlpConfig, RunConfig
+from .models import MLP, SimpleNet
+
+# torch.manual_seed seeds one global generator: building two runs at once in
+# different threads would interleave their draws, so builds take turns.
+_BUILD_LOCK = threading.Lock()
+
+
+class ConfigError(ValueError):
+    """A config value that passed its bounds but cannot be used (names the field)."""
+
+    def __init__(self, field: str, message: str, code: str = "invalid_config") -> None:
+        super().__init__(message)
+        self.field = field
+        self.code = code
+
+
+@dataclass
+class Built:
+    """Everything one run is made of, on its device."""
+
+    model: nn.Module
+    criterion: nn.Module
+    optimizer: torch.optim.Optimizer
+    x: torch.Tensor
+    y: torch.Tensor
+    device: torch.device
+    source: list[str]
+    phase_lines: dict[str, int]
+    setup_lines: int
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named scenario: how to build its data, model and criterion from a config."""
+
+    name: str
+    description: str
+    config_cls: type[RunConfig]
+    model_cls: type[nn.Module]
+    build_model: Callable[[Any], nn.Module]
+    model_source: Callable[[Any], str]  # the constructor call as the learner would write it
+    make_data: Callable[[Any], tuple[torch.Tensor, torch.Tensor]]
+    data_source: Callable[[Any], str]
+    make_criterion: Callable[[Any], nn.Module]
+
+    def validate(self, raw: dict[str, Any]) -> RunConfig:
+        """Validate a raw config dict (pydantic errors name the field)."""
+        return self.config_cls.model_validate(raw)
+
+
+def resolve_device(requested: str, default: str = "auto") -> torch.device:
+    """'auto' → cuda if available, else mps, else cpu; an explicit device must exist."""
+    name = default if requested == "auto" else requested
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    device = torch.device(name)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(
+                "config.device", f"{name} is not available here", "device_unavailable"
+            )
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ConfigError(
+                "config.device",
+                f"{name} does not exist ({torch.cuda.device_count()} CUDA devices)",
+                "device_unavailable",
+            )
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError("config.device", "mps is not available here", "device_unavailable")
+    return device
+
+
+def _optimizer(config: RunConfig, params: Any) -> torch.optim.Optimizer:
+    wd = config.weight_decay
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr, weight_decay=wd or 0.0)
+    if config.optimizer == "momentum":
+        return torch.optim.SGD(
+            params, lr=config.lr, momentum=config.momentum, weight_decay=wd or 0.0
+        )
+    betas = (config.beta1, config.beta2)
+    if config.optimizer == "adam":
+        return torch.optim.Adam(
+            params, lr=config.lr, betas=betas, eps=config.eps, weight_decay=wd or 0.0
+        )
+    return torch.optim.AdamW(
+        params, lr=config.lr, betas=betas, eps=config.eps, weight_decay=0.01 if wd is None else wd
+    )
+
+
+def _optimizer_source(config: RunConfig) -> str:
+    wd = "" if not config.weight_decay else f", weight_decay={config.weight_decay:g}"
+    if config.optimizer == "sgd":
+        return f"torch.optim.SGD(model.parameters(), lr={config.lr:g}{wd})"
+    if config.optimizer == "momentum":
+        momentum = f"momentum={config.momentum:g}"
+        return f"torch.optim.SGD(model.parameters(), lr={config.lr:g}, {momentum}{wd})"
+    cls = "Adam" if config.optimizer == "adam" else "AdamW"
+    return (
+        f"torch.optim.{cls}(model.parameters(), lr={config.lr:g},"
+        f" betas=({config.beta1:g}, {config.beta2:g}){wd})"
+    )
+
+
+def _loop_source(
+    scenario: Scenario, config: RunConfig, criterion: nn.Module
+) -> tuple[list[str], dict[str, int], int]:
+    """The program the stepper runs, as a learner would write it; 1-based line of each phase."""
+    lines = inspect.getsource(scenario.model_cls).rstrip("\n").split("\n") + [""]
+    batches = (
+        "batches = [(x, y)]  # full batch: gradient descent"
+        if config.batch_size is None
+        else "batches = DataLoader(TensorDataset(x, y),"
+        f" batch_size={config.batch_size}, shuffle=True)"
+    )
+    lines += [
+        f"torch.manual_seed({config.seed})",
+        scenario.data_source(config),
+        f"model = {scenario.model_source(config)}.to(device)",
+        f"optimizer = {_optimizer_source(config)}",
+        f"criterion = nn.{type(criterion).__name__}()",
+        batches,
+        "",
+    ]
+    setup = len(lines)
+    zero = "optimizer.zero_grad()"
+    if config.skip_zero_grad:
+        zero = "# optimizer.zero_grad()  # skipped: .grad keeps accumulating"
+    lines += [
+        "for epoch in range(epochs):",
+        "    for x_batch, y_batch in batches:",
+        "        y_pred = model(x_batch)",
+        "        loss = criterion(y_pred, y_batch)",
+        f"        {zero}",
+        "        loss.backward()",
+        "        optimizer.step()",
+    ]
+    first = setup + 3  # 1-based line of `y_pred = model(x_batch)`
+    phase_lines = {phase: first + i for i, phase in enumerate(PHASE_ORDER)}
+    return lines, phase_lines, setup
+
+
+PHASE_ORDER = ("forward", "loss", "zero_grad", "backward", "step")
+
+_LOSSES: dict[str, type[nn.Module]] = {"mse": nn.MSELoss, "l1": nn.L1Loss}
+_MLP_TASK = {"mlp": (1, 1), "classify": (2, 2)}
+
+
+def _mlp(name: str) -> Callable[[Any], nn.Module]:
+    n_in, n_out = _MLP_TASK[name]
+    return lambda c: MLP([n_in, *c.hidden, n_out], c.activation)
+
+
+def _mlp_source(name: str) -> Callable[[Any], str]:
+    n_in, n_out = _MLP_TASK[name]
+    return lambda c: f"MLP({[n_in, *c.hidden, n_out]}, {c.activation!r})"
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "linear": Scenario(
+        name="linear",
+        description="The notes' example: fit y = 2x + 1 with SimpleNet, one nn.Linear(1, 1).",
+        config_cls=LinearConfig,
+        model_cls=SimpleNet,
+        build_model=lambda c: SimpleNet(),
+        model_source=lambda c: "SimpleNet()",
+        make_data=lambda c: data.make_line(c.n_points, c.noise),
+        data_source=lambda c: (
+            "x = torch.rand(n, 1) * 10;  y = 2 * x + 1 + torch.randn(n, 1) * noise"
+        ),
+        make_criterion=lambda c: _LOSSES[c.loss](),
+    ),
+    "mlp": Scenario(
+        name="mlp",
+        description="A small MLP learns a noisy sine: nonlinear 1-D regression.",
+        config_cls=MlpConfig,
+        model_cls=MLP,
+        build_model=_mlp("mlp"),
+        model_source=_mlp_source("mlp"),
+        make_data=lambda c: data.make_sine(c.n_points, c.noise),
+        data_source=lambda c: "x, y = noisy_sine(n, noise)  # y = sin(x) + noise",
+        make_criterion=lambda c: _LOSSES[c.loss](),
+    ),
+    "classify": Scenario(
+        name="classify",
+        description="An MLP separates two classes in the plane, trained with CrossEntropyLoss.",
+        config_cls=ClassifyConfig,
+        model_cls=MLP,
+        build_model=_mlp("classify"),
+        model_source=_mlp_source("classify"),
+        make_data=lambda c: (data.make_moons if c.dataset == "moons" else data.make_spiral)(
+            c.n_points, c.noise
+        ),
+        data_source=lambda c: f"x, y = {c.dataset}(n, noise)  # y: class labels 0 / 1",
+        make_criterion=lambda c: nn.CrossEntropyLoss(),
+    ),
+}
+
+
+def get_scenario(name: str) -> Scenario:
+    """The scenario called `name`, or a ConfigError naming the field."""
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise ConfigError(
+            "scenario", f"unknown scenario {name!r}; expected one of {sorted(SCENARIOS)}"
+        ) from None
+
+
+def build(scenario: Scenario, config: RunConfig, default_device: str = "auto") -> Built:
+    """Seed, make the data, build the model, move it to its device, make criterion and optimizer."""
+    device = resolve_device(config.device, default_device)
+    with _BUILD_LOCK:
+        torch.manual_seed(config.seed)
+        x, y = scenario.make_data(config)
+        model = scenario.build_model(config)
+    names = [name for name, _ in model.named_parameters()]
+    for i, name in enumerate(config.frozen):
+        if name not in names:
+            raise ConfigError(
+                f"config.frozen.{i}", f"no parameter {name!r}; parameters are {names}"
+            )
+    model.to(device)
+    for name, param in model.named_parameters():
+        if name in config.frozen:
+            param.requires_grad_(False)
+    criterion = scenario.make_criterion(config)
+    optimizer = _optimizer(config, model.parameters())
+    source, phase_lines, setup = _loop_source(scenario, config, criterion)
+    return Built(
+        model=model,
+        criterion=criterion,
+        optimizer=optimizer,
+        x=x.to(device),
+        y=y.to(device),
+        device=device,
+        source=source,
+        phase_lines=phase_lines,
+        setup_lines=setup,
+    )

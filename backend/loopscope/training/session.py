@@ -1,0 +1,303 @@
+"""One learner's run: commands in, event dicts out (synchronous; the socket runs it in a worker).
+
+Every command either completes or raises a CommandError before changing anything,
+so a refused command leaves the run exactly as it was.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any
+
+import numpy as np
+import torch
+from pydantic import ValidationError
+
+from ..capture.optimizer import describe_optimizer
+from ..capture.values import encode_float, tensor_value
+from .configs import RunConfig
+from .history import History, restore_snapshot, take_snapshot
+from .scenarios import PHASE_ORDER, ConfigError, Scenario, build, get_scenario
+from .stepper import N_PHASES, PhaseResult, Stepper
+
+MAX_LOSSES_PER_EVENT = 10_000
+
+
+class CommandError(Exception):
+    """A refused command: `code` and `field` go into the error event."""
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def first_error(exc: ValidationError, prefix: str = "") -> CommandError:
+    """A pydantic ValidationError as a CommandError naming the first offending field."""
+    err = exc.errors(include_url=False)[0]
+    loc = ".".join(str(part) for part in err["loc"])
+    field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc or None)
+    return CommandError(
+        "invalid_config" if prefix == "config" else "invalid_message",
+        f"{field}: {err['msg']}",
+        field,
+    )
+
+
+def module_tree(module: torch.nn.Module, path: str, name: str) -> dict[str, Any]:
+    """ModuleInfo: the module, the parameters in its own _parameters, its children."""
+    params = []
+    for local, param in module._parameters.items():
+        if param is None:
+            continue
+        qual = f"{path}.{local}" if path else local
+        params.append(
+            {
+                "name": qual,
+                "local": local,
+                "shape": list(param.shape),
+                "requires_grad": param.requires_grad,
+                "numel": param.numel(),
+            }
+        )
+    children = [
+        module_tree(child, f"{path}.{child_name}" if path else child_name, child_name)
+        for child_name, child in module._modules.items()
+        if child is not None
+    ]
+    lines = repr(module).split("\n")
+    return {
+        "path": path,
+        "name": name,
+        "cls": type(module).__name__,
+        "repr": lines[0] if len(lines) > 1 else repr(module),
+        "parameters": params,
+        "children": children,
+    }
+
+
+class Session:
+    """A run of one scenario: the stepper, its config, its history."""
+
+    def __init__(
+        self,
+        scenario: str,
+        raw_config: dict[str, Any],
+        *,
+        default_device: str = "auto",
+        cap: int = 4096,
+        history_bytes: int = 4 * 1024 * 1024,
+    ) -> None:
+        self.default_device = default_device
+        self.cap = cap
+        self.history = History(history_bytes)
+        self.scenario: Scenario = get_scenario(scenario)
+        try:
+            self.config: RunConfig = self.scenario.validate(raw_config)
+        except ValidationError as exc:
+            raise first_error(exc, "config") from None
+        self.run_id = uuid.uuid4().hex[:12]
+        self.stepper = self._build()
+        self.pending_losses: list[dict[str, Any]] = []
+        self.sent_graph_id: str | None = None
+        self._snapshot()
+
+    def _build(self) -> Stepper:
+        try:
+            built = build(self.scenario, self.config, self.default_device)
+        except ConfigError as exc:
+            raise CommandError(exc.code, f"{exc.field}: {exc}", exc.field) from None
+        c = self.config
+        return Stepper(built, c.batch_size, c.seed, c.skip_zero_grad, self.cap)
+
+    # ------------------------------------------------------------------ commands
+
+    def reset(self) -> list[dict[str, Any]]:
+        """Rebuild from the same config: same seed, same numbers."""
+        stepper = self._build()
+        self.stepper = stepper
+        self.history = History(self.history.max_bytes)
+        self.pending_losses = []
+        self._snapshot()
+        return [self.session_event()]
+
+    def step(self, unit: str, count: int, capture: bool = True) -> list[dict[str, Any]]:
+        """Run `count` phases / iterations / epochs; capture (fully) only the last iteration run."""
+        s = self.stepper
+        here = s.iteration * N_PHASES + s.phase_index
+        if unit == "phase":
+            target = here + count
+        elif unit == "iteration":
+            target = (s.iteration + count) * N_PHASES
+        else:
+            target = (s.epoch + count) * s.n_batches * N_PHASES
+        last_iteration = (target - 1) // N_PHASES
+        events: list[dict[str, Any]] = []
+        result: PhaseResult | None = None
+        while s.iteration * N_PHASES + s.phase_index < target:
+            result = s.run_phase(capture=capture and s.iteration == last_iteration)
+            if result.phase == "step":
+                self._finish_iteration(result)
+        assert result is not None
+        if result.graph is not None and result.graph.graph_id != self.sent_graph_id:
+            # The topology goes out only when it changed; values refer to it by node id.
+            self.sent_graph_id = result.graph.graph_id
+            events.append(result.graph.topology)
+        events.append(self.phase_event(result))
+        return events
+
+    def rewind(self, iteration: int) -> list[dict[str, Any]]:
+        """Back to the start of `iteration` (kept in history); later history becomes a branch."""
+        snapshot = self.history.get(iteration)
+        if snapshot is None:
+            info = self.history.info()
+            raise CommandError(
+                "out_of_range",
+                f"iteration: {iteration} is not in history (kept: {info['first']}..{info['last']})",
+                "iteration",
+            )
+        s = self.stepper
+        s.abandon_iteration()
+        restore_snapshot(snapshot, list(s.params.values()), s.optimizer, s.generator)
+        s.iteration = iteration
+        s.perm = snapshot.perm
+        s.diverged = snapshot.diverged
+        s.skip_zero_grad = snapshot.skip_zero_grad
+        self.history.truncate_after(iteration)
+        self._sync_config()
+        self.pending_losses = []
+        return [self.session_event()]
+
+    def set(self, changes: dict[str, Any]) -> list[dict[str, Any]]:
+        """Change hyperparameters in the optimizer's param_groups (and the config) now."""
+        try:
+            merged = self.scenario.validate({**self.config.model_dump(), **changes})
+        except ValidationError as exc:
+            raise first_error(exc) from None
+        groups = self.stepper.optimizer.param_groups
+        for key in changes:
+            if key in ("beta1", "beta2"):
+                if "betas" not in groups[0]:
+                    raise CommandError(
+                        "invalid_message", f"{key}: {self.config.optimizer} has no betas", key
+                    )
+            elif key != "skip_zero_grad" and key not in groups[0]:
+                raise CommandError(
+                    "invalid_message", f"{key}: {self.config.optimizer} has no {key}", key
+                )
+        for key, value in changes.items():
+            for group in groups:
+                if key == "beta1":
+                    group["betas"] = (value, group["betas"][1])
+                elif key == "beta2":
+                    group["betas"] = (group["betas"][0], value)
+                elif key != "skip_zero_grad":
+                    group[key] = value
+        if "skip_zero_grad" in changes:
+            self.stepper.skip_zero_grad = bool(changes["skip_zero_grad"])
+        self.config = merged
+        return [self.session_event()]
+
+    # ------------------------------------------------------------------ events
+
+    def _finish_iteration(self, result: PhaseResult) -> None:
+        s = self.stepper
+        if s.loss_value is not None and len(self.pending_losses) < MAX_LOSSES_PER_EVENT:
+            self.pending_losses.append(
+                {
+                    "iteration": result.iteration,
+                    "epoch": result.epoch,
+                    "loss": _wire_float(s.loss_value),
+                }
+            )
+        self._snapshot()
+
+    def _snapshot(self) -> None:
+        s = self.stepper
+        self.history.add(
+            take_snapshot(
+                s.iteration,
+                list(s.params.values()),
+                s.optimizer,
+                s.generator,
+                s.perm,
+                s.diverged,
+                s.skip_zero_grad,
+            )
+        )
+
+    def _sync_config(self) -> None:
+        """After a rewind the param_groups hold that iteration's hyperparameters: mirror them."""
+        group = self.stepper.optimizer.param_groups[0]
+        values: dict[str, Any] = {"skip_zero_grad": self.stepper.skip_zero_grad, "lr": group["lr"]}
+        if "momentum" in group and self.config.optimizer == "momentum":
+            values["momentum"] = group["momentum"]
+        if "betas" in group:
+            values["beta1"], values["beta2"] = group["betas"]
+        self.config = self.scenario.validate({**self.config.model_dump(), **values})
+
+    def phase_event(self, result: PhaseResult) -> dict[str, Any]:
+        """The PhaseEvent dict for `result`, with current params, grads and the pending losses."""
+        s = self.stepper
+        losses, self.pending_losses = self.pending_losses, []
+        loss = (
+            None if result.phase == "forward" or s.loss_value is None else _wire_float(s.loss_value)
+        )
+        return {
+            "type": "phase",
+            "phase": result.phase,
+            "next_phase": s.next_phase,
+            "iteration": result.iteration,
+            "epoch": result.epoch,
+            "batch": result.batch,
+            "n_batches": s.n_batches,
+            "loss": loss,
+            "losses": losses,
+            "diverged": s.diverged,
+            "params": s.params_value(),
+            "grads": s.grads_value(),
+            "history": self.history.info(),
+            "capture": result.capture,
+        }
+
+    def session_event(self) -> dict[str, Any]:
+        """The SessionEvent dict: what the run is made of, and where it stands."""
+        s = self.stepper
+        built = s.built
+        return {
+            "type": "session",
+            "run_id": self.run_id,
+            "scenario": self.scenario.name,
+            "description": self.scenario.description,
+            "config": self.config.model_dump(mode="json"),
+            "config_schema": self.scenario.config_cls.model_json_schema(),
+            "device": str(built.device),
+            "model": module_tree(s.model, "", type(s.model).__name__),
+            "parameters": list(s.params),
+            "optimizer": describe_optimizer(s.optimizer, s.params),
+            "criterion": {
+                "cls": type(s.criterion).__name__,
+                "reduction": str(getattr(s.criterion, "reduction", "mean")),
+            },
+            "source": {
+                "lines": built.source,
+                "phase_lines": built.phase_lines,
+                "setup_lines": built.setup_lines,
+            },
+            "data": {"x": tensor_value(s.x, self.cap), "y": tensor_value(s.y, self.cap)},
+            "n_batches": s.n_batches,
+            "batch_size": s.batch_size,
+            "iteration": s.iteration,
+            "epoch": s.epoch,
+            "next_phase": PHASE_ORDER[s.phase_index],
+            "params": s.params_value(),
+            "grads": s.grads_value(),
+            "history": self.history.info(),
+        }
+
+
+def _wire_float(value: float) -> Any:
+    """A float32 loss as the shortest decimal that gives it back (non-finite as a string)."""
+    return np.float32(value) if math.isfinite(value) else encode_float(value)

@@ -1,0 +1,236 @@
+"""The real loop, paused between phases:
+
+    y_pred = model(x_batch)             # forward
+    loss = criterion(y_pred, y_batch)   # loss
+    optimizer.zero_grad()               # zero_grad
+    loss.backward()                     # backward
+    optimizer.step()                    # step
+
+Each phase is exactly that torch call on the real objects.  With `capture=True`
+recorders observe it through hooks and the graph walk; they read, never write, so
+the numbers are bit-identical to a plain loop.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ..capture.backward import BackwardRecorder
+from ..capture.graph import WalkedGraph, walk_graph
+from ..capture.modules import ForwardRecorder
+from ..capture.optimizer import StepRecorder
+from ..capture.values import is_finite, optional_tensor_value, tensor_value
+from .scenarios import PHASE_ORDER, Built
+
+N_PHASES = len(PHASE_ORDER)
+
+
+@dataclass
+class PhaseResult:
+    """What running one phase gave: its capture (when asked for) and the graph when walked."""
+
+    phase: str
+    iteration: int
+    epoch: int
+    batch: int
+    capture: dict[str, Any] | None
+    graph: WalkedGraph | None = None
+
+
+class Stepper:
+    """One run's training loop, advanced one phase at a time."""
+
+    def __init__(
+        self, built: Built, batch_size: int | None, seed: int, skip_zero_grad: bool, cap: int
+    ) -> None:
+        self.built = built
+        self.model = built.model
+        self.criterion = built.criterion
+        self.optimizer = built.optimizer
+        self.x, self.y = built.x, built.y
+        self.n = int(self.x.shape[0])
+        self.batch_size = self.n if batch_size is None else batch_size
+        self.full_batch = batch_size is None or batch_size >= self.n
+        self.n_batches = math.ceil(self.n / self.batch_size)
+        self.skip_zero_grad = skip_zero_grad
+        self.cap = cap
+        self.params: dict[str, torch.nn.Parameter] = dict(self.model.named_parameters())
+        self.param_names = {id(p): name for name, p in self.params.items()}
+        # Mini-batch order comes from its own generator so the global RNG stays untouched.
+        self.generator = torch.Generator().manual_seed(seed)
+        self.perm: torch.Tensor | None = None
+
+        self.iteration = 0  # the iteration in progress (or about to start)
+        self.phase_index = 0  # the next phase to run
+        self.loss_value: float | None = None  # this iteration's loss, once computed
+        self.diverged = False
+
+        self._x_batch = self.x
+        self._y_batch = self.y
+        self.y_pred: torch.Tensor | None = None
+        self.loss: torch.Tensor | None = None
+        self._forward: ForwardRecorder | None = None
+        self._backward: BackwardRecorder | None = None
+        self._graph: WalkedGraph | None = None
+
+    # ------------------------------------------------------------------ position
+
+    @property
+    def epoch(self) -> int:
+        return self.iteration // self.n_batches
+
+    @property
+    def batch(self) -> int:
+        return self.iteration % self.n_batches
+
+    @property
+    def next_phase(self) -> str:
+        return PHASE_ORDER[self.phase_index]
+
+    # ------------------------------------------------------------------ phases
+
+    def run_phase(self, capture: bool) -> PhaseResult:
+        """Run the next phase; with `capture`, record what torch did in it."""
+        phase = PHASE_ORDER[self.phase_index]
+        result = PhaseResult(phase, self.iteration, self.epoch, self.batch, None)
+        getattr(self, f"_run_{phase}")(capture, result)
+        if phase == "step":
+            self._end_iteration()
+        else:
+            self.phase_index += 1
+        return result
+
+    def _select_batch(self) -> None:
+        if self.full_batch:
+            self._x_batch, self._y_batch = self.x, self.y
+            return
+        if self.batch == 0 or self.perm is None:
+            self.perm = torch.randperm(self.n, generator=self.generator)
+        index = self.perm[self.batch * self.batch_size : (self.batch + 1) * self.batch_size].to(
+            self.x.device
+        )
+        self._x_batch, self._y_batch = self.x[index], self.y[index]
+
+    def _run_forward(self, capture: bool, result: PhaseResult) -> None:
+        self.loss_value = None
+        self._select_batch()
+        if not capture:
+            self.y_pred = self.model(self._x_batch)
+            return
+        recorder = ForwardRecorder(self.model, {"x": self._x_batch}, self.cap)
+        try:
+            self.y_pred = self.model(self._x_batch)
+        finally:
+            recorder.remove()
+        recorder.rename(self.y_pred, "y_pred")
+        self._forward = recorder
+        result.capture = recorder.capture()
+
+    def _run_loss(self, capture: bool, result: PhaseResult) -> None:
+        assert self.y_pred is not None
+        self.loss = self.criterion(self.y_pred, self._y_batch)
+        self.loss_value = self.loss.item()
+        if not math.isfinite(self.loss_value):
+            self.diverged = True
+        if not capture or self.loss.grad_fn is None:
+            return
+        fwd = self._forward
+        named: dict[str, torch.Tensor] = {
+            "x": self._x_batch,
+            "y": self._y_batch,
+            "y_pred": self.y_pred,
+        }
+        if fwd is not None:
+            named.update({path: t for path, t in fwd.outputs.items() if path})
+        named.update(self.params)
+        module_of = dict(fwd.module_of) if fwd is not None else {}
+        module_of.setdefault(self.loss.grad_fn, "criterion")
+        graph = walk_graph(self.loss.grad_fn, self.param_names, named, module_of)
+        ids = {node: node_id for node_id, node in graph.nodes.items()}
+        tensors = {"loss": ids[self.loss.grad_fn]}
+        node_values = {ids[self.loss.grad_fn]: tensor_value(self.loss, self.cap)}
+        if self.y_pred.grad_fn in ids:
+            tensors["y_pred"] = ids[self.y_pred.grad_fn]
+        if fwd is not None:
+            for path, out in fwd.outputs.items():
+                node_id = ids.get(out.grad_fn)
+                if node_id is not None and node_id not in node_values:
+                    key = "y_pred" if out is self.y_pred else path
+                    node_values[node_id] = fwd.tensors.get(key) or tensor_value(out, self.cap)
+        graph.topology["tensors"] = tensors
+        self._graph = graph
+        # Hooks go on now, while this iteration's nodes are known; backward removes them.
+        self._backward = BackwardRecorder(graph, self.params, self.cap)
+        result.graph = graph
+        result.capture = {"graph_id": graph.graph_id, "node_values": node_values}
+
+    def _run_zero_grad(self, capture: bool, result: PhaseResult) -> None:
+        before = self.grads_value() if capture else None
+        if not self.skip_zero_grad:
+            self.optimizer.zero_grad()
+        if capture:
+            result.capture = {
+                "skipped": self.skip_zero_grad,
+                "set_to_none": True,
+                "before": before,
+                "after": self.grads_value(),
+            }
+
+    def _run_backward(self, capture: bool, result: PhaseResult) -> None:
+        assert self.loss is not None
+        recorder = self._backward
+        try:
+            self.loss.backward()
+        finally:
+            if recorder is not None:
+                recorder.remove()
+        if capture and recorder is not None:
+            result.capture = recorder.capture()
+
+    def _run_step(self, capture: bool, result: PhaseResult) -> None:
+        recorder = StepRecorder(self.optimizer, self.params, self.cap) if capture else None
+        self.optimizer.step()
+        if recorder is not None:
+            result.capture = recorder.capture()
+        if not self.diverged and not all(is_finite(p) for p in self.params.values()):
+            self.diverged = True
+
+    def _end_iteration(self) -> None:
+        """Drop this iteration's graph and recorders: nothing autograd survives an iteration."""
+        self.y_pred = None
+        self.loss = None
+        self._graph = None
+        self._backward = None
+        if self._forward is not None:
+            self._forward.release()
+            self._forward = None
+        self.iteration += 1
+        self.phase_index = 0
+
+    def abandon_iteration(self) -> None:
+        """Forget a half-run iteration (used by rewind): hooks off, graph dropped."""
+        if self._backward is not None:
+            self._backward.remove()
+        self.y_pred = None
+        self.loss = None
+        self._graph = None
+        self._backward = None
+        if self._forward is not None:
+            self._forward.release()
+            self._forward = None
+        self.phase_index = 0
+        self.loss_value = None
+
+    # ------------------------------------------------------------------ views
+
+    def params_value(self) -> dict[str, dict[str, Any]]:
+        """Every parameter's current value (TensorValue dicts)."""
+        return {name: tensor_value(p, self.cap) for name, p in self.params.items()}
+
+    def grads_value(self) -> dict[str, dict[str, Any] | None]:
+        """Every parameter's current .grad (None where it is None)."""
+        return {name: optional_tensor_value(p.grad, self.cap) for name, p in self.params.items()}

@@ -1,0 +1,39 @@
+"""/ws: check the Origin, refuse beyond the run limit, hand the socket to a Connection."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.websockets import WebSocket
+
+from .config import Settings
+from .connection import Connection, Stats, refuse
+
+
+def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
+    """Same-origin (Origin's host:port equals Host) or listed in settings.allowed_origins.
+
+    A client that sends no Origin (not a browser) cannot be hijacked cross-site and is let in.
+    """
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    if origin in settings.allowed_origins or "*" in settings.allowed_origins:
+        return True
+    return urlsplit(origin).netloc == websocket.headers.get("host")
+
+
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    """One run per connection: commands in, events out."""
+    settings: Settings = websocket.app.state.settings
+    stats: Stats = websocket.app.state.stats
+    if not origin_allowed(websocket, settings):
+        await websocket.close(code=1008)  # before accept: the handshake gets HTTP 403
+        return
+    if stats.connections >= settings.max_runs:
+        await refuse(
+            websocket, 1013, f"server busy: {settings.max_runs} runs already; try again later"
+        )
+        return
+    await websocket.accept()
+    await Connection(websocket, settings, stats).serve()
