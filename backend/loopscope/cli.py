@@ -25,7 +25,11 @@ def _serve(args: argparse.Namespace) -> int:
     shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host
     print(f"loopscope: open http://{shown}:{settings.port}/", flush=True)
     uvicorn.run(
-        app, host=settings.host, port=settings.port, log_level=args.log_level, ws="websockets"
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=args.log_level,
+        ws="websockets-sansio",
     )
     return 0
 

@@ -79,13 +79,13 @@ class StepRecorder:
             self.grads[name] = optional_tensor_value(param.grad, cap)
         for gi, group in enumerate(optimizer.param_groups):
             for index, param in enumerate(group["params"]):
-                name = name_of(param, named)
+                ref_name = name_of(param, named)
                 self.refs.append(
                     {
                         "group": gi,
                         "index": index,
-                        "param": name,
-                        "same_object": name is not None and named[name] is param,
+                        "param": ref_name,
+                        "same_object": ref_name is not None and named[ref_name] is param,
                         "id": id(param),
                         "data_ptr": param.data_ptr(),
                         "version_before": param._version,

@@ -43,9 +43,13 @@ def scalar_value(tensor: torch.Tensor) -> Any:
     return encode_float(float(array))
 
 
+_DTYPES = {torch.float32: "float32", torch.int64: "int64", torch.float64: "float64"}
+
+
 def _numbers(array: np.ndarray) -> Any:
     """A flat array as something orjson writes exactly: the array itself, or a list."""
-    if array.dtype == np.float32 and np.isfinite(array).all():
+    # A sum is finite only if every element is (an overflow just takes the slow, exact path).
+    if array.dtype == np.float32 and math.isfinite(array.sum()):
         return array
     if array.dtype.kind == "f":
         return [encode_float(v) for v in array.tolist()]
@@ -58,12 +62,43 @@ def tensor_value(tensor: torch.Tensor, cap: int = 4096) -> dict[str, Any]:
     The numbers are copied out now, so later in-place updates cannot change what is sent.
     """
     data = tensor.detach()
+    if data.device.type != "cpu":
+        data = data.cpu()
+    flat = data.numpy().ravel().copy()
     shape = list(data.shape)
-    dtype = str(data.dtype).removeprefix("torch.")
-    flat = data.to("cpu", copy=True).reshape(-1).numpy()
+    dtype = _DTYPES.get(data.dtype) or str(data.dtype).removeprefix("torch.")
     if flat.size <= cap:
         return {"shape": shape, "dtype": dtype, "values": _numbers(flat)}
     return {"shape": shape, "dtype": dtype, "summary": summarize_array(flat)}
+
+
+class ValueCache:
+    """tensor_value of tensors that rarely change (parameters, .grad), keyed by identity and
+    `_version`: an in-place update bumps the version, so a stale value is never served.
+    The cache holds each tensor, so its id() cannot be reused by another."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self._entries: dict[int, tuple[torch.Tensor, int, dict[str, Any]]] = {}
+
+    def get(self, tensor: torch.Tensor | None) -> dict[str, Any] | None:
+        """The (possibly cached) TensorValue of `tensor`; None for None."""
+        if tensor is None:
+            return None
+        key = id(tensor)
+        entry = self._entries.get(key)
+        version = tensor._version
+        if entry is not None and entry[0] is tensor and entry[1] == version:
+            return entry[2]
+        value = tensor_value(tensor, self.cap)
+        if len(self._entries) > 4096:
+            self._entries.clear()
+        self._entries[key] = (tensor, version, value)
+        return value
+
+    def clear(self) -> None:
+        """Forget every entry (and release the tensors held)."""
+        self._entries.clear()
 
 
 def optional_tensor_value(tensor: torch.Tensor | None, cap: int = 4096) -> dict[str, Any] | None:

@@ -14,7 +14,8 @@ class SimpleNet(nn.Module):
         self.linear = nn.Linear(1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear(x)
+        y: torch.Tensor = self.linear(x)
+        return y
 
 
 class MLP(nn.Module):
@@ -28,4 +29,5 @@ class MLP(nn.Module):
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.layers(x)
+        y: torch.Tensor = self.layers(x)
+        return y

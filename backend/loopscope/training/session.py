@@ -141,6 +141,7 @@ class Session:
             if result.phase == "step":
                 self._finish_iteration(result)
         assert result is not None
+        s.check_params()
         if result.graph is not None and result.graph.graph_id != self.sent_graph_id:
             # The topology goes out only when it changed; values refer to it by node id.
             self.sent_graph_id = result.graph.graph_id
@@ -161,6 +162,7 @@ class Session:
         s = self.stepper
         s.abandon_iteration()
         restore_snapshot(snapshot, list(s.params.values()), s.optimizer, s.generator)
+        s.generator_state = snapshot.generator
         s.iteration = iteration
         s.perm = snapshot.perm
         s.diverged = snapshot.diverged
@@ -221,7 +223,7 @@ class Session:
                 s.iteration,
                 list(s.params.values()),
                 s.optimizer,
-                s.generator,
+                s.generator_state,
                 s.perm,
                 s.diverged,
                 s.skip_zero_grad,

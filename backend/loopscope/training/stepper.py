@@ -23,7 +23,7 @@ from ..capture.backward import BackwardRecorder
 from ..capture.graph import WalkedGraph, walk_graph
 from ..capture.modules import ForwardRecorder
 from ..capture.optimizer import StepRecorder
-from ..capture.values import is_finite, optional_tensor_value, tensor_value
+from ..capture.values import ValueCache, is_finite, tensor_value
 from .scenarios import PHASE_ORDER, Built
 
 N_PHASES = len(PHASE_ORDER)
@@ -58,11 +58,14 @@ class Stepper:
         self.n_batches = math.ceil(self.n / self.batch_size)
         self.skip_zero_grad = skip_zero_grad
         self.cap = cap
+        self._values = ValueCache(cap)  # params and grads change only at a few phases
         self.params: dict[str, torch.nn.Parameter] = dict(self.model.named_parameters())
         self.param_names = {id(p): name for name, p in self.params.items()}
         # Mini-batch order comes from its own generator so the global RNG stays untouched.
         self.generator = torch.Generator().manual_seed(seed)
         self.perm: torch.Tensor | None = None
+        # The generator's state changes only when a permutation is drawn: kept for snapshots.
+        self.generator_state = self.generator.get_state()
 
         self.iteration = 0  # the iteration in progress (or about to start)
         self.phase_index = 0  # the next phase to run
@@ -110,6 +113,7 @@ class Stepper:
             return
         if self.batch == 0 or self.perm is None:
             self.perm = torch.randperm(self.n, generator=self.generator)
+            self.generator_state = self.generator.get_state()
         index = self.perm[self.batch * self.batch_size : (self.batch + 1) * self.batch_size].to(
             self.x.device
         )
@@ -196,6 +200,11 @@ class Stepper:
         self.optimizer.step()
         if recorder is not None:
             result.capture = recorder.capture()
+            self.check_params()
+
+    def check_params(self) -> None:
+        """Mark the run diverged when a parameter is no longer finite (the loss is checked
+        every iteration; parameters when a step is captured and when a command ends)."""
         if not self.diverged and not all(is_finite(p) for p in self.params.values()):
             self.diverged = True
 
@@ -229,8 +238,8 @@ class Stepper:
 
     def params_value(self) -> dict[str, dict[str, Any]]:
         """Every parameter's current value (TensorValue dicts)."""
-        return {name: tensor_value(p, self.cap) for name, p in self.params.items()}
+        return {name: self._values.get(p) or {} for name, p in self.params.items()}
 
     def grads_value(self) -> dict[str, dict[str, Any] | None]:
         """Every parameter's current .grad (None where it is None)."""
-        return {name: optional_tensor_value(p.grad, self.cap) for name, p in self.params.items()}
+        return {name: self._values.get(p.grad) for name, p in self.params.items()}

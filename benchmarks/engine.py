@@ -1,0 +1,149 @@
+"""Engine speed, as ratios measured in one run (printed, never asserted).
+
+    python benchmarks/engine.py [--iterations N] [--device cpu]
+
+Per scenario, microseconds per iteration of:
+  bare          the five torch calls in a plain loop (no loopscope code at all)
+  full capture  Session.step("phase", 1) five times: every phase captured
+  fast-forward  Session.step("epoch", k): capture only on the last iteration
+and the websocket round trip of a one-phase `step` against a real uvicorn server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import statistics
+import threading
+import time
+from typing import Any
+
+import orjson
+import torch
+import uvicorn
+import websockets
+
+from loopscope.app import create_app
+from loopscope.config import Settings
+from loopscope.training.scenarios import SCENARIOS, build
+from loopscope.training.session import Session
+
+
+def bare_loop(scenario: str, iterations: int, device: str) -> float:
+    """µs per iteration of the plain loop."""
+    sc = SCENARIOS[scenario]
+    b = build(sc, sc.validate({"device": device}))
+    model, criterion, optimizer, x, y = b.model, b.criterion, b.optimizer, b.x, b.y
+    start = time.perf_counter()
+    for _ in range(iterations):
+        y_pred = model(x)
+        loss = criterion(y_pred, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        loss.item()  # the stepper reads each loss too
+    return (time.perf_counter() - start) / iterations * 1e6
+
+
+def full_capture(scenario: str, iterations: int, device: str) -> float:
+    """µs per iteration stepping phase by phase with every phase captured."""
+    session = Session(scenario, {"device": device})
+    start = time.perf_counter()
+    for _ in range(iterations * 5):
+        session.step("phase", 1)
+    return (time.perf_counter() - start) / iterations * 1e6
+
+
+def fast_forward(scenario: str, iterations: int, device: str) -> float:
+    """µs per iteration of one `epoch` step over many epochs (capture at the end only)."""
+    session = Session(scenario, {"device": device})
+    start = time.perf_counter()
+    session.step("epoch", iterations)
+    return (time.perf_counter() - start) / iterations * 1e6
+
+
+def encoded_bytes(scenario: str) -> dict[str, int]:
+    """Bytes of each phase's frame (and the graph event) for one captured iteration."""
+    session = Session(scenario, {})
+    sizes: dict[str, int] = {}
+    for _ in range(5):
+        for event in session.step("phase", 1):
+            key = event.get("phase", event["type"])
+            sizes[key] = len(orjson.dumps(event, option=orjson.OPT_SERIALIZE_NUMPY))
+    sizes["session"] = len(orjson.dumps(session.session_event(), option=orjson.OPT_SERIALIZE_NUMPY))
+    return sizes
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+async def _round_trips(port: int, n: int) -> list[float]:
+    times: list[float] = []
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ws") as ws:
+        await ws.send('{"type":"start","scenario":"linear"}')
+        await ws.recv()
+        for _ in range(n):
+            start = time.perf_counter()
+            await ws.send('{"type":"step","unit":"phase","count":1}')
+            while True:
+                frame: Any = orjson.loads(await ws.recv())
+                if frame["type"] == "error":
+                    raise RuntimeError(frame["message"])
+                if frame["type"] == "phase":
+                    break
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def websocket_round_trip(n: int) -> list[float]:
+    """Seconds per `step` round trip, against a real uvicorn server on loopback."""
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(Settings(port=port, commands_per_second=1e6)), port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        return asyncio.run(_round_trips(port, n))
+    finally:
+        server.should_exit = True
+        thread.join()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--iterations", type=int, default=300)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}")
+    print(f"{'scenario':<10}{'bare µs':>10}{'capture µs':>12}{'ratio':>8}{'ff µs':>10}{'ratio':>8}")
+    for name in SCENARIOS:
+        bare_loop(name, 20, args.device)  # warm up
+        bare = min(bare_loop(name, args.iterations, args.device) for _ in range(3))
+        full = min(full_capture(name, args.iterations // 3, args.device) for _ in range(3))
+        ff = min(fast_forward(name, args.iterations, args.device) for _ in range(3))
+        print(
+            f"{name:<10}{bare:>10.1f}{full:>12.1f}{full / bare:>7.2f}x{ff:>10.1f}{ff / bare:>7.2f}x"
+        )
+    print("\nbytes per frame (one captured iteration, default config):")
+    for name in SCENARIOS:
+        print(f"  {name:<9}", ", ".join(f"{k} {v}" for k, v in encoded_bytes(name).items()))
+    times = sorted(websocket_round_trip(1000))
+    p50 = statistics.median(times) * 1e3
+    p99 = times[int(len(times) * 0.99) - 1] * 1e3
+    print(f"\nwebsocket step round trip (linear, 1000 steps): p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
