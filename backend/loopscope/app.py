@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import platform
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import torch
-from fastapi import FastAPI
+from fastapi import FastAPI, WebSocket
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from . import __version__
 from .config import Settings
-from .connection import Stats
 from .protocol import protocol_schema
+from .runs import RunRegistry
+from .security import SecurityHeaders
 from .training.scenarios import SCENARIOS, resolve_device
 from .ws import websocket_endpoint
 
@@ -32,6 +35,7 @@ class Health(BaseModel):
     torch_threads: int
     connections: int
     runs: int
+    parked_runs: int
     play_tasks: int
     workers: int
     asyncio_tasks: int
@@ -44,12 +48,35 @@ class ScenarioInfo(BaseModel):
     defaults: dict[str, Any]
 
 
+async def _sweep_forever(stats: RunRegistry) -> None:
+    """Release parked runs soon after their grace period, even when nobody connects."""
+    while True:
+        await asyncio.sleep(max(1.0, min(stats.grace_s / 4, 30.0)))
+        stats.sweep()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The whole app: /api/*, /ws and the built frontend at /."""
     settings = settings or Settings()
-    app = FastAPI(title="loopscope", version=__version__)
+    stats = RunRegistry(settings.resume_grace_s)
+    sockets: set[WebSocket] = set()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(_sweep_forever(stats))
+        yield
+        sweeper.cancel()
+        # Shutdown: say goodbye on every open socket (1001 going away), release parked runs.
+        for websocket in list(sockets):
+            with contextlib.suppress(Exception):
+                await websocket.close(code=1001, reason="server shutting down")
+        stats.clear()
+
+    app = FastAPI(title="loopscope", version=__version__, lifespan=lifespan)
+    app.add_middleware(SecurityHeaders)
     app.state.settings = settings
-    app.state.stats = stats = Stats()
+    app.state.stats = stats
+    app.state.sockets = sockets
 
     @app.get("/api/health")
     async def health() -> Health:
@@ -63,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             torch_threads=torch.get_num_threads(),
             connections=stats.connections,
             runs=stats.runs,
+            parked_runs=stats.parked,
             play_tasks=stats.play_tasks,
             workers=stats.workers,
             asyncio_tasks=len(asyncio.all_tasks()),

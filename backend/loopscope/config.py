@@ -31,6 +31,9 @@ class Settings(BaseSettings):
         240.0, gt=0, le=10_000, description="Highest play rate (steps per second) a client may ask."
     )
     max_runs: int = Field(200, ge=1, description="Concurrent runs (websocket sessions) per server.")
+    resume_grace_s: float = Field(
+        120.0, ge=0, description="Keep a dropped connection's run this long for a `resume`."
+    )
     idle_timeout_s: float = Field(
         1800.0, gt=0, description="Close a connection after this long without a command."
     )

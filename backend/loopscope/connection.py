@@ -25,11 +25,13 @@ from .outbox import Outbox
 from .protocol import (
     COMMAND_ADAPTER,
     PlayCommand,
+    ResumeCommand,
     RewindCommand,
     SetCommand,
     StartCommand,
     StepCommand,
 )
+from .runs import RunRegistry
 from .training.session import CommandError, Session
 
 ENCODE_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
@@ -51,20 +53,10 @@ def validation_error(exc: ValidationError) -> dict[str, Any]:
     return error_event("invalid_message", f"{field}: {err['msg']}", field)
 
 
-class Stats:
-    """Server-wide counts for /api/health."""
-
-    def __init__(self) -> None:
-        self.connections = 0
-        self.runs = 0
-        self.play_tasks = 0
-        self.workers = 0
-
-
 class Connection:
     """A learner's connection and the run it owns."""
 
-    def __init__(self, websocket: WebSocket, settings: Settings, stats: Stats) -> None:
+    def __init__(self, websocket: WebSocket, settings: Settings, stats: RunRegistry) -> None:
         self.websocket = websocket
         self.settings = settings
         self.stats = stats
@@ -90,8 +82,11 @@ class Connection:
             for task in (receiver, sender):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-            self._drop_session()
-            self.executor.shutdown(wait=False, cancel_futures=True)
+            # Let a step already running in the worker finish before the run changes hands.
+            await asyncio.to_thread(self.executor.shutdown, True, cancel_futures=True)
+            session = self._drop_session()
+            if session is not None:
+                self.stats.park(session)
             self.stats.workers -= 1
             self.stats.connections -= 1
 
@@ -110,6 +105,8 @@ class Connection:
                 )
             except TimeoutError:
                 await self.websocket.close(code=1000, reason="idle timeout")
+                return
+            except WebSocketDisconnect:
                 return
             if message["type"] == "websocket.disconnect":
                 return
@@ -182,11 +179,16 @@ class Connection:
     async def _dispatch(self, command: Any) -> None:
         if isinstance(command, StartCommand):
             session = await self._call(self._new_session, command.scenario, command.config)
-            await self._stop_play()
-            self._drop_session()
-            self.session = session
-            self.stats.runs += 1
-            self.outbox.put([session.session_event()])
+            await self._adopt(session)
+        elif isinstance(command, ResumeCommand):
+            parked = self.stats.claim(command.token)
+            if parked is None:
+                raise CommandError(
+                    "not_found",
+                    "token: no run to resume (unknown, or its grace period ended)",
+                    "token",
+                )
+            await self._adopt(parked)
         elif isinstance(command, StepCommand):
             session = self._require_session()
             await self._stop_play()
@@ -227,10 +229,19 @@ class Connection:
             history_bytes=self.settings.history_bytes,
         )
 
-    def _drop_session(self) -> None:
-        if self.session is not None:
-            self.session = None
-            self.stats.runs -= 1
+    async def _adopt(self, session: Session) -> None:
+        """Make `session` this connection's run (the previous one is released)."""
+        await self._stop_play()
+        self._drop_session()
+        self.session = session
+        self.stats.live_runs += 1
+        self.outbox.put([session.session_event()])
+
+    def _drop_session(self) -> Session | None:
+        session, self.session = self.session, None
+        if session is not None:
+            self.stats.live_runs -= 1
+        return session
 
     # ------------------------------------------------------------------ play
 

@@ -36,6 +36,7 @@ ErrorCode = Literal[
     "device_unavailable",
     "rate_limited",
     "too_many_runs",
+    "not_found",
     "internal",
 ]
 
@@ -90,6 +91,13 @@ class RewindCommand(_Message):
     iteration: int = Field(ge=0, le=10**9)
 
 
+class ResumeCommand(_Message):
+    """Take back a run after a dropped connection (within the server's grace period)."""
+
+    type: Literal["resume"]
+    token: str = Field(min_length=1, max_length=64)
+
+
 class SetCommand(_Message):
     """Change hyperparameters between steps; they apply from the next phase on."""
 
@@ -110,7 +118,8 @@ Command = Annotated[
     | PauseCommand
     | ResetCommand
     | RewindCommand
-    | SetCommand,
+    | SetCommand
+    | ResumeCommand,
     Field(discriminator="type"),
 ]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
@@ -199,6 +208,7 @@ class SessionEvent(_Message):
 
     type: Literal["session"]
     run_id: str
+    token: str  # secret: send it in `resume` to take this run back after a dropped connection
     scenario: ScenarioName
     description: str
     config: dict[str, Any]
@@ -389,6 +399,7 @@ def protocol_schema() -> dict[str, Any]:
         ResetCommand,
         RewindCommand,
         SetCommand,
+        ResumeCommand,
         SessionEvent,
         GraphEvent,
         PhaseEvent,
@@ -406,6 +417,6 @@ def protocol_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "loopscope protocol",
         "$defs": defs,
-        "commands": [m.__name__ for m in models[:7]],
-        "events": [m.__name__ for m in models[7:11]],
+        "commands": [m.__name__ for m in models[:8]],
+        "events": [m.__name__ for m in models[8:12]],
     }

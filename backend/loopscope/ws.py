@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 from starlette.websockets import WebSocket
 
 from .config import Settings
-from .connection import Connection, Stats, refuse
+from .connection import Connection, refuse
+from .runs import RunRegistry
 
 
 def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
@@ -26,14 +27,19 @@ def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
 async def websocket_endpoint(websocket: WebSocket) -> None:
     """One run per connection: commands in, events out."""
     settings: Settings = websocket.app.state.settings
-    stats: Stats = websocket.app.state.stats
+    stats: RunRegistry = websocket.app.state.stats
     if not origin_allowed(websocket, settings):
         await websocket.close(code=1008)  # before accept: the handshake gets HTTP 403
         return
-    if stats.connections >= settings.max_runs:
+    if stats.runs >= settings.max_runs:
         await refuse(
             websocket, 1013, f"server busy: {settings.max_runs} runs already; try again later"
         )
         return
     await websocket.accept()
-    await Connection(websocket, settings, stats).serve()
+    sockets: set[WebSocket] = websocket.app.state.sockets
+    sockets.add(websocket)
+    try:
+        await Connection(websocket, settings, stats).serve()
+    finally:
+        sockets.discard(websocket)

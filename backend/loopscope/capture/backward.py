@@ -14,15 +14,18 @@ from typing import Any
 import torch
 
 from .graph import WalkedGraph
-from .values import optional_tensor_value, tensor_value
+from .values import ValueCache, optional_tensor_value
 
 
 class BackwardRecorder:
     """Hooks for one backward pass; `capture()` gives the BackwardCapture dict."""
 
-    def __init__(self, graph: WalkedGraph, params: dict[str, torch.nn.Parameter], cap: int) -> None:
+    def __init__(
+        self, graph: WalkedGraph, params: dict[str, torch.nn.Parameter], values: ValueCache
+    ) -> None:
         self.graph_id = graph.graph_id
-        self.cap = cap
+        self.values = values
+        self.cap = values.cap
         self.order: list[str] = []
         self.sent: dict[str, list[dict[str, Any] | None]] = {}
         self.fills: list[dict[str, Any]] = []
@@ -51,7 +54,7 @@ class BackwardRecorder:
             self.hook_calls += 1
             assert param.grad is not None
             self.fills.append(
-                {"param": name, "node": node_id, "value": tensor_value(param.grad, self.cap)}
+                {"param": name, "node": node_id, "value": self.values.get(param.grad)}
             )
 
         return hook

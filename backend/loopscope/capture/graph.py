@@ -81,12 +81,15 @@ def walk_graph(
     param_names: dict[int, str],
     named: dict[str, torch.Tensor],
     module_of: dict[Node, str],
+    known: str | None = None,
 ) -> WalkedGraph:
     """Nodes (with saved tensors), edges (source.next_functions[slot] is target) and stable ids.
 
     `param_names` maps id(parameter) → name; `named` are forward tensors to recognise among
     saved tensors; `module_of` maps a module's output node to the module's path (a node
-    not in it belongs to the module of the nearest node above it that is).
+    not in it belongs to the module of the nearest node above it that is).  When the
+    topology's id equals `known` (the previous iteration's), saved tensors are not read
+    again: that topology was already described.
     """
     ids: dict[Node, str] = {}
     counts: dict[str, int] = {}
@@ -111,12 +114,12 @@ def walk_graph(
             module = module_of.get(node, module)
         ids[node] = node_id
         live[node_id] = node
-        entry = {
+        entry: dict[str, Any] = {
             "id": node_id,
             "op": op,
             "param": param,
             "module": module,
-            "saved": _saved(node, op, named),
+            "saved": [],
         }
         nodes.append(entry)
         for slot, (child, _) in enumerate(node.next_functions):
@@ -125,8 +128,14 @@ def walk_graph(
         return node_id
 
     root_id = visit(root, module_of.get(root))
-    signature = repr([(n["id"], n["param"]) for n in nodes] + [tuple(e.values()) for e in edges])
+    shapes = [tuple(t.shape) for t in named.values()]
+    signature = repr(
+        [(n["id"], n["module"]) for n in nodes] + [tuple(e.values()) for e in edges] + shapes
+    )
     graph_id = hashlib.blake2b(signature.encode(), digest_size=6).hexdigest()
+    if graph_id != known:
+        for entry in nodes:
+            entry["saved"] = _saved(live[entry["id"]], entry["op"], named)
     topology = {
         "type": "graph",
         "graph_id": graph_id,

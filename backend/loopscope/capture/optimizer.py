@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from .values import encode_float, optional_tensor_value, tensor_value
+from .values import ValueCache, encode_float, tensor_value
 
 _STATE_KEYS = ("momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step")
 
@@ -66,17 +66,21 @@ class StepRecorder:
     """Before/after of optimizer.step(): values, grads, state, and the reference evidence."""
 
     def __init__(
-        self, optimizer: torch.optim.Optimizer, named: dict[str, torch.nn.Parameter], cap: int
+        self,
+        optimizer: torch.optim.Optimizer,
+        named: dict[str, torch.nn.Parameter],
+        values: ValueCache,
     ) -> None:
         self.optimizer = optimizer
         self.named = named
-        self.cap = cap
+        self.values = values
+        self.cap = values.cap
         self.before: dict[str, dict[str, Any]] = {}
         self.grads: dict[str, dict[str, Any] | None] = {}
         self.refs: list[dict[str, Any]] = []
         for name, param in named.items():
-            self.before[name] = tensor_value(param, cap)
-            self.grads[name] = optional_tensor_value(param.grad, cap)
+            self.before[name] = values.get(param) or {}
+            self.grads[name] = values.get(param.grad)
         for gi, group in enumerate(optimizer.param_groups):
             for index, param in enumerate(group["params"]):
                 ref_name = name_of(param, named)
@@ -110,7 +114,7 @@ class StepRecorder:
                         "name": name,
                         "before": self.before[name],
                         "grad": self.grads[name],
-                        "after": tensor_value(param, self.cap),
+                        "after": self.values.get(param),
                         "hyper": hyper,
                         "state": state_of(self.optimizer, param, self.cap),
                     }

@@ -134,3 +134,14 @@ def summarize_array(flat: np.ndarray) -> dict[str, Any]:
 def is_finite(tensor: torch.Tensor) -> bool:
     """True when every element is finite."""
     return bool(torch.isfinite(tensor).all())
+
+
+def value_is_finite(value: dict[str, Any]) -> bool:
+    """True when a TensorValue holds only finite numbers (read off its encoding)."""
+    values = value.get("values")
+    if isinstance(values, np.ndarray):
+        return True  # arrays are only sent as such when finite (see _numbers)
+    if values is not None:
+        return not any(isinstance(v, str) for v in values)
+    summary = value["summary"]  # its statistics cover the finite values only
+    return bool(sum(summary["histogram"]["counts"]) == summary["numel"])

@@ -7,6 +7,7 @@ so a refused command leaves the run exactly as it was.
 from __future__ import annotations
 
 import math
+import secrets
 import uuid
 from typing import Any
 
@@ -99,6 +100,7 @@ class Session:
         except ValidationError as exc:
             raise first_error(exc, "config") from None
         self.run_id = uuid.uuid4().hex[:12]
+        self.token = secrets.token_urlsafe(24)  # lets the same learner resume after a drop
         self.stepper = self._build()
         self.pending_losses: list[dict[str, Any]] = []
         self.sent_graph_id: str | None = None
@@ -136,12 +138,15 @@ class Session:
         last_iteration = (target - 1) // N_PHASES
         events: list[dict[str, Any]] = []
         result: PhaseResult | None = None
+        stepped = False
         while s.iteration * N_PHASES + s.phase_index < target:
             result = s.run_phase(capture=capture and s.iteration == last_iteration)
             if result.phase == "step":
                 self._finish_iteration(result)
+                stepped = True
         assert result is not None
-        s.check_params()
+        if stepped:
+            s.check_params()
         if result.graph is not None and result.graph.graph_id != self.sent_graph_id:
             # The topology goes out only when it changed; values refer to it by node id.
             self.sent_graph_id = result.graph.graph_id
@@ -271,6 +276,7 @@ class Session:
         return {
             "type": "session",
             "run_id": self.run_id,
+            "token": self.token,
             "scenario": self.scenario.name,
             "description": self.scenario.description,
             "config": self.config.model_dump(mode="json"),

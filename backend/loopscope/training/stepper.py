@@ -23,7 +23,7 @@ from ..capture.backward import BackwardRecorder
 from ..capture.graph import WalkedGraph, walk_graph
 from ..capture.modules import ForwardRecorder
 from ..capture.optimizer import StepRecorder
-from ..capture.values import ValueCache, is_finite, tensor_value
+from ..capture.values import ValueCache, tensor_value, value_is_finite
 from .scenarios import PHASE_ORDER, Built
 
 N_PHASES = len(PHASE_ORDER)
@@ -79,6 +79,7 @@ class Stepper:
         self._forward: ForwardRecorder | None = None
         self._backward: BackwardRecorder | None = None
         self._graph: WalkedGraph | None = None
+        self._last_graph_id: str | None = None
 
     # ------------------------------------------------------------------ position
 
@@ -153,7 +154,9 @@ class Stepper:
         named.update(self.params)
         module_of = dict(fwd.module_of) if fwd is not None else {}
         module_of.setdefault(self.loss.grad_fn, "criterion")
-        graph = walk_graph(self.loss.grad_fn, self.param_names, named, module_of)
+        known = self._last_graph_id
+        graph = walk_graph(self.loss.grad_fn, self.param_names, named, module_of, known)
+        self._last_graph_id = graph.graph_id
         ids = {node: node_id for node_id, node in graph.nodes.items()}
         tensors = {"loss": ids[self.loss.grad_fn]}
         node_values = {ids[self.loss.grad_fn]: tensor_value(self.loss, self.cap)}
@@ -168,7 +171,7 @@ class Stepper:
         graph.topology["tensors"] = tensors
         self._graph = graph
         # Hooks go on now, while this iteration's nodes are known; backward removes them.
-        self._backward = BackwardRecorder(graph, self.params, self.cap)
+        self._backward = BackwardRecorder(graph, self.params, self._values)
         result.graph = graph
         result.capture = {"graph_id": graph.graph_id, "node_values": node_values}
 
@@ -196,16 +199,15 @@ class Stepper:
             result.capture = recorder.capture()
 
     def _run_step(self, capture: bool, result: PhaseResult) -> None:
-        recorder = StepRecorder(self.optimizer, self.params, self.cap) if capture else None
+        recorder = StepRecorder(self.optimizer, self.params, self._values) if capture else None
         self.optimizer.step()
         if recorder is not None:
             result.capture = recorder.capture()
-            self.check_params()
 
     def check_params(self) -> None:
         """Mark the run diverged when a parameter is no longer finite (the loss is checked
         every iteration; parameters when a step is captured and when a command ends)."""
-        if not self.diverged and not all(is_finite(p) for p in self.params.values()):
+        if not self.diverged and not all(map(value_is_finite, self.params_value().values())):
             self.diverged = True
 
     def _end_iteration(self) -> None:
