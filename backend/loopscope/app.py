@@ -10,17 +10,20 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from fastapi import FastAPI, WebSocket
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from . import __version__
 from .config import Settings
-from .protocol import protocol_schema
+from .protocol import ApiError, CompareRequest, CompareResponse, protocol_schema
 from .runs import RunRegistry
 from .security import SecurityHeaders
+from .training.compare import compare_runs
 from .training.scenarios import SCENARIOS, resolve_device
+from .training.session import CommandError
 from .ws import websocket_endpoint
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -53,6 +56,11 @@ async def _sweep_forever(stats: RunRegistry) -> None:
     while True:
         await asyncio.sleep(max(1.0, min(stats.grace_s / 4, 30.0)))
         stats.sweep()
+
+
+def api_error(code: str, message: str, field: str | None) -> dict[str, Any]:
+    """The ApiError body."""
+    return {"code": code, "message": message, "field": field}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -113,6 +121,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def protocol() -> dict[str, Any]:
         """JSON Schema of every websocket message."""
         return protocol_schema()
+
+    @app.post("/api/compare", responses={422: {"model": ApiError}})
+    def compare(request: CompareRequest) -> CompareResponse:
+        """Train a few variants of one scenario headless; their losses side by side."""
+        runs = compare_runs(request.scenario, request.config, request.variants, request.epochs)
+        return CompareResponse.model_validate({"runs": runs})
+
+    @app.exception_handler(CommandError)
+    async def command_error(_: Request, exc: CommandError) -> JSONResponse:
+        """A refused request: 422 with the error code and the field at fault."""
+        return JSONResponse(api_error(exc.code, exc.message, exc.field), status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        """A malformed request body or query: 422 naming the first offending field."""
+        err = exc.errors()[0]
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+        field = ".".join(loc) or None
+        message = (
+            f"{field}: {err.get('msg', 'invalid')}" if field else str(err.get("msg", "invalid"))
+        )
+        return JSONResponse(api_error("invalid_message", message, field), status_code=422)
 
     app.add_api_websocket_route("/ws", websocket_endpoint)
 

@@ -203,6 +203,38 @@ class HistoryInfo(_Message):
     bytes: int
 
 
+class ParamReference(_Message):
+    """One entry of optimizer.param_groups[group]['params'] and the parameter it *is*."""
+
+    group: int
+    index: int
+    param: str | None
+    same_object: bool
+    id: int
+    data_ptr: int
+    version_before: int
+    version_after: int
+
+
+class FitView(_Message):
+    """The current model's output on a grid over the data (computed by the model, no_grad)."""
+
+    kind: Literal["line", "curve", "regions"]
+    size: int  # points per axis
+    extent: list[float]  # [x0, x1] or, for regions, [x0, x1, y0, y1]
+    grid: TensorValue  # inputs: (size, 1), or (size*size, 2) row-major over y then x
+    output: TensorValue  # outputs: (size, 1), or P(class 1) as (size, size)
+
+
+class Landscape(_Message):
+    """`linear` only: the loss of y = w·x + b over a (w, b) grid, rows b, columns w."""
+
+    w: TensorValue
+    b: TensorValue
+    loss: TensorValue  # (len(b), len(w))
+    optimum: list[float]  # least-squares [w*, b*]
+
+
 class SessionEvent(_Message):
     """Sent on start, reset and rewind: what the run is made of."""
 
@@ -228,6 +260,9 @@ class SessionEvent(_Message):
     params: dict[str, TensorValue]
     grads: dict[str, TensorValue | None]
     history: HistoryInfo
+    references: list[ParamReference]  # param_groups entries → the parameters they are
+    fit: FitView
+    landscape: Landscape | None
 
 
 # ---------------------------------------------------------------- graph
@@ -288,10 +323,13 @@ class ForwardCapture(_Message):
     calls: list[ModuleCall]  # in the order __call__ entered them
     trace: list[TraceEntry]  # pre-hooks and hooks in the order torch ran them
     tensors: dict[str, TensorValue]  # each distinct tensor once, referenced by calls
+    batch_index: list[int] | None  # rows of the data set in this batch; None = full batch
 
 
 class LossCapture(_Message):
     graph_id: str
+    y_pred: TensorValue  # criterion's input
+    y: TensorValue  # criterion's target (this batch)
     node_values: dict[str, TensorValue]  # node id → the forward value it produced (when known)
 
 
@@ -326,19 +364,6 @@ class ParamUpdate(_Message):
     state: dict[str, TensorValue | Float]  # momentum_buffer, exp_avg, exp_avg_sq, step
 
 
-class ParamReference(_Message):
-    """One entry of optimizer.param_groups[group]['params'] and the parameter it *is*."""
-
-    group: int
-    index: int
-    param: str | None
-    same_object: bool
-    id: int
-    data_ptr: int
-    version_before: int
-    version_after: int
-
-
 class StepCapture(_Message):
     skipped: list[str]  # parameters without .grad, left alone by step()
     updates: list[ParamUpdate]
@@ -367,6 +392,7 @@ class PhaseEvent(_Message):
     params: dict[str, TensorValue]
     grads: dict[str, TensorValue | None]
     history: HistoryInfo
+    fit: FitView | None  # after `step` (the parameters changed), else None
     capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
 
 
@@ -381,6 +407,43 @@ class ErrorEvent(_Message):
 
 Event = Annotated[SessionEvent | GraphEvent | PhaseEvent | ErrorEvent, Field(discriminator="type")]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+# ---------------------------------------------------------------- HTTP
+
+
+class CompareRequest(_Message):
+    """POST /api/compare: one scenario, a few config variants, trained headless side by side."""
+
+    scenario: ScenarioName = "linear"
+    config: dict[str, Any] = Field(default_factory=dict, max_length=64)
+    variants: list[dict[str, Any]] = Field(
+        default_factory=lambda: [{"batch_size": b} for b in (None, 1, 10)],
+        min_length=1,
+        max_length=4,
+    )
+    epochs: int = Field(30, ge=1, le=500)
+
+
+class CompareRun(_Message):
+    variant: dict[str, Any]
+    batch_size: int
+    n_batches: int
+    losses: list[Float]  # every iteration
+    epoch_losses: list[Float]  # mean over each epoch's iterations
+    diverged: bool
+
+
+class CompareResponse(_Message):
+    runs: list[CompareRun]
+
+
+class ApiError(_Message):
+    """The body of every 4xx answer of /api."""
+
+    code: ErrorCode
+    message: str
+    field: str | None = None
+
 
 SCENARIO_CONFIGS: dict[str, type[BaseModel]] = {
     "linear": LinearConfig,

@@ -19,6 +19,6 @@ def run_headless(
         if epoch % every == 0:
             line = f"Epoch [{epoch}/{epochs}], Loss: {session.stepper.loss_value:.4f}"
             if scenario == "linear":
-                w, b = (float(p.reshape(-1)[0]) for p in params)
+                w, b = (float(p.detach().reshape(-1)[0]) for p in params)
                 line += f", w: {w:.2f}, b: {b:.2f}"
             yield line

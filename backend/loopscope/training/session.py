@@ -15,12 +15,13 @@ import numpy as np
 import torch
 from pydantic import ValidationError
 
-from ..capture.optimizer import describe_optimizer
+from ..capture.optimizer import StepRecorder, describe_optimizer
 from ..capture.values import encode_float, tensor_value
 from .configs import RunConfig
 from .history import History, restore_snapshot, take_snapshot
 from .scenarios import PHASE_ORDER, ConfigError, Scenario, build, get_scenario
 from .stepper import N_PHASES, PhaseResult, Stepper
+from .views import fit_view, loss_landscape
 
 MAX_LOSSES_PER_EVENT = 10_000
 
@@ -100,11 +101,16 @@ class Session:
         except ValidationError as exc:
             raise first_error(exc, "config") from None
         self.run_id = uuid.uuid4().hex[:12]
+        self.landscape: dict[str, Any] | None = None
         self.token = secrets.token_urlsafe(24)  # lets the same learner resume after a drop
         self.stepper = self._build()
         self.pending_losses: list[dict[str, Any]] = []
         self.sent_graph_id: str | None = None
         self._snapshot()
+        if self.scenario.name == "linear":
+            s = self.stepper
+            w, b = (float(p.detach().reshape(-1)[0]) for p in s.params.values())
+            self.landscape = loss_landscape(s.x, s.y, s.criterion, (w, b), self.cap)
 
     def _build(self) -> Stepper:
         try:
@@ -266,8 +272,13 @@ class Session:
             "params": s.params_value(),
             "grads": s.grads_value(),
             "history": self.history.info(),
+            "fit": self._fit() if result.phase == "step" and result.capture is not None else None,
             "capture": result.capture,
         }
+
+    def _fit(self) -> dict[str, Any]:
+        s = self.stepper
+        return fit_view(self.scenario.name, s.model, s.x, self.cap)
 
     def session_event(self) -> dict[str, Any]:
         """The SessionEvent dict: what the run is made of, and where it stands."""
@@ -303,6 +314,9 @@ class Session:
             "params": s.params_value(),
             "grads": s.grads_value(),
             "history": self.history.info(),
+            "references": StepRecorder(s.optimizer, s.params, s._values).refs,
+            "fit": self._fit(),
+            "landscape": self.landscape,
         }
 
 

@@ -74,6 +74,7 @@ class Stepper:
 
         self._x_batch = self.x
         self._y_batch = self.y
+        self._batch_index: torch.Tensor | None = None
         self.y_pred: torch.Tensor | None = None
         self.loss: torch.Tensor | None = None
         self._forward: ForwardRecorder | None = None
@@ -111,6 +112,7 @@ class Stepper:
     def _select_batch(self) -> None:
         if self.full_batch:
             self._x_batch, self._y_batch = self.x, self.y
+            self._batch_index = None
             return
         if self.batch == 0 or self.perm is None:
             self.perm = torch.randperm(self.n, generator=self.generator)
@@ -119,6 +121,7 @@ class Stepper:
             self.x.device
         )
         self._x_batch, self._y_batch = self.x[index], self.y[index]
+        self._batch_index = index
 
     def _run_forward(self, capture: bool, result: PhaseResult) -> None:
         self.loss_value = None
@@ -134,6 +137,8 @@ class Stepper:
         recorder.rename(self.y_pred, "y_pred")
         self._forward = recorder
         result.capture = recorder.capture()
+        index = self._batch_index
+        result.capture["batch_index"] = None if index is None else index.tolist()
 
     def _run_loss(self, capture: bool, result: PhaseResult) -> None:
         assert self.y_pred is not None
@@ -173,7 +178,13 @@ class Stepper:
         # Hooks go on now, while this iteration's nodes are known; backward removes them.
         self._backward = BackwardRecorder(graph, self.params, self._values)
         result.graph = graph
-        result.capture = {"graph_id": graph.graph_id, "node_values": node_values}
+        y_pred = fwd.tensors.get("y_pred") if fwd is not None else None
+        result.capture = {
+            "graph_id": graph.graph_id,
+            "y_pred": y_pred or tensor_value(self.y_pred, self.cap),
+            "y": tensor_value(self._y_batch, self.cap),
+            "node_values": node_values,
+        }
 
     def _run_zero_grad(self, capture: bool, result: PhaseResult) -> None:
         before = self.grads_value() if capture else None

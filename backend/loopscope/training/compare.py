@@ -1,0 +1,54 @@
+"""Runs side by side, headless: the same scenario with a few config variants (e.g. batch sizes).
+
+This is the notes' table made live: gradient descent (full batch), stochastic (batch 1)
+and mini-batch runs of one scenario, their loss per iteration and per epoch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..capture.values import decode_float, encode_float
+from .session import CommandError, Session
+
+MAX_ITERATIONS = 20_000  # over all variants: keeps one request well under a second or two
+
+
+def compare_runs(
+    scenario: str, config: dict[str, Any], variants: list[dict[str, Any]], epochs: int
+) -> list[dict[str, Any]]:
+    """Train each variant (config overridden by it) for `epochs`; losses per iteration and epoch."""
+    sessions = []
+    for i, variant in enumerate(variants):
+        try:
+            sessions.append(Session(scenario, {**config, **variant}, history_bytes=0))
+        except CommandError as exc:
+            field = (exc.field or "").removeprefix("config.")
+            raise CommandError(exc.code, exc.message, f"variants.{i}.{field}") from None
+    total = sum(s.stepper.n_batches for s in sessions) * epochs
+    if total > MAX_ITERATIONS:
+        raise CommandError(
+            "out_of_range",
+            f"epochs: {total} iterations asked for; at most {MAX_ITERATIONS} over all variants",
+            "epochs",
+        )
+    results = []
+    for variant, session in zip(variants, sessions, strict=True):
+        iterations: list[float | str] = []
+        epoch_means: list[float | str] = []
+        for _ in range(epochs):
+            event = session.step("epoch", 1, capture=False)[-1]
+            losses = [decode_float(point["loss"]) for point in event["losses"]]
+            iterations.extend(encode_float(v) for v in losses)
+            epoch_means.append(encode_float(sum(losses) / len(losses)))
+        results.append(
+            {
+                "variant": variant,
+                "batch_size": session.stepper.batch_size,
+                "n_batches": session.stepper.n_batches,
+                "losses": iterations,
+                "epoch_losses": epoch_means,
+                "diverged": session.stepper.diverged,
+            }
+        )
+    return results

@@ -1,0 +1,84 @@
+"""What the current model predicts, for the charts: computed by the model itself, under no_grad.
+
+Evaluating the model on a grid builds no graph, draws no random numbers and writes no
+parameter, so it cannot change the run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..capture.values import tensor_value
+
+CURVE_POINTS = 128
+REGION_SIZE = 48
+LANDSCAPE_SIZE = 64
+
+
+def _padded_range(values: torch.Tensor, pad: float = 0.1) -> tuple[float, float]:
+    low, high = float(values.min()), float(values.max())
+    span = (high - low) or 1.0
+    return low - pad * span, high + pad * span
+
+
+def fit_view(scenario: str, model: nn.Module, x: torch.Tensor, cap: int) -> dict[str, Any]:
+    """Fit: the model's output on a grid over the data (a line, a curve, or class regions)."""
+    with torch.no_grad():
+        if scenario == "classify":
+            (x0, x1), (y0, y1) = _padded_range(x[:, 0]), _padded_range(x[:, 1])
+            xs = torch.linspace(x0, x1, REGION_SIZE, device=x.device)
+            ys = torch.linspace(y0, y1, REGION_SIZE, device=x.device)
+            grid = torch.cartesian_prod(ys, xs).flip(1)  # row-major over y, then x; columns (x, y)
+            probability = torch.softmax(model(grid), dim=1)[:, 1]
+            return {
+                "kind": "regions",
+                "size": REGION_SIZE,
+                "extent": [x0, x1, y0, y1],
+                "grid": tensor_value(grid, cap),
+                "output": tensor_value(probability.reshape(REGION_SIZE, REGION_SIZE), cap),
+            }
+        low, high = _padded_range(x[:, 0], 0.0 if scenario == "linear" else 0.05)
+        points = 2 if scenario == "linear" else CURVE_POINTS
+        grid = torch.linspace(low, high, points, device=x.device).unsqueeze(1)
+        return {
+            "kind": "line" if scenario == "linear" else "curve",
+            "size": points,
+            "extent": [low, high],
+            "grid": tensor_value(grid, cap),
+            "output": tensor_value(model(grid), cap),
+        }
+
+
+def loss_landscape(
+    x: torch.Tensor, y: torch.Tensor, criterion: nn.Module, start: tuple[float, float], cap: int
+) -> dict[str, Any]:
+    """Loss of y = w·x + b over a (w, b) grid spanning the start and the least-squares optimum.
+
+    Shapes: x, y (n, 1). The loss is the criterion's own reduction ('mean' MSE or L1),
+    evaluated by torch for every grid point at once.
+    """
+    with torch.no_grad():
+        design = torch.cat([x, torch.ones_like(x)], dim=1)
+        solution = torch.linalg.lstsq(design.cpu().double(), y.cpu().double()).solution.reshape(-1)
+        w_opt, b_opt = float(solution[0]), float(solution[1])
+        w_lo, w_hi = min(start[0], w_opt), max(start[0], w_opt)
+        b_lo, b_hi = min(start[1], b_opt), max(start[1], b_opt)
+        w_pad, b_pad = 0.5 * (w_hi - w_lo) + 0.5, 0.5 * (b_hi - b_lo) + 0.5
+        ws = torch.linspace(w_lo - w_pad, w_hi + w_pad, LANDSCAPE_SIZE, device=x.device)
+        bs = torch.linspace(b_lo - b_pad, b_hi + b_pad, LANDSCAPE_SIZE, device=x.device)
+        grid_b, grid_w = torch.meshgrid(bs, ws, indexing="ij")  # rows: b, columns: w
+        pred = x * grid_w.reshape(1, -1) + grid_b.reshape(1, -1)  # (n, G*G)
+        target = y.expand_as(pred)
+        per_point = (
+            nn.functional.l1_loss if isinstance(criterion, nn.L1Loss) else nn.functional.mse_loss
+        )
+        loss = per_point(pred, target, reduction="none").mean(dim=0)
+    return {
+        "w": tensor_value(ws, cap),
+        "b": tensor_value(bs, cap),
+        "loss": tensor_value(loss.reshape(LANDSCAPE_SIZE, LANDSCAPE_SIZE), cap),
+        "optimum": [w_opt, b_opt],
+    }
