@@ -63,6 +63,33 @@ def fast_forward(scenario: str, iterations: int, device: str) -> float:
     return (time.perf_counter() - start) / iterations * 1e6
 
 
+def graph_capture_vs_torchviz(scenario: str, repeats: int = 200) -> tuple[float, float] | None:
+    """µs per graph: our walk (ids, saved tensors, edges) vs torchviz's make_dot (Graphviz
+    source, not rendered), on the same loss graph. None when torchviz is not installed."""
+    try:
+        from torchviz import make_dot
+    except ImportError:
+        return None
+    from loopscope.capture.graph import walk_graph
+
+    sc = SCENARIOS[scenario]
+    b = build(sc, sc.validate({}))
+    y_pred = b.model(b.x)
+    loss = b.criterion(y_pred, b.y)
+    params = dict(b.model.named_parameters())
+    names = {id(p): n for n, p in params.items()}
+    named = {"x": b.x, "y": b.y, "y_pred": y_pred, **params}
+    start = time.perf_counter()
+    for _ in range(repeats):
+        walk_graph(loss.grad_fn, names, named, {})
+    ours = (time.perf_counter() - start) / repeats * 1e6
+    start = time.perf_counter()
+    for _ in range(repeats):
+        _ = make_dot(loss, params=params, show_saved=True).source
+    theirs = (time.perf_counter() - start) / repeats * 1e6
+    return ours, theirs
+
+
 def encoded_bytes(scenario: str) -> dict[str, int]:
     """Bytes of each phase's frame (and the graph event) for one captured iteration."""
     session = Session(scenario, {})
@@ -135,6 +162,16 @@ def main() -> None:
         ff = min(fast_forward(name, args.iterations, args.device) for _ in range(3))
         print(
             f"{name:<10}{bare:>10.1f}{full:>12.1f}{full / bare:>7.2f}x{ff:>10.1f}{ff / bare:>7.2f}x"
+        )
+    print("\ngraph capture vs torchviz.make_dot (show_saved=True, .source; same graph):")
+    for name in SCENARIOS:
+        pair = graph_capture_vs_torchviz(name)
+        if pair is None:
+            print("  torchviz not installed: pip install torchviz")
+            break
+        ours, theirs = pair
+        print(
+            f"  {name:<9} ours {ours:8.1f} µs   make_dot {theirs:8.1f} µs   {theirs / ours:5.1f}x"
         )
     print("\nbytes per frame (one captured iteration, default config):")
     for name in SCENARIOS:

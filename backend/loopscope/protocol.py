@@ -328,8 +328,7 @@ class ForwardCapture(_Message):
 
 class LossCapture(_Message):
     graph_id: str
-    y_pred: TensorValue  # criterion's input
-    y: TensorValue  # criterion's target (this batch)
+    y: TensorValue  # the criterion's target (this batch); y_pred is node_values[tensors.y_pred]
     node_values: dict[str, TensorValue]  # node id → the forward value it produced (when known)
 
 

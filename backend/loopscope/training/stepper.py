@@ -178,10 +178,8 @@ class Stepper:
         # Hooks go on now, while this iteration's nodes are known; backward removes them.
         self._backward = BackwardRecorder(graph, self.params, self._values)
         result.graph = graph
-        y_pred = fwd.tensors.get("y_pred") if fwd is not None else None
         result.capture = {
             "graph_id": graph.graph_id,
-            "y_pred": y_pred or tensor_value(self.y_pred, self.cap),
             "y": tensor_value(self._y_batch, self.cap),
             "node_values": node_values,
         }

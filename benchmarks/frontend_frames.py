@@ -1,0 +1,189 @@
+"""Frame times of the UI in headless Chromium while the loop plays.
+
+Starts a loopscope server (the built UI must exist: `make frontend-build`), opens the page,
+sets the speed, presses Play and records, inside the page, every animation frame for a few
+seconds:
+
+* interval: time between consecutive requestAnimationFrame callbacks (what a viewer sees;
+  one vsync is 16.7 ms, so a dropped frame shows as ~33 ms);
+* work: main-thread time of each frame, from its rAF callback to a message posted from it
+  (style, layout and paint of that frame), plus the event handling that ran since the
+  previous frame.
+
+Figures are printed, never asserted (like the other benchmarks).
+
+    .venv/bin/python benchmarks/frontend_frames.py [--seconds 8] [--rate 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SERVER_CODE = """
+import sys, torch, uvicorn
+from loopscope.app import create_app
+from loopscope.config import Settings
+port = int(sys.argv[1])
+torch.set_num_threads(1)
+uvicorn.run(create_app(Settings(port=port, device="cpu")), host="127.0.0.1", port=port,
+            log_level="warning")
+"""
+
+# Installed before the app loads: wraps WebSocket message handling to time it, and records
+# each frame's interval and work while window.__frames.on is true.
+RECORDER = """
+(() => {
+  const rec = { on: false, intervals: [], work: [], messages: 0, handling: 0 };
+  window.__frames = rec;
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    set onmessage(fn) {
+      super.onmessage = (ev) => {
+        const t0 = performance.now();
+        fn(ev);
+        if (rec.on) { rec.messages += 1; rec.handling += performance.now() - t0; }
+      };
+    }
+  };
+  let last = 0;
+  const channel = new MessageChannel();
+  let frameStart = 0;
+  channel.port1.onmessage = () => {
+    if (rec.on) { rec.work.push(performance.now() - frameStart + rec.handling); }
+    rec.handling = 0;
+  };
+  const tick = (now) => {
+    if (rec.on && last) rec.intervals.push(now - last);
+    last = now;
+    frameStart = performance.now();
+    channel.port2.postMessage(0);
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();
+"""
+
+# Index of each speed in the UI's speed control (src/lib/state.svelte.ts SPEEDS).
+SPEED_INDEX = {0.5: 0, 1: 1, 2: 2, 5: 3, 10: 4, 30: 5, 60: 6}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _start_server() -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "backend")}
+    process = subprocess.Popen([sys.executable, "-c", SERVER_CODE, str(port)], env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/api/health", timeout=2):
+                return process, url
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def measure(page: Page, scenario: str, rate: float, seconds: float) -> dict[str, Any]:
+    """Play `scenario` at `rate` phases/s and return the recorded frame figures."""
+    page.get_by_test_id("scenario-select").select_option(scenario)
+    page.wait_for_timeout(1000)
+    page.locator("input[type=range]").fill(str(SPEED_INDEX[rate]))
+    start_iteration = int(page.get_by_test_id("iteration").get_attribute("data-value") or 0)
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_timeout(1000)  # warm up: JIT, first layouts
+    page.evaluate("window.__frames.on = true")
+    page.wait_for_timeout(int(seconds * 1000))
+    page.evaluate("window.__frames.on = false")
+    page.get_by_role("button", name="Pause", exact=True).click()
+    data: dict[str, Any] = page.evaluate(
+        "(() => { const r = window.__frames; const out = {intervals: r.intervals,"
+        " work: r.work, messages: r.messages}; r.intervals = []; r.work = [];"
+        " r.messages = 0; return out; })()"
+    )
+    end_iteration = int(page.get_by_test_id("iteration").get_attribute("data-value") or 0)
+    data["iterations"] = end_iteration - start_iteration
+    return data
+
+
+def report(name: str, rate: float, seconds: float, data: dict[str, Any]) -> None:
+    intervals: list[float] = data["intervals"]
+    work: list[float] = data["work"]
+    if not intervals or not work:
+        print(f"{name}: no frames recorded")
+        return
+    under = sum(1 for w in work if w < 16.7) / len(work)
+    on_time = sum(1 for i in intervals if i < 16.7 * 1.5) / len(intervals)
+    print(
+        f"{name:<8} {rate:>4g}/s  frames {len(intervals):>4}  phase events"
+        f" {data['messages'] / seconds:>5.1f}/s  iterations {data['iterations']:>4}\n"
+        f"         work ms: p50 {statistics.median(work):5.2f}  p95 {_percentile(work, 0.95):5.2f}"
+        f"  p99 {_percentile(work, 0.99):5.2f}  max {max(work):6.2f}"
+        f"  → {under:6.1%} of frames under 16.7 ms\n"
+        f"     interval ms: p50 {statistics.median(intervals):5.2f}"
+        f"  p95 {_percentile(intervals, 0.95):5.2f}  max {max(intervals):6.2f}"
+        f"  → {on_time:6.1%} delivered on the next vsync (< 25 ms)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--rate", type=float, default=30, choices=sorted(SPEED_INDEX))
+    parser.add_argument("--scenarios", nargs="*", default=["linear", "mlp", "classify"])
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+    if not (ROOT / "backend/loopscope/static/index.html").is_file():
+        raise SystemExit("build the UI first: make frontend-build")
+    process, url = _start_server()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="en-US")
+            page.add_init_script(RECORDER)
+            page.goto(url)
+            page.locator("[data-testid=connection][data-state=open]").wait_for()
+            print(f"Chromium {browser.version}, headless, 1440×900, {args.seconds:g} s per run")
+            for scenario in args.scenarios:
+                data = measure(page, scenario, args.rate, args.seconds)
+                report(scenario, args.rate, args.seconds, data)
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
