@@ -145,18 +145,20 @@ class Session:
         events: list[dict[str, Any]] = []
         result: PhaseResult | None = None
         stepped = False
+        graph = None
         while s.iteration * N_PHASES + s.phase_index < target:
             result = s.run_phase(capture=capture and s.iteration == last_iteration)
+            graph = result.graph or graph
             if result.phase == "step":
                 self._finish_iteration(result)
                 stepped = True
         assert result is not None
         if stepped:
             s.check_params()
-        if result.graph is not None and result.graph.graph_id != self.sent_graph_id:
+        if graph is not None and graph.graph_id != self.sent_graph_id:
             # The topology goes out only when it changed; values refer to it by node id.
-            self.sent_graph_id = result.graph.graph_id
-            events.append(result.graph.topology)
+            self.sent_graph_id = graph.graph_id
+            events.append(graph.topology)
         events.append(self.phase_event(result))
         return events
 

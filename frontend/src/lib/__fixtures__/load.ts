@@ -1,0 +1,26 @@
+// Real frames recorded from the server by scripts/record-fixtures.py, for tests.
+import { readFileSync } from "node:fs";
+import type { Command, PhaseEvent, ServerEvent } from "../protocol";
+
+export interface Fixture {
+  commands: Command[];
+  frames: ServerEvent[];
+}
+
+export type FixtureName = "linear" | "mlp" | "diverge" | "errors";
+
+/** One recorded fixture: the commands sent and every event received, in order. */
+export function loadFixture(name: FixtureName): Fixture {
+  const url = new URL(`./${name}.json`, import.meta.url);
+  return JSON.parse(readFileSync(url, "utf8")) as Fixture;
+}
+
+/** The body /api/scenarios returned. */
+export function loadScenarios(): unknown {
+  return JSON.parse(readFileSync(new URL("./scenarios.json", import.meta.url), "utf8"));
+}
+
+/** Just the phase events of a fixture. */
+export function phaseEvents(fixture: Fixture): PhaseEvent[] {
+  return fixture.frames.filter((f): f is PhaseEvent => f.type === "phase");
+}

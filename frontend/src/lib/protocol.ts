@@ -1,0 +1,54 @@
+// Names for the generated wire types, and narrowing helpers the generator cannot write.
+import type {
+  BackwardCapture,
+  ForwardCapture,
+  LossCapture,
+  PhaseEvent,
+  ServerEvent,
+  StepCapture,
+  ZeroGradCapture,
+} from "./protocol.gen";
+
+export type * from "./protocol.gen";
+
+/** One of the five phases of an iteration, in the order the loop runs them. */
+export type PhaseName = PhaseEvent["phase"];
+export const PHASES: readonly PhaseName[] = ["forward", "loss", "zero_grad", "backward", "step"];
+
+/** A float on the wire: a JSON number, or a string for what JSON cannot write. */
+export type WireFloat = number | "NaN" | "Infinity" | "-Infinity";
+export type ScenarioName = "linear" | "mlp" | "classify";
+export const SCENARIOS: readonly ScenarioName[] = ["linear", "mlp", "classify"];
+export type StepUnit = "phase" | "iteration" | "epoch";
+export type ErrorCode = Extract<ServerEvent, { type: "error" }>["code"];
+
+/** What each phase's capture is; `capture` itself is an undiscriminated union on the wire. */
+export interface CaptureByPhase {
+  forward: ForwardCapture;
+  loss: LossCapture;
+  zero_grad: ZeroGradCapture;
+  backward: BackwardCapture;
+  step: StepCapture;
+}
+
+/** The event's capture typed by its phase (null when the server sent none). */
+export function captureOf<P extends PhaseName>(
+  event: PhaseEvent & { phase: P },
+): CaptureByPhase[P] | null {
+  return event.capture as CaptureByPhase[P] | null;
+}
+
+const EVENT_TYPES = new Set<string>(["session", "graph", "phase", "error"]);
+
+/** Parse one websocket text frame; null when it is not a known event. */
+export function parseEvent(text: string): ServerEvent | null {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return null;
+  const type = (data as { type?: unknown }).type;
+  return typeof type === "string" && EVENT_TYPES.has(type) ? (data as ServerEvent) : null;
+}

@@ -1,0 +1,107 @@
+"""Rewind history: snapshots restore exactly, the byte budget evicts the oldest first."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from loopscope.training.history import History, restore_snapshot, take_snapshot
+from loopscope.training.session import CommandError
+
+from ._helpers import all_equal, make_session, params_of, step_phases
+
+
+def snapshot_of(iteration: int, nbytes: int) -> object:
+    """A bare snapshot of a one-element parameter, its size forced to `nbytes`."""
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=0.1)
+    generator = torch.Generator().manual_seed(0)
+    snap = take_snapshot(iteration, [param], optimizer, generator.get_state(), None, False, False)
+    snap.nbytes = nbytes
+    return snap
+
+
+def test_history_evicts_the_oldest_beyond_the_budget() -> None:
+    history = History(max_bytes=250)
+    for i in range(5):
+        history.add(snapshot_of(i, 100))  # type: ignore[arg-type]
+    assert history.info() == {"first": 3, "last": 4, "bytes": 200}
+    assert history.get(2) is None and history.get(3) is not None
+
+
+def test_history_keeps_the_newest_even_over_budget() -> None:
+    history = History(max_bytes=0)
+    history.add(snapshot_of(0, 100))  # type: ignore[arg-type]
+    history.add(snapshot_of(1, 100))  # type: ignore[arg-type]
+    assert history.info() == {"first": 1, "last": 1, "bytes": 100}
+
+
+def test_truncate_after_forgets_the_later_branch() -> None:
+    history = History(max_bytes=10_000)
+    for i in range(6):
+        history.add(snapshot_of(i, 10))  # type: ignore[arg-type]
+    history.truncate_after(2)
+    assert history.info() == {"first": 0, "last": 2, "bytes": 30}
+    history.add(snapshot_of(2, 10))  # replacing an iteration does not count it twice
+    assert history.info()["bytes"] == 30
+
+
+def test_snapshot_restores_params_grads_adam_state_and_generator() -> None:
+    model = torch.nn.Linear(2, 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
+    generator = torch.Generator().manual_seed(3)
+    x = torch.randn(8, 2)
+
+    def iterate() -> None:
+        optimizer.zero_grad()
+        model(x).pow(2).mean().backward()
+        optimizer.step()
+
+    iterate()
+    params = list(model.parameters())
+    snap = take_snapshot(1, params, optimizer, generator.get_state(), None, False, True)
+    expected_perm = torch.randperm(8, generator=torch.Generator().manual_seed(3))
+    saved = [p.detach().clone() for p in params]
+    saved_grads = [p.grad.clone() for p in params]
+    saved_state = {k: v.clone() for k, v in optimizer.state[params[0]].items()}
+    for _ in range(3):
+        iterate()
+    torch.randperm(8, generator=generator)
+    optimizer.param_groups[0]["lr"] = 0.5
+    restore_snapshot(snap, params, optimizer, generator)
+    assert all_equal([p.detach() for p in params], saved)
+    assert all_equal([p.grad for p in params], saved_grads)
+    for key, value in saved_state.items():
+        assert torch.equal(optimizer.state[params[0]][key], value)
+    assert optimizer.param_groups[0]["lr"] == 0.1
+    assert optimizer.param_groups[0]["params"] == params  # the very same objects
+    assert torch.equal(torch.randperm(8, generator=generator), expected_perm)
+    # The snapshot is not aliased: stepping on does not change it.
+    iterate()
+    assert all_equal(snap.params, saved)
+
+
+def test_small_history_budget_moves_first_and_refuses_evicted_iterations() -> None:
+    session = make_session("linear", n_points=10, history_bytes=4000)
+    session.step("iteration", 20)
+    info = session.history.info()
+    assert info["last"] == 20
+    assert info["first"] > 0  # the oldest were evicted
+    assert info["bytes"] <= 4000
+    first = info["first"]
+    session.step("iteration", 5)
+    assert session.history.info()["first"] > first
+    before = [p.detach().clone() for p in params_of(session)]
+    with pytest.raises(CommandError) as exc:
+        session.rewind(first - 1)
+    assert (exc.value.code, exc.value.field) == ("out_of_range", "iteration")
+    assert all_equal(params_of(session), before)
+    session.rewind(session.history.info()["first"])  # the oldest kept is still reachable
+
+
+def test_history_info_in_events() -> None:
+    session = make_session("linear", n_points=10)
+    events = step_phases(session, 10)
+    assert events[-1]["history"]["first"] == 0
+    assert events[-1]["history"]["last"] == 2
+    assert events[-1]["history"]["bytes"] == session.history.nbytes > 0

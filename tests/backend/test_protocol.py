@@ -1,0 +1,130 @@
+"""The protocol models: commands parse strictly, every event the engine makes validates."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+import pytest
+from pydantic import ValidationError
+
+from loopscope.connection import error_event
+from loopscope.protocol import (
+    COMMAND_ADAPTER,
+    EVENT_ADAPTER,
+    PhaseEvent,
+    StepCommand,
+    protocol_schema,
+)
+
+from ._helpers import check_event, make_session, step_phases
+
+
+def test_commands_parse_with_defaults() -> None:
+    step = COMMAND_ADAPTER.validate_python({"type": "step"})
+    assert isinstance(step, StepCommand) and (step.unit, step.count) == ("phase", 1)
+    start = COMMAND_ADAPTER.validate_python({"type": "start"})
+    assert (start.scenario, start.config) == ("linear", {})
+    play = COMMAND_ADAPTER.validate_python({"type": "play", "unit": "epoch", "rate": 5})
+    assert (play.unit, play.rate) == ("epoch", 5.0)
+    rewind = COMMAND_ADAPTER.validate_python({"type": "rewind", "iteration": 3})
+    assert rewind.iteration == 3
+    assert COMMAND_ADAPTER.validate_python({"type": "set", "lr": 0.1}).lr == 0.1
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"type": "step", "count": 0},
+        {"type": "step", "count": 100_001},
+        {"type": "step", "unit": "week"},
+        {"type": "step", "extra": 1},
+        {"type": "play", "rate": 0},
+        {"type": "rewind"},
+        {"type": "rewind", "iteration": -1},
+        {"type": "set", "lr": float("nan")},
+        {"type": "start", "scenario": "resnet"},
+        {"type": "launch"},
+        {},
+    ],
+)
+def test_bad_commands_are_refused(raw: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        COMMAND_ADAPTER.validate_python(raw)
+
+
+def test_error_events_validate() -> None:
+    for event in (
+        error_event("invalid_json", "not JSON"),
+        error_event("out_of_range", "iteration: 9", "iteration"),
+    ):
+        EVENT_ADAPTER.validate_python(orjson.loads(orjson.dumps(event)))
+    with pytest.raises(ValidationError):
+        EVENT_ADAPTER.validate_python(error_event("no_such_code", "x"))
+
+
+@pytest.mark.parametrize(
+    ("scenario", "config"),
+    [
+        ("linear", {"n_points": 9, "batch_size": 4, "optimizer": "momentum"}),
+        ("linear", {"n_points": 9, "loss": "l1", "frozen": ["linear.bias"]}),
+        ("linear", {"n_points": 9, "skip_zero_grad": True, "optimizer": "adamw"}),
+        ("mlp", {"n_points": 9, "hidden": [3, 2], "activation": "relu"}),
+        ("classify", {"n_points": 9, "hidden": [3], "optimizer": "sgd"}),
+    ],
+)
+def test_every_engine_event_validates_after_a_wire_roundtrip(
+    scenario: str, config: dict[str, Any]
+) -> None:
+    session = make_session(scenario, **config)
+    seen: set[str] = set()
+    check_event(session.session_event())
+    for event in step_phases(session, 15):
+        seen.add(event["type"] if event["type"] != "phase" else event["phase"])
+    for unit, count in (("iteration", 2), ("epoch", 1)):
+        for event in session.step(unit, count):
+            check_event(event)
+    check_event(session.rewind(1)[0])
+    check_event(session.set({"lr": 0.5})[0])
+    check_event(session.reset()[0])
+    assert seen == {"graph", "forward", "loss", "zero_grad", "backward", "step"}
+
+
+def test_events_with_non_finite_numbers_validate() -> None:
+    session = make_session("linear", n_points=10, lr=10.0)
+    for _ in range(40):
+        for event in step_phases(session, 5):
+            check_event(event)
+    assert session.stepper.diverged
+    check_event(session.session_event())
+
+
+def test_phase_event_rejects_unknown_fields() -> None:
+    session = make_session("linear", n_points=5)
+    (event,) = step_phases(session, 1)
+    PhaseEvent.model_validate(event)
+    with pytest.raises(ValidationError):
+        PhaseEvent.model_validate({**event, "surprise": 1})
+
+
+def test_protocol_schema_lists_every_message_and_resolves() -> None:
+    schema = protocol_schema()
+    assert schema["commands"] == [
+        "StartCommand",
+        "StepCommand",
+        "PlayCommand",
+        "PauseCommand",
+        "ResetCommand",
+        "RewindCommand",
+        "SetCommand",
+        "ResumeCommand",
+    ]
+    assert schema["events"] == ["SessionEvent", "GraphEvent", "PhaseEvent", "ErrorEvent"]
+    defs = schema["$defs"]
+    for name in schema["commands"] + schema["events"]:
+        assert name in defs
+    text = json.dumps(schema)
+    prefix = "#/$defs/"
+    refs = {part.split('"')[0] for part in text.split(prefix)[1:]}
+    assert refs and refs <= set(defs)
