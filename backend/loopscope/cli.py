@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from collections.abc import Sequence
 
@@ -38,10 +39,18 @@ def _run(args: argparse.Namespace) -> int:
     import torch
 
     from .training.headless import run_headless
+    from .training.session import CommandError
 
     torch.set_num_threads(args.torch_threads)
-    config = orjson.loads(args.config) if args.config else {}
-    for line in run_headless(args.scenario, config, epochs=args.epochs, every=args.every):
+    try:
+        config = orjson.loads(args.config) if args.config else {}
+        if not isinstance(config, dict):
+            raise ValueError("expected a JSON object")
+        lines = run_headless(args.scenario, config, epochs=args.epochs, every=args.every)
+        first = next(lines, None)  # builds the run: a bad config fails here
+    except (ValueError, CommandError) as exc:
+        args.parser.error(f"--config: {exc}")
+    for line in itertools.chain([first] if first is not None else [], lines):
         print(line, flush=True)
     return 0
 
@@ -72,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--every", type=int, default=100, help="log every N epochs")
     run.add_argument("--config", help="JSON config, e.g. '{\"lr\": 0.02}'")
     run.add_argument("--torch-threads", dest="torch_threads", type=int, default=1)
-    run.set_defaults(func=_run)
+    run.set_defaults(func=_run, parser=run)
 
     schema = sub.add_parser("schema", help="print the protocol's JSON Schema")
     schema.set_defaults(func=_schema)

@@ -63,6 +63,7 @@ class Connection:
         self.outbox = Outbox()
         self.session: Session | None = None
         self.play_task: asyncio.Task[None] | None = None
+        self._play_stop = asyncio.Event()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loopscope-run")
         self._tokens = settings.commands_per_second
         self._last_refill = time.monotonic()
@@ -76,14 +77,23 @@ class Connection:
         try:
             await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (receiver, sender):
+            # The release runs as its own task: when the server cancels this one (Starlette
+            # does on close), the shield lets the bookkeeping finish all the same.
+            release = asyncio.create_task(self._release(receiver, sender))
+            await asyncio.shield(release)
+
+    async def _release(self, *tasks: asyncio.Task[None]) -> None:
+        """Stop play and the loops, wait for the worker, park the run, update the counts."""
+        try:
+            for task in tasks:
                 task.cancel()
             await self._stop_play()
-            for task in (receiver, sender):
+            for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
             # Let a step already running in the worker finish before the run changes hands.
             await asyncio.to_thread(self.executor.shutdown, True, cancel_futures=True)
+        finally:
             session = self._drop_session()
             if session is not None:
                 self.stats.park(session)
@@ -120,7 +130,8 @@ class Connection:
                     ]
                 )
                 continue
-            if len(text) > self.settings.max_message_bytes:  # starlette gives str: chars ≤ bytes
+            size = len(text) if text.isascii() else len(text.encode())
+            if size > self.settings.max_message_bytes:
                 await self.websocket.close(code=1009, reason="message too big")
                 return
             if not self._take_token():
@@ -202,7 +213,10 @@ class Connection:
                     "rate",
                 )
             await self._stop_play()
-            self.play_task = asyncio.create_task(self._play(session, command.unit, command.rate))
+            self._play_stop = asyncio.Event()
+            self.play_task = asyncio.create_task(
+                self._play(session, command.unit, command.rate, self._play_stop)
+            )
         elif command.type == "pause":
             await self._stop_play()
         elif command.type == "reset":
@@ -245,13 +259,14 @@ class Connection:
 
     # ------------------------------------------------------------------ play
 
-    async def _play(self, session: Session, unit: str, rate: float) -> None:
-        """Step at `rate` per second on a fixed schedule (a late tick is not made up in a burst)."""
+    async def _play(self, session: Session, unit: str, rate: float, stop: asyncio.Event) -> None:
+        """Step at `rate` per second on a fixed schedule (a late tick is not made up in a burst)
+        until `stop` is set; a step already running when it is set still sends its events."""
         period = 1.0 / rate
         next_tick = time.monotonic()
         self.stats.play_tasks += 1
         try:
-            while True:
+            while not stop.is_set():
                 try:
                     events = await self._call(session.step, unit, 1)
                 except CommandError as exc:
@@ -259,14 +274,16 @@ class Connection:
                     return
                 self.outbox.put(events)
                 next_tick = max(next_tick + period, time.monotonic())
-                await asyncio.sleep(next_tick - time.monotonic())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), next_tick - time.monotonic())
         finally:
             self.stats.play_tasks -= 1
 
     async def _stop_play(self) -> None:
+        """Stop play after the step in flight (whose events are kept), then return."""
         task, self.play_task = self.play_task, None
         if task is not None and not task.done():
-            task.cancel()
+            self._play_stop.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 

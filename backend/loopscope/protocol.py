@@ -42,7 +42,7 @@ ErrorCode = Literal[
 
 
 class _Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 # ---------------------------------------------------------------- commands (client → server)

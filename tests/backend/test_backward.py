@@ -187,13 +187,6 @@ def test_no_graph_survives_a_rewind_mid_iteration() -> None:
     assert ref() is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: stepper's ValueCache (capture/values.py ValueCache) holds a strong reference "
-    "to every tensor it encoded, so each iteration's discarded .grad stays alive (up to "
-    "4096 entries per run, unbounded in bytes)",
-)
 def test_old_gradients_do_not_outlive_their_iteration() -> None:
     session = make_session("linear", n_points=10, history_bytes=0)
     step_phases(session, 4)

@@ -135,19 +135,12 @@ def test_partial_last_batch_changes_the_graph_id_but_not_the_node_ids() -> None:
     assert graph_ids[0] == graph_ids[1] == graph_ids[3] != graph_ids[2] == graph_ids[5]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: stepper._run_loss passes known=self._last_graph_id to walk_graph, which then "
-    "skips reading saved tensors; but the session only sends a graph event when a command "
-    "ends on the loss phase, so after step('iteration', 1) the first graph event sent "
-    "carries saved=[] on every node",
-)
-def test_first_graph_event_has_saved_tensors_after_an_uncaptured_walk() -> None:
+def test_first_graph_event_has_saved_tensors_after_a_multi_phase_command() -> None:
     session = make_session("linear", n_points=10)
-    session.step("iteration", 1)  # captures (and walks) iteration 0's graph, ends on step
-    graph = graph_after_loss(step_phases(session, 2))
-    assert graph is not None
+    events = session.step("iteration", 1)  # walks iteration 0's graph, ends on step
+    graph = next((e for e in events if e["type"] == "graph"), None)
+    assert graph is not None  # sent with the command that walked it, saved tensors and all
+    assert graph_after_loss(step_phases(session, 2)) is None  # not again: unchanged
     saved = saved_of(graph, "AddmmBackward0")
     assert "mat1" in saved and saved["mat1"]["tensor"] == "x"
 

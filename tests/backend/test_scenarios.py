@@ -162,7 +162,8 @@ def test_missing_mps_is_device_unavailable() -> None:
 def _shown_optimizer(config: dict[str, Any]) -> torch.optim.Optimizer:
     """Evaluate the optimizer line the learner is shown, on a fresh model."""
     sc = get_scenario("linear")
-    line = _optimizer_source(sc.validate(config))
+    cfg = sc.validate(config)
+    line = _optimizer_source(built("linear", **config).optimizer, cfg.optimizer == "adamw")
     model = SimpleNet()
     return eval(line, {"torch": torch, "model": model})  # our own source line, shown to the learner
 
@@ -186,13 +187,6 @@ def test_shown_optimizer_source_builds_the_same_optimizer(config: dict[str, Any]
     assert {k: shown.get(k) for k in HYPER} == {k: actual.get(k) for k in HYPER}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: scenarios._optimizer_source shows a program that builds another optimizer: "
-    "eps is never shown, weight_decay=0 is hidden for AdamW (whose default is 0.01), "
-    "and lr/betas use :g (6 significant digits)",
-)
 @pytest.mark.parametrize(
     "config",
     [
@@ -211,8 +205,11 @@ def test_loop_source_marks_skipped_zero_grad_and_batches() -> None:
     b = built("linear", skip_zero_grad=True, n_points=10, batch_size=5)
     zero = b.source[b.phase_lines["zero_grad"] - 1]
     assert zero.strip().startswith("# optimizer.zero_grad()")
-    assert any("batch_size=5" in line for line in b.source[: b.setup_lines])
+    assert any("manual_seed(42)  # mini-batch order" in line for line in b.source[: b.setup_lines])
     assert b.source[b.setup_lines] == "for epoch in range(epochs):"
+    # the batch line the learner sees uses the stepper's own scheme: randperm from a generator
+    assert "torch.randperm(n, generator=g)" in b.source[b.setup_lines + 1]
+    assert "x[perm[i:i + 5]]" in b.source[b.phase_lines["forward"] - 2]
 
 
 @pytest.mark.parametrize(

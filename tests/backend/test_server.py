@@ -210,7 +210,8 @@ async def test_resume_after_a_dropped_connection(server: str) -> None:
     before = await health(server)
     async with connect(ws_url(server), max_size=None) as ws:
         session = await start(ws)
-        (event,) = await step(ws, unit="iteration", count=3)
+        *graph, event = await step(ws, unit="iteration", count=3)
+        assert [g["type"] for g in graph] == ["graph"]  # the first captured loss phase
     # The server parks the run once it has noticed the close.
     await wait_for_health(server, parked_runs=before["parked_runs"] + 1)
     async with connect(ws_url(server), max_size=None) as ws:

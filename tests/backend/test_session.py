@@ -216,14 +216,6 @@ def test_bad_start_names_the_field(
     assert getattr(exc.value, "field", None) == field
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: session.sent_graph_id survives `set`; the UI (frontend state.svelte.ts "
-    "applySession) drops its graph when a session event's config differs, so after "
-    "`set lr` the topology is never sent again. Reset sent_graph_id whenever a session "
-    "event is produced (set, rewind, reset)",
-)
 def test_graph_is_sent_again_after_a_session_event_that_changes_the_config() -> None:
     session = make_session("linear", n_points=10)
     step_phases(session, 5)

@@ -57,7 +57,8 @@ def test_step_epochs_reports_every_loss_and_captures_the_last_phase(batch_size: 
     plain = plain_iterations("linear", config)
     n_batches = 1 if batch_size is None else 4
     events = [check_event(e) for e in session.step("epoch", 3)]
-    (event,) = events  # no graph event: the last phase run is `step`
+    *graph, event = events  # the graph of the captured last iteration, sent once
+    assert [g["type"] for g in graph] == ["graph"]
     assert event["phase"] == "step" and event["next_phase"] == "forward"
     assert event["n_batches"] == n_batches
     assert (event["epoch"], event["batch"]) == (2, n_batches - 1)
@@ -75,7 +76,8 @@ def test_step_epochs_reports_every_loss_and_captures_the_last_phase(batch_size: 
     assert event["fit"] is not None
     assert all_equal(params_of(session), plain_params(references[-1]))
     # Nothing is reported twice: the next event carries only its own losses.
-    (following,) = [check_event(e) for e in session.step("iteration", 1)]
+    # (a graph event may come first: the last mini-batch was smaller, so shapes changed)
+    *_, following = [check_event(e) for e in session.step("iteration", 1)]
     assert [p["iteration"] for p in following["losses"]] == [3 * n_batches]
 
 
@@ -147,14 +149,6 @@ def test_cuda_on_a_cpu_machine_is_refused_naming_the_field() -> None:
     assert exc.value.field == "config.device"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason="BUG: freezing every parameter is accepted (scenarios.build), then loss has no "
-    "grad_fn and loss.backward() raises RuntimeError in stepper._run_backward; the run "
-    "is stuck at 'backward' for good. build should refuse it (ConfigError naming "
-    "config.frozen) or the stepper should skip backward",
-)
 def test_freezing_every_parameter_is_refused_or_runs() -> None:
     config = {"n_points": 10, "frozen": ["linear.weight", "linear.bias"]}
     try:

@@ -32,7 +32,7 @@ F32_TINY = float(np.finfo(np.float32).smallest_subnormal)
 EDGES = [0.0, -0.0, F32_TINY, -F32_TINY, 1.1754942e-38, F32_MAX, -F32_MAX, 0.1, 1 / 3, 16777217.0]
 
 any_f32 = st.floats(width=32, allow_nan=False, allow_infinity=False, allow_subnormal=True)
-# Small enough that no sum of a few hundred of them overflows float32 (see the xfail below).
+# Small enough that no sum of a few hundred of them overflows float32.
 BOUND = float(np.float32(1e30))
 bounded_f32 = st.floats(
     width=32, min_value=-BOUND, max_value=BOUND, allow_nan=False, allow_subnormal=True
@@ -61,7 +61,7 @@ def test_finite_float32_roundtrip_is_exact(values: list[float]) -> None:
 def test_any_float32_roundtrip_is_exact(values: list[float]) -> None:
     tensor = torch.tensor(values, dtype=torch.float32)
     # Sums of huge values overflow inside _numbers and numpy warns; that warning is its
-    # own (xfail) test below. Here only the numbers matter.
+    # own test below. Here only the numbers matter.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
         assert same_bits(roundtrip(tensor), tensor)
@@ -84,13 +84,6 @@ def test_every_bit_pattern_sample_roundtrips() -> None:
     assert same_bits(roundtrip(tensor, cap=len(array)), tensor)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeWarning,
-    reason="BUG: values._numbers tests finiteness with array.sum(), which overflows for "
-    "large finite float32 values and emits numpy's RuntimeWarning (an error under "
-    "filterwarnings=error)",
-)
 def test_huge_finite_values_encode_without_warning() -> None:
     tensor = torch.tensor([F32_MAX, F32_MAX, 1.0])
     with warnings.catch_warnings():
@@ -124,13 +117,6 @@ def scalar_roundtrip(value: float) -> torch.Tensor:
     return torch.tensor(decode_float(orjson.loads(text)["v"]), dtype=torch.float32)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="BUG: values.scalar_value returns a 0-d numpy array for a finite float32, which "
-    "orjson cannot serialize (TypeError: unsupported datatype in numpy array); it should "
-    "return np.float32(array) (a numpy scalar)",
-)
 def test_scalar_value_roundtrips_finite() -> None:
     for value in EDGES:
         tensor = torch.tensor(value, dtype=torch.float32)
@@ -206,13 +192,6 @@ def test_summary_of_a_constant_tensor() -> None:
     assert sum(summary["histogram"]["counts"]) == 20
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: values.summarize_array uses range=(low, high or low + 1.0): a maximum of "
-    "exactly 0.0 is falsy, so the histogram spans [low, low+1] and drops values "
-    "(and value_is_finite then calls an all-finite tensor non-finite)",
-)
 def test_summary_histogram_when_the_maximum_is_zero() -> None:
     tensor = -torch.arange(100, dtype=torch.float32)  # -99 .. 0
     value = tensor_value(tensor, cap=10)
@@ -232,13 +211,13 @@ def test_value_is_finite_reads_the_encoding() -> None:
 def test_value_cache_never_serves_a_stale_value() -> None:
     cache = ValueCache(cap=16)
     tensor = torch.zeros(2)
-    first = cache.get(tensor)
-    assert cache.get(tensor) is first  # unchanged: served from the cache
+    first = cache.get("t", tensor)
+    assert cache.get("t", tensor) is first  # unchanged: served from the cache
     tensor.add_(1)  # in place: bumps _version
-    assert wire(cache.get(tensor))["values"] == [1.0, 1.0]
+    assert wire(cache.get("t", tensor))["values"] == [1.0, 1.0]
     with torch.no_grad():
         tensor.copy_(torch.tensor([3.0, 4.0]))
-    assert wire(cache.get(tensor))["values"] == [3.0, 4.0]
-    other = torch.zeros(2)
-    assert wire(cache.get(other))["values"] == [0.0, 0.0]
-    assert cache.get(None) is None
+    assert wire(cache.get("t", tensor))["values"] == [3.0, 4.0]
+    other = torch.zeros(2)  # another tensor in the same slot (a new .grad): re-encoded
+    assert wire(cache.get("t", other))["values"] == [0.0, 0.0]
+    assert cache.get("t", None) is None

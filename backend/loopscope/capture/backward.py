@@ -54,7 +54,7 @@ class BackwardRecorder:
             self.hook_calls += 1
             assert param.grad is not None
             self.fills.append(
-                {"param": name, "node": node_id, "value": self.values.get(param.grad)}
+                {"param": name, "node": node_id, "value": self.values.grad(name, param)}
             )
 
         return hook

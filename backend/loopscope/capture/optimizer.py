@@ -79,8 +79,8 @@ class StepRecorder:
         self.grads: dict[str, dict[str, Any] | None] = {}
         self.refs: list[dict[str, Any]] = []
         for name, param in named.items():
-            self.before[name] = values.get(param) or {}
-            self.grads[name] = values.get(param.grad)
+            self.before[name] = values.param(name, param)
+            self.grads[name] = values.grad(name, param)
         for gi, group in enumerate(optimizer.param_groups):
             for index, param in enumerate(group["params"]):
                 ref_name = name_of(param, named)
@@ -114,7 +114,7 @@ class StepRecorder:
                         "name": name,
                         "before": self.before[name],
                         "grad": self.grads[name],
-                        "after": self.values.get(param),
+                        "after": self.values.param(name, param),
                         "hyper": hyper,
                         "state": state_of(self.optimizer, param, self.cap),
                     }

@@ -39,7 +39,7 @@ def scalar_value(tensor: torch.Tensor) -> Any:
     """A 0-d (or 1-element) float tensor as a wire number (float32-shortest when finite)."""
     array = tensor.detach().to("cpu").reshape(()).numpy()
     if np.isfinite(array):
-        return array.astype(np.float32, copy=False) if array.dtype == np.float32 else array.item()
+        return np.float32(array) if array.dtype == np.float32 else array.item()
     return encode_float(float(array))
 
 
@@ -48,8 +48,7 @@ _DTYPES = {torch.float32: "float32", torch.int64: "int64", torch.float64: "float
 
 def _numbers(array: np.ndarray) -> Any:
     """A flat array as something orjson writes exactly: the array itself, or a list."""
-    # A sum is finite only if every element is (an overflow just takes the slow, exact path).
-    if array.dtype == np.float32 and math.isfinite(array.sum()):
+    if array.dtype == np.float32 and np.isfinite(array).all():
         return array
     if array.dtype.kind == "f":
         return [encode_float(v) for v in array.tolist()]
@@ -73,32 +72,41 @@ def tensor_value(tensor: torch.Tensor, cap: int = 4096) -> dict[str, Any]:
 
 
 class ValueCache:
-    """tensor_value of tensors that rarely change (parameters, .grad), keyed by identity and
-    `_version`: an in-place update bumps the version, so a stale value is never served.
-    The cache holds each tensor, so its id() cannot be reused by another."""
+    """tensor_value of a few named slots ("linear.weight", "grad:linear.weight") whose tensors
+    rarely change.  A slot's value is reused while it holds the same tensor object at the
+    same `_version` (an in-place update bumps the version), so a stale value is never
+    served; each slot keeps only its current tensor, so old gradients are not held."""
 
     def __init__(self, cap: int) -> None:
         self.cap = cap
-        self._entries: dict[int, tuple[torch.Tensor, int, dict[str, Any]]] = {}
+        self._slots: dict[str, tuple[torch.Tensor, int, dict[str, Any]]] = {}
 
-    def get(self, tensor: torch.Tensor | None) -> dict[str, Any] | None:
-        """The (possibly cached) TensorValue of `tensor`; None for None."""
+    def get(self, slot: str, tensor: torch.Tensor | None) -> dict[str, Any] | None:
+        """The (possibly cached) TensorValue of `tensor` in `slot`; None for None."""
         if tensor is None:
+            self._slots.pop(slot, None)
             return None
-        key = id(tensor)
-        entry = self._entries.get(key)
+        entry = self._slots.get(slot)
         version = tensor._version
         if entry is not None and entry[0] is tensor and entry[1] == version:
             return entry[2]
         value = tensor_value(tensor, self.cap)
-        if len(self._entries) > 4096:
-            self._entries.clear()
-        self._entries[key] = (tensor, version, value)
+        self._slots[slot] = (tensor, version, value)
         return value
 
+    def param(self, name: str, tensor: torch.Tensor) -> dict[str, Any]:
+        """A parameter's value."""
+        value = self.get(name, tensor)
+        assert value is not None
+        return value
+
+    def grad(self, name: str, tensor: torch.Tensor) -> dict[str, Any] | None:
+        """A parameter's .grad (None when it is None)."""
+        return self.get(f"grad:{name}", tensor.grad)
+
     def clear(self) -> None:
-        """Forget every entry (and release the tensors held)."""
-        self._entries.clear()
+        """Forget every slot (and release the tensors held)."""
+        self._slots.clear()
 
 
 def optional_tensor_value(tensor: torch.Tensor | None, cap: int = 4096) -> dict[str, Any] | None:
@@ -113,7 +121,8 @@ def summarize_array(flat: np.ndarray) -> dict[str, Any]:
     if finite.size:
         low, high = float(finite.min()), float(finite.max())
         mean, std = float(finite.mean()), float(finite.std())
-        counts, edges = np.histogram(finite, bins=HISTOGRAM_BINS, range=(low, high or low + 1.0))
+        top = high if high > low else low + 1.0  # one distinct value: a bin of width 1
+        counts, edges = np.histogram(finite, bins=HISTOGRAM_BINS, range=(low, top))
     else:
         low = high = mean = std = math.nan
         counts, edges = np.zeros(HISTOGRAM_BINS, dtype=np.int64), np.zeros(HISTOGRAM_BINS + 1)

@@ -25,7 +25,9 @@ HiddenWidth = Annotated[int, Field(ge=1, le=MAX_HIDDEN_UNITS)]
 class RunConfig(BaseModel):
     """Fields every scenario shares: data, optimizer, batching, device, teaching switches."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, validate_assignment=True, strict=True
+    )
 
     seed: int = Field(
         42, ge=0, le=2**31 - 1, description="torch.manual_seed before data and model."

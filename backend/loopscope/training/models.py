@@ -14,8 +14,7 @@ class SimpleNet(nn.Module):
         self.linear = nn.Linear(1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y: torch.Tensor = self.linear(x)
-        return y
+        return self.linear(x)
 
 
 class MLP(nn.Module):
@@ -29,5 +28,4 @@ class MLP(nn.Module):
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y: torch.Tensor = self.layers(x)
-        return y
+        return self.layers(x)

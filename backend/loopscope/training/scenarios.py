@@ -111,54 +111,61 @@ def _optimizer(config: RunConfig, params: Any) -> torch.optim.Optimizer:
     )
 
 
-def _optimizer_source(config: RunConfig) -> str:
-    wd = "" if not config.weight_decay else f", weight_decay={config.weight_decay:g}"
-    if config.optimizer == "sgd":
-        return f"torch.optim.SGD(model.parameters(), lr={config.lr:g}{wd})"
-    if config.optimizer == "momentum":
-        momentum = f"momentum={config.momentum:g}"
-        return f"torch.optim.SGD(model.parameters(), lr={config.lr:g}, {momentum}{wd})"
-    cls = "Adam" if config.optimizer == "adam" else "AdamW"
-    return (
-        f"torch.optim.{cls}(model.parameters(), lr={config.lr:g},"
-        f" betas=({config.beta1:g}, {config.beta2:g}){wd})"
-    )
+def _optimizer_source(optimizer: torch.optim.Optimizer, adamw: bool) -> str:
+    """The constructor call that builds exactly this optimizer (floats in repr: no rounding)."""
+    group = optimizer.param_groups[0]
+    args = [f"lr={group['lr']!r}"]
+    if isinstance(optimizer, torch.optim.SGD):
+        if group["momentum"]:
+            args.append(f"momentum={group['momentum']!r}")
+    else:
+        beta1, beta2 = group["betas"]
+        args += [f"betas=({beta1!r}, {beta2!r})", f"eps={group['eps']!r}"]
+    if group["weight_decay"] or adamw:
+        args.append(f"weight_decay={group['weight_decay']!r}")
+    return f"torch.optim.{type(optimizer).__name__}(model.parameters(), {', '.join(args)})"
 
 
 def _loop_source(
-    scenario: Scenario, config: RunConfig, criterion: nn.Module
+    scenario: Scenario, config: RunConfig, criterion: nn.Module, optimizer: torch.optim.Optimizer
 ) -> tuple[list[str], dict[str, int], int]:
     """The program the stepper runs, as a learner would write it; 1-based line of each phase."""
     lines = inspect.getsource(scenario.model_cls).rstrip("\n").split("\n") + [""]
-    batches = (
-        "batches = [(x, y)]  # full batch: gradient descent"
-        if config.batch_size is None
-        else "batches = DataLoader(TensorDataset(x, y),"
-        f" batch_size={config.batch_size}, shuffle=True)"
-    )
     lines += [
+        f"n, noise = {config.n_points}, {config.noise!r}",
         f"torch.manual_seed({config.seed})",
         scenario.data_source(config),
         f"model = {scenario.model_source(config)}.to(device)",
-        f"optimizer = {_optimizer_source(config)}",
-        f"criterion = nn.{type(criterion).__name__}()",
-        batches,
-        "",
     ]
+    lines += [f"model.get_parameter({name!r}).requires_grad_(False)" for name in config.frozen]
+    lines += [
+        f"optimizer = {_optimizer_source(optimizer, config.optimizer == 'adamw')}",
+        f"criterion = nn.{type(criterion).__name__}()",
+    ]
+    if config.batch_size is None:
+        loop = [
+            "for epoch in range(epochs):",
+            "    x_batch, y_batch = x, y  # full batch: gradient descent",
+        ]
+    else:
+        b = config.batch_size
+        lines.append(f"g = torch.Generator().manual_seed({config.seed})  # mini-batch order")
+        loop = [
+            "for epoch in range(epochs):",
+            "    perm = torch.randperm(n, generator=g)",
+            f"    for i in range(0, n, {b}):",
+            f"        x_batch, y_batch = x[perm[i:i + {b}]], y[perm[i:i + {b}]]",
+        ]
+    lines.append("")
     setup = len(lines)
+    indent = " " * (len(loop[-1]) - len(loop[-1].lstrip()))
     zero = "optimizer.zero_grad()"
     if config.skip_zero_grad:
         zero = "# optimizer.zero_grad()  # skipped: .grad keeps accumulating"
-    lines += [
-        "for epoch in range(epochs):",
-        "    for x_batch, y_batch in batches:",
-        "        y_pred = model(x_batch)",
-        "        loss = criterion(y_pred, y_batch)",
-        f"        {zero}",
-        "        loss.backward()",
-        "        optimizer.step()",
-    ]
-    first = setup + 3  # 1-based line of `y_pred = model(x_batch)`
+    body = ["y_pred = model(x_batch)", "loss = criterion(y_pred, y_batch)", zero]
+    body += ["loss.backward()", "optimizer.step()"]
+    lines += loop + [indent + line for line in body]
+    first = setup + len(loop) + 1  # 1-based line of `y_pred = model(x_batch)`
     phase_lines = {phase: first + i for i, phase in enumerate(PHASE_ORDER)}
     return lines, phase_lines, setup
 
@@ -243,13 +250,17 @@ def build(scenario: Scenario, config: RunConfig, default_device: str = "auto") -
             raise ConfigError(
                 f"config.frozen.{i}", f"no parameter {name!r}; parameters are {names}"
             )
+    if names and set(names) <= set(config.frozen):
+        raise ConfigError(
+            "config.frozen", "every parameter is frozen: loss.backward() would have nothing to do"
+        )
     model.to(device)
     for name, param in model.named_parameters():
         if name in config.frozen:
             param.requires_grad_(False)
     criterion = scenario.make_criterion(config)
     optimizer = _optimizer(config, model.parameters())
-    source, phase_lines, setup = _loop_source(scenario, config, criterion)
+    source, phase_lines, setup = _loop_source(scenario, config, criterion, optimizer)
     return Built(
         model=model,
         criterion=criterion,

@@ -146,6 +146,7 @@ class Session:
         result: PhaseResult | None = None
         stepped = False
         graph = None
+        s.known_graph_id = self.sent_graph_id
         while s.iteration * N_PHASES + s.phase_index < target:
             result = s.run_phase(capture=capture and s.iteration == last_iteration)
             graph = result.graph or graph
@@ -286,6 +287,8 @@ class Session:
         """The SessionEvent dict: what the run is made of, and where it stands."""
         s = self.stepper
         built = s.built
+        # A client may rebuild its view from a session event: send the graph again after it.
+        self.sent_graph_id = None
         return {
             "type": "session",
             "run_id": self.run_id,

@@ -80,7 +80,8 @@ class Stepper:
         self._forward: ForwardRecorder | None = None
         self._backward: BackwardRecorder | None = None
         self._graph: WalkedGraph | None = None
-        self._last_graph_id: str | None = None
+        # The topology the client already has: its saved tensors need not be read again.
+        self.known_graph_id: str | None = None
 
     # ------------------------------------------------------------------ position
 
@@ -159,9 +160,8 @@ class Stepper:
         named.update(self.params)
         module_of = dict(fwd.module_of) if fwd is not None else {}
         module_of.setdefault(self.loss.grad_fn, "criterion")
-        known = self._last_graph_id
+        known = self.known_graph_id
         graph = walk_graph(self.loss.grad_fn, self.param_names, named, module_of, known)
-        self._last_graph_id = graph.graph_id
         ids = {node: node_id for node_id, node in graph.nodes.items()}
         tensors = {"loss": ids[self.loss.grad_fn]}
         node_values = {ids[self.loss.grad_fn]: tensor_value(self.loss, self.cap)}
@@ -249,8 +249,8 @@ class Stepper:
 
     def params_value(self) -> dict[str, dict[str, Any]]:
         """Every parameter's current value (TensorValue dicts)."""
-        return {name: self._values.get(p) or {} for name, p in self.params.items()}
+        return {name: self._values.param(name, p) for name, p in self.params.items()}
 
     def grads_value(self) -> dict[str, dict[str, Any] | None]:
         """Every parameter's current .grad (None where it is None)."""
-        return {name: self._values.get(p.grad) for name, p in self.params.items()}
+        return {name: self._values.grad(name, p) for name, p in self.params.items()}
