@@ -13,6 +13,7 @@ import torch
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
@@ -145,6 +146,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(api_error("invalid_message", message, field), status_code=422)
 
     app.add_api_websocket_route("/ws", websocket_endpoint)
+
+    api_methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    @app.api_route("/api/{rest:path}", methods=api_methods, include_in_schema=False)
+    async def api_fallback(request: Request, rest: str) -> JSONResponse:
+        """Unknown /api paths and methods answer here (404 / 405), not in the static UI."""
+        allowed = sorted(
+            {
+                method
+                for route in app.routes
+                if isinstance(route, APIRoute)
+                and route.path != "/api/{rest:path}"
+                and route.path_regex.match(request.url.path)
+                for method in route.methods
+            }
+        )
+        if allowed:
+            body = api_error("invalid_message", f"method {request.method} not allowed", None)
+            return JSONResponse(body, status_code=405, headers={"Allow": ", ".join(allowed)})
+        return JSONResponse(api_error("not_found", f"no such endpoint: /api/{rest}", None), 404)
 
     if (STATIC_DIR / "index.html").is_file():
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
