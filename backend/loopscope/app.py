@@ -159,7 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 if isinstance(route, APIRoute)
                 and route.path != "/api/{rest:path}"
                 and route.path_regex.match(request.url.path)
-                for method in route.methods
+                for method in route.methods or ()
             }
         )
         if allowed:
