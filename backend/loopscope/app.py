@@ -16,6 +16,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from . import __version__
 from .config import Settings
@@ -83,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="loopscope", version=__version__, lifespan=lifespan)
     app.add_middleware(SecurityHeaders)
+    if settings.allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.state.settings = settings
     app.state.stats = stats
     app.state.sockets = sockets
@@ -134,10 +138,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """A refused request: 422 with the error code and the field at fault."""
         return JSONResponse(api_error(exc.code, exc.message, exc.field), status_code=422)
 
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        """Any other HTTP error (a body that is not UTF-8, a missing file): an ApiError body."""
+        code = "not_found" if exc.status_code == 404 else "invalid_message"
+        headers = getattr(exc, "headers", None)
+        # A body FastAPI cannot even decode (400) is a refused request like any other: 422.
+        status = 422 if exc.status_code == 400 else exc.status_code
+        return JSONResponse(api_error(code, str(exc.detail), None), status, headers)
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         """A malformed request body or query: 422 naming the first offending field."""
         err = exc.errors()[0]
+        if err.get("type") == "json_invalid":
+            message = f"body is not valid JSON: {err.get('msg', '')}"
+            return JSONResponse(api_error("invalid_json", message, None), status_code=422)
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
         field = ".".join(loc) or None
         message = (

@@ -31,6 +31,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level=args.log_level,
         ws="websockets-sansio",
+        ws_max_size=settings.max_message_bytes,  # uvicorn refuses bigger frames itself (1009)
     )
     return 0
 

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Extra websocket Origins allowed besides the page's own ('*' = any).",
     )
+    max_iterations_per_command: int = Field(
+        200_000, ge=1, description="Iterations one step/play command may run (it cannot be paused)."
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="If set, only these Host headers are served (guards against DNS rebinding).",
+    )
     commands_per_second: float = Field(
         200.0, gt=0, description="Commands per second per connection before refusing."
     )

@@ -35,6 +35,8 @@ from .runs import RunRegistry
 from .training.session import CommandError, Session
 
 ENCODE_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
+COMMAND_NAMES = ("start", "step", "play", "pause", "reset", "rewind", "set", "resume")
+COMMAND_TYPES = ", ".join(COMMAND_NAMES)
 log = logging.getLogger(__name__)
 
 
@@ -48,7 +50,8 @@ def validation_error(exc: ValidationError) -> dict[str, Any]:
     err = exc.errors(include_url=False)[0]
     loc = [str(part) for part in err["loc"]]
     if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-        return error_event("invalid_message", f"type: {err['msg']}", "type")
+        # A fixed message: pydantic's would echo (a repr of) whatever the client sent.
+        return error_event("invalid_message", f"type: expected one of {COMMAND_TYPES}", "type")
     field = ".".join(loc[1:]) if len(loc) > 1 else (loc[0] if loc else None)
     return error_event("invalid_message", f"{field}: {err['msg']}", field)
 
@@ -120,22 +123,21 @@ class Connection:
                 return
             if message["type"] == "websocket.disconnect":
                 return
-            text = message.get("text")
-            if text is None:
-                self.outbox.put(
-                    [
-                        error_event(
-                            "invalid_message", "binary frames are not accepted; send JSON text"
-                        )
-                    ]
-                )
-                continue
-            size = len(text) if text.isascii() else len(text.encode())
+            text: str | None = message.get("text")
+            data: bytes | None = message.get("bytes")
+            if text is not None:
+                size = len(text) if text.isascii() else len(text.encode())
+            else:
+                size = len(data or b"")
             if size > self.settings.max_message_bytes:
                 await self.websocket.close(code=1009, reason="message too big")
                 return
             if not self._take_token():
                 self.outbox.put([error_event("rate_limited", "too many commands; slow down")])
+                continue
+            if text is None:
+                refusal = "binary frames are not accepted; send JSON text"
+                self.outbox.put([error_event("invalid_message", refusal)])
                 continue
             await self.handle_text(text)
 
@@ -163,6 +165,12 @@ class Connection:
                 [error_event("invalid_message", "expected a JSON object with a 'type'", "type")]
             )
             return
+        if raw.get("type") not in COMMAND_NAMES:
+            # Refused before pydantic, which would put (a repr of) the client's value in its
+            # message — and a deeply nested one overflows the stack while doing so.
+            message = f"type: expected one of {COMMAND_TYPES}"
+            self.outbox.put([error_event("invalid_message", message, "type")])
+            return
         try:
             command = COMMAND_ADAPTER.validate_python(raw)
         except ValidationError as exc:
@@ -189,6 +197,10 @@ class Connection:
 
     async def _dispatch(self, command: Any) -> None:
         if isinstance(command, StartCommand):
+            if self.session is None and self.stats.runs >= self.settings.max_runs:
+                raise CommandError(
+                    "too_many_runs", f"server busy: {self.settings.max_runs} runs already", "type"
+                )
             session = await self._call(self._new_session, command.scenario, command.config)
             await self._adopt(session)
         elif isinstance(command, ResumeCommand):
@@ -225,6 +237,7 @@ class Connection:
             self.outbox.put(await self._call(session.reset))
         elif isinstance(command, RewindCommand):
             session = self._require_session()
+            session.check_rewind(command.iteration)  # a refused rewind leaves play running
             await self._stop_play()
             self.outbox.put(await self._call(session.rewind, command.iteration))
         elif isinstance(command, SetCommand):
@@ -241,6 +254,7 @@ class Connection:
             default_device=self.settings.device,
             cap=self.settings.tensor_cap,
             history_bytes=self.settings.history_bytes,
+            max_iterations=self.settings.max_iterations_per_command,
         )
 
     async def _adopt(self, session: Session) -> None:

@@ -200,7 +200,7 @@ def test_refused_set_names_the_field_and_changes_nothing(
         ("linear", {"lr": -1}, "invalid_config", "config.lr"),
         ("linear", {"frozen": ["nope"]}, "invalid_config", "config.frozen.0"),
         ("linear", {"frozen": ["linear.bias", "x"]}, "invalid_config", "config.frozen.1"),
-        ("linear", {"n_points": 10, "batch_size": 11}, "invalid_config", "config"),
+        ("linear", {"n_points": 10, "batch_size": 11}, "invalid_config", "config.batch_size"),
         ("linear", {"extra": 1}, "invalid_config", "config.extra"),
         ("mlp", {"hidden": [65]}, "invalid_config", "config.hidden.0"),
         ("linear", {"device": "tpu"}, "invalid_config", "config.device"),

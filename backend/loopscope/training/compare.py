@@ -23,8 +23,11 @@ def compare_runs(
         try:
             sessions.append(Session(scenario, {**config, **variant}, history_bytes=0))
         except CommandError as exc:
-            field = (exc.field or "").removeprefix("config.")
-            raise CommandError(exc.code, exc.message, f"variants.{i}.{field}") from None
+            key = (exc.field or "").removeprefix("config.").split(".")[0]
+            if key in variant:  # blame the variant only for a key it set
+                field = f"variants.{i}.{(exc.field or '').removeprefix('config.')}"
+                raise CommandError(exc.code, exc.message, field) from None
+            raise
     total = sum(s.stepper.n_batches for s in sessions) * epochs
     if total > MAX_ITERATIONS:
         raise CommandError(

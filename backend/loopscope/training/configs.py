@@ -9,7 +9,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 OptimizerName = Literal["sgd", "momentum", "adam", "adamw"]
 ActivationName = Literal["tanh", "relu", "sigmoid"]
@@ -75,10 +83,13 @@ class RunConfig(BaseModel):
     @model_validator(mode="after")
     def _batch_fits(self) -> RunConfig:
         if self.batch_size is not None and self.batch_size > self.n_points:
-            raise ValueError(
-                f"batch_size {self.batch_size} exceeds n_points {self.n_points}"
-                " (use null for full batch)"
+            message = f"batch_size {self.batch_size} exceeds n_points {self.n_points}"
+            error = InitErrorDetails(
+                type=PydanticCustomError("batch_too_large", message + " (use null for full batch)"),
+                loc=("batch_size",),  # name the field, not the whole config
+                input=self.batch_size,
             )
+            raise ValidationError.from_exception_data(type(self).__name__, [error])
         return self
 
 

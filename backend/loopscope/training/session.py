@@ -91,7 +91,9 @@ class Session:
         default_device: str = "auto",
         cap: int = 4096,
         history_bytes: int = 4 * 1024 * 1024,
+        max_iterations: int = 200_000,
     ) -> None:
+        self.max_iterations = max_iterations
         self.default_device = default_device
         self.cap = cap
         self.history = History(history_bytes)
@@ -141,6 +143,13 @@ class Session:
             target = (s.iteration + count) * N_PHASES
         else:
             target = (s.epoch + count) * s.n_batches * N_PHASES
+        if (target - here) // N_PHASES > self.max_iterations:
+            raise CommandError(
+                "out_of_range",
+                f"count: {(target - here) // N_PHASES} iterations in one command;"
+                f" at most {self.max_iterations}",
+                "count",
+            )
         last_iteration = (target - 1) // N_PHASES
         events: list[dict[str, Any]] = []
         result: PhaseResult | None = None
@@ -163,16 +172,21 @@ class Session:
         events.append(self.phase_event(result))
         return events
 
-    def rewind(self, iteration: int) -> list[dict[str, Any]]:
-        """Back to the start of `iteration` (kept in history); later history becomes a branch."""
-        snapshot = self.history.get(iteration)
-        if snapshot is None:
+    def check_rewind(self, iteration: int) -> None:
+        """Raise the CommandError a rewind to `iteration` would meet (not in history)."""
+        if self.history.get(iteration) is None:
             info = self.history.info()
             raise CommandError(
                 "out_of_range",
                 f"iteration: {iteration} is not in history (kept: {info['first']}..{info['last']})",
                 "iteration",
             )
+
+    def rewind(self, iteration: int) -> list[dict[str, Any]]:
+        """Back to the start of `iteration` (kept in history); later history becomes a branch."""
+        self.check_rewind(iteration)
+        snapshot = self.history.get(iteration)
+        assert snapshot is not None
         s = self.stepper
         s.abandon_iteration()
         restore_snapshot(snapshot, list(s.params.values()), s.optimizer, s.generator)

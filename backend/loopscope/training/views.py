@@ -61,9 +61,12 @@ def loss_landscape(
     evaluated by torch for every grid point at once.
     """
     with torch.no_grad():
-        design = torch.cat([x, torch.ones_like(x)], dim=1)
-        solution = torch.linalg.lstsq(design.cpu().double(), y.cpu().double()).solution.reshape(-1)
-        w_opt, b_opt = float(solution[0]), float(solution[1])
+        # Least squares by the 2×2 normal equations, in float64 (deterministic, unlike lstsq).
+        xs, ys = x.cpu().double().reshape(-1), y.cpu().double().reshape(-1)
+        x_mean, y_mean = float(xs.mean()), float(ys.mean())
+        var = float(((xs - x_mean) ** 2).sum())
+        w_opt = float(((xs - x_mean) * (ys - y_mean)).sum()) / var if var else 0.0
+        b_opt = y_mean - w_opt * x_mean
         w_lo, w_hi = min(start[0], w_opt), max(start[0], w_opt)
         b_lo, b_hi = min(start[1], b_opt), max(start[1], b_opt)
         w_pad, b_pad = 0.5 * (w_hi - w_lo) + 0.5, 0.5 * (b_hi - b_lo) + 0.5
