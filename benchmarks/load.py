@@ -197,7 +197,7 @@ def main() -> None:
                 )
             if "failure" in out:
                 print("   first failure:", out["failure"])
-            time.sleep(1.0)
+            time.sleep(3.0)  # the server's sweeper trims freed memory within a couple of seconds
             print(f"   after clients left: {health(port)}, RSS {rss_mb(server.pid):.1f} MB")
 
         async def idle() -> tuple[float, float]:
@@ -210,7 +210,7 @@ def main() -> None:
             return before, during
 
         before, during = asyncio.run(idle())
-        time.sleep(1.0)
+        time.sleep(3.0)
         print(
             f"idle: {args.idle} runs add {during - before:.1f} MB,"
             f" {(during - before) / args.idle * 1024:.0f} KB per run;"

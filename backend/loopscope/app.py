@@ -21,6 +21,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from . import __version__
 from .config import Settings
+from .memory import release_free_memory
 from .protocol import ApiError, CompareRequest, CompareResponse, protocol_schema
 from .runs import RunRegistry
 from .security import SecurityHeaders
@@ -55,10 +56,16 @@ class ScenarioInfo(BaseModel):
 
 
 async def _sweep_forever(stats: RunRegistry) -> None:
-    """Release parked runs soon after their grace period, even when nobody connects."""
+    """Release parked runs soon after their grace period, even when nobody connects; when
+    runs have ended since the last sweep, hand the freed heap back to the OS."""
+    last_runs = 0
     while True:
         await asyncio.sleep(max(1.0, min(stats.grace_s / 4, 30.0)))
         stats.sweep()
+        runs = stats.runs
+        if runs < last_runs:
+            await asyncio.to_thread(release_free_memory)
+        last_runs = runs
 
 
 def api_error(code: str, message: str, field: str | None) -> dict[str, Any]:
