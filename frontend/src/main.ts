@@ -5,8 +5,15 @@ import "./app.css";
 import { fetchScenarios } from "./lib/scenarios";
 import { LoopSocket, socketUrl } from "./lib/socket";
 import { LoopStore } from "./lib/state.svelte";
+import { parseHash } from "./lib/urlstate";
+import { i18n } from "./i18n/index.svelte";
 
 const store = new LoopStore();
+// A shared link (#scenario=linear&lr=0.02&lang=zh) chooses the first run and the language.
+const linked = parseHash(window.location.hash);
+if (linked?.lang) i18n.set(linked.lang);
+if (linked?.scenario) store.scenario = linked.scenario;
+if (linked) store.config = linked.config;
 const socket = new LoopSocket(
   {
     onEvent: (event) => store.handle(event),

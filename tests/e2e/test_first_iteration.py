@@ -62,7 +62,8 @@ def test_page_connects_and_shows_the_objects(page: Page) -> None:
     assert torch.equal(as_float32(values(page, "param-linear.weight")), oracle["weight_before"])
     assert values(page, "grad-linear.weight") is None
     assert current_phase(page) == ""
-    expect(page.get_by_text("model = SimpleNet()")).to_be_visible()
+    # exact: the code pane also shows the program's `model = SimpleNet().to(device)`.
+    expect(page.get_by_text("model = SimpleNet()", exact=True)).to_be_visible()
     expect(page.get_by_text("optimizer = SGD(model.parameters(), lr=0.01)")).to_be_visible()
     save_screenshot(page, "01-connected")
 

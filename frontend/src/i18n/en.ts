@@ -148,6 +148,266 @@ export const en = {
   "tensor.histogram": "histogram of {n} values",
   "tensor.heatmap": "heatmap of {n} values",
   "tensor.nonFinite": "contains NaN or ∞",
+
+  // ---- issue 4, part 2: charts, time travel, lessons, share and export -------------------
+  "help.key.left": "Time travel: back one frame (then → goes forward again, until live)",
+  "charts.show": "Charts",
+  "charts.hide": "Hide charts",
+  "loss.title": "Loss per iteration",
+  "loss.scale": "y scale",
+  "loss.linear": "linear",
+  "loss.log": "log",
+  "loss.empty": "Each completed iteration adds its loss here (run all five phases once).",
+  "loss.axis.iteration": "iteration",
+  "loss.latest": "latest {loss}",
+  "loss.nonFinite": "{n} × NaN/∞ (marked along the top)",
+  "loss.future": "faded: after the frame shown",
+  "fit.title": "Fit: the data and the model's prediction",
+  "fit.data": "data",
+  "fit.batch": "this batch",
+  "fit.line": "model: ŷ = w·x + b",
+  "fit.curve": "model(x) on a grid",
+  "fit.regions": "P(class 1) from the model",
+  "fit.class0": "class 0",
+  "fit.class1": "class 1",
+  "fit.empty": "The fit appears with the run.",
+  "landscape.title": "Loss landscape over (w, b)",
+  "landscape.path": "path taken (points: {n})",
+  "landscape.grad": "∇L (direction only)",
+  "landscape.step": "−lr·∇L: the step",
+  "landscape.optimum": "optimum",
+  "landscape.outside": "The path has left the plotted area.",
+  "landscape.valley":
+    "Why b creeps while w settles: x is not centred (x ∈ [0, 10), mean {mean}), so the bowl is a long, narrow valley, about {ratio}× steeper across than along its floor. The gradient points almost straight across it, along w, so w settles in a few steps; a learning rate small enough not to overshoot across the valley moves only a tiny bit along it, so b creeps towards {b}.",
+  "compare.title": "GD vs SGD vs mini-batch",
+  "compare.gd": "GD: {n} points/step",
+  "compare.sgd": "SGD: 1 point/step",
+  "compare.minibatch": "mini-batch: {n} points/step",
+  "compare.legend": "thin: each iteration's loss (its batch); thick: each epoch's mean",
+  "compare.axis.epoch": "epoch",
+  "compare.loading": "The server is training the three runs…",
+  "compare.failed": "The comparison failed: {message}",
+  "compare.note":
+    "One epoch is one pass over the data: GD takes 1 step per epoch, mini-batch {mini}, SGD {sgd}. More steps, each on less data: faster per epoch, but noisier.",
+  "compare.back": "This run's loss",
+  "compare.show": "Comparison",
+  "timeline.label": "Timeline",
+  "timeline.back": "Back one frame",
+  "timeline.forward": "Forward one frame",
+  "timeline.live": "Live",
+  "timeline.frame": "frame {k} of {n}",
+  "timeline.phaseFrame": "iteration {iteration} · {phase}",
+  "timeline.sessionFrame": "iteration {iteration} · before {phase}",
+  "timeline.empty": "Frames are kept here as they arrive; scrub back to see any of them again.",
+  "timeline.viewing":
+    "Viewing the past: every panel shows this frame as it was. The run itself is at iteration {live}.",
+  "timeline.continue": "Continue from here",
+  "timeline.lr": "with lr",
+  "timeline.lrSame": "same",
+  "timeline.rerun":
+    "Rewind goes to the start of an iteration: from this frame, iteration {iteration} runs again from its forward phase (the same numbers, recomputed).",
+  "timeline.exact":
+    "The run goes back to the start of iteration {iteration} exactly; the frames after it are dropped (a new branch).",
+  "timeline.outOfHistory":
+    "The server no longer keeps iteration {iteration} (it keeps {first}…{last}).",
+  "lessons.button": "Lessons",
+  "lessons.title": "Lessons that break things",
+  "lessons.intro": "Each starts a run with one thing broken on purpose. Watch what goes wrong.",
+  "lessons.close": "Close the lesson",
+  "lessons.label": "Lesson",
+  "lesson.no-zero-grad.title": "Forget zero_grad()",
+  "lesson.no-zero-grad.body":
+    "optimizer.zero_grad() is skipped. backward() does not overwrite .grad, it adds to it (AccumulateGrad does +=), so after k iterations each .grad holds the sum of k gradients, and step() applies that growing sum.",
+  "lesson.no-zero-grad.watch":
+    "Step one iteration at a time and watch the .grad boxes: after two iterations .grad is g₀ + g₁, not g₁. The steps get larger and the loss jumps about.",
+  "lesson.no-zero-grad.action": "Step one iteration",
+  "lesson.lr-too-high.title": "Learning rate too high (lr = 0.03)",
+  "lesson.lr-too-high.body":
+    "Plain gradient descent is stable only while lr × (the curvature across the valley) stays below 2. At 0.03 it is just above: every step overshoots the valley floor a little further than the last, the error grows geometrically, and float32 finally overflows to ∞ and then NaN.",
+  "lesson.lr-too-high.watch":
+    "Run 300 iterations: on the log-scale loss chart the loss climbs in a straight line, the path zigzags out of the landscape, and the run is flagged as diverged, with ∞ and NaN written as such.",
+  "lesson.lr-too-high.action": "Run 300 iterations",
+  "lesson.frozen-bias.title": "A frozen bias",
+  "lesson.frozen-bias.body":
+    "linear.bias.requires_grad is set to False before the loop. Autograd records no AccumulateGrad node for it, backward() never writes its .grad (it stays None), and step() skips it: the optimizer still holds a reference to it, but has nothing to apply.",
+  "lesson.frozen-bias.watch":
+    "Step one iteration: the graph has no AccumulateGrad:linear.bias node, the bias keeps its value, and only w moves, so the path on the landscape is a horizontal line.",
+  "lesson.frozen-bias.action": "Step one iteration",
+  "lesson.batch-sizes.title": "GD vs SGD vs mini-batch",
+  "lesson.batch-sizes.body":
+    "The notes' table, live: the server trains the same model for 30 epochs three ways. Gradient descent uses all 100 points for each step (accurate, slow), SGD a single point (fast, noisy), mini-batch ten (a balance).",
+  "lesson.batch-sizes.watch":
+    "On the comparison chart, SGD gets lowest per epoch but never settles; GD is smooth, yet after 30 epochs it is still creeping along the valley floor.",
+  "lesson.batch-sizes.action": "Train the three runs",
+  "export.button": "Share / export",
+  "export.link": "Copy a link to this run",
+  "export.copied": "Link copied",
+  "export.json": "Recorded run (JSON, {n} frames)",
+  "export.svg": "Autograd graph (SVG)",
+  "export.png": "Autograd graph (PNG)",
+  "export.noGraph": "No graph yet: press Step twice first.",
+  "export.linkHint": "The link holds the scenario, its settings and the language.",
+  // ---- end of issue 4, part 2 -------------------------------------------------------------
+
+  // ---- issue 4, part 1: teaching depth (code pane, model(x), formulas, references, narration)
+  "teach.title": "Explain",
+  "teach.tabs": "What to explain",
+  "teach.tab.math": "Formulas",
+  "teach.tab.call": "model(x) unfolded",
+  "teach.tab.refs": "One object, two names",
+
+  "teach.code.title": "The program (the real source the server runs)",
+  "teach.code.running": "running",
+  "teach.code.ran": "just ran",
+  "teach.code.next": "next",
+  "teach.code.hint": "Hover or focus a name to see what it holds right now.",
+  "teach.code.none": "The source appears once the run has started.",
+
+  "teach.hover.notYet": "Not computed yet in this iteration.",
+  "teach.hover.module": "A {cls}. Its Parameters ({n} in all) with their current value and .grad.",
+  "teach.hover.parameters":
+    "A generator over the {n} Parameters, found by walking every module's _parameters. The optimizer was handed these very objects.",
+  "teach.hover.optimizer":
+    "Holds references to the parameters (not copies), the hyperparameters, and its state.",
+  "teach.hover.zeroGrad": "The .grad of every parameter the optimizer holds, as it is now.",
+  "teach.hover.step": "The last step(): each parameter before → after, changed in place.",
+  "teach.hover.criterion":
+    "Calling it computes the loss from y_pred and y, and autograd records that op too.",
+  "teach.hover.loss": "A 0-d tensor. Its grad_fn is where backward() starts.",
+  "teach.hover.backward": "The .grad of every parameter, as backward() left it.",
+  "teach.hover.yPred": "The model's output for this batch.",
+  "teach.hover.x": "The inputs of this batch (all the data when there are no batches).",
+  "teach.hover.y": "The targets of this batch.",
+  "teach.hover.lr":
+    "step() reads lr from param_groups every time, so a change takes effect at the next step.",
+
+  "teach.narr.idle":
+    "Nothing has run yet, but the objects exist: the model holds {count} parameters ({params}), and the optimizer holds references to those same tensors.",
+  "teach.narr.forward":
+    "Line {line} ran model(x_batch) on {n} points. Calling the model went through Module.__call__, which ran {chain}; y_pred has shape {shape} and its first value is {first}. Nothing was learned yet: autograd only recorded each op so it can go backward later.",
+  "teach.narr.loss":
+    "Line {line}: {criterion} compared the {n} predictions with their targets and gave loss = {loss}. It is one number, and its grad_fn, {root}, is the top of the graph backward() will walk down.",
+  "teach.narr.zeroGrad":
+    "Line {line}: optimizer.zero_grad() set .grad to None on the {count} parameters it holds ({name}.grad was {old}). No parameter moved: only the old gradients are gone, so backward() will not add onto them.",
+  "teach.narr.zeroGrad.fresh":
+    "Line {line}: optimizer.zero_grad() set .grad to None on the {count} parameters it holds. They were None already (nothing has gone backward yet), so nothing visible changed.",
+  "teach.narr.zeroGrad.skipped":
+    "Line {line} is commented out: zero_grad() did not run, so {name}.grad still holds {old}, and the next backward() will add this iteration's gradient to it.",
+  "teach.narr.backward":
+    "Line {line}: loss.backward() ran {nodes} nodes of the graph, from {root} back to the leaves, and wrote each parameter's .grad: {name}.grad = {grad}. The parameters themselves have not changed yet.",
+  "teach.narr.backward.neg":
+    "The gradient is negative: nudging {name} up would lower the loss, so the step will raise it.",
+  "teach.narr.backward.pos":
+    "The gradient is positive: nudging {name} up would raise the loss, so the step will lower it.",
+  "teach.narr.step.sgd":
+    "Line {line}: optimizer.step() moved each parameter a little against its gradient: {name} went {before} → {after}, that is minus lr {lr} times grad {grad}.",
+  "teach.narr.step.momentum":
+    "Line {line}: optimizer.step() with momentum {mu} moved {name} {before} → {after}. The step follows the running buffer {buf}, which remembers earlier gradients, not this gradient ({grad}) alone.",
+  "teach.narr.step.adam":
+    "Line {line}: {cls}'s step() updated its running averages for {name} (m = {m}, v = {v}) and moved it {before} → {after}: a step of about lr = {lr} in the direction of −m̂/√v̂, however large the gradient itself was.",
+  "teach.narr.step.none": "Line {line}: optimizer.step() found no .grad, so no parameter changed.",
+  "teach.narr.step.inPlace":
+    "It reached the model's tensors through the references in param_groups: {name}._version went {v0} → {v1}, so the same object was changed in place.",
+  "teach.narr.next": "Next: line {line}, {code}",
+
+  "teach.call.empty": "Press Step to run the forward line; the calls torch made will appear here.",
+  "teach.call.intro":
+    "model(x) does not call forward() directly. Module.__call__ runs the forward pre-hooks, then forward(), then the forward hooks, for every module, nested. The numbers give the order torch ran the hooks (recorded by hooks on each module).",
+  "teach.call.pre": "forward pre-hooks",
+  "teach.call.hook": "forward hooks",
+  "teach.call.returns": "returns {output} {shape}",
+  "teach.call.result": "y_pred = the root call's return value, shape {shape}",
+  "teach.reg.title": "How parameters() finds the parameters",
+  "teach.reg.intro":
+    "Assigning a Module or a Parameter to an attribute goes through Module.__setattr__, which files it in a registry: sub-modules in _modules, Parameters in _parameters.",
+  "teach.reg.child": "line {line}: self.{name} = … → _modules['{name}']",
+  "teach.reg.inside":
+    "inside nn.{cls}.__init__: self.{local} = Parameter(…) → _parameters['{local}']",
+  "teach.reg.none": "no Parameters of its own",
+  "teach.reg.walk":
+    "model.parameters() walks the modules in order (a module's own _parameters, then its children's) and yields:",
+  "teach.reg.match": "the same order the server read from model.parameters() ✓",
+  "teach.reg.mismatch": "the server read a different order: {order}",
+  "teach.reg.toOptimizer":
+    "These objects are what the optimizer got: optimizer.param_groups[0]['params'].",
+  "teach.reg.frozen": "requires_grad=False: still yielded, but it gets no .grad",
+
+  "teach.math.loss": "The loss ({criterion})",
+  "teach.math.lossPending": "Appears once the loss line has run in this iteration.",
+  "teach.math.lossCheck":
+    "torch (float32): {torch}; the exact mean of torch's float32 terms: {exact}.",
+  "teach.math.lossSame": "Rounded to float32 they are the same number ✓",
+  "teach.math.lossDiffers":
+    "They are {ulps} float32 step(s) apart: torch adds the terms in float32, in its own order, and each addition rounds.",
+  "teach.math.grad": "∂loss/∂ŷ: where backward() starts",
+  "teach.math.gradPending": "Appears once loss.backward() has run in this iteration.",
+  "teach.math.gradEmulated":
+    "Redone here with torch's own float32 steps: {same} of {n} shown values are identical to what torch sent ✓",
+  "teach.math.gradEmulatedDiffers":
+    "Redone here with torch's own float32 steps: {same} of {n} shown values are identical; the others are up to {ulps} float32 step(s) away.",
+  "teach.math.gradApprox":
+    "Computed here in double precision: within {ulps} float32 step(s) of what torch sent (torch's log-softmax rounds to float32 on the way).",
+  "teach.math.chain": "Chain rule to {module}'s parameters",
+  "teach.math.chainCheck":
+    "Exact sum: {exact}; torch (float32, summed inside its matrix multiply): {torch}.",
+  "teach.math.chainSame": "the same float32 ✓",
+  "teach.math.chainDiffers": "{ulps} float32 step(s) apart: float32 sums round at every addition.",
+  "teach.math.chainMore":
+    "Earlier layers get theirs the same way: each node of the graph multiplies the gradient it receives by its own local derivative and passes the result on.",
+  "teach.math.chainNone":
+    "The chain rule is written out for a model whose output comes from an nn.Linear.",
+  "teach.math.accumulated":
+    "zero_grad() was skipped, so .grad = the old .grad + this sum = {grad}.",
+  "teach.math.update": "The update: optimizer.step() ({cls})",
+  "teach.math.updatePending": "Appears once optimizer.step() has run.",
+  "teach.math.updateOf": "iteration {iteration}",
+  "teach.math.param": "Parameter",
+  "teach.math.element": "its element {element}",
+  "teach.math.torch": "torch (float32): {value}",
+  "teach.math.emulatedSame":
+    "Our float32 re-computation (the same operations in the same order, rounded to float32 after each): {value}, the same bits ✓",
+  "teach.math.emulatedDiffers":
+    "Our float32 re-computation: {value}, {ulps} float32 step(s) from torch's: this torch build rounds some operation differently.",
+  "teach.math.exact": "Exact arithmetic on torch's float32 inputs: {value}",
+  "teach.math.decimal": "Decimal arithmetic on the digits shown above: {value}",
+  "teach.math.whyShown":
+    "The decimal result differs from torch's because the numbers shown are rounded (to 4 decimals), while torch used all the bits of its float32 values.",
+  "teach.math.whyFloat32":
+    "Exact arithmetic on torch's own inputs still lands a little away from its result: float32 keeps only about 7 significant digits, and torch rounds the result of every operation to the nearest float32.",
+  "teach.math.whySame":
+    "Exact arithmetic on torch's own inputs, rounded once to float32, gives torch's result: only that last rounding separates them.",
+  "teach.math.sqrtShift":
+    "torch's √v came out one float32 step {dir} the correctly rounded root (its float32 sqrt goes through a vector math library); with that root our re-computation matches.",
+  "teach.math.above": "above",
+  "teach.math.below": "below",
+  "teach.math.priorInitial":
+    "First step for this parameter: the optimizer's state starts here (momentum buffer = g; Adam's m and v from 0).",
+  "teach.math.priorPrevious":
+    "The state before this step is what the previous step left (iteration {iteration}).",
+  "teach.math.priorUnknown":
+    "The previous iteration was not captured phase by phase, so the state shown is what torch kept after this step; the update is checked from there.",
+  "teach.math.stateSame": "{key}: ours = torch's {value} ✓",
+  "teach.math.stateDiffers": "{key}: ours {ours}, torch's {value}",
+  "teach.math.notes": "From the notes",
+  "teach.math.notesSgd": "SGD: weight 1.5, grad −0.8, lr 0.01 → 1.5 − 0.01 × (−0.8) = 1.508.",
+  "teach.math.notesMse":
+    "MSE of [2, 4, 6] against [1.8, 4.2, 5.5]: differences [0.2, −0.2, 0.5], squares [0.04, 0.04, 0.25], mean 0.11.",
+  "teach.math.loading": "Loading the formula renderer…",
+
+  "teach.refs.intro":
+    "{a} and {b} are two names for one Parameter. id() is the object's identity, data_ptr() the address of its numbers, and _version counts its in-place changes.",
+  "teach.refs.param": "Parameter",
+  "teach.refs.object": "the Parameter object",
+  "teach.refs.names": "names",
+  "teach.refs.same": "the same object (is) ✓",
+  "teach.refs.notSame": "not the same object!",
+  "teach.refs.value": "value",
+  "teach.refs.waiting": "Run optimizer.step() to see what it does to this object.",
+  "teach.refs.verdict":
+    "After step(): the same id, the same data_ptr, and _version {before} → {after}. The numbers were changed in place, through the reference: no new tensor was made, and the model sees the new value because it is the same object.",
+  "teach.refs.sinceStart":
+    "id() and data_ptr() are still the ones it had when the run started (both read before each step()): the object was never replaced.",
+  // ---- end of issue 4, part 1 -------------------------------------------------------------
 } as const;
 
 export type MessageKey = keyof typeof en;

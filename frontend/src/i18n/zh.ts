@@ -143,4 +143,254 @@ export const zh: Record<MessageKey, string> = {
   "tensor.histogram": "{n} 个数的直方图",
   "tensor.heatmap": "{n} 个数的热力图",
   "tensor.nonFinite": "含有 NaN 或 ∞",
+
+  // ---- 第 4 号任务，第二部分：图表、时间回溯、“搞坏它”实验、分享与导出 ----------------------
+  "help.key.left": "时间回溯：后退一帧（之后 → 会再前进，直到回到实时）",
+  "charts.show": "图表",
+  "charts.hide": "隐藏图表",
+  "loss.title": "每次迭代的损失",
+  "loss.scale": "纵轴",
+  "loss.linear": "线性",
+  "loss.log": "对数",
+  "loss.empty": "每完成一次迭代（五个阶段都跑完），它的损失就会画在这里。",
+  "loss.axis.iteration": "迭代",
+  "loss.latest": "最新 {loss}",
+  "loss.nonFinite": "{n} 个 NaN/∞（标在顶部）",
+  "loss.future": "淡色部分：在当前查看的帧之后",
+  "fit.title": "拟合：数据与模型的预测",
+  "fit.data": "数据",
+  "fit.batch": "本批次",
+  "fit.line": "模型：ŷ = w·x + b",
+  "fit.curve": "模型在网格上的输出 model(x)",
+  "fit.regions": "模型给出的 P(类别 1)",
+  "fit.class0": "类别 0",
+  "fit.class1": "类别 1",
+  "fit.empty": "开始运行后这里显示拟合情况。",
+  "landscape.title": "(w, b) 上的损失地形",
+  "landscape.path": "走过的路径（{n} 个点）",
+  "landscape.grad": "∇L（只表示方向）",
+  "landscape.step": "−lr·∇L：这一步",
+  "landscape.optimum": "最优点",
+  "landscape.outside": "路径已经跑出了画出的范围。",
+  "landscape.valley":
+    "为什么 w 很快稳定、b 却慢慢爬：x 没有中心化（x ∈ [0, 10)，均值 {mean}），所以损失曲面是一条又长又窄的山谷，横穿山谷的方向比沿谷底的方向陡约 {ratio} 倍。梯度几乎正对着横穿方向，也就是 w 的方向，所以 w 几步就到位；而为了横向不冲过头，学习率必须很小，这样沿谷底每步只挪一点点，于是 b 只能慢慢爬向 {b}。",
+  "compare.title": "GD、SGD 与小批量",
+  "compare.gd": "GD：每步 {n} 个点",
+  "compare.sgd": "SGD：每步 1 个点",
+  "compare.minibatch": "小批量：每步 {n} 个点",
+  "compare.legend": "细线：每次迭代（该批数据）的损失；粗线：每个 epoch 的平均",
+  "compare.axis.epoch": "epoch",
+  "compare.loading": "服务器正在训练这三个对照运行……",
+  "compare.failed": "对比失败：{message}",
+  "compare.note":
+    "一个 epoch 就是把数据完整过一遍：GD 每个 epoch 走 1 步，小批量 {mini} 步，SGD {sgd} 步。步数越多、每步用的数据越少：每个 epoch 下降得更快，但噪声也更大。",
+  "compare.back": "本次运行的损失",
+  "compare.show": "对比",
+  "timeline.label": "时间轴",
+  "timeline.back": "后退一帧",
+  "timeline.forward": "前进一帧",
+  "timeline.live": "回到实时",
+  "timeline.frame": "第 {k} / {n} 帧",
+  "timeline.phaseFrame": "第 {iteration} 次迭代 · {phase}",
+  "timeline.sessionFrame": "第 {iteration} 次迭代 · {phase} 之前",
+  "timeline.empty": "收到的每一帧都会留在这里，往回拖就能重新看到任意一帧。",
+  "timeline.viewing":
+    "正在查看过去：所有面板都显示这一帧当时的样子。实际运行停在第 {live} 次迭代。",
+  "timeline.continue": "从这里继续",
+  "timeline.lr": "学习率",
+  "timeline.lrSame": "不变",
+  "timeline.rerun":
+    "回退只能回到某次迭代的开头：从这一帧继续时，第 {iteration} 次迭代会从前向传播重新跑一遍（数字相同，是重新算出来的）。",
+  "timeline.exact":
+    "运行会精确地回到第 {iteration} 次迭代的开头；之后的帧会被丢弃（开出一个新分支）。",
+  "timeline.outOfHistory": "服务器已不再保存第 {iteration} 次迭代（只保存 {first}…{last}）。",
+  "lessons.button": "实验",
+  "lessons.title": "把训练搞坏的小实验",
+  "lessons.intro": "每个实验都会故意弄坏一处，然后开始运行。看看会出什么问题。",
+  "lessons.close": "关闭实验",
+  "lessons.label": "实验",
+  "lesson.no-zero-grad.title": "忘了 zero_grad()",
+  "lesson.no-zero-grad.body":
+    "跳过 optimizer.zero_grad()。backward() 不会覆盖 .grad，而是往上累加（AccumulateGrad 做的是 +=），所以 k 次迭代后每个 .grad 都是 k 个梯度之和，step() 用的就是这个越来越大的和。",
+  "lesson.no-zero-grad.watch":
+    "每次前进一整轮迭代，盯住 .grad 框：两次迭代后 .grad 是 g₀ + g₁，而不是 g₁。步子越来越大，损失忽上忽下。",
+  "lesson.no-zero-grad.action": "前进一次迭代",
+  "lesson.lr-too-high.title": "学习率太大（lr = 0.03）",
+  "lesson.lr-too-high.body":
+    "普通梯度下降只有在 lr ×（横穿山谷方向的曲率）小于 2 时才稳定。0.03 刚好超过这个界限：每一步都比上一步在谷底冲得更远，误差按几何级数增长，最后 float32 溢出成 ∞，再变成 NaN。",
+  "lesson.lr-too-high.watch":
+    "运行 300 次迭代：在对数纵轴的损失图上，损失沿直线上升；地形图上的路径来回折返着冲出山谷；页面会标出“发散”，∞ 和 NaN 会原样显示。",
+  "lesson.lr-too-high.action": "运行 300 次迭代",
+  "lesson.frozen-bias.title": "冻结的偏置",
+  "lesson.frozen-bias.body":
+    "在循环开始前把 linear.bias.requires_grad 设为 False。autograd 不会为它记录 AccumulateGrad 节点，backward() 也不会写它的 .grad（一直是 None），step() 会跳过它：优化器仍然持有它的引用，只是没有东西可以更新。",
+  "lesson.frozen-bias.watch":
+    "前进一次迭代：计算图里没有 AccumulateGrad:linear.bias 节点，bias 保持原值，只有 w 在动，所以地形图上的路径是一条水平线。",
+  "lesson.frozen-bias.action": "前进一次迭代",
+  "lesson.batch-sizes.title": "GD、SGD 与小批量",
+  "lesson.batch-sizes.body":
+    "笔记里那张表的实况版：服务器用三种方式把同一个模型训练 30 个 epoch。梯度下降每步用全部 100 个点（准确但慢），SGD 每步只用 1 个点（快但噪声大），小批量每步 10 个点（两者折中）。",
+  "lesson.batch-sizes.watch":
+    "在对比图上，按 epoch 算 SGD 降得最低，但始终在抖；GD 很平滑，可 30 个 epoch 后仍在沿谷底慢慢爬。",
+  "lesson.batch-sizes.action": "训练这三个对照运行",
+  "export.button": "分享 / 导出",
+  "export.link": "复制本次运行的链接",
+  "export.copied": "链接已复制",
+  "export.json": "录制的运行（JSON，{n} 帧）",
+  "export.svg": "计算图（SVG）",
+  "export.png": "计算图（PNG）",
+  "export.noGraph": "还没有计算图：先按两次「单步」。",
+  "export.linkHint": "链接里包含场景、设置和界面语言。",
+  // ---- 第 4 号任务第二部分结束 ------------------------------------------------------------
+
+  // ---- 第 4 号任务，第一部分：讲解深度（代码窗格、展开 model(x)、公式、引用、旁白）
+  "teach.title": "讲解",
+  "teach.tabs": "讲解内容",
+  "teach.tab.math": "公式",
+  "teach.tab.call": "展开 model(x)",
+  "teach.tab.refs": "一个对象，两个名字",
+
+  "teach.code.title": "程序（服务器实际运行的源码）",
+  "teach.code.running": "正在执行",
+  "teach.code.ran": "刚执行",
+  "teach.code.next": "下一行",
+  "teach.code.hint": "把鼠标移到（或用键盘聚焦到）一个名字上，可以看到它此刻的值。",
+  "teach.code.none": "运行开始后，这里显示源码。",
+
+  "teach.hover.notYet": "本轮迭代里还没有算出来。",
+  "teach.hover.module": "一个 {cls}。下面是它的参数（共 {n} 个）以及各自当前的值和 .grad。",
+  "teach.hover.parameters":
+    "一个生成器，遍历每个模块的 _parameters，共找到 {n} 个参数。交给优化器的正是这些对象本身。",
+  "teach.hover.optimizer": "保存着参数的引用（不是副本）、超参数以及它自己的状态。",
+  "teach.hover.zeroGrad": "优化器持有的每个参数此刻的 .grad。",
+  "teach.hover.step": "最近一次 step()：每个参数更新前 → 更新后，都是原地修改。",
+  "teach.hover.criterion": "调用它会由 y_pred 和 y 算出损失，autograd 也会把这个运算记录下来。",
+  "teach.hover.loss": "一个 0 维张量。backward() 从它的 grad_fn 开始。",
+  "teach.hover.backward": "backward() 写入之后，每个参数的 .grad。",
+  "teach.hover.yPred": "模型对这一批数据的输出。",
+  "teach.hover.x": "这一批的输入（不分批时就是全部数据）。",
+  "teach.hover.y": "这一批的目标值。",
+  "teach.hover.lr": "step() 每次都从 param_groups 里读取 lr，所以修改会在下一次 step 生效。",
+
+  "teach.narr.idle":
+    "还什么都没有运行，但对象已经建好：模型持有 {count} 个参数（{params}），优化器持有指向这些张量本身的引用。",
+  "teach.narr.forward":
+    "第 {line} 行对 {n} 个数据点执行了 model(x_batch)。调用模型会经过 Module.__call__，依次运行了 {chain}；y_pred 的形状是 {shape}，第一个值是 {first}。此时还什么都没学：autograd 只是把每个运算记了下来，以便之后反向传播。",
+  "teach.narr.loss":
+    "第 {line} 行：{criterion} 把 {n} 个预测值和目标值作比较，得到 loss = {loss}。它只是一个数，它的 grad_fn（{root}）就是 backward() 将要往下走的那张图的顶点。",
+  "teach.narr.zeroGrad":
+    "第 {line} 行：optimizer.zero_grad() 把它持有的 {count} 个参数的 .grad 设为 None（{name}.grad 原来是 {old}）。参数本身一个都没动，只是清掉了旧梯度，免得 backward() 在它上面累加。",
+  "teach.narr.zeroGrad.fresh":
+    "第 {line} 行：optimizer.zero_grad() 把它持有的 {count} 个参数的 .grad 设为 None。它们本来就是 None（还没有做过反向传播），所以看不到变化。",
+  "teach.narr.zeroGrad.skipped":
+    "第 {line} 行被注释掉了：zero_grad() 没有执行，{name}.grad 仍然是 {old}，下一次 backward() 会把本轮的梯度加到它上面。",
+  "teach.narr.backward":
+    "第 {line} 行：loss.backward() 执行了计算图中的 {nodes} 个节点，从 {root} 一直回到叶子，并写入每个参数的 .grad：{name}.grad = {grad}。参数本身还没有改变。",
+  "teach.narr.backward.neg": "梯度是负的：把 {name} 稍微调大会让损失变小，所以这一步会让它变大。",
+  "teach.narr.backward.pos": "梯度是正的：把 {name} 稍微调大会让损失变大，所以这一步会让它变小。",
+  "teach.narr.step.sgd":
+    "第 {line} 行：optimizer.step() 让每个参数沿梯度的反方向移动一点：{name} 从 {before} 变成 {after}，也就是减去 lr {lr} 乘以梯度 {grad}。",
+  "teach.narr.step.momentum":
+    "第 {line} 行：带动量 {mu} 的 optimizer.step() 把 {name} 从 {before} 变成 {after}。这一步跟随的是累积的动量缓冲 {buf}（它记住了以前的梯度），而不只是本轮的梯度 {grad}。",
+  "teach.narr.step.adam":
+    "第 {line} 行：{cls} 的 step() 先更新了 {name} 的滑动平均（m = {m}，v = {v}），再把它从 {before} 变成 {after}：沿 −m̂/√v̂ 的方向走了大约 lr = {lr} 那么远，不管梯度本身有多大。",
+  "teach.narr.step.none": "第 {line} 行：optimizer.step() 没有找到 .grad，所以没有参数被修改。",
+  "teach.narr.step.inPlace":
+    "它是通过 param_groups 里的引用找到模型的张量的：{name}._version 从 {v0} 变成 {v1}，说明被原地修改的正是同一个对象。",
+  "teach.narr.next": "下一步：第 {line} 行，{code}",
+
+  "teach.call.empty": "按「单步」执行前向那一行，torch 实际的调用过程会显示在这里。",
+  "teach.call.intro":
+    "model(x) 并不是直接调用 forward()。对每个模块（层层嵌套），Module.__call__ 都先运行前向预钩子，再调用 forward()，最后运行前向钩子。编号就是 torch 运行这些钩子的顺序（由挂在每个模块上的钩子记录）。",
+  "teach.call.pre": "前向预钩子（forward pre-hooks）",
+  "teach.call.hook": "前向钩子（forward hooks）",
+  "teach.call.returns": "返回 {output} {shape}",
+  "teach.call.result": "y_pred 就是最外层调用的返回值，形状 {shape}",
+  "teach.reg.title": "parameters() 是怎么找到这些参数的",
+  "teach.reg.intro":
+    "把 Module 或 Parameter 赋值给属性时，会经过 Module.__setattr__，由它登记到注册表里：子模块进 _modules，参数进 _parameters。",
+  "teach.reg.child": "第 {line} 行：self.{name} = … → _modules['{name}']",
+  "teach.reg.inside":
+    "在 nn.{cls}.__init__ 内部：self.{local} = Parameter(…) → _parameters['{local}']",
+  "teach.reg.none": "自身没有参数",
+  "teach.reg.walk":
+    "model.parameters() 按顺序遍历各个模块（先是模块自己的 _parameters，再是子模块的），依次给出：",
+  "teach.reg.match": "与服务器从 model.parameters() 读到的顺序一致 ✓",
+  "teach.reg.mismatch": "服务器读到的顺序不同：{order}",
+  "teach.reg.toOptimizer": "优化器拿到的就是这些对象：optimizer.param_groups[0]['params']。",
+  "teach.reg.frozen": "requires_grad=False：仍会被列出，但不会得到 .grad",
+
+  "teach.math.loss": "损失（{criterion}）",
+  "teach.math.lossPending": "本轮执行完损失那一行后出现。",
+  "teach.math.lossCheck":
+    "torch（float32）：{torch}；对 torch 的 float32 各项求精确平均：{exact}。",
+  "teach.math.lossSame": "舍入到 float32 后是同一个数 ✓",
+  "teach.math.lossDiffers":
+    "两者相差 {ulps} 个 float32 最小单位：torch 按自己的顺序用 float32 累加，每次加法都会舍入。",
+  "teach.math.grad": "∂loss/∂ŷ：backward() 的起点",
+  "teach.math.gradPending": "本轮执行完 loss.backward() 后出现。",
+  "teach.math.gradEmulated":
+    "这里按 torch 自己的 float32 步骤重算：显示的 {n} 个值中有 {same} 个与 torch 传出的逐位相同 ✓",
+  "teach.math.gradEmulatedDiffers":
+    "这里按 torch 自己的 float32 步骤重算：显示的 {n} 个值中有 {same} 个逐位相同，其余的最多相差 {ulps} 个 float32 最小单位。",
+  "teach.math.gradApprox":
+    "这里用双精度计算：与 torch 传出的值相差不超过 {ulps} 个 float32 最小单位（torch 的 log-softmax 中间会舍入到 float32）。",
+  "teach.math.chain": "链式法则：传到 {module} 的参数",
+  "teach.math.chainCheck": "精确求和：{exact}；torch（float32，在矩阵乘法内部求和）：{torch}。",
+  "teach.math.chainSame": "是同一个 float32 ✓",
+  "teach.math.chainDiffers": "相差 {ulps} 个 float32 最小单位：float32 求和时每次加法都会舍入。",
+  "teach.math.chainMore":
+    "更前面的层也用同样的方式得到梯度：计算图里的每个节点把收到的梯度乘以自己的局部导数，再往下传。",
+  "teach.math.chainNone": "链式法则只对输出来自 nn.Linear 的模型逐项写出。",
+  "teach.math.accumulated":
+    "zero_grad() 被跳过了，所以 .grad = 原来的 .grad + 这一项求和 = {grad}。",
+  "teach.math.update": "更新：optimizer.step()（{cls}）",
+  "teach.math.updatePending": "执行 optimizer.step() 之后出现。",
+  "teach.math.updateOf": "第 {iteration} 轮迭代",
+  "teach.math.param": "参数",
+  "teach.math.element": "它的第 {element} 个元素",
+  "teach.math.torch": "torch（float32）：{value}",
+  "teach.math.emulatedSame":
+    "我们用 float32 重算（同样的运算、同样的顺序，每一步都舍入到 float32）：{value}，与 torch 逐位相同 ✓",
+  "teach.math.emulatedDiffers":
+    "我们用 float32 重算：{value}，与 torch 相差 {ulps} 个 float32 最小单位：这个 torch 版本某个运算的舍入方式不同。",
+  "teach.math.exact": "用 torch 的 float32 输入做精确运算：{value}",
+  "teach.math.decimal": "用上面显示的数字做十进制运算：{value}",
+  "teach.math.whyShown":
+    "十进制运算的结果与 torch 不同，是因为上面显示的数字是四舍五入过的（保留 4 位小数），而 torch 用的是 float32 值的全部位。",
+  "teach.math.whyFloat32":
+    "即使用 torch 自己的输入做精确运算，结果也会与它稍有差别：float32 只有大约 7 位有效数字，torch 每做一次运算都把结果舍入到最近的 float32。",
+  "teach.math.whySame":
+    "用 torch 自己的输入做精确运算，再舍入一次到 float32，就得到 torch 的结果：两者只差最后这一次舍入。",
+  "teach.math.sqrtShift":
+    "torch 算出的 √v 比正确舍入的平方根{dir}一个 float32 最小单位（它的 float32 sqrt 走的是向量数学库）；用这个根，我们的重算结果就与 torch 一致。",
+  "teach.math.above": "大",
+  "teach.math.below": "小",
+  "teach.math.priorInitial":
+    "这是该参数的第一步：优化器的状态从这里开始（动量缓冲 = g；Adam 的 m 和 v 从 0 开始）。",
+  "teach.math.priorPrevious": "这一步之前的状态，就是上一步（第 {iteration} 轮迭代）留下的。",
+  "teach.math.priorUnknown":
+    "上一轮没有逐阶段运行，所以没有记录它的状态：这里显示的是这一步之后 torch 保存的状态，并据此核对更新。",
+  "teach.math.stateSame": "{key}：我们算的 = torch 的 {value} ✓",
+  "teach.math.stateDiffers": "{key}：我们算的是 {ours}，torch 的是 {value}",
+  "teach.math.notes": "笔记中的例子",
+  "teach.math.notesSgd": "SGD：weight 1.5，梯度 −0.8，lr 0.01 → 1.5 − 0.01 × (−0.8) = 1.508。",
+  "teach.math.notesMse":
+    "[2, 4, 6] 相对 [1.8, 4.2, 5.5] 的 MSE：差值 [0.2, −0.2, 0.5]，平方 [0.04, 0.04, 0.25]，平均 0.11。",
+  "teach.math.loading": "正在加载公式排版…",
+
+  "teach.refs.intro":
+    "{a} 和 {b} 是同一个 Parameter 的两个名字。id() 是对象的身份，data_ptr() 是它数据所在的地址，_version 记录它被原地修改的次数。",
+  "teach.refs.param": "参数",
+  "teach.refs.object": "Parameter 对象",
+  "teach.refs.names": "名字",
+  "teach.refs.same": "是同一个对象（is）✓",
+  "teach.refs.notSame": "不是同一个对象！",
+  "teach.refs.value": "值",
+  "teach.refs.waiting": "执行 optimizer.step()，看看它对这个对象做了什么。",
+  "teach.refs.verdict":
+    "step() 之后：id 相同，data_ptr 相同，_version 从 {before} 变成 {after}。数值是通过引用原地修改的：没有产生新的张量，模型能看到新值，因为它们本来就是同一个对象。",
+  "teach.refs.sinceStart":
+    "id() 和 data_ptr() 仍然是运行开始时的值（都在每次 step() 之前读取）：这个对象从未被替换。",
+  // ---- 第 4 号任务第一部分结束 ------------------------------------------------------------
 };

@@ -23,6 +23,29 @@ import type {
 import { fallbackScenarios } from "./scenarios";
 import type { ScenarioInfo } from "./scenarios";
 import type { ConnectionState } from "./socket";
+import {
+  FrameBuffer,
+  MAX_FRAMES,
+  movedIndex,
+  pausedPosition,
+  phasePosition,
+  rewindPlan,
+} from "./timeline";
+
+/**
+ * Time travel (issue 4): the fields a timeline frame saves and restores — everything the
+ * panels read about "now". A field added for a panel that shows the current phase belongs here.
+ */
+const FRAME_FIELDS = [
+  "session",
+  "graph",
+  "event",
+  "previous",
+  "references",
+  "captures",
+  "stepLog",
+] as const;
+export type StoreFrame = Pick<LoopStore, (typeof FRAME_FIELDS)[number]>;
 
 /** One stop of the speed control: `rate` steps of `unit` per second. */
 export interface Speed {
@@ -43,6 +66,12 @@ export const SPEEDS: readonly Speed[] = [
   { unit: "epoch", rate: 60 },
 ];
 export const DEFAULT_SPEED = 2;
+
+/** One step() capture and the iteration it belongs to (teaching panels, issue 4). */
+export interface StepRecord {
+  iteration: number;
+  capture: CaptureByPhase["step"];
+}
 
 /** Losses kept for the charts (issue 4); older points are dropped. */
 export const MAX_LOSSES = 20_000;
@@ -80,6 +109,12 @@ export class LoopStore {
   references = $state.raw<ParamReference[]>([]);
   /** The latest capture of each phase in the current iteration. */
   captures = $state.raw<Partial<CaptureByPhase>>({});
+  /**
+   * Teaching panels (issue 4): the last two step captures with their iteration. The state a
+   * capture holds is the optimizer's state *after* that step, so the one before is the
+   * previous step's (when it was the iteration just before).
+   */
+  stepLog = $state.raw<StepRecord[]>([]);
   losses = $state.raw<LossPoint[]>([]);
   playing = $state(false);
   speedIndex = $state(DEFAULT_SPEED);
@@ -92,6 +127,12 @@ export class LoopStore {
   scenarios = $state.raw<ScenarioInfo[]>(fallbackScenarios());
   /** Phase events received since the page loaded (for the status bar and benchmarks). */
   frames = $state(0);
+  /** Time travel (issue 4): the frames received, and the seq of the one shown (null = live). */
+  readonly timeline = new FrameBuffer<StoreFrame>(MAX_FRAMES);
+  timelineVersion = $state(0);
+  viewing = $state<number | null>(null);
+  /** The live state, put aside while a past frame is shown. */
+  private liveFrame: StoreFrame | null = null;
 
   readonly animator: Animator;
   private send: (command: Command) => boolean;
@@ -163,6 +204,9 @@ export class LoopStore {
 
   /** Apply one server event. */
   handle(event: ServerEvent): void {
+    // Time travel: an event always lands on the live state, even while a past frame is shown.
+    const shown = this.viewing;
+    if (shown !== null) this.restoreLive();
     switch (event.type) {
       case "session":
         this.applySession(event);
@@ -179,11 +223,17 @@ export class LoopStore {
           this.resuming = false;
           this.token = null;
           this.startRun();
+        } else if (this.session === null && event.code === "invalid_config") {
+          // The first run's config (from a shared link) was refused: say why, run the defaults.
+          this.pushError(event);
+          this.startRun(this.scenario, {});
         } else {
           this.pushError(event);
         }
         break;
     }
+    this.recordFrame(event);
+    if (shown !== null) this.showFrame(shown);
   }
 
   private applySession(event: SessionEvent): void {
@@ -194,7 +244,8 @@ export class LoopStore {
     // driven by iteration steps, which send no graph frames, still shows one).
     const sameGraph = previous !== null && sameModel(previous, event);
     if (!sameGraph) this.graph = null;
-    const sameRun = sameGraph && JSON.stringify(previous.config) === JSON.stringify(event.config);
+    // Same run (a rewind, a reset, new hyperparameters): its losses before this point stay.
+    const sameRun = sameGraph && previous.run_id === event.run_id;
     this.session = event;
     this.scenario = event.scenario;
     this.config = event.config;
@@ -203,6 +254,7 @@ export class LoopStore {
     // param_groups as the optimizer holds them now; each step() refreshes them.
     this.references = event.references ?? [];
     this.captures = {};
+    this.stepLog = [];
     // A rewind keeps the losses before its iteration; anything else starts them over.
     this.losses = this.losses.filter((p) => sameRun && p.iteration < event.iteration);
     this.playing = false;
@@ -218,7 +270,11 @@ export class LoopStore {
     this.captures = captures;
     this.previous = this.event;
     this.event = event;
-    if (captures.step && event.phase === "step") this.references = captures.step.references;
+    if (captures.step && event.phase === "step") {
+      this.references = captures.step.references;
+      const record = { iteration: event.iteration, capture: captures.step };
+      this.stepLog = [...this.stepLog, record].slice(-2);
+    }
     if (event.losses.length) {
       const merged = this.losses.concat(event.losses);
       this.losses = merged.length > MAX_LOSSES ? merged.slice(-MAX_LOSSES) : merged;
@@ -257,6 +313,8 @@ export class LoopStore {
   // ------------------------------------------------------------ commands out
 
   private command(command: Command): boolean {
+    // Any command acts on the live run, so the page shows it again.
+    if (this.viewing !== null) this.restoreLive();
     const ok = this.send(command);
     if (!ok) this.toast("offline", "not connected: the command was not sent");
     return ok;
@@ -292,6 +350,12 @@ export class LoopStore {
     this.command({ type: "step", unit: "iteration", count: 1 });
   }
 
+  /** Run `count` units at once (a lesson's "run 300 iterations"); one frame comes back. */
+  runSteps(unit: StepUnit, count: number): void {
+    if (this.playing) this.pause();
+    this.command({ type: "step", unit, count });
+  }
+
   play(): void {
     const { unit, rate } = this.speed;
     if (this.command({ type: "play", unit, rate })) this.playing = true;
@@ -319,5 +383,86 @@ export class LoopStore {
 
   setScenarios(list: ScenarioInfo[]): void {
     if (list.length) this.scenarios = list;
+  }
+
+  // ------------------------------------------------------------ time travel (issue 4)
+
+  /** The frame shown: the one being viewed, or the latest (live). */
+  get shownFrame() {
+    void this.timelineVersion;
+    const index = this.viewing === null ? -1 : this.timeline.indexOfSeq(this.viewing);
+    return index >= 0 ? this.timeline.at(index) : this.timeline.last();
+  }
+
+  /** Show frame `seq` as it was (every panel reads it); null goes back to live. Pauses play. */
+  viewFrame(seq: number | null): void {
+    if (seq === null) {
+      this.restoreLive();
+      return;
+    }
+    if (this.playing) this.pause();
+    this.showFrame(seq);
+  }
+
+  /** Move `delta` frames back (negative) or forward from the frame shown. */
+  viewStep(delta: number): void {
+    const current = this.viewing === null ? null : this.timeline.indexOfSeq(this.viewing);
+    const next = movedIndex(current, delta, this.timeline.length);
+    this.viewFrame(next === null ? null : (this.timeline.at(next)?.seq ?? null));
+  }
+
+  /**
+   * Branch from the frame shown: `rewind` to its iteration (the server goes back to the
+   * start of it), then optionally a new learning rate. Returns the iteration asked for.
+   */
+  continueFromHere(lr: number | null = null): number | null {
+    const frame = this.shownFrame;
+    if (!frame) return null;
+    const { iteration } = rewindPlan(frame.position);
+    if (this.command({ type: "rewind", iteration }) && lr !== null) {
+      this.command({ type: "set", lr });
+    }
+    return iteration;
+  }
+
+  private snapshotFrame(): StoreFrame {
+    const frame: Partial<Record<keyof StoreFrame, unknown>> = {};
+    for (const key of FRAME_FIELDS) frame[key] = this[key];
+    return frame as StoreFrame;
+  }
+
+  private recordFrame(event: ServerEvent): void {
+    if (event.type === "session") {
+      const position = pausedPosition(event.iteration, event.next_phase);
+      const state = this.snapshotFrame();
+      this.timeline.push({ runId: event.run_id, kind: "session", position, state });
+    } else if (event.type === "phase" && this.session) {
+      const position = phasePosition(event.iteration, event.phase);
+      const state = this.snapshotFrame();
+      this.timeline.push({ runId: this.session.run_id, kind: "phase", position, state });
+    } else {
+      return;
+    }
+    this.timelineVersion += 1;
+  }
+
+  private showFrame(seq: number): void {
+    const index = this.timeline.indexOfSeq(seq);
+    const frame = this.timeline.at(index);
+    // Gone (an older frame dropped, a branch cut), or the latest one: that is live.
+    if (!frame || index === this.timeline.length - 1) {
+      this.restoreLive();
+      return;
+    }
+    if (this.liveFrame === null) this.liveFrame = this.snapshotFrame();
+    Object.assign(this, frame.state);
+    this.viewing = seq;
+    this.animator.finish();
+  }
+
+  private restoreLive(): void {
+    if (this.liveFrame !== null) Object.assign(this, this.liveFrame);
+    this.liveFrame = null;
+    this.viewing = null;
   }
 }
