@@ -101,6 +101,7 @@ async def step_client(port: int, rate: float, seconds: float, out: dict[str, Any
                     break
                 if frame["type"] == "phase":
                     out["latency"].append(time.monotonic() - start)
+                    out["at"].append(start)
                     break
             next_send += period
             await asyncio.sleep(max(0.0, next_send - time.monotonic()))
@@ -109,7 +110,15 @@ async def step_client(port: int, rate: float, seconds: float, out: dict[str, Any
 async def run_mode(
     mode: str, port: int, clients: int, rate: float, seconds: float
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"errors": 0, "frames": 0, "late": [], "latency": [], "failed": 0}
+    out: dict[str, Any] = {
+        "errors": 0,
+        "frames": 0,
+        "late": [],
+        "latency": [],
+        "at": [],
+        "failed": 0,
+        "t0": time.monotonic(),
+    }
     client = play_client if mode == "play" else step_client
 
     async def guarded(i: int) -> None:
@@ -178,10 +187,16 @@ def main() -> None:
             rss = rss_mb(server.pid)
             if mode == "step":
                 lat = [v * 1e3 for v in out["latency"]]
+                # Steady state: after every client has connected and started (staggered 10 ms).
+                warm = out["t0"] + args.clients * 0.01 + 1.0
+                steady = [
+                    v * 1e3 for v, t in zip(out["latency"], out["at"], strict=True) if t > warm
+                ]
                 print(
                     f"step  {args.clients} clients × {args.rate:g}/s: {len(lat)} frames,"
                     f" latency p50 {percentile(lat, 0.5):.2f} ms"
-                    f" p99 {percentile(lat, 0.99):.2f} ms,"
+                    f" p99 {percentile(lat, 0.99):.2f} ms (steady state after all connected:"
+                    f" p50 {percentile(steady, 0.5):.2f} ms p99 {percentile(steady, 0.99):.2f} ms),"
                     f" errors {out['errors']}, failed clients {out['failed']},"
                     f" server CPU {cpu * 100:.0f}%, RSS {rss:.1f} MB"
                 )
