@@ -120,7 +120,7 @@ def measure(page: Page, scenario: str, rate: float, seconds: float) -> dict[str,
     """Play `scenario` at `rate` phases/s and return the recorded frame figures."""
     page.get_by_test_id("scenario-select").select_option(scenario)
     page.wait_for_timeout(1000)
-    page.locator("input[type=range]").fill(str(SPEED_INDEX[rate]))
+    page.get_by_role("slider", name="Speed").fill(str(SPEED_INDEX[rate]))
     start_iteration = int(page.get_by_test_id("iteration").get_attribute("data-value") or 0)
     page.get_by_role("button", name="Play", exact=True).click()
     page.wait_for_timeout(1000)  # warm up: JIT, first layouts
