@@ -56,6 +56,22 @@ def health(port: int) -> dict[str, Any]:
         return data
 
 
+def start_server(env: dict[str, str] | None = None) -> tuple[int, subprocess.Popen[bytes]]:
+    """`loopscope serve` on a free loopback port, in its own process; returns once it answers."""
+    port = free_port()
+    command = [sys.executable, "-m", "loopscope.cli", "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--log-level", "warning"], env={**os.environ, **(env or {})}
+    )
+    for _ in range(200):
+        try:
+            health(port)
+            break
+        except OSError:
+            time.sleep(0.05)
+    return port, server
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -155,28 +171,8 @@ def main() -> None:
     if not (1 <= args.clients <= 500 and 0 < args.seconds <= 600):
         sys.exit("clients must be 1..500 and seconds 0..600")
 
-    port = free_port()
-    env = dict(os.environ, LOOPSCOPE_MAX_RUNS="1000", LOOPSCOPE_RESUME_GRACE_S="0")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "loopscope.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
+    port, server = start_server({"LOOPSCOPE_MAX_RUNS": "1000", "LOOPSCOPE_RESUME_GRACE_S": "0"})
     try:
-        for _ in range(200):
-            try:
-                health(port)
-                break
-            except OSError:
-                time.sleep(0.05)
         base_rss = rss_mb(server.pid)
         print(f"server pid {server.pid}, RSS at start {base_rss:.1f} MB")
 

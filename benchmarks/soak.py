@@ -11,13 +11,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
-import subprocess
 import sys
 import time
 
 import orjson
 import websockets
-from load import free_port, health, rss_mb  # type: ignore[import-not-found]
+from load import health, rss_mb, start_server  # type: ignore[import-not-found]
 
 
 async def soak(
@@ -59,26 +58,8 @@ def main() -> None:
     args = parser.parse_args()
     if not 0 < args.minutes <= 60:
         sys.exit("minutes must be in (0, 60]")
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "loopscope.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
-    )
+    port, server = start_server()
     try:
-        for _ in range(200):
-            try:
-                health(port)
-                break
-            except OSError:
-                time.sleep(0.05)
         asyncio.run(soak(port, args.scenario, args.rate, args.minutes * 60, args.every, server.pid))
         print("after:", health(port))
     finally:

@@ -104,10 +104,6 @@ class ValueCache:
         """A parameter's .grad (None when it is None)."""
         return self.get(f"grad:{name}", tensor.grad)
 
-    def clear(self) -> None:
-        """Forget every slot (and release the tensors held)."""
-        self._slots.clear()
-
 
 def optional_tensor_value(tensor: torch.Tensor | None, cap: int = 4096) -> dict[str, Any] | None:
     """tensor_value, or None for a missing tensor (a .grad that is None)."""
@@ -138,11 +134,6 @@ def summarize_array(flat: np.ndarray) -> dict[str, Any]:
         },
         "first": _numbers(flat[:FIRST_VALUES].copy()),
     }
-
-
-def is_finite(tensor: torch.Tensor) -> bool:
-    """True when every element is finite."""
-    return bool(torch.isfinite(tensor).all())
 
 
 def value_is_finite(value: dict[str, Any]) -> bool:

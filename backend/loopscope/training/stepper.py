@@ -79,9 +79,9 @@ class Stepper:
         self.loss: torch.Tensor | None = None
         self._forward: ForwardRecorder | None = None
         self._backward: BackwardRecorder | None = None
-        self._graph: WalkedGraph | None = None
         # The topology the client already has: its saved tensors need not be read again.
         self.known_graph_id: str | None = None
+        self._graph: WalkedGraph | None = None  # this iteration's walked graph, once walked
 
     # ------------------------------------------------------------------ position
 
@@ -219,30 +219,26 @@ class Stepper:
         if not self.diverged and not all(map(value_is_finite, self.params_value().values())):
             self.diverged = True
 
-    def _end_iteration(self) -> None:
+    def _drop_iteration(self) -> None:
         """Drop this iteration's graph and recorders: nothing autograd survives an iteration."""
-        self.y_pred = None
-        self.loss = None
-        self._graph = None
-        self._backward = None
+        if self._backward is not None:
+            self._backward.remove()  # no-op after backward ran; needed when abandoning
+            self._backward = None
         if self._forward is not None:
             self._forward.release()
             self._forward = None
-        self.iteration += 1
+        self.y_pred = None
+        self.loss = None
+        self._graph = None
         self.phase_index = 0
+
+    def _end_iteration(self) -> None:
+        self._drop_iteration()
+        self.iteration += 1
 
     def abandon_iteration(self) -> None:
         """Forget a half-run iteration (used by rewind): hooks off, graph dropped."""
-        if self._backward is not None:
-            self._backward.remove()
-        self.y_pred = None
-        self.loss = None
-        self._graph = None
-        self._backward = None
-        if self._forward is not None:
-            self._forward.release()
-            self._forward = None
-        self.phase_index = 0
+        self._drop_iteration()
         self.loss_value = None
 
     # ------------------------------------------------------------------ views
