@@ -14,7 +14,7 @@ import torch
 from loopscope.capture.values import decode_float
 from loopscope.protocol import EVENT_ADAPTER
 from loopscope.training.scenarios import Built, build, get_scenario
-from loopscope.training.session import Session
+from loopscope.training.session import CHECKPOINT_EVERY, Session
 
 PHASES = ("forward", "loss", "zero_grad", "backward", "step")
 
@@ -54,10 +54,18 @@ def make_session(
     *,
     history_bytes: int = 4 * 1024 * 1024,
     cap: int = 4096,
+    checkpoint_every: int = CHECKPOINT_EVERY,
     **config: Any,
 ) -> Session:
     """A session on the CPU (the oracle loop runs there too); `config` is the run's config."""
-    return Session(scenario, config, default_device="cpu", cap=cap, history_bytes=history_bytes)
+    return Session(
+        scenario,
+        config,
+        default_device="cpu",
+        cap=cap,
+        history_bytes=history_bytes,
+        checkpoint_every=checkpoint_every,
+    )
 
 
 def params_of(session: Session) -> list[torch.Tensor]:
@@ -142,3 +150,13 @@ def plain_iterations(
 
 def plain_params(step: PlainStep) -> list[torch.Tensor]:
     return [p.detach() for p in step.built.model.parameters()]
+
+
+def comparable(event: dict[str, Any]) -> dict[str, Any]:
+    """A phase event without what differs between two runs at the same point:
+    the history range and the step capture's object identities."""
+    out = {k: v for k, v in event.items() if k != "history"}
+    capture = out.get("capture")
+    if capture and "references" in capture:
+        out["capture"] = {k: v for k, v in capture.items() if k != "references"}
+    return out

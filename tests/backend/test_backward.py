@@ -114,6 +114,8 @@ def test_each_grad_is_filled_once_in_order_with_its_final_value() -> None:
 
 
 def test_hook_calls_are_constant_and_no_hook_outlives_its_iteration() -> None:
+    """Node hooks live for one backward; the forward hooks are exactly one pre-hook and one
+    hook per module while iterations are captured, and none once the loop runs uncaptured."""
     session = make_session("linear", n_points=10)
     model = session.stepper.model
     calls = []
@@ -122,14 +124,17 @@ def test_hook_calls_are_constant_and_no_hook_outlives_its_iteration() -> None:
         recorder = session.stepper._backward
         assert recorder is not None
         calls.append(recorder.hook_calls)
-        capture_calls = len(recorder.order) + len(recorder.fills)
-        assert capture_calls == recorder.hook_calls
+        assert len(recorder.order) == recorder.hook_calls  # one call per node, fills included
+        assert len(recorder.fills) == 2
         step_phases(session, 1)
         for param in params_of(session):
             assert not param._post_accumulate_grad_hooks
         for module in model.modules():
-            assert not module._forward_hooks and not module._forward_pre_hooks
-    assert set(calls) == {7}  # 5 nodes + 2 parameter fills, every iteration
+            assert len(module._forward_hooks) == len(module._forward_pre_hooks) == 1
+    assert set(calls) == {5}  # 5 nodes (two of them fill a .grad), every iteration
+    session.step("iteration", 2, capture=False)
+    for module in model.modules():
+        assert not module._forward_hooks and not module._forward_pre_hooks
 
 
 def test_recorder_removes_its_hooks() -> None:

@@ -8,7 +8,7 @@ import torch
 from loopscope.training.history import History, restore_snapshot, take_snapshot
 from loopscope.training.session import CommandError
 
-from ._helpers import all_equal, make_session, params_of, step_phases
+from ._helpers import all_equal, comparable, make_session, params_of, step_phases
 
 
 def snapshot_of(iteration: int, nbytes: int) -> object:
@@ -82,21 +82,78 @@ def test_snapshot_restores_params_grads_adam_state_and_generator() -> None:
 
 
 def test_small_history_budget_moves_first_and_refuses_evicted_iterations() -> None:
-    session = make_session("linear", n_points=10, history_bytes=4000)
-    session.step("iteration", 20)
-    info = session.history.info()
-    assert info["last"] == 20
+    session = make_session("linear", n_points=10, history_bytes=4000)  # ~3 checkpoints
+    session.step("iteration", 60)
+    info = session.history_info()
+    assert info["last"] == 60
     assert info["first"] > 0  # the oldest were evicted
     assert info["bytes"] <= 4000
     first = info["first"]
-    session.step("iteration", 5)
-    assert session.history.info()["first"] > first
+    session.step("iteration", 20)
+    assert session.history_info()["first"] > first
+    first = session.history_info()["first"]
     before = [p.detach().clone() for p in params_of(session)]
     with pytest.raises(CommandError) as exc:
         session.rewind(first - 1)
     assert (exc.value.code, exc.value.field) == ("out_of_range", "iteration")
     assert all_equal(params_of(session), before)
-    session.rewind(session.history.info()["first"])  # the oldest kept is still reachable
+    session.rewind(first)  # the oldest kept is still reachable
+
+
+def test_checkpoints_are_sparse_and_every_iteration_between_is_reachable() -> None:
+    session = make_session("linear", n_points=10, checkpoint_every=4)
+    session.step("iteration", 10)
+    kept = [i for i in range(11) if session.history.get(i) is not None]
+    assert kept == [0, 4, 8]
+    assert session.history_info() == {"first": 0, "last": 10, "bytes": session.history.nbytes}
+    assert session.history.latest_at_or_before(7) is session.history.get(4)
+    assert session.history.latest_at_or_before(-1) is None
+
+
+@pytest.mark.parametrize("batch_size", [None, 3])
+def test_rewind_between_checkpoints_replays_to_the_same_bits(batch_size: int | None) -> None:
+    """A rewind to any iteration (on or between checkpoints) equals a fresh run stepped there,
+    then steps on identically, with Adam state and a mini-batch order to restore."""
+    config = {"n_points": 10, "optimizer": "adam", "lr": 0.05, "batch_size": batch_size}
+    session = make_session("linear", checkpoint_every=4, **config)
+    session.step("iteration", 13)
+    for k in (11, 9, 5, 4, 2, 0):
+        session.step("iteration", 13 - k)  # back to 13, so later checkpoints exist again
+        step_phases(session, 2)  # and mid-iteration: the half-run iteration is dropped
+        (event,) = session.rewind(k)
+        assert event["iteration"] == k and event["history"]["last"] == k
+        fresh = make_session("linear", **config)
+        if k:
+            fresh.step("iteration", k)
+        assert all_equal(params_of(session), params_of(fresh)), k
+        for p, q in zip(params_of(session), params_of(fresh), strict=True):
+            assert (p.grad is None) == (q.grad is None)
+            assert p.grad is None or torch.equal(p.grad, q.grad)
+        ours = [e for e in step_phases(session, 5 * 3) if e["type"] == "phase"]
+        theirs = [e for e in step_phases(fresh, 5 * 3) if e["type"] == "phase"]
+        assert [comparable(e) for e in ours] == [comparable(e) for e in theirs], k
+        session.rewind(k)
+
+
+@pytest.mark.parametrize("change", [{"lr": 0.002}, {"skip_zero_grad": True}])
+def test_a_set_mid_iteration_is_never_replayed_over(change: dict[str, object]) -> None:
+    """Replay cannot repeat a `set`: the iteration after one is always a checkpoint, so a
+    rewind past it gives what the run really did (the set applied mid-iteration 5)."""
+    session = make_session("linear", n_points=10, checkpoint_every=8)
+    twin = make_session("linear", n_points=10)
+    for s in (session, twin):
+        s.step("iteration", 5)
+        step_phases(s, 2)
+        s.set(change)
+    twin.step("iteration", 2)  # to the start of iteration 7
+    session.step("iteration", 5)  # on to 10, then back to 7
+    (event,) = session.rewind(7)
+    assert session.history.get(6) is not None  # the forced checkpoint after the set
+    assert all_equal(params_of(session), params_of(twin))
+    assert event["config"] == twin.session_event()["config"]
+    ours = [e for e in step_phases(session, 10) if e["type"] == "phase"]
+    theirs = [e for e in step_phases(twin, 10) if e["type"] == "phase"]
+    assert [comparable(e) for e in ours] == [comparable(e) for e in theirs]
 
 
 def test_history_info_in_events() -> None:

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from loopscope.capture.modules import ForwardRecorder
+from loopscope.capture.values import ValueCache
 from loopscope.training.scenarios import build, get_scenario
 
 from ._helpers import decode, make_session, step_phases
@@ -92,18 +93,44 @@ def test_mini_batch_index_is_the_stepper_permutation() -> None:
             assert torch.equal(decode(forward["capture"]["tensors"]["x"]), session.stepper.x[index])
 
 
-def test_hooks_are_removed_after_the_call() -> None:
+def test_hooks_record_only_between_start_and_stop_and_detach_removes_them() -> None:
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     x = torch.randn(4, 2)
-    recorder = ForwardRecorder(model, {"x": x}, cap=64)
+    recorder = ForwardRecorder(model, ValueCache(64))
+    model(x)  # before start: no hooks yet
+    assert not recorder.attached and recorder.trace == []
+    recorder.start({"x": x})
     y = model(x)
-    recorder.remove()
-    model(x)  # not recorded
+    recorder.stop()
+    model(x)  # hooks still on, but no record is open
     assert len(recorder.trace) == 2 * 4
     for module in model.modules():
-        assert not module._forward_hooks and not module._forward_pre_hooks
+        assert len(module._forward_hooks) == len(module._forward_pre_hooks) == 1
     recorder.rename(y, "y_pred")
     assert recorder.capture()["calls"][0]["output"] == "y_pred"
+    assert recorder.capture()["calls"][0]["input"] == "x"
     assert recorder.module_of[y.grad_fn] == "2"  # innermost module that made it
+    recorder.start({"x": x})  # a second record starts empty; hooks are not added twice
+    assert recorder.trace == [] and recorder.calls == []
+    model(x)
+    recorder.stop()
+    assert len(recorder.trace) == 2 * 4
+    for module in model.modules():
+        assert len(module._forward_hooks) == len(module._forward_pre_hooks) == 1
     recorder.release()
     assert not recorder.outputs and not recorder.module_of
+    recorder.detach()
+    for module in model.modules():
+        assert not module._forward_hooks and not module._forward_pre_hooks
+
+
+def test_full_batch_input_value_is_encoded_once_and_stays_exact() -> None:
+    """x is the same tensor every full-batch iteration: its value is reused, not re-read."""
+    session = make_session("linear", n_points=10)
+    first = step_phases(session, 5)[0]["capture"]["tensors"]["x"]
+    values = session.stepper._values
+    cached = values.get("data:x", session.stepper.x)
+    second = step_phases(session, 5)[0]["capture"]["tensors"]["x"]
+    assert first == second
+    assert values.get("data:x", session.stepper.x) is cached
+    assert torch.equal(decode(second), session.stepper.x)

@@ -13,6 +13,7 @@ from ._helpers import (
     all_equal,
     by_phase,
     check_event,
+    comparable,
     make_session,
     params_of,
     plain_iterations,
@@ -25,16 +26,6 @@ SCENARIOS = {
     "mlp": {"n_points": 12, "hidden": [4]},
     "classify": {"n_points": 12, "hidden": [4], "dataset": "spiral"},
 }
-
-
-def comparable(event: dict[str, Any]) -> dict[str, Any]:
-    """A phase event without what differs between two runs at the same point:
-    the history range and the step capture's object identities."""
-    out = {k: v for k, v in event.items() if k != "history"}
-    capture = out.get("capture")
-    if capture and "references" in capture:
-        out["capture"] = {k: v for k, v in capture.items() if k != "references"}
-    return out
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))

@@ -3,7 +3,9 @@
 Hooks are registered on this iteration's nodes just before backward and removed
 right after, so their number per iteration stays constant.  A hook closure holds
 the node's id string and the recorder, never the node itself (that would keep the
-graph alive through a reference cycle).
+graph alive through a reference cycle); the hook of a parameter's AccumulateGrad
+node also holds the parameter (a leaf, which outlives every graph anyway) to read
+the .grad that node has just filled.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import torch
 
 from .graph import WalkedGraph
 from .values import ValueCache, optional_tensor_value
+
+_ACCUMULATE = "AccumulateGrad:"  # the id prefix of a parameter's AccumulateGrad node
 
 
 class BackwardRecorder:
@@ -32,12 +36,10 @@ class BackwardRecorder:
         self.hook_calls = 0
         self._handles: list[Any] = []
         for node_id, node in graph.nodes.items():
-            self._handles.append(node.register_hook(self._node_hook(node_id)))
-        for name, param in params.items():
-            if param.requires_grad:
-                self._handles.append(
-                    param.register_post_accumulate_grad_hook(self._fill_hook(name))
-                )
+            name = node_id.removeprefix(_ACCUMULATE)
+            param = params.get(name) if name != node_id else None
+            hook = self._node_hook(node_id) if param is None else self._fill_hook(name, param)
+            self._handles.append(node.register_hook(hook))
 
     def _node_hook(self, node_id: str) -> Callable[..., None]:
         def hook(grad_inputs: tuple[torch.Tensor | None, ...], _grad_outputs: Any) -> None:
@@ -47,11 +49,15 @@ class BackwardRecorder:
 
         return hook
 
-    def _fill_hook(self, name: str) -> Callable[[torch.Tensor], None]:
-        node_id = f"AccumulateGrad:{name}"
+    def _fill_hook(self, name: str, param: torch.nn.Parameter) -> Callable[..., None]:
+        """The hook of a parameter's AccumulateGrad node: it runs right after the node
+        accumulated into param.grad, so .grad then holds the value it was filled with."""
+        node_id = _ACCUMULATE + name
 
-        def hook(param: torch.Tensor) -> None:
+        def hook(grad_inputs: tuple[torch.Tensor | None, ...], _grad_outputs: Any) -> None:
             self.hook_calls += 1
+            self.order.append(node_id)
+            self.sent[node_id] = [optional_tensor_value(g, self.cap) for g in grad_inputs]
             assert param.grad is not None
             self.fills.append(
                 {"param": name, "node": node_id, "value": self.values.grad(name, param)}

@@ -16,12 +16,29 @@ import torch
 Node = Any  # torch.autograd.graph.Node (C++ classes with no common Python type)
 
 _SAVED_ATTRS: dict[str, list[str]] = {}  # op name → its _saved_* attributes (dir() is slow)
+_OP_NAMES: dict[type, str] = {}  # node class → op name (every op has its own node class)
+_GRAPH_IDS: dict[tuple[Any, ...], str] = {}  # topology signature → its id (hashed once)
+_MAX_GRAPH_IDS = 1024
 
 
 def op_name(node: Node) -> str:
     """`AddmmBackward0`; the C++ namespace is dropped from `torch::autograd::AccumulateGrad`."""
-    name: str = node.name()
-    return name.rsplit("::", 1)[-1]
+    cls = type(node)
+    name = _OP_NAMES.get(cls)
+    if name is None:
+        name = _OP_NAMES[cls] = node.name().rsplit("::", 1)[-1]
+    return name
+
+
+def _graph_id(signature: tuple[Any, ...]) -> str:
+    """A short stable id for a topology signature (the same text hash in every process)."""
+    graph_id = _GRAPH_IDS.get(signature)
+    if graph_id is None:
+        if len(_GRAPH_IDS) >= _MAX_GRAPH_IDS:
+            _GRAPH_IDS.clear()
+        digest = hashlib.blake2b(repr(signature).encode(), digest_size=6).hexdigest()
+        graph_id = _GRAPH_IDS[signature] = digest
+    return graph_id
 
 
 def _saved_attrs(node: Node, op: str) -> list[str]:
@@ -128,11 +145,12 @@ def walk_graph(
         return node_id
 
     root_id = visit(root, module_of.get(root))
-    shapes = [tuple(t.shape) for t in named.values()]
-    signature = repr(
-        [(n["id"], n["module"]) for n in nodes] + [tuple(e.values()) for e in edges] + shapes
+    signature = (
+        tuple([(n["id"], n["module"]) for n in nodes]),
+        tuple([(e["source"], e["target"], e["slot"]) for e in edges]),
+        tuple([tuple(t.shape) for t in named.values()]),
     )
-    graph_id = hashlib.blake2b(signature.encode(), digest_size=6).hexdigest()
+    graph_id = _graph_id(signature)
     if graph_id != known:
         for entry in nodes:
             entry["saved"] = _saved(live[entry["id"]], entry["op"], named)

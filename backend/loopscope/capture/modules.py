@@ -1,7 +1,11 @@
 """Record `model(x)`: Module.__call__ runs forward pre-hooks, then forward, then forward hooks.
 
-Our own pre-hook and hook are registered on every module for one forward pass and
-removed after it; the trace is the order in which torch called them.
+Our own pre-hook and hook are registered on every module; the trace is the order in
+which torch called them.  Registering and removing hooks costs more than a small
+model's forward pass, so while the loop is captured iteration after iteration the
+hooks stay on (each module holds exactly one of each): `start()` opens a record,
+`stop()` closes it, and a hook with no record open returns at once.  When the loop
+runs uncaptured, `detach()` takes them off so the plain forward pays nothing.
 """
 
 from __future__ import annotations
@@ -12,29 +16,62 @@ import torch
 from torch import nn
 
 from .graph import Node
-from .values import tensor_value
+from .values import ValueCache, tensor_value
 
 
 class ForwardRecorder:
-    """Hooks on every module of `model` for one call; `capture()` gives the ForwardCapture dict."""
+    """Hooks on every module of `model`; `capture()` gives the ForwardCapture dict of the
+    last recorded call."""
 
-    def __init__(self, model: nn.Module, named: dict[str, torch.Tensor], cap: int) -> None:
-        self.cap = cap
+    def __init__(self, model: nn.Module, values: ValueCache) -> None:
+        self.model = model
+        self.values = values  # data inputs (the same tensor every full-batch iteration)
+        self.cap = values.cap
+        self.recording = False
+        self._handles: list[Any] = []
+        self._reset({})
+
+    def _reset(self, named: dict[str, torch.Tensor]) -> None:
         self.calls: list[dict[str, Any]] = []
         self.trace: list[dict[str, str]] = []
         self.tensors: dict[str, dict[str, Any]] = {}
+        self._data = set(named)
         self._keys: dict[int, str] = {id(t): name for name, t in named.items()}
-        self._held: list[torch.Tensor] = []  # keeps keyed tensors alive so id() stays unique
+        self._held: list[torch.Tensor] = list(named.values())  # ids stay unique while held
         self.outputs: dict[str, torch.Tensor] = {}  # module path → output tensor
         self.module_of: dict[Node, str] = {}  # output grad_fn → innermost module that made it
         self._open: dict[str, dict[str, Any]] = {}
-        self._handles = []
-        for path, module in model.named_modules():
+
+    @property
+    def attached(self) -> bool:
+        return bool(self._handles)
+
+    def attach(self) -> None:
+        """Register a pre-hook and a hook on every module (once)."""
+        if self._handles:
+            return
+        for path, module in self.model.named_modules():
             depth = 0 if path == "" else path.count(".") + 1
             self._handles.append(
                 module.register_forward_pre_hook(self._pre_hook(path, module, depth))
             )
             self._handles.append(module.register_forward_hook(self._hook(path)))
+
+    def detach(self) -> None:
+        """Remove the hooks (the recorded data stays)."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+
+    def start(self, named: dict[str, torch.Tensor]) -> None:
+        """Open a new record; `named` are the call's inputs, by the names the loop gives them."""
+        self.attach()
+        self._reset(named)
+        self.recording = True
+
+    def stop(self) -> None:
+        """Close the record: calls after this are not recorded."""
+        self.recording = False
 
     def _key(self, tensor: Any, fallback: str) -> str | None:
         if not isinstance(tensor, torch.Tensor):
@@ -45,13 +82,18 @@ class ForwardRecorder:
             self._keys[id(tensor)] = key
             self._held.append(tensor)
         if key not in self.tensors:
-            self.tensors[key] = tensor_value(tensor, self.cap)
+            if key in self._data:
+                self.tensors[key] = self.values.param(f"data:{key}", tensor)
+            else:
+                self.tensors[key] = tensor_value(tensor, self.cap)
         return key
 
     def _pre_hook(self, path: str, module: nn.Module, depth: int) -> Any:
         cls = type(module).__name__
 
         def pre_hook(_module: nn.Module, args: tuple[Any, ...]) -> None:
+            if not self.recording:
+                return
             self.trace.append({"event": "pre_hook", "module": path})
             call = {"module": path, "cls": cls, "depth": depth, "input": None, "output": None}
             call["input"] = self._key(args[0] if args else None, f"{path or 'model'}.input")
@@ -62,6 +104,8 @@ class ForwardRecorder:
 
     def _hook(self, path: str) -> Any:
         def hook(_module: nn.Module, _args: tuple[Any, ...], output: Any) -> None:
+            if not self.recording:
+                return
             self.trace.append({"event": "hook", "module": path})
             call = self._open.pop(path)
             call["output"] = self._key(output, path or "model")
@@ -71,12 +115,6 @@ class ForwardRecorder:
                     self.module_of.setdefault(output.grad_fn, path)
 
         return hook
-
-    def remove(self) -> None:
-        """Remove the hooks (the recorded data stays)."""
-        for handle in self._handles:
-            handle.remove()
-        self._handles.clear()
 
     def rename(self, tensor: torch.Tensor, name: str) -> None:
         """Give an already keyed tensor a better name (the model output becomes `y_pred`)."""

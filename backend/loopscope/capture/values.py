@@ -43,12 +43,24 @@ def scalar_value(tensor: torch.Tensor) -> Any:
     return encode_float(float(array))
 
 
-_DTYPES = {torch.float32: "float32", torch.int64: "int64", torch.float64: "float64"}
+_DTYPES = {np.dtype(t): t.__name__ for t in (np.float32, np.float64, np.int64)}
+_FLOAT32 = np.dtype(np.float32)
+# Up to this size a Python sum decides finiteness faster than numpy's isfinite().all().
+_SMALL = 16
+
+
+def _all_finite(flat: np.ndarray) -> bool:
+    """True when every element of a float array is finite.  Summed as Python floats
+    (doubles), a few float32 values cannot overflow, so that sum is finite exactly when
+    every element is."""
+    if flat.size <= _SMALL:
+        return math.isfinite(sum(flat.tolist()))
+    return bool(np.isfinite(flat).all())
 
 
 def _numbers(array: np.ndarray) -> Any:
     """A flat array as something orjson writes exactly: the array itself, or a list."""
-    if array.dtype == np.float32 and np.isfinite(array).all():
+    if array.dtype is _FLOAT32 and _all_finite(array):
         return array
     if array.dtype.kind == "f":
         return [encode_float(v) for v in array.tolist()]
@@ -60,12 +72,10 @@ def tensor_value(tensor: torch.Tensor, cap: int = 4096) -> dict[str, Any]:
 
     The numbers are copied out now, so later in-place updates cannot change what is sent.
     """
-    data = tensor.detach()
-    if data.device.type != "cpu":
-        data = data.cpu()
-    flat = data.numpy().ravel().copy()
-    shape = list(data.shape)
-    dtype = _DTYPES.get(data.dtype) or str(data.dtype).removeprefix("torch.")
+    array = tensor.numpy(force=True)  # detached, on the CPU; shares memory when it can
+    flat = array.ravel().copy()
+    shape = list(array.shape)
+    dtype = _DTYPES.get(array.dtype) or str(tensor.dtype).removeprefix("torch.")
     if flat.size <= cap:
         return {"shape": shape, "dtype": dtype, "values": _numbers(flat)}
     return {"shape": shape, "dtype": dtype, "summary": summarize_array(flat)}
@@ -95,7 +105,7 @@ class ValueCache:
         return value
 
     def param(self, name: str, tensor: torch.Tensor) -> dict[str, Any]:
-        """A parameter's value."""
+        """A parameter's value (or any other tensor that is never None)."""
         value = self.get(name, tensor)
         assert value is not None
         return value

@@ -1,10 +1,14 @@
-"""Bounded rewind history: model + optimizer state at the start of each iteration.
+"""Bounded rewind history: model + optimizer state at the start of some iterations.
 
 A snapshot holds clones of every parameter, its .grad (which carries over when
 zero_grad is skipped), the optimizer's per-parameter state and hyperparameters,
 and the mini-batch generator.  The oldest snapshots go first when the byte budget
 is exceeded; restoring copies the values back in place, so the optimizer keeps
 holding the very same parameter objects.
+
+Snapshots are checkpoints, not one per iteration: the session reaches an iteration
+between two of them by restoring the one before it and replaying the loop (see
+Session.rewind), which gives the same bits because the loop is deterministic.
 """
 
 from __future__ import annotations
@@ -119,6 +123,18 @@ class History:
     def get(self, iteration: int) -> Snapshot | None:
         """The snapshot at the start of `iteration`, if still kept."""
         return self._snapshots.get(iteration)
+
+    def latest_at_or_before(self, iteration: int) -> Snapshot | None:
+        """The newest snapshot taken at or before `iteration` (None when there is none)."""
+        for kept, snapshot in reversed(self._snapshots.items()):
+            if kept <= iteration:
+                return snapshot
+        return None
+
+    @property
+    def first(self) -> int | None:
+        """The oldest iteration kept (None when empty)."""
+        return next(iter(self._snapshots), None)
 
     def truncate_after(self, iteration: int) -> None:
         """Forget every snapshot later than `iteration` (a rewind starts a branch)."""

@@ -21,9 +21,12 @@ from .configs import RunConfig
 from .history import History, restore_snapshot, take_snapshot
 from .scenarios import PHASE_ORDER, ConfigError, Scenario, build, get_scenario
 from .stepper import N_PHASES, PhaseResult, Stepper
-from .views import fit_view, loss_landscape
+from .views import FitView, loss_landscape
 
 MAX_LOSSES_PER_EVENT = 10_000
+# Rewind checkpoints: one every this many iterations (an iteration between two is reached
+# by replaying from the one before it; at most this many - 1 iterations are replayed).
+CHECKPOINT_EVERY = 16
 
 
 class CommandError(Exception):
@@ -92,8 +95,10 @@ class Session:
         cap: int = 4096,
         history_bytes: int = 4 * 1024 * 1024,
         max_iterations: int = 200_000,
+        checkpoint_every: int = CHECKPOINT_EVERY,
     ) -> None:
         self.max_iterations = max_iterations
+        self.checkpoint_every = checkpoint_every
         self.default_device = default_device
         self.cap = cap
         self.history = History(history_bytes)
@@ -106,8 +111,10 @@ class Session:
         self.landscape: dict[str, Any] | None = None
         self.token = secrets.token_urlsafe(24)  # lets the same learner resume after a drop
         self.stepper = self._build()
+        self.fit_view = FitView(self.scenario.name, self.stepper.x, self.cap)
         self.pending_losses: list[dict[str, Any]] = []
         self.sent_graph_id: str | None = None
+        self._checkpoint_due = True  # the next iteration boundary must be a checkpoint
         self._snapshot()
         if self.scenario.name == "linear":
             s = self.stepper
@@ -128,6 +135,7 @@ class Session:
         """Rebuild from the same config: same seed, same numbers."""
         stepper = self._build()
         self.stepper = stepper
+        self.fit_view = FitView(self.scenario.name, stepper.x, self.cap)
         self.history = History(self.history.max_bytes)
         self.pending_losses = []
         self._snapshot()
@@ -157,10 +165,15 @@ class Session:
         graph = None
         s.known_graph_id = self.sent_graph_id
         while s.iteration * N_PHASES + s.phase_index < target:
+            if s.phase_index == 0 and s.iteration < last_iteration:
+                s.run_iteration()  # a whole iteration that is not the last: nothing to capture
+                self._finish_iteration(s.iteration - 1)
+                stepped = True
+                continue
             result = s.run_phase(capture=capture and s.iteration == last_iteration)
             graph = result.graph or graph
             if result.phase == "step":
-                self._finish_iteration(result)
+                self._finish_iteration(result.iteration)
                 stepped = True
         assert result is not None
         if stepped:
@@ -174,8 +187,9 @@ class Session:
 
     def check_rewind(self, iteration: int) -> None:
         """Raise the CommandError a rewind to `iteration` would meet (not in history)."""
-        if self.history.get(iteration) is None:
-            info = self.history.info()
+        first = self.history.first
+        if first is None or not first <= iteration <= self.stepper.iteration:
+            info = self.history_info()
             raise CommandError(
                 "out_of_range",
                 f"iteration: {iteration} is not in history (kept: {info['first']}..{info['last']})",
@@ -183,19 +197,27 @@ class Session:
             )
 
     def rewind(self, iteration: int) -> list[dict[str, Any]]:
-        """Back to the start of `iteration` (kept in history); later history becomes a branch."""
+        """Back to the start of `iteration` (kept in history); later history becomes a branch.
+
+        The state is restored from the checkpoint at or before `iteration`, then the loop
+        runs on (uncaptured) up to `iteration`: the same calls on the same values."""
         self.check_rewind(iteration)
-        snapshot = self.history.get(iteration)
+        snapshot = self.history.latest_at_or_before(iteration)
         assert snapshot is not None
         s = self.stepper
         s.abandon_iteration()
         restore_snapshot(snapshot, list(s.params.values()), s.optimizer, s.generator)
         s.generator_state = snapshot.generator
-        s.iteration = iteration
+        s.iteration = snapshot.iteration
         s.perm = snapshot.perm
         s.diverged = snapshot.diverged
         s.skip_zero_grad = snapshot.skip_zero_grad
-        self.history.truncate_after(iteration)
+        self.history.truncate_after(snapshot.iteration)
+        while s.iteration < iteration:
+            s.run_iteration()
+        if snapshot.iteration < iteration:
+            s.check_params()
+            self._snapshot()  # the branch starts here: checkpoint it
         self._sync_config()
         self.pending_losses = []
         return [self.session_event()]
@@ -228,24 +250,28 @@ class Session:
         if "skip_zero_grad" in changes:
             self.stepper.skip_zero_grad = bool(changes["skip_zero_grad"])
         self.config = merged
+        # Replay cannot know this happened: the next iteration must be a checkpoint.
+        self._checkpoint_due = True
         return [self.session_event()]
 
     # ------------------------------------------------------------------ events
 
-    def _finish_iteration(self, result: PhaseResult) -> None:
+    def _finish_iteration(self, iteration: int) -> None:
         s = self.stepper
         if s.loss_value is not None and len(self.pending_losses) < MAX_LOSSES_PER_EVENT:
             self.pending_losses.append(
                 {
-                    "iteration": result.iteration,
-                    "epoch": result.epoch,
+                    "iteration": iteration,
+                    "epoch": iteration // s.n_batches,
                     "loss": _wire_float(s.loss_value),
                 }
             )
-        self._snapshot()
+        if self._checkpoint_due or s.iteration % self.checkpoint_every == 0:
+            self._snapshot()
 
     def _snapshot(self) -> None:
         s = self.stepper
+        self._checkpoint_due = False
         self.history.add(
             take_snapshot(
                 s.iteration,
@@ -268,6 +294,15 @@ class Session:
             values["beta1"], values["beta2"] = group["betas"]
         self.config = self.scenario.validate({**self.config.model_dump(), **values})
 
+    def history_info(self) -> dict[str, int]:
+        """HistoryInfo: every iteration from the oldest checkpoint to the current one."""
+        first = self.history.first
+        return {
+            "first": self.stepper.iteration if first is None else first,
+            "last": self.stepper.iteration,
+            "bytes": self.history.nbytes,
+        }
+
     def phase_event(self, result: PhaseResult) -> dict[str, Any]:
         """The PhaseEvent dict for `result`, with current params, grads and the pending losses."""
         s = self.stepper
@@ -288,14 +323,13 @@ class Session:
             "diverged": s.diverged,
             "params": s.params_value(),
             "grads": s.grads_value(),
-            "history": self.history.info(),
+            "history": self.history_info(),
             "fit": self._fit() if result.phase == "step" and result.capture is not None else None,
             "capture": result.capture,
         }
 
     def _fit(self) -> dict[str, Any]:
-        s = self.stepper
-        return fit_view(self.scenario.name, s.model, s.x, self.cap)
+        return self.fit_view.value(self.stepper.model)
 
     def session_event(self) -> dict[str, Any]:
         """The SessionEvent dict: what the run is made of, and where it stands."""
@@ -332,7 +366,7 @@ class Session:
             "next_phase": PHASE_ORDER[s.phase_index],
             "params": s.params_value(),
             "grads": s.grads_value(),
-            "history": self.history.info(),
+            "history": self.history_info(),
             "references": StepRecorder(s.optimizer, s.params, s._values).refs,
             "fit": self._fit(),
             "landscape": self.landscape,

@@ -77,7 +77,9 @@ class Stepper:
         self._batch_index: torch.Tensor | None = None
         self.y_pred: torch.Tensor | None = None
         self.loss: torch.Tensor | None = None
-        self._forward: ForwardRecorder | None = None
+        # Its hooks stay on the model while iterations are captured one after another.
+        self._recorder = ForwardRecorder(self.model, self._values)
+        self._forward: ForwardRecorder | None = None  # the recorder, once this iteration's ran
         self._backward: BackwardRecorder | None = None
         # The topology the client already has: its saved tensors need not be read again.
         self.known_graph_id: str | None = None
@@ -110,6 +112,23 @@ class Stepper:
             self.phase_index += 1
         return result
 
+    def run_iteration(self) -> None:
+        """A whole iteration, uncaptured, from its first phase (fast-forward and replay):
+        the same five calls as `run_phase` makes, without the bookkeeping between them."""
+        assert self.phase_index == 0
+        self._recorder.detach()
+        self._select_batch()
+        y_pred = self.model(self._x_batch)
+        loss = self.criterion(y_pred, self._y_batch)
+        self.loss_value = loss.item()
+        if not math.isfinite(self.loss_value):
+            self.diverged = True
+        if not self.skip_zero_grad:
+            self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        self.iteration += 1
+
     def _select_batch(self) -> None:
         if self.full_batch:
             self._x_batch, self._y_batch = self.x, self.y
@@ -128,13 +147,15 @@ class Stepper:
         self.loss_value = None
         self._select_batch()
         if not capture:
+            self._recorder.detach()
             self.y_pred = self.model(self._x_batch)
             return
-        recorder = ForwardRecorder(self.model, {"x": self._x_batch}, self.cap)
+        recorder = self._recorder
+        recorder.start({"x": self._x_batch})
         try:
             self.y_pred = self.model(self._x_batch)
         finally:
-            recorder.remove()
+            recorder.stop()
         recorder.rename(self.y_pred, "y_pred")
         self._forward = recorder
         result.capture = recorder.capture()
@@ -180,7 +201,7 @@ class Stepper:
         result.graph = graph
         result.capture = {
             "graph_id": graph.graph_id,
-            "y": tensor_value(self._y_batch, self.cap),
+            "y": self._values.param("data:y", self._y_batch),
             "node_values": node_values,
         }
 

@@ -24,31 +24,41 @@ def _padded_range(values: torch.Tensor, pad: float = 0.1) -> tuple[float, float]
     return low - pad * span, high + pad * span
 
 
-def fit_view(scenario: str, model: nn.Module, x: torch.Tensor, cap: int) -> dict[str, Any]:
-    """Fit: the model's output on a grid over the data (a line, a curve, or class regions)."""
-    with torch.no_grad():
-        if scenario == "classify":
+class FitView:
+    """Fit: the model's output on a grid over the data (a line, a curve, or class regions).
+
+    The data never change during a run, so the grid and its wire value are made once;
+    each `value()` only runs the model on it."""
+
+    def __init__(self, scenario: str, x: torch.Tensor, cap: int) -> None:
+        self.cap = cap
+        self.regions = scenario == "classify"
+        if self.regions:
             (x0, x1), (y0, y1) = _padded_range(x[:, 0]), _padded_range(x[:, 1])
             xs = torch.linspace(x0, x1, REGION_SIZE, device=x.device)
             ys = torch.linspace(y0, y1, REGION_SIZE, device=x.device)
-            grid = torch.cartesian_prod(ys, xs).flip(1)  # row-major over y, then x; columns (x, y)
-            probability = torch.softmax(model(grid), dim=1)[:, 1]
-            return {
-                "kind": "regions",
-                "size": REGION_SIZE,
-                "extent": [x0, x1, y0, y1],
-                "grid": tensor_value(grid, cap),
-                "output": tensor_value(probability.reshape(REGION_SIZE, REGION_SIZE), cap),
-            }
-        low, high = _padded_range(x[:, 0], 0.0 if scenario == "linear" else 0.05)
-        points = 2 if scenario == "linear" else CURVE_POINTS
-        grid = torch.linspace(low, high, points, device=x.device).unsqueeze(1)
+            self.grid = torch.cartesian_prod(ys, xs).flip(1)  # row-major over y, then x
+            self.kind, self.size, self.extent = "regions", REGION_SIZE, [x0, x1, y0, y1]
+        else:
+            low, high = _padded_range(x[:, 0], 0.0 if scenario == "linear" else 0.05)
+            self.size = 2 if scenario == "linear" else CURVE_POINTS
+            self.grid = torch.linspace(low, high, self.size, device=x.device).unsqueeze(1)
+            self.kind = "line" if scenario == "linear" else "curve"
+            self.extent = [low, high]
+        self.grid_value = tensor_value(self.grid, cap)
+
+    def value(self, model: nn.Module) -> dict[str, Any]:
+        """The FitView dict for the model as it is now."""
+        with torch.no_grad():
+            output = model(self.grid)
+            if self.regions:  # the probability of class 1 on each grid cell
+                output = torch.softmax(output, dim=1)[:, 1].reshape(self.size, self.size)
         return {
-            "kind": "line" if scenario == "linear" else "curve",
-            "size": points,
-            "extent": [low, high],
-            "grid": tensor_value(grid, cap),
-            "output": tensor_value(model(grid), cap),
+            "kind": self.kind,
+            "size": self.size,
+            "extent": self.extent,
+            "grid": self.grid_value,
+            "output": tensor_value(output, self.cap),
         }
 
 
