@@ -151,11 +151,20 @@ def test_recorder_removes_its_hooks() -> None:
 def test_no_autograd_graph_survives_an_iteration() -> None:
     """Nodes cannot be weak-referenced, so each carries a probe in its metadata dict:
     the probe dies exactly when the node does."""
+    session = make_session("mlp", n_points=10, hidden=[4])
+    step_phases(session, 5)  # warm: one-time caches filled
+    gc.collect()
+    gc.disable()  # freed by refcounting alone, at once: no reference cycle may hold a graph
+    try:
+        _graphs_die_with_their_iteration(session)
+    finally:
+        gc.enable()
 
+
+def _graphs_die_with_their_iteration(session: Any) -> None:
     class Probe:
         pass
 
-    session = make_session("mlp", n_points=10, hidden=[4])
     for _ in range(3):
         step_phases(session, 2)  # forward, loss: the graph exists and has been walked
         graph = session.stepper._graph
@@ -170,7 +179,6 @@ def test_no_autograd_graph_survives_an_iteration() -> None:
         y_pred_ref = weakref.ref(session.stepper.y_pred)
         del graph, loss, node, probe
         step_phases(session, 3)  # zero_grad, backward, step: the iteration ends
-        gc.collect()
         assert all(ref() is None for ref in probes)
         assert loss_ref() is None and y_pred_ref() is None
 

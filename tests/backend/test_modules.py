@@ -96,10 +96,10 @@ def test_mini_batch_index_is_the_stepper_permutation() -> None:
 def test_hooks_record_only_between_start_and_stop_and_detach_removes_them() -> None:
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     x = torch.randn(4, 2)
-    recorder = ForwardRecorder(model, ValueCache(64))
+    recorder = ForwardRecorder(ValueCache(64))
     model(x)  # before start: no hooks yet
     assert not recorder.attached and recorder.trace == []
-    recorder.start({"x": x})
+    recorder.start(model, {"x": x})
     y = model(x)
     recorder.stop()
     model(x)  # hooks still on, but no record is open
@@ -110,7 +110,7 @@ def test_hooks_record_only_between_start_and_stop_and_detach_removes_them() -> N
     assert recorder.capture()["calls"][0]["output"] == "y_pred"
     assert recorder.capture()["calls"][0]["input"] == "x"
     assert recorder.module_of[y.grad_fn] == "2"  # innermost module that made it
-    recorder.start({"x": x})  # a second record starts empty; hooks are not added twice
+    recorder.start(model, {"x": x})  # a second record starts empty; hooks are not added twice
     assert recorder.trace == [] and recorder.calls == []
     model(x)
     recorder.stop()

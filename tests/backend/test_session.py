@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from typing import Any
 
 import pytest
@@ -221,3 +223,23 @@ def test_token_and_run_id_identify_the_run() -> None:
     assert event["run_id"] == session.run_id and event["token"] == session.token
     assert make_session("linear", n_points=10).token != session.token
     assert torch.equal(params_of(session)[0], params_of(make_session("linear", n_points=10))[0])
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_a_dropped_run_is_freed_without_the_cyclic_gc(scenario: str) -> None:
+    """No reference cycle holds a run (its model, tensors, hooks): refcounting frees it the
+    moment the last reference goes, even mid-iteration with the forward hooks on."""
+    make_session(scenario, **SCENARIOS[scenario]).step("phase", 7)  # imports, caches: warm
+    gc.collect()
+    gc.disable()
+    try:
+        session = make_session(scenario, **SCENARIOS[scenario])
+        step_phases(session, 7)
+        session.step("iteration", 2)
+        step_phases(session, 3)
+        refs = [weakref.ref(o) for o in (session, session.stepper, session.stepper.model)]
+        refs.append(weakref.ref(next(iter(session.stepper.params.values()))))
+        del session
+        assert [ref() for ref in refs] == [None] * len(refs)
+    finally:
+        gc.enable()

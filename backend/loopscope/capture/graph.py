@@ -93,6 +93,48 @@ def _saved(node: Node, op: str, named: dict[str, torch.Tensor]) -> list[dict[str
     return out
 
 
+class _Walk:
+    """The state of one walk.  (A nested recursive function would hold itself through
+    its closure: a reference cycle that keeps the whole graph alive until the cyclic GC
+    runs.  A method call creates no such cycle, so the graph dies with the iteration.)"""
+
+    __slots__ = ("counts", "edges", "ids", "live", "module_of", "nodes", "param_names")
+
+    def __init__(self, param_names: dict[int, str], module_of: dict[Node, str]) -> None:
+        self.param_names = param_names
+        self.module_of = module_of
+        self.ids: dict[Node, str] = {}
+        self.counts: dict[str, int] = {}
+        self.nodes: list[dict[str, Any]] = []
+        self.edges: list[dict[str, Any]] = []
+        self.live: dict[str, Node] = {}
+
+    def visit(self, node: Node, module: str | None) -> str:
+        """Name `node` (first visit in depth-first order), then its inputs; its id."""
+        seen = self.ids.get(node)
+        if seen is not None:
+            return seen
+        op = op_name(node)
+        param = None
+        if op == "AccumulateGrad":
+            param = self.param_names.get(id(node.variable))
+            node_id = f"AccumulateGrad:{param}"
+            module = param.rpartition(".")[0] if param else module
+        else:
+            k = self.counts.get(op, 0)
+            self.counts[op] = k + 1
+            node_id = op if k == 0 else f"{op}#{k}"
+            module = self.module_of.get(node, module)
+        self.ids[node] = node_id
+        self.live[node_id] = node
+        self.nodes.append({"id": node_id, "op": op, "param": param, "module": module, "saved": []})
+        for slot, (child, _) in enumerate(node.next_functions):
+            if child is not None:
+                target = self.visit(child, module)
+                self.edges.append({"source": node_id, "target": target, "slot": slot})
+        return node_id
+
+
 def walk_graph(
     root: Node,
     param_names: dict[int, str],
@@ -108,43 +150,9 @@ def walk_graph(
     topology's id equals `known` (the previous iteration's), saved tensors are not read
     again: that topology was already described.
     """
-    ids: dict[Node, str] = {}
-    counts: dict[str, int] = {}
-    nodes: list[dict[str, Any]] = []
-    edges: list[dict[str, Any]] = []
-    live: dict[str, Node] = {}
-
-    def visit(node: Node, module: str | None) -> str:
-        known = ids.get(node)
-        if known is not None:
-            return known
-        op = op_name(node)
-        param = None
-        if op == "AccumulateGrad":
-            param = param_names.get(id(node.variable))
-            node_id = f"AccumulateGrad:{param}"
-            module = param.rpartition(".")[0] if param else module
-        else:
-            k = counts.get(op, 0)
-            counts[op] = k + 1
-            node_id = op if k == 0 else f"{op}#{k}"
-            module = module_of.get(node, module)
-        ids[node] = node_id
-        live[node_id] = node
-        entry: dict[str, Any] = {
-            "id": node_id,
-            "op": op,
-            "param": param,
-            "module": module,
-            "saved": [],
-        }
-        nodes.append(entry)
-        for slot, (child, _) in enumerate(node.next_functions):
-            if child is not None:
-                edges.append({"source": node_id, "target": visit(child, module), "slot": slot})
-        return node_id
-
-    root_id = visit(root, module_of.get(root))
+    walk = _Walk(param_names, module_of)
+    root_id = walk.visit(root, module_of.get(root))
+    nodes, edges, live = walk.nodes, walk.edges, walk.live
     signature = (
         tuple([(n["id"], n["module"]) for n in nodes]),
         tuple([(e["source"], e["target"], e["slot"]) for e in edges]),

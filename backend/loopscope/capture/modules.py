@@ -20,11 +20,10 @@ from .values import ValueCache, tensor_value
 
 
 class ForwardRecorder:
-    """Hooks on every module of `model`; `capture()` gives the ForwardCapture dict of the
+    """Hooks on every module of a model; `capture()` gives the ForwardCapture dict of the
     last recorded call."""
 
-    def __init__(self, model: nn.Module, values: ValueCache) -> None:
-        self.model = model
+    def __init__(self, values: ValueCache) -> None:
         self.values = values  # data inputs (the same tensor every full-batch iteration)
         self.cap = values.cap
         self.recording = False
@@ -46,11 +45,12 @@ class ForwardRecorder:
     def attached(self) -> bool:
         return bool(self._handles)
 
-    def attach(self) -> None:
-        """Register a pre-hook and a hook on every module (once)."""
+    def attach(self, model: nn.Module) -> None:
+        """Register a pre-hook and a hook on every module of `model` (once).  The recorder
+        keeps no reference to the model: the model holds the hooks, the hooks the recorder."""
         if self._handles:
             return
-        for path, module in self.model.named_modules():
+        for path, module in model.named_modules():
             depth = 0 if path == "" else path.count(".") + 1
             self._handles.append(
                 module.register_forward_pre_hook(self._pre_hook(path, module, depth))
@@ -63,9 +63,9 @@ class ForwardRecorder:
             handle.remove()
         self._handles.clear()
 
-    def start(self, named: dict[str, torch.Tensor]) -> None:
-        """Open a new record; `named` are the call's inputs, by the names the loop gives them."""
-        self.attach()
+    def start(self, model: nn.Module, named: dict[str, torch.Tensor]) -> None:
+        """Open a record of calls of `model`; `named` are its inputs, by the loop's names."""
+        self.attach(model)
         self._reset(named)
         self.recording = True
 

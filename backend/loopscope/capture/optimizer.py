@@ -100,10 +100,13 @@ class StepRecorder:
     def capture(self) -> dict[str, Any]:
         """The StepCapture dict, read after step() ran."""
         updates, skipped = [], []
+        refs = iter(self.refs)
         for group in self.optimizer.param_groups:
             hyper = hyper_of(group)
             for param in group["params"]:
-                name = name_of(param, self.named)
+                ref = next(refs)
+                ref["version_after"] = param._version
+                name = ref["param"]
                 if name is None:
                     continue
                 if self.grads[name] is None:
@@ -119,7 +122,4 @@ class StepRecorder:
                         "state": state_of(self.optimizer, param, self.cap),
                     }
                 )
-        flat = [p for group in self.optimizer.param_groups for p in group["params"]]
-        for ref, param in zip(self.refs, flat, strict=True):
-            ref["version_after"] = param._version
         return {"skipped": skipped, "updates": updates, "references": self.refs}

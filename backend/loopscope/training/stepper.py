@@ -29,7 +29,7 @@ from .scenarios import PHASE_ORDER, Built
 N_PHASES = len(PHASE_ORDER)
 
 
-@dataclass
+@dataclass(slots=True)
 class PhaseResult:
     """What running one phase gave: its capture (when asked for) and the graph when walked."""
 
@@ -78,7 +78,7 @@ class Stepper:
         self.y_pred: torch.Tensor | None = None
         self.loss: torch.Tensor | None = None
         # Its hooks stay on the model while iterations are captured one after another.
-        self._recorder = ForwardRecorder(self.model, self._values)
+        self._recorder = ForwardRecorder(self._values)
         self._forward: ForwardRecorder | None = None  # the recorder, once this iteration's ran
         self._backward: BackwardRecorder | None = None
         # The topology the client already has: its saved tensors need not be read again.
@@ -104,8 +104,11 @@ class Stepper:
     def run_phase(self, capture: bool) -> PhaseResult:
         """Run the next phase; with `capture`, record what torch did in it."""
         phase = PHASE_ORDER[self.phase_index]
-        result = PhaseResult(phase, self.iteration, self.epoch, self.batch, None)
-        getattr(self, f"_run_{phase}")(capture, result)
+        iteration = self.iteration
+        result = PhaseResult(
+            phase, iteration, iteration // self.n_batches, iteration % self.n_batches, None
+        )
+        _PHASE_RUNNERS[self.phase_index](self, capture, result)
         if phase == "step":
             self._end_iteration()
         else:
@@ -151,7 +154,7 @@ class Stepper:
             self.y_pred = self.model(self._x_batch)
             return
         recorder = self._recorder
-        recorder.start({"x": self._x_batch})
+        recorder.start(self.model, {"x": self._x_batch})
         try:
             self.y_pred = self.model(self._x_batch)
         finally:
@@ -271,3 +274,8 @@ class Stepper:
     def grads_value(self) -> dict[str, dict[str, Any] | None]:
         """Every parameter's current .grad (None where it is None)."""
         return {name: self._values.grad(name, p) for name, p in self.params.items()}
+
+
+# Stepper._run_<phase> in PHASE_ORDER (plain functions: a stepper holding its own bound
+# methods would be a reference cycle, freed only by the cyclic GC).
+_PHASE_RUNNERS = tuple(getattr(Stepper, f"_run_{phase}") for phase in PHASE_ORDER)
