@@ -7,17 +7,21 @@ Per scenario, microseconds per iteration of:
   full capture  Session.step("phase", 1) five times: every phase captured
   fast-forward  Session.step("epoch", k): capture only on the last iteration
 and the websocket round trip of a one-phase `step` against a real uvicorn server.
+With --breakdown, also how much of full capture each part costs (switched off in turn).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import math
 import socket
 import statistics
 import threading
 import time
 from typing import Any
+from unittest.mock import patch
 
 import orjson
 import torch
@@ -61,6 +65,83 @@ def fast_forward(scenario: str, iterations: int, device: str) -> float:
     start = time.perf_counter()
     session.step("epoch", iterations)
     return (time.perf_counter() - start) / iterations * 1e6
+
+
+class _NoRecorder:
+    """Stands in for a recorder in the breakdown: records nothing, captures nothing."""
+
+    def __init__(self, *_args: Any) -> None:
+        pass
+
+    def remove(self) -> None:
+        pass
+
+    def capture(self) -> None:
+        return None
+
+
+def _without(part: str) -> contextlib.AbstractContextManager[Any]:
+    """The engine with one part of the capture switched off (for the breakdown only)."""
+    import loopscope.training.stepper as stepper_module
+
+    def fake_value(_tensor: Any, _cap: int = 0) -> dict[str, Any]:
+        return {"shape": [], "dtype": "float32", "values": []}
+
+    if part == "backward recorder (hooks, grads sent, fills)":
+        return patch.object(stepper_module, "BackwardRecorder", _NoRecorder)
+    if part == "step recorder + fit (skipped with it)":
+        return patch.object(stepper_module, "StepRecorder", _NoRecorder)
+    if part == "fit (model on its grid)":
+        return patch.object(Session, "_fit", lambda _self: None)
+    if part == "phase events (incl. fit)":
+        return patch.object(Session, "phase_event", lambda _self, _result: {})
+    if part == "tensor encoding (all values)":
+        stack = contextlib.ExitStack()
+        for module in _modules_using_tensor_value():
+            stack.enter_context(patch.object(module, "tensor_value", fake_value))
+        return stack
+    raise ValueError(part)
+
+
+def _modules_using_tensor_value() -> list[Any]:
+    import loopscope.capture.modules
+    import loopscope.capture.optimizer
+    import loopscope.capture.values
+    import loopscope.training.session
+    import loopscope.training.stepper
+    import loopscope.training.views
+
+    return [
+        loopscope.capture.values,
+        loopscope.capture.modules,
+        loopscope.capture.optimizer,
+        loopscope.training.stepper,
+        loopscope.training.views,
+        loopscope.training.session,
+    ]
+
+
+BREAKDOWN = (
+    "backward recorder (hooks, grads sent, fills)",
+    "step recorder + fit (skipped with it)",
+    "fit (model on its grid)",
+    "phase events (incl. fit)",
+    "tensor encoding (all values)",
+)
+
+
+def breakdown(scenario: str, iterations: int, device: str, rounds: int = 5) -> None:
+    """Where full capture's time goes: µs saved per iteration when one part is switched
+    off (best of `rounds`, interleaved so that drift hits every variant alike)."""
+    best: dict[str, float] = {}
+    for _ in range(rounds):
+        for part in ("", *BREAKDOWN):
+            with _without(part) if part else contextlib.nullcontext():
+                value = full_capture(scenario, iterations, device)
+            best[part] = min(best.get(part, math.inf), value)
+    print(f"  {scenario}: full capture {best['']:.1f} µs/iteration; switched off, it saves:")
+    for part in BREAKDOWN:
+        print(f"    {part:<46}{best[''] - best[part]:7.1f} µs")
 
 
 def graph_capture_vs_torchviz(scenario: str, repeats: int = 200) -> tuple[float, float] | None:
@@ -151,6 +232,9 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--breakdown", action="store_true", help="also time full capture with parts switched off"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}")
@@ -163,6 +247,10 @@ def main() -> None:
         print(
             f"{name:<10}{bare:>10.1f}{full:>12.1f}{full / bare:>7.2f}x{ff:>10.1f}{ff / bare:>7.2f}x"
         )
+    if args.breakdown:
+        print("\nbreakdown of full capture (each part switched off in turn):")
+        for name in SCENARIOS:
+            breakdown(name, args.iterations // 3, args.device)
     print("\ngraph capture vs torchviz.make_dot (show_saved=True, .source; same graph):")
     for name in SCENARIOS:
         pair = graph_capture_vs_torchviz(name)
