@@ -42,7 +42,9 @@ class Settings(BaseSettings):
         description="Extra websocket Origins allowed besides the page's own ('*' = any).",
     )
     max_iterations_per_command: int = Field(
-        200_000, ge=1, description="Iterations one step/play command may run (it cannot be paused)."
+        200_000,
+        ge=1,
+        description="Iterations one step/play command may run (pause or reset cuts it short).",
     )
     allowed_hosts: list[str] = Field(
         default_factory=list,

@@ -1,10 +1,15 @@
-"""One websocket connection: a receiver and a sender task, a play task, a worker thread.
+"""One websocket connection: receiver, command and sender tasks, a play task, a worker thread.
 
 Torch runs only in this connection's single worker thread, so the event loop stays
-free and a run's commands execute strictly in order.  The receiver validates each
-message and answers a bad one with an `error` event; the run is only touched by a
-command that passed validation, and a session method either completes or changes
-nothing.
+free and a run's commands execute strictly in order.  The receiver reads messages
+while a command runs and queues them for the command task, which validates each one
+and answers a bad one with an `error` event; the run is only touched by a command
+that passed validation, and a session method either completes or changes nothing.
+
+A long command can be cut short: when a valid `pause` or `reset` arrives while a `step`
+(or play's step) is running or waiting, that step finishes the iteration it is in,
+runs one more iteration captured and returns (see Session.step); then the `pause` or
+`reset` runs as usual, in order.
 """
 
 from __future__ import annotations
@@ -37,7 +42,23 @@ from .training.session import CommandError, Session
 ENCODE_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
 COMMAND_NAMES = ("start", "step", "play", "pause", "reset", "rewind", "set", "resume")
 COMMAND_TYPES = ", ".join(COMMAND_NAMES)
+INBOX_SIZE = 64  # messages received but not yet run; beyond, they are refused
 log = logging.getLogger(__name__)
+
+
+def _interrupts(text: str) -> bool:
+    """Whether a message is a valid `pause` or `reset` (it is run later, in order, as usual)."""
+    try:
+        raw = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return False
+    if not isinstance(raw, dict) or raw.get("type") not in ("pause", "reset"):
+        return False
+    try:
+        COMMAND_ADAPTER.validate_python(raw)
+    except ValidationError:
+        return False
+    return True
 
 
 def error_event(code: str, message: str, field: str | None = None) -> dict[str, Any]:
@@ -70,24 +91,34 @@ class Connection:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loopscope-run")
         self._tokens = settings.commands_per_second
         self._last_refill = time.monotonic()
+        # Messages (or their refusals) waiting for the command task, numbered in order.
+        self._inbox: asyncio.Queue[tuple[int, str | dict[str, Any]]] = asyncio.Queue(
+            maxsize=INBOX_SIZE
+        )
+        self._received = 0  # messages queued so far (their sequence numbers)
+        self._running = -1  # sequence number of the command now running
+        self._interrupted = -1  # sequence number of the newest interrupting message
 
     async def serve(self) -> None:
         """Run receiver and sender until either ends; release everything after."""
         self.stats.connections += 1
         self.stats.workers += 1
         receiver = asyncio.create_task(self._receive_loop())
+        commands = asyncio.create_task(self._command_loop())
         sender = asyncio.create_task(self._send_loop())
+        tasks = {receiver, commands, sender}
         try:
-            await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
             # The release runs as its own task: when the server cancels this one (Starlette
             # does on close), the shield lets the bookkeeping finish all the same.
-            release = asyncio.create_task(self._release(receiver, sender))
+            release = asyncio.create_task(self._release(*tasks))
             await asyncio.shield(release)
 
     async def _release(self, *tasks: asyncio.Task[None]) -> None:
         """Stop play and the loops, wait for the worker, park the run, update the counts."""
         try:
+            self._interrupted = self._received + 1  # a step in flight stops early
             for task in tasks:
                 task.cancel()
             await self._stop_play()
@@ -133,13 +164,38 @@ class Connection:
                 await self.websocket.close(code=1009, reason="message too big")
                 return
             if not self._take_token():
-                self.outbox.put([error_event("rate_limited", "too many commands; slow down")])
-                continue
-            if text is None:
+                self._queue(error_event("rate_limited", "too many commands; slow down"))
+            elif text is None:
                 refusal = "binary frames are not accepted; send JSON text"
-                self.outbox.put([error_event("invalid_message", refusal)])
-                continue
-            await self.handle_text(text)
+                self._queue(error_event("invalid_message", refusal))
+            else:
+                self._queue(text)
+
+    def _queue(self, item: str | dict[str, Any]) -> None:
+        """Queue a message (or the refusal of one) for the command task, which answers in
+        the order they came; a `pause` or `reset` also cuts short the step before it."""
+        if self._inbox.full():  # overloaded: this refusal cannot wait its turn
+            message = "too many commands waiting; slow down"
+            self.outbox.put([error_event("rate_limited", message)])
+            return
+        self._received += 1
+        if isinstance(item, str) and _interrupts(item):
+            self._interrupted = self._received
+        self._inbox.put_nowait((self._received, item))
+
+    async def _command_loop(self) -> None:
+        while True:
+            number, item = await self._inbox.get()
+            self._running = number
+            if isinstance(item, str):
+                await self.handle_text(item)
+            else:
+                self.outbox.put([item])
+
+    def _cut_short(self) -> bool:
+        """Whether an interrupting message arrived after the running command (called from
+        the worker thread between iterations: it only reads two ints)."""
+        return self._interrupted > self._running
 
     def _take_token(self) -> bool:
         now = time.monotonic()
@@ -215,7 +271,9 @@ class Connection:
         elif isinstance(command, StepCommand):
             session = self._require_session()
             await self._stop_play()
-            self.outbox.put(await self._call(session.step, command.unit, command.count))
+            self.outbox.put(
+                await self._call(session.step, command.unit, command.count, True, self._cut_short)
+            )
         elif isinstance(command, PlayCommand):
             session = self._require_session()
             if command.rate > self.settings.max_play_rate:
@@ -282,7 +340,7 @@ class Connection:
         try:
             while not stop.is_set():
                 try:
-                    events = await self._call(session.step, unit, 1)
+                    events = await self._call(session.step, unit, 1, True, stop.is_set)
                 except CommandError as exc:
                     self.outbox.put([error_event(exc.code, exc.message, exc.field)])
                     return

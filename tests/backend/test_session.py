@@ -243,3 +243,33 @@ def test_a_dropped_run_is_freed_without_the_cyclic_gc(scenario: str) -> None:
         assert [ref() for ref in refs] == [None] * len(refs)
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("batch_size", [None, 3])
+def test_a_step_cut_short_ends_after_one_more_captured_iteration(batch_size: int | None) -> None:
+    config = {"n_points": 10, "batch_size": batch_size, "optimizer": "adam"}
+    session = make_session("linear", **config)
+    step_phases(session, 2)  # mid-iteration 0: it is finished first, uncut
+    asked: list[int] = []
+
+    def cut_short() -> bool:
+        asked.append(session.stepper.iteration)
+        return len(asked) > 5
+
+    *_, event = [check_event(e) for e in session.step("epoch", 100, cut_short=cut_short)]
+    assert asked == [1, 2, 3, 4, 5, 6]  # asked before each uncaptured iteration
+    assert (event["phase"], event["iteration"]) == ("step", 6)
+    assert event["capture"] is not None and event["fit"] is not None
+    assert [p["iteration"] for p in event["losses"]] == list(range(7))
+    twin = make_session("linear", **config)
+    twin.step("iteration", 7)
+    assert all_equal(params_of(session), params_of(twin))
+    assert session.stepper.next_phase == "forward"
+
+
+def test_a_single_phase_step_is_never_cut_short() -> None:
+    session = make_session("linear", n_points=10)
+    (event,) = session.step("phase", 1, cut_short=lambda: True)
+    assert event["phase"] == "forward"
+    *_, event = session.step("phase", 4, cut_short=lambda: True)
+    assert (event["phase"], event["iteration"]) == ("step", 0)

@@ -329,10 +329,10 @@ async def test_pause_keeps_the_events_of_a_step_already_running() -> None:
         gate, entered = threading.Event(), threading.Event()
         real_step = session.step
 
-        def gated_step(unit: str, count: int, capture: bool = True) -> list[dict[str, Any]]:
+        def gated_step(unit: str, count: int, *options: Any) -> list[dict[str, Any]]:
             entered.set()
             gate.wait(10)
-            return real_step(unit, count, capture)
+            return real_step(unit, count, *options)
 
         session.step = gated_step  # type: ignore[method-assign]
         await connection.handle_text('{"type": "play", "unit": "phase", "rate": 1}')
@@ -357,3 +357,94 @@ async def test_pause_keeps_the_events_of_a_step_already_running() -> None:
         ]  # ... and said so
     finally:
         connection.executor.shutdown(wait=True)
+
+
+BIG_EPOCHS = {  # batch_size 1 on 2000 points: an epoch is 2000 iterations
+    "type": "start",
+    "scenario": "linear",
+    "config": {"n_points": 2000, "batch_size": 1, "device": "cpu"},
+}
+
+
+def test_pause_cuts_a_long_step_short_and_the_run_stays_exact(client: TestClient) -> None:
+    """`step` of 50 epochs (100 000 iterations, seconds of work), then `pause` at once: the
+    step ends within an iteration or so, with a captured last iteration, and the run is
+    exactly where a plain run of that many iterations would be."""
+    with client.websocket_connect("/ws") as ws, client.websocket_connect("/ws") as twin:
+        start(ws, BIG_EPOCHS)
+        send(ws, {"type": "step", "unit": "epoch", "count": 50})
+        send(ws, {"type": "pause"})
+        *_, event = until(ws, "phase")
+        assert event["phase"] == "step" and event["capture"] is not None
+        ran = event["iteration"] + 1
+        assert ran < 50 * 2000 // 2, ran  # cut short long before the end
+        assert [p["iteration"] for p in event["losses"]] == list(range(ran))
+        start(twin, BIG_EPOCHS)
+        *_, theirs = step(twin, unit="iteration", count=ran)
+        assert comparable(event) == comparable(theirs)
+        assert step(ws)[-1]["phase"] == "forward"  # the connection goes on as usual
+
+
+def test_a_set_or_a_bad_pause_does_not_cut_a_step_short(client: TestClient) -> None:
+    with client.websocket_connect("/ws") as ws:
+        start(ws, BIG_EPOCHS)
+        send(ws, {"type": "step", "unit": "iteration", "count": 3000})
+        send(ws, {"type": "pause", "unit": "epoch"})  # not a valid pause
+        send(ws, {"type": "set", "lr": 0.02})
+        *_, event = until(ws, "phase")
+        assert event["iteration"] == 2999
+        error = receive(ws)
+        assert (error["type"], error["field"]) == ("error", "unit")
+        (session,) = until(ws, "session")
+        assert session["config"]["lr"] == 0.02
+
+
+async def test_pause_cuts_short_the_step_play_is_running() -> None:
+    """Play hands its step a `cut_short` that turns true when pause stops play."""
+    connection = Connection(None, settings(), RunRegistry(0))  # type: ignore[arg-type]
+    try:
+        await connection.handle_text(json.dumps(START))
+        session = connection.session
+        assert session is not None
+        entered, saw_cut = threading.Event(), threading.Event()
+        real_step = session.step
+
+        def watching_step(unit: str, count: int, *options: Any) -> list[dict[str, Any]]:
+            cut_short = options[1]
+            entered.set()
+            for _ in range(1000):  # wait (at most 10 s) for the pause to reach us
+                if cut_short():
+                    saw_cut.set()
+                    break
+                threading.Event().wait(0.01)
+            return real_step(unit, count, *options)
+
+        session.step = watching_step  # type: ignore[method-assign]
+        await connection.handle_text('{"type": "play", "unit": "epoch", "rate": 1}')
+        assert await asyncio.to_thread(entered.wait, 10)
+        await connection.handle_text('{"type": "pause"}')
+        assert saw_cut.is_set()
+    finally:
+        connection.executor.shutdown(wait=True)
+
+
+def test_messages_beyond_the_inbox_are_refused_at_once_and_the_rest_answered_in_order(
+    client: TestClient,
+) -> None:
+    with client.websocket_connect("/ws") as ws:
+        start(ws, BIG_EPOCHS)
+        send(ws, {"type": "step", "unit": "iteration", "count": 20_000})  # keeps the run busy
+        extra = 8
+        for n in range(connection_module.INBOX_SIZE + extra):
+            send(ws, {"type": "step", "count": -n})  # each refused, naming `count`
+        refused = [receive(ws) for _ in range(extra)]  # the overflow: refused at once
+        assert {(e["code"], e["message"]) for e in refused} == {
+            ("rate_limited", "too many commands waiting; slow down")
+        }
+        *_, event = until(ws, "phase")
+        assert event["iteration"] == 19_999  # the step ran in full, before the rest
+        answers = [receive(ws) for _ in range(connection_module.INBOX_SIZE)]
+        assert [(e["code"], e["field"]) for e in answers] == [
+            ("invalid_message", "count")
+        ] * connection_module.INBOX_SIZE
+        assert step(ws)[-1]["phase"] == "forward"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import secrets
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -141,8 +142,17 @@ class Session:
         self._snapshot()
         return [self.session_event()]
 
-    def step(self, unit: str, count: int, capture: bool = True) -> list[dict[str, Any]]:
-        """Run `count` phases / iterations / epochs; capture (fully) only the last iteration run."""
+    def step(
+        self,
+        unit: str,
+        count: int,
+        capture: bool = True,
+        cut_short: Callable[[], bool] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Run `count` phases / iterations / epochs; capture (fully) only the last iteration run.
+
+        `cut_short` is asked between uncaptured iterations; once it says yes, the command
+        ends after one more iteration, run and captured like a last one."""
         s = self.stepper
         here = s.iteration * N_PHASES + s.phase_index
         if unit == "phase":
@@ -166,6 +176,10 @@ class Session:
         s.known_graph_id = self.sent_graph_id
         while s.iteration * N_PHASES + s.phase_index < target:
             if s.phase_index == 0 and s.iteration < last_iteration:
+                if cut_short is not None and cut_short():
+                    last_iteration = s.iteration
+                    target = (last_iteration + 1) * N_PHASES
+                    continue
                 s.run_iteration()  # a whole iteration that is not the last: nothing to capture
                 self._finish_iteration(s.iteration - 1)
                 stepped = True
