@@ -9,6 +9,7 @@ import {
   pathThrough,
   pointOf,
   polygonsPath,
+  samePath,
   stepArrows,
   valleyShape,
 } from "./contour";
@@ -123,6 +124,26 @@ describe("loss landscape", () => {
     ]);
     // Up to an earlier frame (time travel): the path as it was then.
     expect(pathThrough(all, 4, "linear.weight", "linear.bias")).toHaveLength(1);
+    // Phases other than step leave the path where it was; step moves it.
+    const step = all.findIndex((f, i) => i > 0 && f.state.event?.phase === "step");
+    const at = (i: number) => pathThrough(all, i, "linear.weight", "linear.bias");
+    expect(all[step + 1]?.state.event?.phase).toBe("forward");
+    expect(samePath(at(step), at(step + 1))).toBe(true);
+    expect(samePath(at(step - 1), at(step))).toBe(false);
+  });
+
+  it("tells a path that moved from one that did not", () => {
+    const p = (w: number | string, b: number | string) => ({
+      raw: [w, b] as [number | string, number | string],
+      w: Number(w),
+      b: Number(b),
+    });
+    const path = [p(1, 2), p(1.5, 2.5)];
+    expect(samePath(path, [p(1, 2), p(1.5, 2.5)])).toBe(true);
+    expect(samePath(path, [p(1, 2), p(1.5, 2.25)])).toBe(false);
+    expect(samePath(path, [p(1, 2), p(1.5, 2.5), p(2, 3)])).toBe(false);
+    expect(samePath([p("NaN", 2)], [p("NaN", 2)])).toBe(true);
+    expect(samePath([p("NaN", 2)], [p("Infinity", 2)])).toBe(false);
   });
 
   it("draws the step torch took and the gradient it used; at backward, −lr·∇L", () => {

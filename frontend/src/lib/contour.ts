@@ -142,6 +142,16 @@ export function dedupePath(points: readonly (PathPoint | null)[]): PathPoint[] {
   return out;
 }
 
+/** The same points as received, in the same order (a path that did not move). */
+export function samePath(a: readonly PathPoint[], b: readonly PathPoint[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  return a.every((p, i) => {
+    const q = b[i];
+    return q !== undefined && p.raw[0] === q.raw[0] && p.raw[1] === q.raw[1];
+  });
+}
+
 /**
  * Curvature of the MSE bowl of y = w·x + b: its Hessian is 2·[[mean x², mean x], [mean x, 1]].
  * The eigenvalues are the steepness across and along the valley; their ratio (the

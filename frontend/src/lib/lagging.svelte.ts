@@ -1,0 +1,32 @@
+// A view of reactive state that may follow it one frame late (see FrameLatch).
+import { untrack } from "svelte";
+import type { FrameClock } from "./frames";
+import { AfterFrameClock, FrameLatch } from "./frames";
+
+const afterFrame = new AfterFrameClock();
+
+/**
+ * `source()` as a view shows it: while `lag()` holds, one frame late — it changes just after
+ * the next frame is drawn, so it is drawn in the frame after that, apart from the changes that
+ * frame already had to draw; values that come faster are skipped, the latest is shown.
+ * Otherwise at once. Call it while a component initialises (it owns two effects).
+ */
+export function lagging<T>(
+  source: () => T,
+  lag: () => boolean,
+  clock: FrameClock = afterFrame,
+): { readonly current: T } {
+  let current = $state.raw(untrack(source));
+  const latch = new FrameLatch<T>((value) => (current = value), clock);
+  $effect(() => {
+    const value = source();
+    if (lag()) latch.later(value);
+    else latch.now(value);
+  });
+  $effect(() => () => latch.cancel());
+  return {
+    get current() {
+      return current;
+    },
+  };
+}
