@@ -135,3 +135,26 @@ def test_serve_hands_uvicorn_the_app_and_settings(
 def test_parser_requires_a_command() -> None:
     with pytest.raises(SystemExit):
         cli.main([])
+
+
+def test_warm_up_steps_every_scenario_once_and_skips_a_missing_device(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from loopscope.training.scenarios import SCENARIOS
+    from loopscope.training.session import Session
+
+    stepped: list[tuple[str, str, int]] = []
+    real_step = Session.step
+
+    def counting_step(self: Session, unit: str, count: int, *rest: Any) -> Any:
+        stepped.append((self.scenario.name, unit, count))
+        return real_step(self, unit, count, *rest)
+
+    monkeypatch.setattr(Session, "step", counting_step)
+    cli._warm_up("cpu")
+    steps = (("iteration", 2), ("phase", 5))
+    assert stepped == [(name, unit, n) for name in SCENARIOS for unit, n in steps]
+    if not torch.cuda.is_available():
+        stepped.clear()
+        cli._warm_up("cuda")  # no such device here: nothing runs, nothing is raised
+        assert stepped == []
