@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import numpy as np
 import orjson
 import torch
+from starlette.testclient import WebSocketTestSession
 
 from loopscope.capture.values import decode_float
 from loopscope.protocol import EVENT_ADAPTER
@@ -160,3 +162,18 @@ def comparable(event: dict[str, Any]) -> dict[str, Any]:
     if capture and "references" in capture:
         out["capture"] = {k: v for k, v in capture.items() if k != "references"}
     return out
+
+
+def receive_text(ws: WebSocketTestSession, timeout: float = 10.0) -> str:
+    """The text of the next TestClient message; fails (instead of hanging) after `timeout`,
+    raises WebSocketDisconnect when the server closed."""
+
+    async def receive() -> Any:
+        with anyio.fail_after(timeout):
+            return await ws._send_rx.receive()
+
+    message = ws.portal.call(receive)
+    ws._raise_on_close(message)
+    assert message["type"] == "websocket.send", message
+    text: str = message["text"]
+    return text

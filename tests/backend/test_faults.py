@@ -34,6 +34,8 @@ from loopscope.app import create_app
 from loopscope.config import Settings
 from loopscope.protocol import EVENT_ADAPTER, PHASES
 
+from ._helpers import receive_text
+
 with warnings.catch_warnings():
     # starlette.testclient warns when it finds httpx rather than httpx2 (httpx is what the
     # dev extra pins); the warning is about the test client's transport, not about loopscope.
@@ -65,14 +67,7 @@ def parse(text: str | bytes) -> dict[str, Any]:
 
 def recv(ws: WebSocketTestSession, timeout: float = 10.0) -> dict[str, Any]:
     """The next TestClient event; fails (instead of hanging) after `timeout`."""
-
-    async def receive() -> Any:
-        with anyio.fail_after(timeout):
-            return await ws._send_rx.receive()
-
-    message = ws.portal.call(receive)
-    ws._raise_on_close(message)
-    return parse(message["text"])
+    return parse(receive_text(ws, timeout))
 
 
 def recv_close(ws: WebSocketTestSession, timeout: float = 10.0) -> WebSocketDisconnect:

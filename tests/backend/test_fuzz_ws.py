@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -36,6 +35,8 @@ from loopscope.app import create_app
 from loopscope.config import Settings
 from loopscope.protocol import ErrorEvent
 from loopscope.training.configs import ClassifyConfig, LinearConfig, MlpConfig
+
+from ._helpers import receive_text
 
 with warnings.catch_warnings():
     # starlette.testclient warns when it finds httpx rather than httpx2 (httpx is what the
@@ -76,15 +77,7 @@ def _reject_constant(token: str) -> None:
 
 def recv(ws: WebSocketTestSession, timeout: float = 10.0) -> dict[str, Any]:
     """The next event, parsed as strict JSON; fails (instead of hanging) after `timeout`."""
-
-    async def receive() -> Any:
-        with anyio.fail_after(timeout):
-            return await ws._send_rx.receive()
-
-    message = ws.portal.call(receive)
-    ws._raise_on_close(message)
-    assert message["type"] == "websocket.send", message
-    event: dict[str, Any] = json.loads(message["text"], parse_constant=_reject_constant)
+    event: dict[str, Any] = json.loads(receive_text(ws, timeout), parse_constant=_reject_constant)
     return event
 
 

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 import uvicorn
 from starlette.exceptions import StarletteDeprecationWarning
@@ -27,6 +26,8 @@ import loopscope
 from loopscope import cli
 from loopscope.app import create_app
 from loopscope.config import Settings
+
+from ._helpers import receive_text
 
 with warnings.catch_warnings():
     # starlette.testclient warns when it finds httpx rather than httpx2 (httpx is what the
@@ -40,14 +41,7 @@ SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if "static" not in p.parts)
 
 def recv(ws: WebSocketTestSession, timeout: float = 10.0) -> dict[str, Any]:
     """The next TestClient event; fails (instead of hanging) after `timeout`."""
-
-    async def receive() -> Any:
-        with anyio.fail_after(timeout):
-            return await ws._send_rx.receive()
-
-    message = ws.portal.call(receive)
-    ws._raise_on_close(message)
-    event: dict[str, Any] = json.loads(message["text"])
+    event: dict[str, Any] = json.loads(receive_text(ws, timeout))
     return event
 
 
