@@ -36,3 +36,21 @@ export function fitCanvas(
   if (canvas.style.height !== cssHeight) canvas.style.height = cssHeight;
   return resized;
 }
+
+/**
+ * Ready `canvas` to draw a `width`×`height` plot: sized at the screen's pixel ratio (see
+ * fitCanvas), its context scaled to CSS pixels and cleared. Null where there is no 2-D context.
+ */
+export function plotContext(
+  canvas: HTMLCanvasElement,
+  width: number,
+  height: number,
+): CanvasRenderingContext2D | null {
+  const ratio = window.devicePixelRatio || 1;
+  fitCanvas(canvas, width, height, ratio);
+  const ctx = canvas.getContext("2d");
+  if (!ctx) return null;
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  return ctx;
+}
