@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -77,3 +80,27 @@ def test_reduced_motion_draws_end_states_at_once(page: Page) -> None:
         "nodes => nodes.map(n => n.dataset.state)"
     )
     assert states and all(s == "done" for s in states), states
+
+
+def test_formulas_catch_up_with_the_run_when_play_pauses(page: Page) -> None:
+    """While playing, the formulas may trail the other panels by a frame; once paused they
+    show the last step the server ran: its `after` is the weight the objects panel shows."""
+    page.get_by_role("slider", name="Speed").fill("5")  # 30 phases/s
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_function(
+        "() => Number(document.querySelector('[data-testid=iteration]').dataset.value) >= 4",
+        timeout=15_000,
+    )
+    page.get_by_role("button", name="Pause", exact=True).click()
+    expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible()
+    page.wait_for_timeout(600)  # a frame already on its way may still land
+    shown = page.get_by_test_id("param-linear.weight").get_attribute("data-value")
+    assert shown is not None
+    (weight,) = json.loads(shown)
+    update = page.get_by_test_id("formula-update-linear.weight")
+    after = update.get_attribute("data-after")
+    assert after is not None
+    assert np.float32(after) == np.float32(weight)
+    heading = page.get_by_test_id("formula-update").locator("h3")
+    steps_done = iteration(page) + (1 if current_phase(page) == "step" else 0)
+    expect(heading).to_contain_text(f"iteration {steps_done - 1}")
