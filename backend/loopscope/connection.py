@@ -2,9 +2,10 @@
 
 Torch runs only in this connection's single worker thread, so the event loop stays
 free and a run's commands execute strictly in order.  The receiver reads messages
-while a command runs and queues them for the command task, which validates each one
-and answers a bad one with an `error` event; the run is only touched by a command
-that passed validation, and a session method either completes or changes nothing.
+while a command runs, validates each one (parse_command) and queues the command, or
+the `error` event refusing it, for the command task, which runs or sends them in
+arrival order; the run is only touched by a command that passed validation, and a
+session method either completes or changes nothing.
 
 A long command can be cut short: when a valid `pause` or `reset` arrives while a `step`
 (or play's step) is running or waiting, that step finishes the iteration it is in,
@@ -46,19 +47,23 @@ INBOX_SIZE = 64  # messages received but not yet run; beyond, they are refused
 log = logging.getLogger(__name__)
 
 
-def _interrupts(text: str) -> bool:
-    """Whether a message is a valid `pause` or `reset` (it is run later, in order, as usual)."""
+def parse_command(text: str) -> Any:
+    """A message as a validated command, or the error event (a dict) that refuses it.
+    Pure: it reads no run, so the receiver can do it as soon as a message arrives."""
     try:
         raw = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return False
-    if not isinstance(raw, dict) or raw.get("type") not in ("pause", "reset"):
-        return False
+    except orjson.JSONDecodeError as exc:
+        return error_event("invalid_json", f"not valid JSON: {exc}")
+    if not isinstance(raw, dict):
+        return error_event("invalid_message", "expected a JSON object with a 'type'", "type")
+    if raw.get("type") not in COMMAND_NAMES:
+        # Refused before pydantic, which would put (a repr of) the client's value in its
+        # message — and a deeply nested one overflows the stack while doing so.
+        return error_event("invalid_message", f"type: expected one of {COMMAND_TYPES}", "type")
     try:
-        COMMAND_ADAPTER.validate_python(raw)
-    except ValidationError:
-        return False
-    return True
+        return COMMAND_ADAPTER.validate_python(raw)
+    except ValidationError as exc:
+        return validation_error(exc)
 
 
 def error_event(code: str, message: str, field: str | None = None) -> dict[str, Any]:
@@ -91,10 +96,8 @@ class Connection:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loopscope-run")
         self._tokens = settings.commands_per_second
         self._last_refill = time.monotonic()
-        # Messages (or their refusals) waiting for the command task, numbered in order.
-        self._inbox: asyncio.Queue[tuple[int, str | dict[str, Any]]] = asyncio.Queue(
-            maxsize=INBOX_SIZE
-        )
+        # Commands (or error events refusing messages) waiting their turn, numbered in order.
+        self._inbox: asyncio.Queue[tuple[int, Any]] = asyncio.Queue(maxsize=INBOX_SIZE)
         self._received = 0  # messages queued so far (their sequence numbers)
         self._running = -1  # sequence number of the command now running
         self._interrupted = -1  # sequence number of the newest interrupting message
@@ -169,17 +172,18 @@ class Connection:
                 refusal = "binary frames are not accepted; send JSON text"
                 self._queue(error_event("invalid_message", refusal))
             else:
-                self._queue(text)
+                self._queue(parse_command(text))
 
-    def _queue(self, item: str | dict[str, Any]) -> None:
-        """Queue a message (or the refusal of one) for the command task, which answers in
-        the order they came; a `pause` or `reset` also cuts short the step before it."""
+    def _queue(self, item: Any) -> None:
+        """Queue a validated command (or the error event refusing a message) for the command
+        task, which answers in the order they came; a `pause` or `reset` also cuts short the
+        step before it."""
         if self._inbox.full():  # overloaded: this refusal cannot wait its turn
             message = "too many commands waiting; slow down"
             self.outbox.put([error_event("rate_limited", message)])
             return
         self._received += 1
-        if isinstance(item, str) and _interrupts(item):
+        if not isinstance(item, dict) and item.type in ("pause", "reset"):
             self._interrupted = self._received
         self._inbox.put_nowait((self._received, item))
 
@@ -187,10 +191,10 @@ class Connection:
         while True:
             number, item = await self._inbox.get()
             self._running = number
-            if isinstance(item, str):
-                await self.handle_text(item)
-            else:
+            if isinstance(item, dict):
                 self.outbox.put([item])
+            else:
+                await self._run(item)
 
     def _cut_short(self) -> bool:
         """Whether an interrupting message arrived after the running command (called from
@@ -211,33 +215,20 @@ class Connection:
 
     async def handle_text(self, text: str) -> None:
         """Parse, validate and run one command; any refusal becomes an error event."""
-        try:
-            raw = orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
-            self.outbox.put([error_event("invalid_json", f"not valid JSON: {exc}")])
-            return
-        if not isinstance(raw, dict):
-            self.outbox.put(
-                [error_event("invalid_message", "expected a JSON object with a 'type'", "type")]
-            )
-            return
-        if raw.get("type") not in COMMAND_NAMES:
-            # Refused before pydantic, which would put (a repr of) the client's value in its
-            # message — and a deeply nested one overflows the stack while doing so.
-            message = f"type: expected one of {COMMAND_TYPES}"
-            self.outbox.put([error_event("invalid_message", message, "type")])
-            return
-        try:
-            command = COMMAND_ADAPTER.validate_python(raw)
-        except ValidationError as exc:
-            self.outbox.put([validation_error(exc)])
-            return
+        item = parse_command(text)
+        if isinstance(item, dict):
+            self.outbox.put([item])
+        else:
+            await self._run(item)
+
+    async def _run(self, command: Any) -> None:
+        """Run a validated command; a refusal (or a bug) becomes an error event."""
         try:
             await self._dispatch(command)
         except CommandError as exc:
             self.outbox.put([error_event(exc.code, exc.message, exc.field)])
         except Exception as exc:  # a bug must not take the connection down: report it
-            log.exception("command %s failed", raw.get("type"))
+            log.exception("command %s failed", command.type)
             self.outbox.put(
                 [error_event("internal", f"internal error: {type(exc).__name__}: {exc}")]
             )

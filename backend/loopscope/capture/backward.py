@@ -53,11 +53,10 @@ class BackwardRecorder:
         """The hook of a parameter's AccumulateGrad node: it runs right after the node
         accumulated into param.grad, so .grad then holds the value it was filled with."""
         node_id = _ACCUMULATE + name
+        record = self._node_hook(node_id)
 
-        def hook(grad_inputs: tuple[torch.Tensor | None, ...], _grad_outputs: Any) -> None:
-            self.hook_calls += 1
-            self.order.append(node_id)
-            self.sent[node_id] = [optional_tensor_value(g, self.cap) for g in grad_inputs]
+        def hook(grad_inputs: tuple[torch.Tensor | None, ...], grad_outputs: Any) -> None:
+            record(grad_inputs, grad_outputs)
             assert param.grad is not None
             self.fills.append(
                 {"param": name, "node": node_id, "value": self.values.grad(name, param)}
