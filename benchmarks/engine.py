@@ -130,18 +130,48 @@ BREAKDOWN = (
 )
 
 
+# Switched off one after another (cumulative): what is left at the end is the forward
+# recording and the graph walk, the floor under any capture of what the loop did.
+CUMULATIVE = (
+    "tensor encoding (all values)",
+    "phase events (incl. fit)",
+    "step recorder + fit (skipped with it)",
+    "backward recorder (hooks, grads sent, fills)",
+)
+
+
+def _without_all(parts: tuple[str, ...]) -> contextlib.ExitStack:
+    stack = contextlib.ExitStack()
+    for part in parts:
+        stack.enter_context(_without(part))
+    return stack
+
+
 def breakdown(scenario: str, iterations: int, device: str, rounds: int = 5) -> None:
     """Where full capture's time goes: µs saved per iteration when one part is switched
-    off (best of `rounds`, interleaved so that drift hits every variant alike)."""
+    off, then with parts switched off cumulatively, as ratios to the bare loop (best of
+    `rounds`, interleaved so that drift hits every variant alike)."""
+    variants: list[tuple[str, tuple[str, ...]]] = [("", ())]
+    variants += [(part, (part,)) for part in BREAKDOWN]
+    # The first cumulative step is a single part, already timed above.
+    variants += [(f"+{i}", CUMULATIVE[:i]) for i in range(2, len(CUMULATIVE) + 1)]
     best: dict[str, float] = {}
+    bare = math.inf
     for _ in range(rounds):
-        for part in ("", *BREAKDOWN):
-            with _without(part) if part else contextlib.nullcontext():
+        bare = min(bare, bare_loop(scenario, iterations * 3, device))
+        for key, parts in variants:
+            with _without_all(parts):
                 value = full_capture(scenario, iterations, device)
-            best[part] = min(best.get(part, math.inf), value)
+            best[key] = min(best.get(key, math.inf), value)
+    best["+1"] = best[CUMULATIVE[0]]
     print(f"  {scenario}: full capture {best['']:.1f} µs/iteration; switched off, it saves:")
     for part in BREAKDOWN:
         print(f"    {part:<46}{best[''] - best[part]:7.1f} µs")
+    print(f"  {scenario}: switched off one after another (bare loop {bare:.1f} µs):")
+    print(f"    {'nothing (full capture)':<46}{best['']:7.1f} µs {best[''] / bare:5.2f}x")
+    for i, part in enumerate(CUMULATIVE, start=1):
+        value = best[f"+{i}"]
+        print(f"    {'+ ' + part:<46}{value:7.1f} µs {value / bare:5.2f}x")
 
 
 def graph_capture_vs_torchviz(scenario: str, repeats: int = 200) -> tuple[float, float] | None:
