@@ -35,12 +35,12 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
-    from .config import Settings
+    from .config import Settings, as_served
 
     overrides = {
         k: v for k, v in vars(args).items() if k in Settings.model_fields and v is not None
     }
-    settings = Settings(**overrides)
+    settings = as_served(Settings(**overrides))
     torch.set_num_threads(settings.torch_threads)
     app = create_app(settings)
     _warm_up(settings.device)

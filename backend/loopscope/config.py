@@ -53,3 +53,15 @@ class Settings(BaseSettings):
     commands_per_second: float = Field(
         200.0, gt=0, description="Commands per second per connection before refusing."
     )
+
+
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+
+def as_served(settings: Settings) -> Settings:
+    """The settings `loopscope serve` runs with: bound to a loopback interface and given no
+    allowed_hosts, it serves loopback Host names only, so that a page on another site whose
+    name was rebound to 127.0.0.1 (DNS rebinding) is refused."""
+    if settings.allowed_hosts or settings.host not in ("127.0.0.1", "localhost", "::1"):
+        return settings
+    return settings.model_copy(update={"allowed_hosts": LOOPBACK_HOSTS})

@@ -38,7 +38,7 @@ from .protocol import (
     StepCommand,
 )
 from .runs import RunRegistry
-from .training.session import CommandError, Session
+from .training.session import CommandError, Session, field_path
 
 ENCODE_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
 COMMAND_NAMES = ("start", "step", "play", "pause", "reset", "rewind", "set", "resume")
@@ -74,11 +74,11 @@ def error_event(code: str, message: str, field: str | None = None) -> dict[str, 
 def validation_error(exc: ValidationError) -> dict[str, Any]:
     """A command's ValidationError as an error event naming the offending field."""
     err = exc.errors(include_url=False)[0]
-    loc = [str(part) for part in err["loc"]]
+    loc = err["loc"]
     if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
         # A fixed message: pydantic's would echo (a repr of) whatever the client sent.
         return error_event("invalid_message", f"type: expected one of {COMMAND_TYPES}", "type")
-    field = ".".join(loc[1:]) if len(loc) > 1 else (loc[0] if loc else None)
+    field = field_path(loc[1:] if len(loc) > 1 else loc) if loc else None
     return error_event("invalid_message", f"{field}: {err['msg']}", field)
 
 
@@ -101,6 +101,7 @@ class Connection:
         self._received = 0  # messages queued so far (their sequence numbers)
         self._running = -1  # sequence number of the command now running
         self._interrupted = -1  # sequence number of the newest interrupting message
+        self._in_flight = False  # a command is running now
 
     async def serve(self) -> None:
         """Run receiver and sender until either ends; release everything after."""
@@ -151,6 +152,8 @@ class Connection:
                     self.websocket.receive(), self.settings.idle_timeout_s
                 )
             except TimeoutError:
+                if self._busy():
+                    continue  # silent but not idle: play or a command is still running
                 await self.websocket.close(code=1000, reason="idle timeout")
                 return
             except WebSocketDisconnect:
@@ -174,6 +177,11 @@ class Connection:
             else:
                 self._queue(parse_command(text))
 
+    def _busy(self) -> bool:
+        """Whether play is running or a command is running or waiting its turn."""
+        playing = self.play_task is not None and not self.play_task.done()
+        return playing or self._in_flight or not self._inbox.empty()
+
     def _queue(self, item: Any) -> None:
         """Queue a validated command (or the error event refusing a message) for the command
         task, which answers in the order they came; a `pause` or `reset` also cuts short the
@@ -194,7 +202,11 @@ class Connection:
             if isinstance(item, dict):
                 self.outbox.put([item])
             else:
-                await self._run(item)
+                self._in_flight = True
+                try:
+                    await self._run(item)
+                finally:
+                    self._in_flight = False
 
     def _cut_short(self) -> bool:
         """Whether an interrupting message arrived after the running command (called from

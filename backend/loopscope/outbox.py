@@ -6,14 +6,18 @@ import asyncio
 from collections import deque
 from typing import Any
 
-MAX_MERGED_LOSSES = 10_000
+MAX_MERGED_LOSSES = 10_000  # LossPoints one phase event carries
+# Losses spilled out of coalesced phase events wait compactly, in a `losses` event, up to
+# this many; a reader that falls further behind than that loses the oldest ones.
+MAX_SPILLED_LOSSES = 200_000
 
 
 class Outbox:
     """A queue of event dicts in which consecutive phase events coalesce (latest wins).
 
-    A dropped phase event hands its `losses` to the one replacing it, so every
-    iteration's loss still reaches the client.  Other events keep their order.
+    A dropped phase event hands its `losses` to the one replacing it, so every iteration's
+    loss still reaches the client: beyond MAX_MERGED_LOSSES the older ones move, compactly,
+    into a `losses` event queued just before it.  Other events keep their order.
     """
 
     def __init__(self) -> None:
@@ -27,13 +31,38 @@ class Outbox:
             tail = self._queue[-1] if self._queue else None
             if event["type"] == "phase" and tail is not None and tail["type"] == "phase":
                 merged = tail["losses"] + event["losses"]
-                event["losses"] = merged[-MAX_MERGED_LOSSES:]
-                self._queue[-1] = event
+                self._queue.pop()
+                if len(merged) > MAX_MERGED_LOSSES:
+                    self._spill(merged[:-MAX_MERGED_LOSSES], event["n_batches"])
+                    merged = merged[-MAX_MERGED_LOSSES:]
+                event["losses"] = merged
+                self._queue.append(event)
                 self.coalesced += 1
             else:
                 self._queue.append(event)
         if self._queue:
             self._ready.set()
+
+    def _spill(self, points: list[dict[str, Any]], n_batches: int) -> None:
+        """Queue `points` (consecutive iterations) as a `losses` event, extending the one at
+        the tail when they follow on from it."""
+        tail = self._queue[-1] if self._queue else None
+        first = points[0]["iteration"]
+        values = [p["loss"] for p in points]
+        if tail is not None and tail["type"] == "losses":
+            if tail["first"] + len(tail["values"]) == first:
+                values = tail["values"] + values
+                first = tail["first"]
+                self._queue.pop()
+        drop = max(0, len(values) - MAX_SPILLED_LOSSES)
+        self._queue.append(
+            {
+                "type": "losses",
+                "first": first + drop,
+                "n_batches": n_batches,
+                "values": values[drop:],
+            }
+        )
 
     async def get(self) -> dict[str, Any]:
         """The next event to send (waits for one)."""

@@ -386,13 +386,27 @@ class PhaseEvent(_Message):
     batch: int  # index of the batch within its epoch
     n_batches: int
     loss: Float | None  # this iteration's loss, once computed
-    losses: list[LossPoint]  # every iteration completed since the previous phase event
+    # every iteration completed since the previous phase event (the latest 10 000; older
+    # ones come first, in `losses` events)
+    losses: list[LossPoint]
     diverged: bool
     params: dict[str, TensorValue]
     grads: dict[str, TensorValue | None]
     history: HistoryInfo
     fit: FitView | None  # after `step` (the parameters changed), else None
     capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
+
+
+class LossesEvent(_Message):
+    """Losses of consecutive iterations that did not fit in a phase event's `losses` (a long
+    command, or phase events coalesced for a slow reader); sent before that phase event, in
+    order, so that every iteration's loss reaches the client. Iteration `first + k` has loss
+    `values[k]`, in epoch `(first + k) // n_batches`."""
+
+    type: Literal["losses"]
+    first: int
+    n_batches: int
+    values: list[Float]
 
 
 class ErrorEvent(_Message):
@@ -404,7 +418,9 @@ class ErrorEvent(_Message):
     field: str | None = None  # dotted path of the offending field, e.g. "config.lr"
 
 
-Event = Annotated[SessionEvent | GraphEvent | PhaseEvent | ErrorEvent, Field(discriminator="type")]
+Event = Annotated[
+    SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent, Field(discriminator="type")
+]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 # ---------------------------------------------------------------- HTTP
@@ -465,6 +481,7 @@ def protocol_schema() -> dict[str, Any]:
         SessionEvent,
         GraphEvent,
         PhaseEvent,
+        LossesEvent,
         ErrorEvent,
         LinearConfig,
         MlpConfig,
@@ -480,5 +497,5 @@ def protocol_schema() -> dict[str, Any]:
         "title": "loopscope protocol",
         "$defs": defs,
         "commands": [m.__name__ for m in models[:8]],
-        "events": [m.__name__ for m in models[8:12]],
+        "events": [m.__name__ for m in models[8:13]],
     }

@@ -1,4 +1,4 @@
-"""/ws: check the Origin, refuse beyond the run limit, hand the socket to a Connection."""
+"""/ws: check the Origin, refuse beyond the connection limit, hand the socket to a Connection."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if not origin_allowed(websocket, settings):
         await websocket.close(code=1008)  # before accept: the handshake gets HTTP 403
         return
-    if stats.runs >= settings.max_runs:
+    # Connections, not runs: a learner coming back for a parked run must get in to `resume`
+    # it; a new run beyond the limit (parked ones included) is refused at `start`.
+    if stats.connections >= settings.max_runs:
         await refuse(
             websocket, 1013, f"server busy: {settings.max_runs} runs already; try again later"
         )

@@ -14,6 +14,13 @@ const linked = parseHash(window.location.hash);
 if (linked?.lang) i18n.set(linked.lang);
 if (linked?.scenario) store.scenario = linked.scenario;
 if (linked) store.config = linked.config;
+if (linked?.unknownScenario !== undefined) {
+  store.toast(
+    "unknown_scenario",
+    `unknown scenario ${JSON.stringify(linked.unknownScenario)}`,
+    "scenario",
+  );
+}
 const socket = new LoopSocket(
   {
     onEvent: (event) => store.handle(event),

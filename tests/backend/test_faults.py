@@ -559,6 +559,31 @@ def test_a_released_run_slot_admits_a_new_connection() -> None:
             assert ws_recv(ws)["type"] == "session"
 
 
+def test_at_max_runs_a_learner_can_still_resume_a_parked_run() -> None:
+    """Parked runs count towards max_runs for a new `start`, not against reconnecting:
+    the learner whose run is parked gets back in and resumes it."""
+    with running(Settings(max_runs=2)) as srv, srv.connect() as a:
+        ws_send(a, START)
+        assert ws_recv(a)["type"] == "session"
+        with srv.connect() as b:
+            ws_send(b, START)
+            token = ws_recv(b)["token"]
+            ws_send(b, {"type": "step", "unit": "iteration", "count": 3})
+            before = until_phase(lambda: ws_recv(b))
+        srv.wait_for(lambda h: h["runs"] == 2 and h["parked_runs"] == 1)
+        with srv.connect() as newcomer:  # a new run is refused: the limit holds
+            ws_send(newcomer, START)
+            assert ws_recv(newcomer)["code"] == "too_many_runs"
+        srv.wait_for(lambda h: h["connections"] == 1)
+        with srv.connect() as back:
+            ws_send(back, {"type": "resume", "token": token})
+            resumed = ws_recv(back)
+            assert resumed["type"] == "session", resumed
+            assert resumed["iteration"] == 3
+            assert resumed["params"] == before["params"]
+        assert srv.health()["runs"] <= 2
+
+
 def test_max_runs_holds_when_connections_start_later() -> None:
     with TestClient(create_app(Settings(max_runs=2))) as client:
         with contextlib.ExitStack() as stack:
@@ -621,6 +646,24 @@ def test_idle_connection_is_closed() -> None:
             closed = recv_close(ws, timeout=5)
             assert (closed.code, closed.reason) == (1000, "idle timeout")
             assert 0.25 < time.monotonic() - began < 3
+
+
+def test_a_playing_connection_is_not_idle() -> None:
+    """Play (or a long command) keeps a connection that sends nothing alive; once it
+    stops, the idle timeout applies again."""
+    with TestClient(create_app(Settings(idle_timeout_s=0.3))) as client:
+        with client.websocket_connect("/ws") as ws:
+            ws_send(ws, START)
+            assert recv(ws)["type"] == "session"
+            ws_send(ws, {"type": "play", "unit": "phase", "rate": 20})
+            began = time.monotonic()
+            phases = 0
+            while time.monotonic() - began < 1.2:  # four idle timeouts long
+                if recv(ws, timeout=2)["type"] == "phase":
+                    phases += 1
+            assert phases >= 5
+            ws_send(ws, {"type": "pause"})
+            assert recv_close(ws, timeout=5).code == 1000
 
 
 def test_commands_keep_a_connection_alive() -> None:

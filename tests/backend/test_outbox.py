@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from loopscope.outbox import MAX_MERGED_LOSSES, Outbox
+from loopscope.outbox import MAX_MERGED_LOSSES, MAX_SPILLED_LOSSES, Outbox
 
 
 def phase(n: int, losses: list[int] | None = None) -> dict[str, Any]:
     points = [{"iteration": i, "epoch": 0, "loss": float(i)} for i in (losses or [])]
-    return {"type": "phase", "n": n, "losses": points}
+    return {"type": "phase", "n": n, "n_batches": 1, "losses": points}
 
 
 def drain(outbox: Outbox) -> list[dict[str, Any]]:
@@ -53,14 +53,53 @@ def test_other_events_keep_their_order_and_break_coalescing() -> None:
     ]
 
 
-def test_merged_losses_are_bounded() -> None:
+def reported(events: list[dict[str, Any]]) -> list[tuple[int, float]]:
+    """(iteration, loss) of every loss the events carry, in the order they carry them."""
+    out: list[tuple[int, float]] = []
+    for e in events:
+        if e["type"] == "losses":
+            out += [(e["first"] + k, v) for k, v in enumerate(e["values"])]
+        elif e["type"] == "phase":
+            out += [(p["iteration"], p["loss"]) for p in e["losses"]]
+    return out
+
+
+def test_losses_beyond_a_phase_event_spill_into_a_losses_event_before_it() -> None:
     outbox = Outbox()
     outbox.put([phase(1, list(range(MAX_MERGED_LOSSES)))])
     outbox.put([phase(2, [MAX_MERGED_LOSSES, MAX_MERGED_LOSSES + 1])])
-    (event,) = drain(outbox)
-    losses = [p["iteration"] for p in event["losses"]]
-    assert len(losses) == MAX_MERGED_LOSSES
-    assert losses[-1] == MAX_MERGED_LOSSES + 1  # the newest are kept
+    outbox.put([phase(3, [MAX_MERGED_LOSSES + 2])])
+    events = drain(outbox)
+    assert [e["type"] for e in events] == ["losses", "phase"]
+    assert len(events[1]["losses"]) == MAX_MERGED_LOSSES
+    assert events[1]["n"] == 3  # the newest phase is kept
+    # Every loss, once each, in order: the spills of both merges joined into one event.
+    n = MAX_MERGED_LOSSES + 3
+    assert reported(events) == [(i, float(i)) for i in range(n)]
+    assert events[0]["first"] == 0 and events[0]["n_batches"] == 1
+
+
+def test_spilled_losses_are_bounded_for_a_reader_far_behind() -> None:
+    outbox = Outbox()
+    chunk = MAX_MERGED_LOSSES
+    total = MAX_SPILLED_LOSSES + 3 * chunk
+    for start in range(0, total, chunk):
+        outbox.put([phase(start, list(range(start, start + chunk)))])
+    events = drain(outbox)
+    assert [e["type"] for e in events] == ["losses", "phase"]
+    iterations = [i for i, _ in reported(events)]
+    assert len(iterations) == MAX_SPILLED_LOSSES + MAX_MERGED_LOSSES  # oldest dropped
+    assert iterations == list(range(total - len(iterations), total))
+
+
+def test_a_gap_starts_a_new_losses_event() -> None:
+    outbox = Outbox()
+    outbox.put([{"type": "losses", "first": 0, "n_batches": 1, "values": [0.0]}])
+    outbox.put([phase(1, list(range(5, 5 + MAX_MERGED_LOSSES)))])
+    outbox.put([phase(2, [5 + MAX_MERGED_LOSSES])])
+    events = drain(outbox)
+    assert [e["type"] for e in events] == ["losses", "losses", "phase"]
+    assert events[1]["first"] == 5
 
 
 async def test_get_waits_for_an_event() -> None:

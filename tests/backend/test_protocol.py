@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from loopscope.app import create_app
+from loopscope.config import Settings
 from loopscope.connection import error_event
 from loopscope.protocol import (
     COMMAND_ADAPTER,
@@ -18,7 +23,7 @@ from loopscope.protocol import (
     protocol_schema,
 )
 
-from ._helpers import check_event, make_session, step_phases
+from ._helpers import check_event, make_session, receive_text, step_phases
 
 
 def test_commands_parse_with_defaults() -> None:
@@ -120,7 +125,13 @@ def test_protocol_schema_lists_every_message_and_resolves() -> None:
         "SetCommand",
         "ResumeCommand",
     ]
-    assert schema["events"] == ["SessionEvent", "GraphEvent", "PhaseEvent", "ErrorEvent"]
+    assert schema["events"] == [
+        "SessionEvent",
+        "GraphEvent",
+        "PhaseEvent",
+        "LossesEvent",
+        "ErrorEvent",
+    ]
     defs = schema["$defs"]
     for name in schema["commands"] + schema["events"]:
         assert name in defs
@@ -128,3 +139,39 @@ def test_protocol_schema_lists_every_message_and_resolves() -> None:
     prefix = "#/$defs/"
     refs = {part.split('"')[0] for part in text.split(prefix)[1:]}
     assert refs and refs <= set(defs)
+
+
+# ---------------------------------------------------------------- the documented example
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
+
+
+def _addresses_removed(value: Any) -> Any:
+    """A frame without what differs from process to process: memory addresses."""
+    if isinstance(value, dict):
+        return {k: _addresses_removed(v) for k, v in value.items() if k not in ("id", "data_ptr")}
+    if isinstance(value, list):
+        return [_addresses_removed(v) for v in value]
+    return value
+
+
+def test_the_documented_example_frames_are_what_the_server_sends() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    example = text[text.index("## Example: one iteration of `linear`") :]
+    documented = [json.loads(block) for block in re.findall(r"```json\n(.*?)\n```", example, re.S)]
+    sent = []
+    with TestClient(create_app(Settings(device="cpu"))) as client:
+        with client.websocket_connect("/ws") as ws:
+            ws.send_text('{"type":"start","scenario":"linear","config":{"n_points":3}}')
+            assert json.loads(receive_text(ws))["type"] == "session"
+            for _ in range(5):
+                ws.send_text('{"type":"step","unit":"phase","count":1}')
+                while (frame := json.loads(receive_text(ws)))["type"] != "phase":
+                    sent.append(frame)
+                sent.append(frame)
+            ws.send_text('{"type":"step","count":"x"}')
+            sent.append(json.loads(receive_text(ws)))
+    assert len(documented) == len(sent) == 7
+    for doc, real in zip(documented, sent, strict=True):
+        EVENT_ADAPTER.validate_python(doc)
+        assert _addresses_removed(doc) == _addresses_removed(real)

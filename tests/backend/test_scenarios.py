@@ -17,6 +17,7 @@ from loopscope.training.scenarios import (
     _optimizer_source,
     build,
     get_scenario,
+    loop_source,
     resolve_device,
 )
 
@@ -202,14 +203,18 @@ def test_shown_optimizer_source_with_less_common_values(config: dict[str, Any]) 
 
 
 def test_loop_source_marks_skipped_zero_grad_and_batches() -> None:
-    b = built("linear", skip_zero_grad=True, n_points=10, batch_size=5)
-    zero = b.source[b.phase_lines["zero_grad"] - 1]
+    sc = SCENARIOS["linear"]
+    config = sc.validate({"skip_zero_grad": True, "n_points": 10, "batch_size": 5})
+    b = build(sc, config)
+    source = loop_source(sc, config, b.criterion, b.optimizer)
+    lines, phase_lines, setup = source["lines"], source["phase_lines"], source["setup_lines"]
+    zero = lines[phase_lines["zero_grad"] - 1]
     assert zero.strip().startswith("# optimizer.zero_grad()")
-    assert any("manual_seed(42)  # mini-batch order" in line for line in b.source[: b.setup_lines])
-    assert b.source[b.setup_lines] == "for epoch in range(epochs):"
+    assert any("manual_seed(42)  # mini-batch order" in line for line in lines[:setup])
+    assert lines[setup] == "for epoch in range(epochs):"
     # the batch line the learner sees uses the stepper's own scheme: randperm from a generator
-    assert "torch.randperm(n, generator=g)" in b.source[b.setup_lines + 1]
-    assert "x[perm[i:i + 5]]" in b.source[b.phase_lines["forward"] - 2]
+    assert "torch.randperm(n, generator=g)" in lines[setup + 1]
+    assert "x[perm[i:i + 5]]" in lines[phase_lines["forward"] - 2]
 
 
 @pytest.mark.parametrize(

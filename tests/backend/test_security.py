@@ -25,7 +25,7 @@ from websockets.sync.client import connect
 import loopscope
 from loopscope import cli
 from loopscope.app import create_app
-from loopscope.config import Settings
+from loopscope.config import Settings, as_served
 
 from ._helpers import receive_text
 
@@ -329,3 +329,15 @@ def test_cli_serve_binds_loopback_unless_told(
     assert cli.main(["serve", "--host", "0.0.0.0", "--port", "9000"]) == 0
     assert [(c["host"], c["port"]) for c in calls] == [("127.0.0.1", 8000), ("0.0.0.0", 9000)]
     assert "http://localhost:8000/" in capsys.readouterr().out
+
+
+def test_served_on_loopback_only_loopback_host_names_are_answered() -> None:
+    """DNS rebinding: a foreign name that resolves to 127.0.0.1 reaches the server with its
+    own Host header; `loopscope serve` on loopback refuses it (400), unless told otherwise."""
+    served = as_served(Settings(host="127.0.0.1", port=8000))
+    with TestClient(create_app(served), base_url="http://127.0.0.1:8000") as c:
+        assert c.get("/api/health").status_code == 200
+        assert c.get("/api/health", headers={"host": "localhost:8000"}).status_code == 200
+        assert c.get("/api/health", headers={"host": "rebound.example:8000"}).status_code == 400
+    assert as_served(Settings(host="0.0.0.0")).allowed_hosts == []  # a deployment sets its own
+    assert as_served(Settings(allowed_hosts=["a.example"])).allowed_hosts == ["a.example"]

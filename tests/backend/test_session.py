@@ -6,10 +6,11 @@ import gc
 import weakref
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
-from loopscope.training.session import CommandError
+from loopscope.training.session import MAX_LOSSES_PER_EVENT, CommandError
 
 from ._helpers import (
     all_equal,
@@ -131,6 +132,45 @@ def test_rewind_restores_the_hyperparameters_of_that_iteration() -> None:
     assert session.stepper.optimizer.param_groups[0]["lr"] == 0.01
 
 
+@pytest.mark.parametrize(
+    ("optimizer", "changes"),
+    [
+        ("adam", {"eps": 0.5, "weight_decay": 0.25, "beta2": 0.9}),
+        ("sgd", {"weight_decay": 0.5, "skip_zero_grad": True}),
+        ("momentum", {"momentum": 0.5, "lr": 0.02}),
+    ],
+)
+def test_rewind_restores_the_config_of_that_iteration_and_reset_rebuilds_it(
+    optimizer: str, changes: dict[str, Any]
+) -> None:
+    """Every hyperparameter a `set` changed goes back with a rewind before it, in the config
+    (what `reset` rebuilds from) as in param_groups, and the program text follows."""
+    session = make_session("linear", n_points=10, optimizer=optimizer)
+    session.step("iteration", 3)
+    before = session.session_event()
+    session.set(changes)
+    session.step("iteration", 3)
+    (event,) = session.rewind(2)
+    assert event["config"] == before["config"]
+    assert event["optimizer"] == before["optimizer"]
+    assert event["source"] == before["source"]
+    (fresh,) = session.reset()
+    assert fresh["optimizer"] == before["optimizer"]
+
+
+def test_the_program_text_follows_set() -> None:
+    session = make_session("linear", n_points=10)
+    lines = session.session_event()["source"]["lines"]
+    assert "torch.optim.SGD(model.parameters(), lr=0.01)" in "\n".join(lines)
+    (event,) = session.set({"lr": 0.5, "skip_zero_grad": True})
+    source = event["source"]
+    text = "\n".join(source["lines"])
+    assert "torch.optim.SGD(model.parameters(), lr=0.5)" in text
+    zero = source["lines"][source["phase_lines"]["zero_grad"] - 1]
+    assert zero.strip().startswith("# optimizer.zero_grad()")
+    assert len(source["lines"]) == len(lines)  # the phase lines stay where they were
+
+
 def test_rewind_past_history_is_refused_and_changes_nothing() -> None:
     session = make_session("linear", n_points=10)
     twin = make_session("linear", n_points=10)
@@ -172,6 +212,7 @@ def test_set_changes_param_groups_from_the_next_phase() -> None:
         ({"lr": -1.0}, "lr"),
         ({"lr": 100.0}, "lr"),
         ({"momentum": 1.0}, "momentum"),
+        ({"momentum": 0.5}, "momentum"),  # plain SGD: momentum is the other optimizer
     ],
 )
 def test_refused_set_names_the_field_and_changes_nothing(
@@ -265,6 +306,32 @@ def test_a_step_cut_short_ends_after_one_more_captured_iteration(batch_size: int
     twin.step("iteration", 7)
     assert all_equal(params_of(session), params_of(twin))
     assert session.stepper.next_phase == "forward"
+
+
+def test_a_long_step_reports_the_loss_of_every_iteration_it_ran() -> None:
+    """Beyond what one phase event carries, the older losses come first in `losses`
+    events: every iteration once, in order, with the loss the plain loop computed."""
+    config = {"n_points": 3, "batch_size": 2}
+    session = make_session("linear", **config)
+    events = [check_event(e) for e in session.step("iteration", 25_001)]
+    assert [e["type"] for e in events[:-2]] == ["losses"] and events[-2]["type"] == "graph"
+    losses: list[tuple[int, Any]] = []
+    for e in events:
+        if e["type"] == "losses":
+            assert e["n_batches"] == 2
+            losses += [(e["first"] + k, v) for k, v in enumerate(e["values"])]
+        elif e["type"] == "phase":
+            assert len(e["losses"]) == MAX_LOSSES_PER_EVENT
+            assert all(p["epoch"] == p["iteration"] // 2 for p in e["losses"])
+            losses += [(p["iteration"], p["loss"]) for p in e["losses"]]
+    assert [i for i, _ in losses] == list(range(25_001))
+    twin = make_session("linear", **config)
+    twin_losses = []
+    for _ in range(25_001):
+        twin.stepper.run_iteration()
+        twin_losses.append(twin.stepper.loss_value)
+    # Each wire loss reads back as exactly the float32 loss torch computed.
+    assert [np.float32(float(v)) for _, v in losses] == [np.float32(v) for v in twin_losses]
 
 
 def test_a_single_phase_step_is_never_cut_short() -> None:

@@ -160,6 +160,12 @@ BAD_MESSAGES: list[tuple[str, str | bytes, str, str | None]] = [
     ("negative count", '{"type": "step", "count": -1}', "invalid_message", "count"),
     ("huge count", '{"type": "step", "count": 1e12}', "invalid_message", "count"),
     ("zero count", '{"type": "step", "count": 0}', "invalid_message", "count"),
+    (
+        "long made-up key, cut in the echo",
+        '{"type": "step", "' + "k" * 60_000 + '": 1}',
+        "invalid_message",
+        "k" * 79 + "…",
+    ),
     ("extra field", '{"type": "step", "count": 1, "extra": true}', "invalid_message", "extra"),
     ("rate over the cap", '{"type": "play", "rate": 1000}', "out_of_range", "rate"),
     ("rate not positive", '{"type": "play", "rate": -2}', "invalid_message", "rate"),

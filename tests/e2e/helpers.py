@@ -31,3 +31,25 @@ def values(page: Page, testid: str) -> list[float | str] | None:
 def iteration(page: Page) -> int:
     """The iteration number shown in the status bar."""
     return int(page.get_by_test_id("iteration").get_attribute("data-value") or "0")
+
+
+def restart_with(page: Page, optimizer: str, lr: str) -> None:
+    """Restart the run from the settings form with this optimizer and learning rate."""
+    page.get_by_role("button", name="Run settings").click()
+    form = page.get_by_test_id("config-form")
+    form.locator("select[name=optimizer]").select_option(optimizer)
+    page.get_by_label("Learning rate").fill(lr)
+    page.get_by_role("button", name="Restart with these settings").click()
+    expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", "")
+
+
+def frame_count(page: Page) -> int:
+    """How many frames the timeline holds."""
+    return int(page.get_by_test_id("timeline").get_attribute("data-count") or "0")
+
+
+def step_iteration(page: Page) -> None:
+    """Press Step iteration and wait for its one frame."""
+    before = frame_count(page)
+    page.get_by_role("button", name="Step iteration", exact=True).click()
+    expect(page.get_by_test_id("timeline")).to_have_attribute("data-count", str(before + 1))

@@ -48,9 +48,19 @@ def test_invalid_setting_shows_an_error_naming_the_field(page: Page) -> None:
     open_settings(page)
     page.get_by_label("Learning rate").fill("-1")
     page.get_by_role("button", name="Restart with these settings").click()
+    # The form checks the schema's bounds itself and marks the field (nothing is sent).
+    expect(page.get_by_label("Learning rate")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_test_id("config-form")).to_contain_text(
+        "Learning rate must be greater than 0"
+    )
+    # A value only the server can refuse (no mps here) comes back as a toast naming the field.
+    page.get_by_label("Learning rate").fill("0.01")
+    page.get_by_test_id("config-form").locator("select[name=device]").select_option("mps")
+    page.get_by_role("button", name="Restart with these settings").click()
     toast = page.get_by_test_id("error")
     expect(toast).to_be_visible()
-    expect(toast).to_contain_text("config.lr")
+    expect(toast).to_have_attribute("data-field", "config.device")
+    expect(toast).to_contain_text("Device")
     save_screenshot(page, "08-error")
     toast.get_by_role("button", name="Dismiss").click()
     expect(toast).to_have_count(0)

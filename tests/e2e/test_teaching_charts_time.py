@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from torch import nn
 
 from .conftest import SCREENSHOTS, save_screenshot
-from .helpers import step_phase, values
+from .helpers import frame_count, step_iteration, step_phase, values
 
 pytestmark = pytest.mark.e2e
 
@@ -85,17 +85,6 @@ def f32(shown: Shown) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------- page actions
-
-
-def frame_count(page: Page) -> int:
-    return int(page.get_by_test_id("timeline").get_attribute("data-count") or "0")
-
-
-def step_iteration(page: Page) -> None:
-    """Press Step iteration and wait for its frame to arrive."""
-    before = frame_count(page)
-    page.get_by_role("button", name="Step iteration", exact=True).click()
-    expect(page.get_by_test_id("timeline")).to_have_attribute("data-count", str(before + 1))
 
 
 def weight_and_bias(page: Page) -> tuple[Shown, Shown]:
@@ -412,7 +401,8 @@ def test_a_link_with_a_bad_value_says_so_and_runs_the_defaults(
 ) -> None:
     page = open_at(browser, server_url, "/#scenario=linear&lr=-1")
     try:
-        expect(page.get_by_test_id("error")).to_contain_text("config.lr")
+        expect(page.get_by_test_id("error")).to_have_attribute("data-field", "config.lr")
+        expect(page.get_by_test_id("error")).to_contain_text("Learning rate must be greater than 0")
         expect(page.get_by_test_id("param-linear.weight")).to_have_attribute(
             "data-value", "[0.1446575]"
         )

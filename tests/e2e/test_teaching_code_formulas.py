@@ -14,7 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 from torch import nn
 
 from .conftest import save_screenshot
-from .helpers import PHASES, step_phase
+from .helpers import PHASES, restart_with, step_phase
 
 pytestmark = pytest.mark.e2e
 
@@ -82,15 +82,6 @@ def current_line(page: Page) -> Locator:
 def open_tab(page: Page, tab: str) -> None:
     page.get_by_test_id(f"explain-tab-{tab}").click()
     expect(page.get_by_test_id(f"explain-tab-{tab}")).to_have_attribute("aria-selected", "true")
-
-
-def restart_with(page: Page, optimizer: str, lr: str) -> None:
-    page.get_by_role("button", name="Run settings").click()
-    form = page.get_by_test_id("config-form")
-    form.locator("select[name=optimizer]").select_option(optimizer)
-    page.get_by_label("Learning rate").fill(lr)
-    page.get_by_role("button", name="Restart with these settings").click()
-    expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", "")
 
 
 def test_highlighted_line_follows_the_phase(page: Page) -> None:

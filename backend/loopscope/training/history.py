@@ -45,6 +45,7 @@ class Snapshot:
     diverged: bool
     skip_zero_grad: bool
     nbytes: int
+    config: Any = None  # the run's config (immutable) as it stood at this iteration
 
 
 def take_snapshot(
@@ -55,6 +56,7 @@ def take_snapshot(
     perm: torch.Tensor | None,
     diverged: bool,
     skip_zero_grad: bool,
+    config: Any = None,
 ) -> Snapshot:
     """Clone what a rewind to the start of `iteration` needs."""
     with torch.no_grad():
@@ -78,6 +80,7 @@ def take_snapshot(
         diverged=diverged,
         skip_zero_grad=skip_zero_grad,
         nbytes=nbytes + 512,
+        config=config,
     )
 
 

@@ -43,9 +43,6 @@ class Built:
     x: torch.Tensor
     y: torch.Tensor
     device: torch.device
-    source: list[str]
-    phase_lines: dict[str, int]
-    setup_lines: int
 
 
 @dataclass(frozen=True)
@@ -126,10 +123,12 @@ def _optimizer_source(optimizer: torch.optim.Optimizer, adamw: bool) -> str:
     return f"torch.optim.{type(optimizer).__name__}(model.parameters(), {', '.join(args)})"
 
 
-def _loop_source(
+def loop_source(
     scenario: Scenario, config: RunConfig, criterion: nn.Module, optimizer: torch.optim.Optimizer
-) -> tuple[list[str], dict[str, int], int]:
-    """The program the stepper runs, as a learner would write it; 1-based line of each phase."""
+) -> dict[str, Any]:
+    """SourceInfo: the program the stepper runs, as a learner would write it, with the
+    optimizer's hyperparameters as its param_groups hold them now; 1-based line of each
+    phase, and how many lines come before the loop."""
     lines = inspect.getsource(scenario.model_cls).rstrip("\n").split("\n") + [""]
     lines += [
         f"n, noise = {config.n_points}, {config.noise!r}",
@@ -167,7 +166,7 @@ def _loop_source(
     lines += loop + [indent + line for line in body]
     first = setup + len(loop) + 1  # 1-based line of `y_pred = model(x_batch)`
     phase_lines = {phase: first + i for i, phase in enumerate(PHASE_ORDER)}
-    return lines, phase_lines, setup
+    return {"lines": lines, "phase_lines": phase_lines, "setup_lines": setup}
 
 
 PHASE_ORDER = ("forward", "loss", "zero_grad", "backward", "step")
@@ -260,7 +259,6 @@ def build(scenario: Scenario, config: RunConfig, default_device: str = "auto") -
             param.requires_grad_(False)
     criterion = scenario.make_criterion(config)
     optimizer = _optimizer(config, model.parameters())
-    source, phase_lines, setup = _loop_source(scenario, config, criterion, optimizer)
     return Built(
         model=model,
         criterion=criterion,
@@ -268,7 +266,4 @@ def build(scenario: Scenario, config: RunConfig, default_device: str = "auto") -
         x=x.to(device),
         y=y.to(device),
         device=device,
-        source=source,
-        phase_lines=phase_lines,
-        setup_lines=setup,
     )

@@ -20,11 +20,15 @@ from ..capture.optimizer import StepRecorder, describe_optimizer
 from ..capture.values import encode_float, tensor_value
 from .configs import RunConfig
 from .history import History, restore_snapshot, take_snapshot
-from .scenarios import PHASE_ORDER, ConfigError, Scenario, build, get_scenario
+from .scenarios import PHASE_ORDER, ConfigError, Scenario, build, get_scenario, loop_source
 from .stepper import N_PHASES, PhaseResult, Stepper
 from .views import FitView, loss_landscape
 
+# A phase event carries at most this many losses (LossPoint dicts); a command that ran
+# more iterations sends the older ones first, compactly, in `losses` events of at most
+# LOSSES_CHUNK values each. Every iteration's loss is reported.
 MAX_LOSSES_PER_EVENT = 10_000
+LOSSES_CHUNK = 50_000
 # Rewind checkpoints: one every this many iterations (an iteration between two is reached
 # by replaying from the one before it; at most this many - 1 iterations are replayed).
 CHECKPOINT_EVERY = 16
@@ -40,10 +44,19 @@ class CommandError(Exception):
         self.field = field
 
 
+MAX_FIELD_CHARS = 80  # a field name is echoed back; one made up by the client is cut
+
+
+def field_path(loc: Any) -> str:
+    """A pydantic error location as a dotted field path, cut to MAX_FIELD_CHARS."""
+    path = ".".join(str(part) for part in loc)
+    return path if len(path) <= MAX_FIELD_CHARS else path[: MAX_FIELD_CHARS - 1] + "…"
+
+
 def first_error(exc: ValidationError, prefix: str = "") -> CommandError:
     """A pydantic ValidationError as a CommandError naming the first offending field."""
     err = exc.errors(include_url=False)[0]
-    loc = ".".join(str(part) for part in err["loc"])
+    loc = field_path(err["loc"])
     field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc or None)
     return CommandError(
         "invalid_config" if prefix == "config" else "invalid_message",
@@ -112,8 +125,10 @@ class Session:
         self.landscape: dict[str, Any] | None = None
         self.token = secrets.token_urlsafe(24)  # lets the same learner resume after a drop
         self.stepper = self._build()
+        self._refresh_source()
         self.fit_view = FitView(self.scenario.name, self.stepper.x, self.cap)
-        self.pending_losses: list[dict[str, Any]] = []
+        self.pending_losses: list[Any] = []  # wire losses of consecutive iterations...
+        self.pending_first = 0  # ...the first of which is this one
         self.sent_graph_id: str | None = None
         self._checkpoint_due = True  # the next iteration boundary must be a checkpoint
         self._snapshot()
@@ -136,6 +151,7 @@ class Session:
         """Rebuild from the same config: same seed, same numbers."""
         stepper = self._build()
         self.stepper = stepper
+        self._refresh_source()
         self.fit_view = FitView(self.scenario.name, stepper.x, self.cap)
         self.history = History(self.history.max_bytes)
         self.pending_losses = []
@@ -192,6 +208,7 @@ class Session:
         assert result is not None
         if stepped:
             s.check_params()
+        events.extend(self._losses_events())
         if graph is not None and graph.graph_id != self.sent_graph_id:
             # The topology goes out only when it changed; values refer to it by node id.
             self.sent_graph_id = graph.graph_id
@@ -232,7 +249,9 @@ class Session:
         if snapshot.iteration < iteration:
             s.check_params()
             self._snapshot()  # the branch starts here: checkpoint it
-        self._sync_config()
+        # A `set` always forces a checkpoint, so none happened between it and `iteration`.
+        self.config = snapshot.config
+        self._refresh_source()
         self.pending_losses = []
         return [self.session_event()]
 
@@ -244,6 +263,13 @@ class Session:
             raise first_error(exc) from None
         groups = self.stepper.optimizer.param_groups
         for key in changes:
+            if key == "momentum" and self.config.optimizer != "momentum":
+                raise CommandError(
+                    "invalid_message",
+                    f"momentum: {self.config.optimizer} has no momentum"
+                    " (start with optimizer 'momentum')",
+                    key,
+                )
             if key in ("beta1", "beta2"):
                 if "betas" not in groups[0]:
                     raise CommandError(
@@ -264,6 +290,7 @@ class Session:
         if "skip_zero_grad" in changes:
             self.stepper.skip_zero_grad = bool(changes["skip_zero_grad"])
         self.config = merged
+        self._refresh_source()
         # Replay cannot know this happened: the next iteration must be a checkpoint.
         self._checkpoint_due = True
         return [self.session_event()]
@@ -272,14 +299,11 @@ class Session:
 
     def _finish_iteration(self, iteration: int) -> None:
         s = self.stepper
-        if s.loss_value is not None and len(self.pending_losses) < MAX_LOSSES_PER_EVENT:
-            self.pending_losses.append(
-                {
-                    "iteration": iteration,
-                    "epoch": iteration // s.n_batches,
-                    "loss": _wire_float(s.loss_value),
-                }
-            )
+        assert s.loss_value is not None  # every iteration runs its loss phase
+        if not self.pending_losses:
+            self.pending_first = iteration
+        assert iteration == self.pending_first + len(self.pending_losses)
+        self.pending_losses.append(_wire_float(s.loss_value))
         if self._checkpoint_due or s.iteration % self.checkpoint_every == 0:
             self._snapshot()
 
@@ -295,18 +319,15 @@ class Session:
                 s.perm,
                 s.diverged,
                 s.skip_zero_grad,
+                self.config,
             )
         )
 
-    def _sync_config(self) -> None:
-        """After a rewind the param_groups hold that iteration's hyperparameters: mirror them."""
-        group = self.stepper.optimizer.param_groups[0]
-        values: dict[str, Any] = {"skip_zero_grad": self.stepper.skip_zero_grad, "lr": group["lr"]}
-        if "momentum" in group and self.config.optimizer == "momentum":
-            values["momentum"] = group["momentum"]
-        if "betas" in group:
-            values["beta1"], values["beta2"] = group["betas"]
-        self.config = self.scenario.validate({**self.config.model_dump(), **values})
+    def _refresh_source(self) -> None:
+        """The program text as the run stands now: `set` and `rewind` change the optimizer's
+        hyperparameters and the zero_grad switch in place, and the listing must say so."""
+        s = self.stepper
+        self.source = loop_source(self.scenario, self.config, s.criterion, s.optimizer)
 
     def history_info(self) -> dict[str, int]:
         """HistoryInfo: every iteration from the oldest checkpoint to the current one."""
@@ -317,10 +338,35 @@ class Session:
             "bytes": self.history.nbytes,
         }
 
+    def _losses_events(self) -> list[dict[str, Any]]:
+        """LossesEvents for the pending losses a phase event has no room for (the oldest)."""
+        values, first = self.pending_losses, self.pending_first
+        spill = len(values) - MAX_LOSSES_PER_EVENT
+        if spill <= 0:
+            return []
+        n_batches = self.stepper.n_batches
+        events = [
+            {
+                "type": "losses",
+                "first": first + start,
+                "n_batches": n_batches,
+                "values": values[start : min(start + LOSSES_CHUNK, spill)],
+            }
+            for start in range(0, spill, LOSSES_CHUNK)
+        ]
+        self.pending_losses, self.pending_first = values[spill:], first + spill
+        return events
+
     def phase_event(self, result: PhaseResult) -> dict[str, Any]:
-        """The PhaseEvent dict for `result`, with current params, grads and the pending losses."""
+        """The PhaseEvent dict for `result`, with current params, grads and the pending losses
+        (`step` sends those beyond MAX_LOSSES_PER_EVENT first, see _losses_events)."""
         s = self.stepper
-        losses, self.pending_losses = self.pending_losses, []
+        first, n_batches = self.pending_first, s.n_batches
+        losses = [
+            {"iteration": i, "epoch": i // n_batches, "loss": loss}
+            for i, loss in enumerate(self.pending_losses, first)
+        ]
+        self.pending_losses = []
         loss = (
             None if result.phase == "forward" or s.loss_value is None else _wire_float(s.loss_value)
         )
@@ -367,11 +413,7 @@ class Session:
                 "cls": type(s.criterion).__name__,
                 "reduction": str(getattr(s.criterion, "reduction", "mean")),
             },
-            "source": {
-                "lines": built.source,
-                "phase_lines": built.phase_lines,
-                "setup_lines": built.setup_lines,
-            },
+            "source": self.source,
             "data": {"x": tensor_value(s.x, self.cap), "y": tensor_value(s.y, self.cap)},
             "n_batches": s.n_batches,
             "batch_size": s.batch_size,

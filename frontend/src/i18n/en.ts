@@ -36,6 +36,19 @@ export const en = {
   "config.seed": "Seed",
   "config.device": "Device",
   "config.apply": "Restart with these settings",
+  "config.fixFirst": "Correct the marked field; nothing was sent.",
+  "config.refused": "The server did not start a run with these settings.",
+  "config.problem.required": "{field} needs a value",
+  "config.problem.number": "{field} must be a number",
+  "config.problem.integer": "{field} must be a whole number",
+  "config.problem.gt": "{field} must be greater than {bound}",
+  "config.problem.ge": "{field} must be at least {bound}",
+  "config.problem.lt": "{field} must be less than {bound}",
+  "config.problem.le": "{field} must be at most {bound}",
+  "config.problem.enum": "{field} must be one of: {options}",
+  "config.problem.batch": "{field} can be at most {bound}, the number of data points",
+  "config.problem.unavailable": "{field}: {value} is not available on the server",
+  "config.problem.server": "{field} was not accepted: {detail}",
   "optimizer.sgd": "SGD",
   "optimizer.momentum": "SGD + momentum",
   "optimizer.adam": "Adam",
@@ -50,6 +63,9 @@ export const en = {
   "speed.phase": "{rate} phases/s",
   "speed.iteration": "{rate} iterations/s",
   "speed.epoch": "{rate} epochs/s",
+  "speed.phase.one": "{rate} phase/s",
+  "speed.iteration.one": "{rate} iteration/s",
+  "speed.epoch.one": "{rate} epoch/s",
 
   "status.connection": "Connection",
   "status.connecting": "connecting…",
@@ -65,14 +81,27 @@ export const en = {
   "status.phase": "Phase",
   "status.nextPhase": "next: {phase}",
   "status.none": "—",
+  "status.switch.label": "Teaching switch",
+  "status.switch.skipZeroGrad": "zero_grad() skipped",
+  "status.switch.frozen": "frozen: {names}",
+  "status.switch.off": "turn off",
+  "status.switch.restoreZeroGradName": "Run zero_grad again",
+  "status.switch.unfreezeName": "Unfreeze parameters",
+  "status.switch.restoreZeroGrad":
+    "Call optimizer.zero_grad() again from the next iteration on (the run goes on).",
+  "status.switch.unfreeze":
+    "Let every parameter train again: the run restarts with the same settings otherwise.",
   "status.diverged":
     "The run diverged: the loss or a parameter became NaN or infinite. Lower the learning rate and restart.",
 
   "error.title": "The server refused a command",
+  "error.pageTitle": "Note from this page",
   "error.field": "field: {field}",
   "error.dismiss": "Dismiss",
   "error.offline": "Not connected: the command was not sent.",
   "error.malformed": "The server sent a frame this page does not understand.",
+  "error.unknownScenario":
+    "The link names a scenario this page does not have, so the current one runs instead.",
 
   "phase.forward": "forward",
   "phase.loss": "loss",
@@ -84,6 +113,10 @@ export const en = {
   "loop.header": "for epoch in range(epochs):",
   "loop.next": "next",
   "loop.notYet": "not run yet in this iteration",
+  "loop.ran.skipped":
+    "ran; details skipped (Step iteration or fast play): step by phase to see them",
+  "loop.ran.loss": "loss = {loss}",
+  "loop.ran.grad": "{name}.grad = {value}",
   "loop.does.forward":
     "model(x) goes through nn.Module.__call__ (hooks, then forward()); every op is recorded in the graph.",
   "loop.does.loss": "The criterion compares y_pred with y; the loss tensor is the graph's root.",
@@ -215,6 +248,9 @@ export const en = {
   "lessons.intro": "Each starts a run with one thing broken on purpose. Watch what goes wrong.",
   "lessons.close": "Close the lesson",
   "lessons.label": "Lesson",
+  "lessons.more": "▾ more below: scroll",
+  "lessons.closeNote":
+    "The lesson ends when you close it (×) or pick another scenario; closing also puts this scenario's default settings back.",
   "lesson.no-zero-grad.title": "Forget zero_grad()",
   "lesson.no-zero-grad.body":
     "optimizer.zero_grad() is skipped. backward() does not overwrite .grad, it adds to it (AccumulateGrad does +=), so after k iterations each .grad holds the sum of k gradients, and step() applies that growing sum.",
@@ -243,6 +279,7 @@ export const en = {
   "export.link": "Copy a link to this run",
   "export.copied": "Link copied",
   "export.json": "Recorded run (JSON, {n} frames)",
+  "export.json.one": "Recorded run (JSON, {n} frame)",
   "export.svg": "Autograd graph (SVG)",
   "export.png": "Autograd graph (PNG)",
   "export.noGraph": "No graph yet: press Step twice first.",
@@ -334,6 +371,8 @@ export const en = {
 
   "teach.math.loss": "The loss ({criterion})",
   "teach.math.lossPending": "Appears once the loss line has run in this iteration.",
+  "teach.math.lossSkipped":
+    "The loss line ran in this iteration, but without its details (Step iteration or fast play skips them). Step phase by phase to see this formula.",
   "teach.math.lossCheck":
     "torch (float32): {torch}; the exact mean of torch's float32 terms: {exact}.",
   "teach.math.lossSame": "Rounded to float32 they are the same number ✓",
@@ -341,6 +380,8 @@ export const en = {
     "They are {ulps} float32 step(s) apart: torch adds the terms in float32, in its own order, and each addition rounds.",
   "teach.math.grad": "∂loss/∂ŷ: where backward() starts",
   "teach.math.gradPending": "Appears once loss.backward() has run in this iteration.",
+  "teach.math.gradSkipped":
+    "loss.backward() ran in this iteration, but without its details (Step iteration or fast play skips them). Step phase by phase to see this formula.",
   "teach.math.gradEmulated":
     "Redone here with torch's own float32 steps: {same} of {n} shown values are identical to what torch sent ✓",
   "teach.math.gradEmulatedDiffers":
@@ -371,7 +412,11 @@ export const en = {
   "teach.math.exact": "Exact arithmetic on torch's float32 inputs: {value}",
   "teach.math.decimal": "Decimal arithmetic on the digits shown above: {value}",
   "teach.math.whyShown":
-    "The decimal result differs from torch's because the numbers shown are rounded (to 4 decimals), while torch used all the bits of its float32 values.",
+    "The decimal result differs from torch's because the numbers shown are rounded ({rounding}), while torch used all the bits of its float32 values.",
+  "teach.math.roundDecimals": "to {digits} decimal places",
+  "teach.math.roundSignificant": "to {digits} significant digits, written with ×10ⁿ",
+  "teach.math.roundMixed":
+    "to {digits} decimal places, or to {digits} significant digits where written with ×10ⁿ",
   "teach.math.whyFloat32":
     "Exact arithmetic on torch's own inputs still lands a little away from its result: float32 keeps only about 7 significant digits, and torch rounds the result of every operation to the nearest float32.",
   "teach.math.whySame":

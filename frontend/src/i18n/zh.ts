@@ -14,7 +14,7 @@ export const zh: Record<MessageKey, string> = {
   "help.shortcuts": "快捷键",
   "help.key.space": "播放 / 暂停",
   "help.key.right": "前进一个阶段",
-  "help.key.shiftRight": "前进一整轮迭代（五个阶段）",
+  "help.key.shiftRight": "前进一次完整的迭代（五个阶段）",
   "help.key.r": "重置（同一个随机种子，数字完全相同）",
   "help.key.help": "显示或隐藏本帮助",
   "help.key.escape": "关闭帮助或错误提示",
@@ -37,20 +37,36 @@ export const zh: Record<MessageKey, string> = {
   "config.seed": "随机种子",
   "config.device": "设备",
   "config.apply": "按此设置重新开始",
+  "config.fixFirst": "请先改正标出的字段，设置还没有发出。",
+  "config.refused": "服务器没有按这些设置开始运行。",
+  "config.problem.required": "{field}不能为空",
+  "config.problem.number": "{field}必须是一个数",
+  "config.problem.integer": "{field}必须是整数",
+  "config.problem.gt": "{field}必须大于 {bound}",
+  "config.problem.ge": "{field}不能小于 {bound}",
+  "config.problem.lt": "{field}必须小于 {bound}",
+  "config.problem.le": "{field}不能大于 {bound}",
+  "config.problem.enum": "{field}只能取这些值之一：{options}",
+  "config.problem.batch": "{field}最多为 {bound}，即数据点的个数",
+  "config.problem.unavailable": "{field}：服务器上没有 {value}",
+  "config.problem.server": "服务器不接受这个{field}：{detail}",
   "optimizer.sgd": "SGD",
   "optimizer.momentum": "SGD + 动量",
   "optimizer.adam": "Adam",
   "optimizer.adamw": "AdamW",
 
   "controls.step": "单步",
-  "controls.stepIteration": "走一轮",
+  "controls.stepIteration": "走一次迭代",
   "controls.play": "播放",
   "controls.pause": "暂停",
   "controls.reset": "重置",
   "controls.speed": "速度",
   "speed.phase": "每秒 {rate} 个阶段",
-  "speed.iteration": "每秒 {rate} 轮迭代",
+  "speed.iteration": "每秒 {rate} 次迭代",
   "speed.epoch": "每秒 {rate} 个 epoch",
+  "speed.phase.one": "每秒 {rate} 个阶段",
+  "speed.iteration.one": "每秒 {rate} 次迭代",
+  "speed.epoch.one": "每秒 {rate} 个 epoch",
 
   "status.connection": "连接",
   "status.connecting": "正在连接…",
@@ -59,20 +75,31 @@ export const zh: Record<MessageKey, string> = {
   "status.reconnectingIn": "{s} 秒后重连",
   "status.closed": "已断开",
   "status.device": "设备",
-  "status.epoch": "Epoch",
+  "status.epoch": "轮次（epoch）",
   "status.iteration": "迭代",
   "status.batch": "第 {batch}/{n} 批",
   "status.loss": "损失",
   "status.phase": "阶段",
   "status.nextPhase": "下一步：{phase}",
   "status.none": "—",
+  "status.switch.label": "教学开关",
+  "status.switch.skipZeroGrad": "跳过了 zero_grad()",
+  "status.switch.frozen": "已冻结：{names}",
+  "status.switch.off": "关闭",
+  "status.switch.restoreZeroGradName": "重新执行 zero_grad",
+  "status.switch.unfreezeName": "解冻参数",
+  "status.switch.restoreZeroGrad":
+    "从下一次迭代起重新调用 optimizer.zero_grad()（运行继续，不重启）。",
+  "status.switch.unfreeze": "让所有参数重新参与训练：其余设置不变，运行重新开始。",
   "status.diverged": "训练发散了：损失或某个参数变成了 NaN 或无穷大。请调低学习率后重新开始。",
 
   "error.title": "服务器拒绝了一条命令",
+  "error.pageTitle": "页面提示",
   "error.field": "字段：{field}",
   "error.dismiss": "关闭",
   "error.offline": "尚未连接，命令没有发出。",
   "error.malformed": "服务器发来了一条本页面无法识别的消息。",
+  "error.unknownScenario": "链接里的场景在本页面中不存在，所以继续运行当前场景。",
 
   "phase.forward": "前向 forward",
   "phase.loss": "损失 loss",
@@ -83,7 +110,10 @@ export const zh: Record<MessageKey, string> = {
   "loop.title": "训练循环",
   "loop.header": "for epoch in range(epochs):",
   "loop.next": "下一步",
-  "loop.notYet": "本轮还没执行到这里",
+  "loop.notYet": "本次迭代还没执行到这里",
+  "loop.ran.skipped": "已执行；细节未记录（整次迭代前进或快速播放时会跳过），逐阶段单步即可看到",
+  "loop.ran.loss": "loss = {loss}",
+  "loop.ran.grad": "{name}.grad = {value}",
   "loop.does.forward":
     "model(x) 先进入 nn.Module.__call__（钩子，再调 forward()）；每一步运算都被记进计算图。",
   "loop.does.loss": "损失函数拿 y_pred 和 y 比较；得到的 loss 张量就是计算图的根。",
@@ -209,11 +239,13 @@ export const zh: Record<MessageKey, string> = {
   "lessons.intro": "每个实验都会故意弄坏一处，然后开始运行。看看会出什么问题。",
   "lessons.close": "关闭实验",
   "lessons.label": "实验",
+  "lessons.more": "▾ 下面还有，向下滚动",
+  "lessons.closeNote": "点 × 关闭或换一个场景，实验就结束；关闭时还会把这个场景恢复成默认设置。",
   "lesson.no-zero-grad.title": "忘了 zero_grad()",
   "lesson.no-zero-grad.body":
     "跳过 optimizer.zero_grad()。backward() 不会覆盖 .grad，而是往上累加（AccumulateGrad 做的是 +=），所以 k 次迭代后每个 .grad 都是 k 个梯度之和，step() 用的就是这个越来越大的和。",
   "lesson.no-zero-grad.watch":
-    "每次前进一整轮迭代，盯住 .grad 框：两次迭代后 .grad 是 g₀ + g₁，而不是 g₁。步子越来越大，损失忽上忽下。",
+    "每次前进一次完整迭代，盯住 .grad 框：两次迭代后 .grad 是 g₀ + g₁，而不是 g₁。步子越来越大，损失忽上忽下。",
   "lesson.no-zero-grad.action": "前进一次迭代",
   "lesson.lr-too-high.title": "学习率太大（lr = 0.03）",
   "lesson.lr-too-high.body":
@@ -237,6 +269,7 @@ export const zh: Record<MessageKey, string> = {
   "export.link": "复制本次运行的链接",
   "export.copied": "链接已复制",
   "export.json": "录制的运行（JSON，{n} 帧）",
+  "export.json.one": "录制的运行（JSON，{n} 帧）",
   "export.svg": "计算图（SVG）",
   "export.png": "计算图（PNG）",
   "export.noGraph": "还没有计算图：先按两次「单步」。",
@@ -257,7 +290,7 @@ export const zh: Record<MessageKey, string> = {
   "teach.code.hint": "把鼠标移到（或用键盘聚焦到）一个名字上，可以看到它此刻的值。",
   "teach.code.none": "运行开始后，这里显示源码。",
 
-  "teach.hover.notYet": "本轮迭代里还没有算出来。",
+  "teach.hover.notYet": "本次迭代里还没有算出来。",
   "teach.hover.module": "一个 {cls}。下面是它的参数（共 {n} 个）以及各自当前的值和 .grad。",
   "teach.hover.parameters":
     "一个生成器，遍历每个模块的 _parameters，共找到 {n} 个参数。交给优化器的正是这些对象本身。",
@@ -283,7 +316,7 @@ export const zh: Record<MessageKey, string> = {
   "teach.narr.zeroGrad.fresh":
     "第 {line} 行：optimizer.zero_grad() 把它持有的 {count} 个参数的 .grad 设为 None。它们本来就是 None（还没有做过反向传播），所以看不到变化。",
   "teach.narr.zeroGrad.skipped":
-    "第 {line} 行被注释掉了：zero_grad() 没有执行，{name}.grad 仍然是 {old}，下一次 backward() 会把本轮的梯度加到它上面。",
+    "第 {line} 行被注释掉了：zero_grad() 没有执行，{name}.grad 仍然是 {old}，下一次 backward() 会把本次迭代的梯度加到它上面。",
   "teach.narr.backward":
     "第 {line} 行：loss.backward() 执行了计算图中的 {nodes} 个节点，从 {root} 一直回到叶子，并写入每个参数的 .grad：{name}.grad = {grad}。参数本身还没有改变。",
   "teach.narr.backward.neg": "梯度是负的：把 {name} 稍微调大会让损失变小，所以这一步会让它变大。",
@@ -291,7 +324,7 @@ export const zh: Record<MessageKey, string> = {
   "teach.narr.step.sgd":
     "第 {line} 行：optimizer.step() 让每个参数沿梯度的反方向移动一点：{name} 从 {before} 变成 {after}，也就是减去 lr {lr} 乘以梯度 {grad}。",
   "teach.narr.step.momentum":
-    "第 {line} 行：带动量 {mu} 的 optimizer.step() 把 {name} 从 {before} 变成 {after}。这一步跟随的是累积的动量缓冲 {buf}（它记住了以前的梯度），而不只是本轮的梯度 {grad}。",
+    "第 {line} 行：带动量 {mu} 的 optimizer.step() 把 {name} 从 {before} 变成 {after}。这一步跟随的是累积的动量缓冲 {buf}（它记住了以前的梯度），而不只是本次迭代的梯度 {grad}。",
   "teach.narr.step.adam":
     "第 {line} 行：{cls} 的 step() 先更新了 {name} 的滑动平均（m = {m}，v = {v}），再把它从 {before} 变成 {after}：沿 −m̂/√v̂ 的方向走了大约 lr = {lr} 那么远，不管梯度本身有多大。",
   "teach.narr.step.none": "第 {line} 行：optimizer.step() 没有找到 .grad，所以没有参数被修改。",
@@ -321,14 +354,18 @@ export const zh: Record<MessageKey, string> = {
   "teach.reg.frozen": "requires_grad=False：仍会被列出，但不会得到 .grad",
 
   "teach.math.loss": "损失（{criterion}）",
-  "teach.math.lossPending": "本轮执行完损失那一行后出现。",
+  "teach.math.lossPending": "本次迭代执行完损失那一行后出现。",
+  "teach.math.lossSkipped":
+    "本次迭代已经执行过损失那一行，但没有记录细节（整次迭代前进或快速播放会跳过）。逐阶段单步就能看到这个公式。",
   "teach.math.lossCheck":
     "torch（float32）：{torch}；对 torch 的 float32 各项求精确平均：{exact}。",
   "teach.math.lossSame": "舍入到 float32 后是同一个数 ✓",
   "teach.math.lossDiffers":
     "两者相差 {ulps} 个 float32 最小单位：torch 按自己的顺序用 float32 累加，每次加法都会舍入。",
   "teach.math.grad": "∂loss/∂ŷ：backward() 的起点",
-  "teach.math.gradPending": "本轮执行完 loss.backward() 后出现。",
+  "teach.math.gradPending": "本次迭代执行完 loss.backward() 后出现。",
+  "teach.math.gradSkipped":
+    "本次迭代已经执行过 loss.backward()，但没有记录细节（整次迭代前进或快速播放会跳过）。逐阶段单步就能看到这个公式。",
   "teach.math.gradEmulated":
     "这里按 torch 自己的 float32 步骤重算：显示的 {n} 个值中有 {same} 个与 torch 传出的逐位相同 ✓",
   "teach.math.gradEmulatedDiffers":
@@ -346,7 +383,7 @@ export const zh: Record<MessageKey, string> = {
     "zero_grad() 被跳过了，所以 .grad = 原来的 .grad + 这一项求和 = {grad}。",
   "teach.math.update": "更新：optimizer.step()（{cls}）",
   "teach.math.updatePending": "执行 optimizer.step() 之后出现。",
-  "teach.math.updateOf": "第 {iteration} 轮迭代",
+  "teach.math.updateOf": "第 {iteration} 次迭代",
   "teach.math.param": "参数",
   "teach.math.element": "它的第 {element} 个元素",
   "teach.math.torch": "torch（float32）：{value}",
@@ -357,7 +394,10 @@ export const zh: Record<MessageKey, string> = {
   "teach.math.exact": "用 torch 的 float32 输入做精确运算：{value}",
   "teach.math.decimal": "用上面显示的数字做十进制运算：{value}",
   "teach.math.whyShown":
-    "十进制运算的结果与 torch 不同，是因为上面显示的数字是四舍五入过的（保留 4 位小数），而 torch 用的是 float32 值的全部位。",
+    "十进制运算的结果与 torch 不同，是因为上面显示的数字是四舍五入过的（{rounding}），而 torch 用的是 float32 值的全部位。",
+  "teach.math.roundDecimals": "保留 {digits} 位小数",
+  "teach.math.roundSignificant": "写成 ×10ⁿ 的形式，保留 {digits} 位有效数字",
+  "teach.math.roundMixed": "一般保留 {digits} 位小数；写成 ×10ⁿ 的数保留 {digits} 位有效数字",
   "teach.math.whyFloat32":
     "即使用 torch 自己的输入做精确运算，结果也会与它稍有差别：float32 只有大约 7 位有效数字，torch 每做一次运算都把结果舍入到最近的 float32。",
   "teach.math.whySame":
@@ -368,9 +408,9 @@ export const zh: Record<MessageKey, string> = {
   "teach.math.below": "小",
   "teach.math.priorInitial":
     "这是该参数的第一步：优化器的状态从这里开始（动量缓冲 = g；Adam 的 m 和 v 从 0 开始）。",
-  "teach.math.priorPrevious": "这一步之前的状态，就是上一步（第 {iteration} 轮迭代）留下的。",
+  "teach.math.priorPrevious": "这一步之前的状态，就是上一步（第 {iteration} 次迭代）留下的。",
   "teach.math.priorUnknown":
-    "上一轮没有逐阶段运行，所以没有记录它的状态：这里显示的是这一步之后 torch 保存的状态，并据此核对更新。",
+    "上一次迭代没有逐阶段运行，所以没有记录它的状态：这里显示的是这一步之后 torch 保存的状态，并据此核对更新。",
   "teach.math.stateSame": "{key}：我们算的 = torch 的 {value} ✓",
   "teach.math.stateDiffers": "{key}：我们算的是 {ours}，torch 的是 {value}",
   "teach.math.notes": "笔记中的例子",

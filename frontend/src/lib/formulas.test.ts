@@ -3,7 +3,14 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadFixture, phaseEvents } from "./__fixtures__/load";
 import type { Fixture } from "./__fixtures__/load";
-import { chainRule, exactText, lossFormula, outputGradFormula, updateFormula } from "./formulas";
+import {
+  chainRule,
+  exactText,
+  lossFormula,
+  outputGradFormula,
+  paramSymbol,
+  updateFormula,
+} from "./formulas";
 import type {
   BackwardCapture,
   ForwardCapture,
@@ -113,6 +120,40 @@ describe("update formulas reproduce torch's float32 step bit for bit", () => {
     // Real arithmetic on the float32 inputs lands between: float32 then rounds it.
     expect(Math.abs((f?.exact ?? 0) - 1.5797346)).toBeLessThan(1e-7);
     expect(f?.lines.at(-1)?.filled).toBe("= 0.1447 - 0.01 \\times (-143.5077) = 1.5797346");
+  });
+
+  it("writes each parameter with its own symbol: w for a weight, b for a bias", () => {
+    const phases = phaseEvents(loadFixture("linear"));
+    const step = capture<StepCapture>(phases, "step");
+    const rules = (name: string) => {
+      const u = step.updates.find((x) => x.name === name);
+      if (!u) throw new Error(`no ${name} update`);
+      return updateFormula(u, { cls: "SGD", prior: null, first: true })?.lines.map((l) => l.rule);
+    };
+    expect(rules("linear.weight")).toEqual(["w \\leftarrow w - \\eta\\, g"]);
+    expect(rules("linear.bias")).toEqual(["b \\leftarrow b - \\eta\\, g"]);
+    // In a matrix, the first element as the chain rule writes it; anything else is θ.
+    expect(paramSymbol("layers.0.weight", [16, 2])).toBe("W_{1,1}");
+    expect(paramSymbol("layers.0.bias", [16])).toBe("b_1");
+    expect(paramSymbol("norm.weight", [4])).toBe("w_1");
+    expect(paramSymbol("scale", [1])).toBe("\\theta");
+  });
+
+  it("names the momentum buffer buf, so it cannot be read as the bias b", () => {
+    const all = updates(run(teaching("momentum")));
+    const bias = all.find((u) => u.iteration === 1 && u.formula.name === "linear.bias")?.formula;
+    expect(bias?.lines.map((l) => l.rule)).toEqual([
+      "\\mathrm{buf}_t = \\mu\\, \\mathrm{buf}_{t-1} + g",
+      "b \\leftarrow b - \\eta\\, \\mathrm{buf}_t",
+    ]);
+  });
+
+  it("says how the digits it computed with were rounded", () => {
+    const all = updates(run(teaching("adamw")));
+    // AdamW's v is ~4e-5 (scientific, 4 significant digits), the weight ~0.47 (4 decimals).
+    expect(all[0]?.formula.shownRounding).toBe("mixed");
+    const sgd = updates(run(teaching("sgd")));
+    expect(sgd[0]?.formula.shownRounding).toBe("decimals");
   });
 });
 

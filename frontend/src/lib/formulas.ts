@@ -12,7 +12,7 @@ import type {
 import { decodeFloat, decodeValues } from "./tensor";
 import { shortest32, tex, texExact, ulpDistance } from "./texnum";
 
-export { updateFormula } from "./updatemath";
+export { paramSymbol, updateFormula } from "./updatemath";
 export type { UpdateFormula } from "./updatemath";
 
 /** How many terms of a sum a formula writes out before "+ ⋯". */
@@ -340,5 +340,7 @@ export function layerRelation(rule: ChainRule, single: boolean): string {
     : `\\hat y_i = W ${xName}_i + b \\;\\Rightarrow\\; \\frac{\\partial \\hat y_{i,1}}{\\partial W_{1,1}} = ${xName}_{i,1},\\; \\frac{\\partial \\hat y_{i,1}}{\\partial b_1} = 1`;
 }
 
-/** A float32 for the note lines: the shortest decimal that reads back as it. */
+/** A float32 as the wire writes it: the shortest decimal that reads back as it. */
 export const exactText = shortest32;
+
+export { exactNote, tenNote } from "./texnum";

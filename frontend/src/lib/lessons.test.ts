@@ -2,7 +2,16 @@ import { describe, expect, it, vi } from "vitest";
 import { compareEpochSeries, compareSeries, parseCompare } from "./charts";
 import { loadFixture } from "./__fixtures__/load";
 import { buildRunExport, exportFileName, paddedViewBox, pngSize } from "./export";
-import { LESSONS, fetchCompare, lessonById, lessonStillApplies, variantKind } from "./lessons";
+import {
+  LESSONS,
+  changedSettings,
+  fetchCompare,
+  lessonById,
+  lessonStillApplies,
+  variantKind,
+} from "./lessons";
+import { schemaDefaults } from "./scenarios";
+import { formatHash } from "./urlstate";
 import type { CompareRequest } from "./lessons";
 import type { Command, SessionEvent } from "./protocol";
 import { TeachingState } from "./teaching.svelte";
@@ -74,6 +83,15 @@ describe("lessons", () => {
     expect(lessonStillApplies(lesson, "linear", { lr: 0.01, frozen: ["linear.bias"] })).toBe(true);
     expect(lessonStillApplies(lesson, "linear", { lr: 0.01, frozen: [] })).toBe(false);
     expect(lessonStillApplies(lesson, "mlp", { frozen: ["linear.bias"] })).toBe(false);
+  });
+
+  it("name the settings that differ from the scenario's defaults", () => {
+    const defaults = { lr: 0.01, seed: 42, skip_zero_grad: false };
+    expect(changedSettings({ lr: 0.01, seed: 42 }, defaults)).toEqual([]);
+    expect(changedSettings({ lr: 0.03, seed: 42, frozen: [] }, defaults)).toEqual(["lr"]);
+    expect(
+      changedSettings({ lr: 0.01, skip_zero_grad: true, frozen: ["linear.bias"] }, defaults),
+    ).toEqual(["frozen", "skip_zero_grad"]);
   });
 
   it("start their run through the store with one click", () => {
@@ -187,10 +205,97 @@ describe("TeachingState", () => {
     expect(teaching.compare.status).toBe("loading");
     expect(teaching.showCompare).toBe(true);
     await vi.waitFor(() => expect(teaching.compare.status).toBe("done"));
-    expect(sent).toEqual([]);
+    // The lesson's own run starts clean: the scenario's defaults, not the previous run.
+    expect(sent).toEqual([{ type: "start", scenario: "linear", config: {} }]);
     teaching.close();
     expect(teaching.lesson).toBeNull();
     expect(teaching.showCompare).toBe(false);
+    expect(teaching.compare.status).toBe("idle");
+  });
+
+  it("start from a clean config whatever the run had before", () => {
+    const { store, sent, teaching } = setup();
+    const session = loadFixture("linear").frames[0] as SessionEvent;
+    store.handle({ ...session, config: { ...session.config, lr: 0.03, skip_zero_grad: true } });
+    teaching.start("frozen-bias");
+    expect(sent.at(-1)).toEqual({
+      type: "start",
+      scenario: "linear",
+      config: { frozen: ["linear.bias"] },
+    });
+  });
+
+  it.each(["batch-sizes", "no-zero-grad", "lr-too-high"] as const)(
+    "end (%s) when the scenario changes",
+    (id) => {
+      const { store, teaching } = setup();
+      const linear = loadFixture("linear").frames[0] as SessionEvent;
+      const lesson = lessonById(id);
+      teaching.start(id);
+      store.handle({ ...linear, config: { ...linear.config, ...lesson.config } });
+      expect(teaching.lesson?.id).toBe(id);
+      store.handle(loadFixture("mlp").frames[0] as SessionEvent);
+      expect(teaching.lesson).toBeNull();
+      expect(teaching.showCompare).toBe(false);
+      expect(teaching.compare.status).toBe("idle");
+      // Back to linear: the lesson does not come back by itself.
+      store.handle(linear);
+      expect(teaching.lesson).toBeNull();
+    },
+  );
+
+  it("is not ended by a session that was on its way before the lesson's run", () => {
+    const { store, teaching } = setup();
+    const linear = loadFixture("linear").frames[0] as SessionEvent;
+    teaching.start("no-zero-grad");
+    store.handle(loadFixture("mlp").frames[0] as SessionEvent);
+    expect(teaching.lesson?.id).toBe("no-zero-grad");
+    store.handle({ ...linear, config: { ...linear.config, skip_zero_grad: true } });
+    store.handle({ ...linear, config: { ...linear.config, skip_zero_grad: true } });
+    expect(teaching.lesson?.id).toBe("no-zero-grad");
+  });
+
+  it("closing puts the scenario's defaults back: no lesson setting left in the URL", () => {
+    const { store, sent, teaching } = setup();
+    const linear = loadFixture("linear").frames[0] as SessionEvent;
+    teaching.start("no-zero-grad");
+    const lessonRun = { ...linear, config: { ...linear.config, skip_zero_grad: true } };
+    store.handle(lessonRun);
+    const defaults = schemaDefaults(linear.config_schema);
+    expect(formatHash({ scenario: "linear", config: store.config, lang: "en" }, defaults)).toBe(
+      "#scenario=linear&skip_zero_grad=true&lang=en",
+    );
+    teaching.close();
+    expect(teaching.lesson).toBeNull();
+    expect(sent.at(-1)).toEqual({ type: "start", scenario: "linear", config: {} });
+    expect(store.config).toEqual({});
+    store.handle(linear);
+    expect(formatHash({ scenario: "linear", config: store.config, lang: "en" }, defaults)).toBe(
+      "#scenario=linear&lang=en",
+    );
+  });
+
+  it("closing leaves a run alone that already has the defaults", () => {
+    const { store, sent, teaching } = setup();
+    const linear = loadFixture("linear").frames[0] as SessionEvent;
+    teaching.start("batch-sizes");
+    store.handle(linear);
+    const before = sent.length;
+    teaching.close();
+    expect(sent).toHaveLength(before);
+  });
+
+  it("ends when the learner turns the lesson's switch off", () => {
+    const { store, sent, teaching } = setup();
+    const linear = loadFixture("linear").frames[0] as SessionEvent;
+    teaching.start("no-zero-grad");
+    store.handle({ ...linear, config: { ...linear.config, skip_zero_grad: true } });
+    expect(store.teachingSwitches).toEqual({ skipZeroGrad: true, frozen: [] });
+    store.restoreZeroGrad();
+    expect(sent.at(-1)).toEqual({ type: "set", skip_zero_grad: false });
+    store.handle(linear);
+    expect(teaching.lesson).toBeNull();
+    expect(store.teachingSwitches.skipZeroGrad).toBe(false);
   });
 
   it("reports a failed comparison", async () => {

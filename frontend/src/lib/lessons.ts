@@ -82,6 +82,23 @@ export function lessonStillApplies(
   return Object.entries(lesson.config).every(([k, v]) => same(config[k], v));
 }
 
+/** Settings whose default the JSON Schema cannot show (pydantic's default_factory). */
+const IMPLICIT_DEFAULTS: Readonly<Record<string, unknown>> = { frozen: [], skip_zero_grad: false };
+
+/**
+ * The settings of `config` that differ from the scenario's `defaults` (what closing a
+ * lesson puts back). Fields the defaults do not name are not counted.
+ */
+export function changedSettings(
+  config: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+): string[] {
+  const base = { ...IMPLICIT_DEFAULTS, ...defaults };
+  return Object.keys(config)
+    .filter((k) => k in base && !same(config[k], base[k]))
+    .sort();
+}
+
 /** Which variant a comparison run is: "GD", "SGD" or "mini-batch". */
 export function variantKind(run: CompareRun): "gd" | "sgd" | "minibatch" {
   if (run.n_batches <= 1) return "gd";

@@ -1,6 +1,9 @@
 // What a phase looks like at animation progress t (pure; shared by the panels).
 import { staggered } from "./animation";
-import type { BackwardCapture, PhaseName, TensorValue } from "./protocol";
+import type { Line } from "./explain";
+import { PHASES } from "./protocol";
+import type { BackwardCapture, PhaseName, TensorValue, WireFloat } from "./protocol";
+import { formatNumber, formatTensor, scalarOf } from "./tensor";
 
 export interface GradInput {
   phase: PhaseName | null;
@@ -68,4 +71,55 @@ export function sparkBins(tensor: TensorValue | null | undefined, bins = 12): nu
   }
   const max = Math.max(1, ...counts);
   return counts.map((c) => c / max);
+}
+
+/**
+ * True when `phase` has run in the current iteration: the latest phase and every one
+ * before it (`latest` null: nothing has run since the run, or the iteration, began;
+ * `next` then says where the iteration stands, e.g. after `set` in the middle of one).
+ */
+export function phaseRan(phase: PhaseName, latest: PhaseName | null, next: PhaseName): boolean {
+  if (latest === "step") return true;
+  const at = latest === null ? PHASES.indexOf(next) - 1 : PHASES.indexOf(latest);
+  return PHASES.indexOf(phase) <= at;
+}
+
+export interface RanInput {
+  /** This iteration's loss (from the loss phase on). */
+  loss: WireFloat | null;
+  /** .grad of every parameter now. */
+  grads: Record<string, TensorValue | null>;
+  skipZeroGrad: boolean;
+  /** Short display names of the parameters. */
+  names: Map<string, string>;
+  /** At most this many .grad lines before "… and N more". */
+  maxLines?: number;
+}
+
+/**
+ * What a phase that ran without a capture (a multi-phase step or fast play captures only
+ * the last phase it sends) still shows: the numbers every phase event carries — the loss,
+ * the .grad each backward() left — and a note that its details were skipped.
+ */
+export function ranUncapturedLines(phase: PhaseName, input: RanInput): Line[] {
+  const lines: Line[] = [];
+  const max = input.maxLines ?? 3;
+  if (phase === "loss" && input.loss !== null) {
+    lines.push({ key: "loop.ran.loss", params: { loss: formatNumber(input.loss, 6) } });
+  } else if (phase === "zero_grad" && input.skipZeroGrad) {
+    lines.push({ key: "explain.zeroGrad.skipped", params: {} });
+  } else if (phase === "backward") {
+    const filled = Object.entries(input.grads).filter(([, g]) => g !== null);
+    const shown = filled.length > max ? filled.slice(0, max - 1) : filled;
+    for (const [name, grad] of shown) {
+      const s = scalarOf(grad);
+      const value = s === null ? formatTensor(grad, 3) : formatNumber(s);
+      lines.push({ key: "loop.ran.grad", params: { name: input.names.get(name) ?? name, value } });
+    }
+    if (shown.length < filled.length) {
+      lines.push({ key: "explain.more", params: { n: String(filled.length - shown.length) } });
+    }
+  }
+  lines.push({ key: "loop.ran.skipped", params: {} });
+  return lines;
 }

@@ -302,6 +302,19 @@ export interface PhaseEvent {
   capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | null;
 }
 
+/**
+ * Losses of consecutive iterations that did not fit in a phase event's `losses` (a long
+ * command, or phase events coalesced for a slow reader); sent before that phase event, in
+ * order, so that every iteration's loss reaches the client. Iteration `first + k` has loss
+ * `values[k]`, in epoch `(first + k) // n_batches`.
+ */
+export interface LossesEvent {
+  type: "losses";
+  first: number;
+  n_batches: number;
+  values: (number | "NaN" | "Infinity" | "-Infinity")[];
+}
+
 /** A command was refused; nothing about the run changed. */
 export interface ErrorEvent {
   type: "error";
@@ -424,4 +437,4 @@ export interface ClassifyConfig {
 export type Command = StartCommand | StepCommand | PlayCommand | PauseCommand | ResetCommand | RewindCommand | SetCommand | ResumeCommand;
 
 /** Every message the server may send. */
-export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | ErrorEvent;
+export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent;

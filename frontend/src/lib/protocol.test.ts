@@ -36,6 +36,9 @@ describe("protocol.gen.ts", () => {
 describe("parseEvent", () => {
   it("accepts the four event types and nothing else", () => {
     expect(parseEvent('{"type":"graph"}')?.type).toBe("graph");
+    expect(parseEvent('{"type":"losses","first":0,"n_batches":1,"values":[]}')?.type).toBe(
+      "losses",
+    );
     expect(parseEvent('{"type":"start"}')).toBeNull();
     expect(parseEvent("[1]")).toBeNull();
     expect(parseEvent("{")).toBeNull();

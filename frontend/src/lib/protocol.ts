@@ -3,6 +3,8 @@ import type {
   BackwardCapture,
   ForwardCapture,
   LossCapture,
+  LossesEvent,
+  LossPoint,
   PhaseEvent,
   ServerEvent,
   StepCapture,
@@ -38,7 +40,15 @@ export function captureOf<P extends PhaseName>(
   return event.capture as CaptureByPhase[P] | null;
 }
 
-const EVENT_TYPES = new Set<string>(["session", "graph", "phase", "error"]);
+/** A `losses` event's compact values as the LossPoints a phase event would carry. */
+export function lossPoints(event: LossesEvent): LossPoint[] {
+  return event.values.map((loss, k) => {
+    const iteration = event.first + k;
+    return { iteration, epoch: Math.floor(iteration / event.n_batches), loss };
+  });
+}
+
+const EVENT_TYPES = new Set<string>(["session", "graph", "phase", "losses", "error"]);
 
 /** Parse one websocket text frame; null when it is not a known event. */
 export function parseEvent(text: string): ServerEvent | null {

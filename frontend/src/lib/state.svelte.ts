@@ -20,7 +20,10 @@ import type {
   TensorValue,
   WireFloat,
 } from "./protocol";
+import { lossPoints } from "./protocol";
 import { fallbackScenarios } from "./scenarios";
+import { closestSpeedIndex, DEFAULT_SPEED, speedsFor } from "./speeds";
+import type { Speed } from "./speeds";
 import type { ScenarioInfo } from "./scenarios";
 import type { ConnectionState } from "./socket";
 import {
@@ -47,25 +50,8 @@ const FRAME_FIELDS = [
 ] as const;
 export type StoreFrame = Pick<LoopStore, (typeof FRAME_FIELDS)[number]>;
 
-/** One stop of the speed control: `rate` steps of `unit` per second. */
-export interface Speed {
-  unit: StepUnit;
-  rate: number;
-}
-
-export const SPEEDS: readonly Speed[] = [
-  { unit: "phase", rate: 0.5 },
-  { unit: "phase", rate: 1 },
-  { unit: "phase", rate: 2 },
-  { unit: "phase", rate: 5 },
-  { unit: "phase", rate: 10 },
-  { unit: "phase", rate: 30 },
-  { unit: "phase", rate: 60 },
-  { unit: "iteration", rate: 30 },
-  { unit: "epoch", rate: 10 },
-  { unit: "epoch", rate: 60 },
-];
-export const DEFAULT_SPEED = 2;
+export { DEFAULT_SPEED, SPEED_STOPS, speedsFor } from "./speeds";
+export type { Speed } from "./speeds";
 
 /** One step() capture and the iteration it belongs to (teaching panels, issue 4). */
 export interface StepRecord {
@@ -82,6 +68,8 @@ export interface Toast {
   message: string;
   field: string | null;
 }
+
+export type SessionListener = (event: SessionEvent, previous: SessionEvent | null) => void;
 
 export interface StoreOptions {
   /** Where commands go (the socket); returns false when they could not be sent. */
@@ -141,6 +129,7 @@ export class LoopStore {
   /** The run's secret from its session event: sent in `resume` after a dropped connection. */
   private token: string | null = null;
   private resuming = false;
+  private sessionListeners: SessionListener[] = [];
 
   constructor(options: StoreOptions = {}) {
     this.send = options.send ?? (() => false);
@@ -196,8 +185,19 @@ export class LoopStore {
     return this.previous?.grads ?? this.session?.grads ?? {};
   }
 
+  /** Batches per epoch of the run (1 before the first session: full batch). */
+  get nBatches(): number {
+    return this.event?.n_batches ?? this.session?.n_batches ?? 1;
+  }
+
+  /** The speed control's stops for this run, each strictly faster than the one before. */
+  get speeds(): Speed[] {
+    return speedsFor(this.session?.n_batches ?? 1);
+  }
+
   get speed(): Speed {
-    return SPEEDS[this.speedIndex] ?? (SPEEDS[DEFAULT_SPEED] as Speed);
+    const speeds = this.speeds;
+    return speeds[this.speedIndex] ?? speeds[DEFAULT_SPEED] ?? (speeds[0] as Speed);
   }
 
   // ------------------------------------------------------------ events in
@@ -217,6 +217,10 @@ export class LoopStore {
       case "phase":
         this.applyPhase(event);
         break;
+      case "losses":
+        // Older losses of a long command (or of coalesced frames), ahead of its phase event.
+        this.addLosses(lossPoints(event));
+        break;
       case "error":
         if (this.resuming && event.code === "not_found") {
           // The server no longer holds our run (grace period over, or restarted): start anew.
@@ -228,6 +232,11 @@ export class LoopStore {
           this.pushError(event);
           this.startRun(this.scenario, {});
         } else {
+          // A refused start leaves the run as it was: so do the scenario and config we keep.
+          if (this.session !== null && event.field?.startsWith("config.")) {
+            this.scenario = this.session.scenario;
+            this.config = this.session.config;
+          }
           this.pushError(event);
         }
         break;
@@ -238,6 +247,16 @@ export class LoopStore {
 
   private applySession(event: SessionEvent): void {
     const previous = this.session;
+    // Another batch size offers other speed stops: keep the speed the learner chose, or the
+    // nearest that is not faster.
+    const speed = this.speed;
+    const fromBatches = previous?.n_batches ?? 1;
+    this.speedIndex = closestSpeedIndex(
+      speedsFor(event.n_batches),
+      speed,
+      fromBatches,
+      event.n_batches,
+    );
     this.resuming = false;
     this.token = event.token ?? null;
     // Same model, same node ids: keep the graph so its layout does not jump (and so a run
@@ -259,11 +278,25 @@ export class LoopStore {
     this.losses = this.losses.filter((p) => sameRun && p.iteration < event.iteration);
     this.playing = false;
     this.animator.finish();
+    for (const listener of this.sessionListeners) listener(event, previous);
+  }
+
+  /** Call `listener` after each session event is applied (the lessons end with their run). */
+  onSession(listener: SessionListener): () => void {
+    this.sessionListeners.push(listener);
+    return () => {
+      this.sessionListeners = this.sessionListeners.filter((l) => l !== listener);
+    };
   }
 
   private applyPhase(event: PhaseEvent): void {
     this.frames += 1;
-    const captures: Partial<CaptureByPhase> = event.phase === "forward" ? {} : { ...this.captures };
+    // Captures describe one iteration. An event of another iteration (a new forward, or a
+    // multi-phase step whose earlier phases ran uncaptured) starts the set afresh, so no
+    // panel shows the previous iteration's details as this one's.
+    const sameIteration =
+      event.phase !== "forward" && this.event !== null && this.event.iteration === event.iteration;
+    const captures: Partial<CaptureByPhase> = sameIteration ? { ...this.captures } : {};
     if (event.capture) {
       (captures as Record<PhaseName, unknown>)[event.phase] = event.capture;
     }
@@ -275,14 +308,17 @@ export class LoopStore {
       const record = { iteration: event.iteration, capture: captures.step };
       this.stepLog = [...this.stepLog, record].slice(-2);
     }
-    if (event.losses.length) {
-      const merged = this.losses.concat(event.losses);
-      this.losses = merged.length > MAX_LOSSES ? merged.slice(-MAX_LOSSES) : merged;
-    }
+    this.addLosses(event.losses);
     const rate = this.playing ? this.speedFrameRate() : null;
     void this.animator.run(
       phaseDuration({ phase: event.phase, rate, reducedMotion: this.reducedMotion() }),
     );
+  }
+
+  private addLosses(points: readonly LossPoint[]): void {
+    if (!points.length) return;
+    const merged = this.losses.concat(points);
+    this.losses = merged.length > MAX_LOSSES ? merged.slice(-MAX_LOSSES) : merged;
   }
 
   /** Phase frames per second while playing (fast-forward units send far fewer frames). */
@@ -340,6 +376,23 @@ export class LoopStore {
     this.command({ type: "start", scenario, config });
   }
 
+  /** The teaching switches this run has on: zero_grad() skipped, parameters frozen. */
+  get teachingSwitches(): { skipZeroGrad: boolean; frozen: string[] } {
+    const config = this.session?.config ?? {};
+    const frozen = Array.isArray(config.frozen) ? config.frozen.map(String) : [];
+    return { skipZeroGrad: config.skip_zero_grad === true, frozen };
+  }
+
+  /** Run optimizer.zero_grad() again from the next iteration on (same run, via `set`). */
+  restoreZeroGrad(): void {
+    this.command({ type: "set", skip_zero_grad: false });
+  }
+
+  /** Unfreeze every parameter: requires_grad is chosen when the model is built, so restart. */
+  unfreezeAll(): void {
+    this.startRun(this.scenario, { ...this.config, frozen: [] });
+  }
+
   stepPhase(): void {
     if (this.playing) this.pause();
     this.command({ type: "step", unit: "phase", count: 1 });
@@ -377,7 +430,7 @@ export class LoopStore {
   }
 
   setSpeed(index: number): void {
-    this.speedIndex = Math.min(SPEEDS.length - 1, Math.max(0, Math.round(index)));
+    this.speedIndex = Math.min(this.speeds.length - 1, Math.max(0, Math.round(index)));
     if (this.playing) this.play();
   }
 

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { fakeClock } from "./__fixtures__/clock";
 import { loadFixture, phaseEvents } from "./__fixtures__/load";
 import type { Command, ServerEvent, SessionEvent } from "./protocol";
-import { DEFAULT_SPEED, LoopStore, SPEEDS } from "./state.svelte";
+import { phaseRan } from "./phaseview";
+import { PHASES } from "./protocol";
+import { phasesPerSecond } from "./speeds";
+import { DEFAULT_SPEED, LoopStore, SPEED_STOPS } from "./state.svelte";
 
 function makeStore(reducedMotion = true) {
   const sent: Command[] = [];
@@ -119,6 +122,59 @@ describe("LoopStore fed with the recorded linear run", () => {
   });
 });
 
+describe("LoopStore after a multi-phase step (Step iteration, fast play)", () => {
+  const linear = loadFixture("linear");
+  const session = linear.frames[0] as SessionEvent;
+  const phases = phaseEvents(linear);
+
+  it("counts the phases before the one event as run, with only that capture", () => {
+    const { store } = makeStore();
+    // Step iteration from a fresh run: the server sends the step event alone.
+    feed(store, [session, phases[4] as ServerEvent]);
+    expect(store.phase).toBe("step");
+    expect(Object.keys(store.captures)).toEqual(["step"]);
+    for (const p of PHASES) expect(phaseRan(p, store.phase, store.nextPhase), p).toBe(true);
+    // The loss of this iteration still arrives with the event.
+    expect(store.loss).toBe(phases[4]?.loss);
+  });
+
+  it("does not show the previous iteration's captures as this one's", () => {
+    const { store } = makeStore();
+    // Iteration 0 phase by phase, then iteration 1 as one Step iteration.
+    feed(store, linear.frames.slice(0, 7));
+    expect(Object.keys(store.captures)).toHaveLength(5);
+    feed(store, [phases[9] as ServerEvent]);
+    expect(store.iteration).toBe(1);
+    expect(Object.keys(store.captures)).toEqual(["step"]);
+  });
+
+  it("keeps the captures of the same iteration's earlier phases", () => {
+    const { store } = makeStore();
+    // forward and loss stepped, then the rest of the iteration in one command.
+    feed(store, linear.frames.slice(0, 4));
+    feed(store, [phases[4] as ServerEvent]);
+    expect(Object.keys(store.captures).sort()).toEqual(["forward", "loss", "step"]);
+  });
+});
+
+describe("LoopStore speed stops follow the run's batches", () => {
+  const session = loadFixture("linear").frames[0] as SessionEvent;
+
+  it("offers only stops faster than the last, for full batch and for mini-batches", () => {
+    const { store } = makeStore();
+    store.handle(session);
+    const full = store.speeds.map((s) => phasesPerSecond(s, 1));
+    expect(full).toEqual([...full].sort((a, b) => a - b));
+    expect(new Set(full).size).toBe(full.length);
+    store.handle({ ...session, n_batches: 10, batch_size: 10 });
+    expect(store.speeds).toHaveLength(SPEED_STOPS.length);
+    // The fastest stop (60 epochs/s) is kept when going back to full batch.
+    store.setSpeed(store.speeds.length - 1);
+    store.handle(session);
+    expect(store.speed).toEqual({ unit: "epoch", rate: 60 });
+  });
+});
+
 describe("LoopStore with the mlp and divergence recordings", () => {
   it("takes the mlp's six parameters and 15-node graph", () => {
     const { store } = makeStore();
@@ -137,6 +193,20 @@ describe("LoopStore with the mlp and divergence recordings", () => {
     expect(store.params["linear.weight"]?.values).toEqual(["NaN"]);
     // Every completed iteration's loss arrived (fast-forward sends one frame for many).
     expect(store.losses.map((p) => p.iteration)).toEqual(Array.from({ length: 31 }, (_, i) => i));
+  });
+});
+
+describe("LoopStore losses events", () => {
+  it("adds a long command's older losses ahead of its phase event, in order", () => {
+    const { store } = makeStore();
+    const linear = loadFixture("linear");
+    feed(store, linear.frames.slice(0, 1));
+    store.handle({ type: "losses", first: 0, n_batches: 2, values: [3, "NaN", 1.5] });
+    expect(store.losses).toEqual([
+      { iteration: 0, epoch: 0, loss: 3 },
+      { iteration: 1, epoch: 0, loss: "NaN" },
+      { iteration: 2, epoch: 1, loss: 1.5 },
+    ]);
   });
 });
 
@@ -172,7 +242,7 @@ describe("LoopStore commands", () => {
       { type: "start", scenario: "linear", config: {} },
       { type: "step", unit: "phase", count: 1 },
       { type: "step", unit: "iteration", count: 1 },
-      { type: "play", ...SPEEDS[DEFAULT_SPEED] },
+      { type: "play", ...SPEED_STOPS[DEFAULT_SPEED] },
       { type: "pause" },
       { type: "reset" },
     ]);
@@ -181,9 +251,10 @@ describe("LoopStore commands", () => {
   it("re-sends play with the new rate when the speed changes while playing", () => {
     const { store, sent } = makeStore();
     store.play();
-    store.setSpeed(SPEEDS.length + 5);
-    expect(store.speedIndex).toBe(SPEEDS.length - 1);
-    expect(sent.at(-1)).toEqual({ type: "play", ...SPEEDS[SPEEDS.length - 1] });
+    const speeds = store.speeds;
+    store.setSpeed(speeds.length + 5);
+    expect(store.speedIndex).toBe(speeds.length - 1);
+    expect(sent.at(-1)).toEqual({ type: "play", ...speeds[speeds.length - 1] });
   });
 
   it("stepping while playing pauses first", () => {

@@ -1,8 +1,15 @@
 // The teaching layer's own state (issue 4): which lesson is open, the batch-size comparison,
 // whether the charts are shown. One instance, made by App and handed to the panels.
+//
+// A lesson lives as long as its run: it ends when the scenario changes or the run stops
+// having the lesson's setting (e.g. the zero_grad switch turned off). Starting a lesson
+// starts the scenario from its defaults plus the lesson's one setting; closing it puts the
+// defaults back (restarting the run only when some setting differs).
 import type { CompareRun } from "./charts";
-import { fetchCompare, lessonById, lessonStillApplies } from "./lessons";
+import { changedSettings, fetchCompare, lessonById, lessonStillApplies } from "./lessons";
 import type { Lesson, LessonId } from "./lessons";
+import type { SessionEvent } from "./protocol";
+import { schemaDefaults } from "./scenarios";
 import type { LoopStore } from "./state.svelte";
 
 export type CompareState =
@@ -13,6 +20,8 @@ export type CompareState =
 
 export class TeachingState {
   private lessonId = $state<LessonId | null>(null);
+  /** True from a lesson's start until the session of its run arrives. */
+  private awaiting = false;
   compare = $state.raw<CompareState>({ status: "idle" });
   /** The loss slot shows the comparison (true) or this run's loss (false). */
   showCompare = $state(false);
@@ -21,28 +30,25 @@ export class TeachingState {
   constructor(
     private readonly store: LoopStore,
     private readonly fetcher: typeof fetch = (...args) => fetch(...args),
-  ) {}
-
-  /** The open lesson, while the run is still the one it started. */
-  get lesson(): Lesson | null {
-    if (this.lessonId === null) return null;
-    const lesson = lessonById(this.lessonId);
-    const session = this.store.session;
-    if (lesson.action.kind === "compare" || !session) return lesson;
-    return lessonStillApplies(lesson, session.scenario, session.config) ? lesson : null;
+  ) {
+    store.onSession((event) => this.followRun(event));
   }
 
-  /** One click: start the lesson's run (or its comparison) and show its explanation. */
+  /** The open lesson. */
+  get lesson(): Lesson | null {
+    return this.lessonId === null ? null : lessonById(this.lessonId);
+  }
+
+  /** One click: start the lesson's run from a clean config (and its comparison). */
   start(id: LessonId): void {
     const lesson = lessonById(id);
     this.lessonId = id;
+    this.awaiting = true;
     this.chartsOpen = true;
-    if (lesson.action.kind === "compare") {
-      void this.runCompare(lesson);
-    } else {
-      this.showCompare = false;
-      this.store.startRun(lesson.scenario, lesson.config);
-    }
+    this.compare = { status: "idle" };
+    this.showCompare = false;
+    this.store.startRun(lesson.scenario, lesson.config);
+    if (lesson.action.kind === "compare") void this.runCompare(lesson);
   }
 
   /** The lesson's action: step the run, or train the comparison again. */
@@ -54,9 +60,34 @@ export class TeachingState {
     else this.store.runSteps(action.unit, action.count);
   }
 
+  /** End the lesson and put the scenario's default settings back. */
   close(): void {
+    const session = this.store.session;
+    this.end();
+    if (!session) return;
+    const defaults = schemaDefaults(session.config_schema);
+    if (changedSettings(session.config, defaults).length) {
+      this.store.startRun(session.scenario, {});
+    }
+  }
+
+  private end(): void {
     this.lessonId = null;
+    this.awaiting = false;
     this.showCompare = false;
+    this.compare = { status: "idle" };
+  }
+
+  /** Each new session: the lesson ends once the run is no longer the lesson's. */
+  private followRun(event: SessionEvent): void {
+    if (this.lessonId === null) return;
+    const applies = lessonStillApplies(lessonById(this.lessonId), event.scenario, event.config);
+    if (this.awaiting) {
+      // Sessions already on their way before the lesson's run do not end it.
+      if (applies) this.awaiting = false;
+      return;
+    }
+    if (!applies) this.end();
   }
 
   private async runCompare(lesson: Lesson): Promise<void> {
@@ -64,6 +95,8 @@ export class TeachingState {
     this.showCompare = true;
     this.compare = { status: "loading" };
     const result = await fetchCompare(lesson.action.request, this.fetcher);
+    // Closed, or another lesson started, while the server trained: drop the answer.
+    if (this.lessonId !== lesson.id) return;
     this.compare = result.ok
       ? { status: "done", runs: result.runs }
       : { status: "failed", message: result.message };

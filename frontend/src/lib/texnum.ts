@@ -26,15 +26,16 @@ export function shortest32(x: number): string {
 /**
  * A result of plain decimal arithmetic without binary noise: the short decimal it stands for
  * (1.5797770000000001 → "1.579777"), else 8 significant digits (a result with a square root
- * or a division in it does not terminate).
+ * or a division in it does not terminate); scientific form for very small or large ones.
  */
 export function decimalText(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   for (let p = 1; p <= 10; p++) {
     const text = x.toPrecision(p);
-    if (Math.abs(Number(text) - x) <= 1e-13 * Math.abs(x)) return String(Number(text));
+    if (Math.abs(Number(text) - x) <= 1e-13 * Math.abs(x))
+      return readableText(String(Number(text)));
   }
-  return String(Number(x.toPrecision(8)));
+  return readableText(String(Number(x.toPrecision(8))));
 }
 
 /** LaTeX for a number written as text ("-1.2e-5" → "-1.2\times10^{-5}"). */
@@ -47,25 +48,82 @@ export function texOfText(text: string): string {
   return text;
 }
 
-/** LaTeX of x with the shown digits; negative numbers in parentheses when `paren`. */
-export function tex(x: number, paren = false, digits = 4): string {
-  const body = texOfText(shownText(x, digits).replace("∞", "Infinity"));
-  return paren && body.startsWith("-") ? `(${body})` : body;
+/**
+ * A LaTeX number made safe to stand as a factor or as the base of a power: parenthesised
+ * when negative or in scientific form. `3.9\times10^{-4}^2` is a KaTeX error (a double
+ * superscript) and `0.9 \times 3.9\times10^{-4}` reads as three factors.
+ */
+export function texOperand(body: string): string {
+  return body.startsWith("-") || body.includes("\\times") ? `(${body})` : body;
 }
 
-/** LaTeX of the exact float32 value (shortest decimal), parenthesised when negative and asked. */
+/** `base^{exponent}` with the base made safe first (see texOperand). */
+export function texPower(base: string, exponent: string | number): string {
+  return `${texOperand(base)}^{${exponent}}`;
+}
+
+/** LaTeX of x with the shown digits; as a safe operand (see texOperand) when `paren`. */
+export function tex(x: number, paren = false, digits = 4): string {
+  const body = texOfText(shownText(x, digits).replace("∞", "Infinity"));
+  return paren ? texOperand(body) : body;
+}
+
+/** True for magnitudes the panels write in scientific form (as formatNumber does). */
+function scientific(x: number): boolean {
+  const abs = Math.abs(x);
+  return Number.isFinite(abs) && abs !== 0 && (abs < 1e-3 || abs >= 1e6);
+}
+
+/**
+ * A decimal for the notes under a formula: scientific form for very small and very large
+ * magnitudes ("-2.279391e+19", not twenty digits), else as it is ("-143.50771").
+ */
+export function readableText(text: string): string {
+  const x = Number(text);
+  return scientific(x) ? x.toExponential() : text;
+}
+
+/** The exact float32 value for the notes: shortest decimal, readable (see readableText). */
+export function exactNote(x: number): string {
+  return readableText(shortest32(x));
+}
+
+/** A double for the notes, to 10 significant digits, readable (see readableText). */
+export function tenNote(x: number): string {
+  return readableText(Number.isFinite(x) ? String(Number(x.toPrecision(10))) : String(x));
+}
+
+/** LaTeX of the exact float32 value (shortest decimal), a safe operand when `paren`. */
 export function texExact(x: number, paren = false): string {
-  let text = shortest32(x);
-  const abs = Math.abs(Number(text));
   // Small and large ones in scientific form, like the shown digits.
-  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) text = Number(text).toExponential();
-  const body = texOfText(text);
-  return paren && body.startsWith("-") ? `(${body})` : body;
+  const body = texOfText(readableText(shortest32(x)));
+  return paren ? texOperand(body) : body;
 }
 
 /** LaTeX of a hyperparameter as Python would print it (0.01, 0.9, 1e-08 → 10^{-8}). */
-export function texHyper(x: number): string {
-  return texOfText(String(x));
+export function texHyper(x: number, paren = false): string {
+  const body = texOfText(String(x));
+  return paren ? texOperand(body) : body;
+}
+
+/** How the shown digits of some numbers were rounded (null when none was). */
+export type Rounding = "decimals" | "significant" | "mixed";
+
+/**
+ * Which rounding formatNumber applied to `values`: a fixed number of decimals between 1e-3
+ * and 1e6, else that many significant digits in scientific form; zero and non-finite
+ * values are shown as they are.
+ */
+export function roundingOf(values: readonly number[]): Rounding | null {
+  let decimals = false;
+  let significant = false;
+  for (const x of values) {
+    if (!Number.isFinite(x) || x === 0) continue;
+    if (scientific(x)) significant = true;
+    else decimals = true;
+  }
+  if (decimals && significant) return "mixed";
+  return decimals ? "decimals" : significant ? "significant" : null;
 }
 
 /** Distance in float32 steps between two float32s (0 when equal; Infinity across NaN). */

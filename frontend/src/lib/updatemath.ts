@@ -6,7 +6,17 @@ import { emulateStep, readSettings } from "./optimizers";
 import type { ElementState, Emulation, Hyper, PriorSource, Settings } from "./optimizers";
 import type { ParamUpdate, WireFloat } from "./protocol";
 import { decodeFloat } from "./tensor";
-import { decimalText, shownValue, tex, texExact, texHyper, ulpDistance } from "./texnum";
+import {
+  decimalText,
+  roundingOf,
+  shownValue,
+  tex,
+  texExact,
+  texHyper,
+  texPower,
+  ulpDistance,
+} from "./texnum";
+import type { Rounding } from "./texnum";
 
 export interface FormulaLine {
   /** The rule in symbols. */
@@ -39,6 +49,10 @@ export interface UpdateFormula {
   exact: number;
   decimal: number;
   decimalShown: string;
+  /** How the digits shown (and used for `decimal`) were rounded. */
+  shownRounding: Rounding | null;
+  /** The symbol of the element in the formulas: w, W_{1,1}, b, b_1 or θ. */
+  symbol: string;
   /** The optimizer state we computed, compared with the state torch kept. */
   checks: StateCheck[];
   prior: PriorSource;
@@ -107,52 +121,72 @@ function stateOf(state: ParamUpdate["state"] | undefined): ElementState {
   return out;
 }
 
+// Numbers that stand as a factor or a power's base: bracketed when negative or in
+// scientific form, so "(3.9\times10^{-4})^{2}" never becomes a double superscript.
 const P = (x: number) => tex(x, true);
+const H = (x: number) => texHyper(x, true);
+
+/**
+ * The symbol for a parameter's first element, as the chain rule writes it: w (W_{1,1} in a
+ * matrix) for a weight, b (b_1) for a bias, θ for any other parameter.
+ */
+export function paramSymbol(name: string, shape: readonly number[]): string {
+  const leaf = name.split(".").at(-1) ?? name;
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (leaf === "weight") return size === 1 ? "w" : shape.length > 1 ? "W_{1,1}" : "w_1";
+  const base = leaf === "bias" ? "b" : "\\theta";
+  if (size === 1) return base;
+  return shape.length === 1 ? `${base}_1` : `${base}_{${shape.map(() => 1).join(",")}}`;
+}
+
+/** The momentum buffer, named as in torch's sgd.py (`buf`): "b" is the bias here. */
+const BUF = "\\mathrm{buf}";
 
 function sgdLines(
   s: Settings & { kind: "sgd" },
   e: Emulation & { kind: "sgd" },
+  p: string,
   w: number,
   grad: number,
   after: number,
 ): FormulaLine[] {
   const lines: FormulaLine[] = [];
-  const lr = texHyper(s.lr);
+  const lr = H(s.lr);
   if (s.maximize) lines.push({ rule: "g \\leftarrow -g", filled: `= ${texExact(-grad)}` });
   if (s.weightDecay) {
     lines.push({
-      rule: "g \\leftarrow g + \\lambda\\, w",
-      filled: `= ${tex(s.maximize ? -grad : grad)} + ${texHyper(s.weightDecay)} \\times ${P(w)} = ${texExact(e.g)}`,
+      rule: `g \\leftarrow g + \\lambda\\, ${p}`,
+      filled: `= ${tex(s.maximize ? -grad : grad)} + ${H(s.weightDecay)} \\times ${P(w)} = ${texExact(e.g)}`,
     });
   }
   let symbol = "g";
   if (s.momentum) {
-    const mu = texHyper(s.momentum);
+    const mu = H(s.momentum);
     if (e.prior === "initial") {
-      lines.push({ rule: "b_1 = g", filled: `= ${texExact(e.buf ?? Number.NaN)}` });
+      lines.push({ rule: `${BUF}_1 = g`, filled: `= ${texExact(e.buf ?? Number.NaN)}` });
     } else if (e.prior === "previous") {
-      const damp = s.dampening ? `(1 - ${texHyper(s.dampening)})\\,` : "";
+      const damp = s.dampening ? `(1 - ${texHyper(s.dampening)}) \\times ` : "";
       lines.push({
-        rule: `b_t = \\mu\\, b_{t-1} + ${s.dampening ? "(1-\\tau)\\," : ""}g`,
+        rule: `${BUF}_t = \\mu\\, ${BUF}_{t-1} + ${s.dampening ? "(1-\\tau)\\," : ""}g`,
         filled: `= ${mu} \\times ${P(e.bufPrev ?? Number.NaN)} + ${damp}${P(e.g)} = ${texExact(e.buf ?? Number.NaN)}`,
       });
     } else {
       lines.push({
-        rule: "b_t = \\mu\\, b_{t-1} + g",
+        rule: `${BUF}_t = \\mu\\, ${BUF}_{t-1} + g`,
         filled: `= ${texExact(e.buf ?? Number.NaN)}`,
       });
     }
-    symbol = "b_t";
+    symbol = `${BUF}_t`;
     if (s.nesterov) {
       lines.push({
-        rule: "d = g + \\mu\\, b_t",
+        rule: `d = g + \\mu\\, ${BUF}_t`,
         filled: `= ${tex(e.g)} + ${mu} \\times ${P(e.buf ?? Number.NaN)} = ${texExact(e.direction)}`,
       });
       symbol = "d";
     }
   }
   lines.push({
-    rule: `w \\leftarrow w - \\eta\\, ${symbol}`,
+    rule: `${p} \\leftarrow ${p} - \\eta\\, ${symbol}`,
     filled: `= ${tex(w)} - ${lr} \\times ${P(e.direction)} = ${texExact(after)}`,
   });
   return lines;
@@ -161,52 +195,51 @@ function sgdLines(
 function adamLines(
   s: Settings & { kind: "adam" },
   e: Emulation & { kind: "adam" },
+  p: string,
   w: number,
   grad: number,
   after: number,
 ): FormulaLine[] {
   const lines: FormulaLine[] = [];
-  const [b1, b2, lr] = [texHyper(s.beta1), texHyper(s.beta2), texHyper(s.lr)];
+  const [b1, b2, lr] = [texHyper(s.beta1), texHyper(s.beta2), H(s.lr)];
   if (s.maximize) lines.push({ rule: "g \\leftarrow -g", filled: `= ${texExact(-grad)}` });
   if (s.weightDecay && s.decoupled) {
     lines.push({
-      rule: "w \\leftarrow w\\,(1 - \\eta\\lambda)",
-      filled: `= ${tex(w)} \\times (1 - ${lr} \\times ${texHyper(s.weightDecay)}) = ${texExact(e.decayed)}`,
+      rule: `${p} \\leftarrow ${p}\\,(1 - \\eta\\lambda)`,
+      filled: `= ${tex(w)} \\times (1 - ${lr} \\times ${H(s.weightDecay)}) = ${texExact(e.decayed)}`,
     });
   } else if (s.weightDecay) {
     lines.push({
-      rule: "g \\leftarrow g + \\lambda\\, w",
-      filled: `= ${tex(s.maximize ? -grad : grad)} + ${texHyper(s.weightDecay)} \\times ${P(w)} = ${texExact(e.g)}`,
+      rule: `g \\leftarrow g + \\lambda\\, ${p}`,
+      filled: `= ${tex(s.maximize ? -grad : grad)} + ${H(s.weightDecay)} \\times ${P(w)} = ${texExact(e.g)}`,
     });
   }
   const t = e.step;
+  const mRule = "m_t = \\beta_1 m_{t-1} + (1-\\beta_1)\\, g";
+  const vRule = "v_t = \\beta_2 v_{t-1} + (1-\\beta_2)\\, g^2";
   if (e.mPrev !== null && e.vPrev !== null) {
     lines.push({
-      rule: "m_t = \\beta_1 m_{t-1} + (1-\\beta_1)\\, g",
-      filled: `= ${b1} \\times ${P(e.mPrev)} + (1 - ${b1}) \\times ${P(e.g)} = ${texExact(e.m)}`,
+      rule: mRule,
+      filled: `= ${H(s.beta1)} \\times ${P(e.mPrev)} + (1 - ${b1}) \\times ${P(e.g)} = ${texExact(e.m)}`,
     });
     lines.push({
-      rule: "v_t = \\beta_2 v_{t-1} + (1-\\beta_2)\\, g^2",
-      filled: `= ${b2} \\times ${P(e.vPrev)} + (1 - ${b2}) \\times ${P(e.g)}^2 = ${texExact(e.v)}`,
+      rule: vRule,
+      filled: `= ${H(s.beta2)} \\times ${P(e.vPrev)} + (1 - ${b2}) \\times ${texPower(tex(e.g), 2)} = ${texExact(e.v)}`,
     });
   } else {
-    lines.push({
-      rule: "m_t = \\beta_1 m_{t-1} + (1-\\beta_1)\\, g",
-      filled: `= ${texExact(e.m)}`,
-    });
-    lines.push({
-      rule: "v_t = \\beta_2 v_{t-1} + (1-\\beta_2)\\, g^2",
-      filled: `= ${texExact(e.v)}`,
-    });
+    lines.push({ rule: mRule, filled: `= ${texExact(e.m)}` });
+    lines.push({ rule: vRule, filled: `= ${texExact(e.v)}` });
   }
   lines.push({
-    rule: `\\hat m_t = \\frac{m_t}{1-\\beta_1^{\\,t}},\\quad \\hat v_t = \\frac{v_t}{1-\\beta_2^{\\,t}}`,
-    filled:
-      `= \\frac{${tex(e.m)}}{1 - ${b1}^{${t}}} = ${tex(e.mHat)},\\quad` +
-      ` \\frac{${tex(e.v)}}{1 - ${b2}^{${t}}} = ${tex(e.vHat)}`,
+    rule: "\\hat m_t = \\frac{m_t}{1-\\beta_1^{\\,t}}",
+    filled: `= \\frac{${tex(e.m)}}{1 - ${texPower(b1, t)}} = ${tex(e.mHat)}`,
   });
   lines.push({
-    rule: "w \\leftarrow w - \\eta\\, \\frac{\\hat m_t}{\\sqrt{\\hat v_t} + \\epsilon}",
+    rule: "\\hat v_t = \\frac{v_t}{1-\\beta_2^{\\,t}}",
+    filled: `= \\frac{${tex(e.v)}}{1 - ${texPower(b2, t)}} = ${tex(e.vHat)}`,
+  });
+  lines.push({
+    rule: `${p} \\leftarrow ${p} - \\eta\\, \\frac{\\hat m_t}{\\sqrt{\\hat v_t} + \\epsilon}`,
     filled:
       `= ${tex(e.decayed)} - ${lr} \\times \\frac{${tex(e.mHat)}}{\\sqrt{${tex(e.vHat)}} + ${texHyper(s.eps)}}` +
       ` = ${texExact(after)}`,
@@ -273,14 +306,19 @@ export function updateFormula(u: ParamUpdate, ctx: UpdateContext): UpdateFormula
     });
   };
   const exact = real((x) => x);
-  const decimal = real((x) => shownValue(x));
+  const shownInputs: number[] = [];
+  const decimal = real((x) => {
+    shownInputs.push(x);
+    return shownValue(x);
+  });
+  const shape = u.before.shape;
+  const symbol = paramSymbol(u.name, shape);
   const lines =
     settings.kind === "sgd" && emulation.kind === "sgd"
-      ? sgdLines(settings, emulation, w, grad, torch)
+      ? sgdLines(settings, emulation, symbol, w, grad, torch)
       : settings.kind === "adam" && emulation.kind === "adam"
-        ? adamLines(settings, emulation, w, grad, torch)
+        ? adamLines(settings, emulation, symbol, w, grad, torch)
         : [];
-  const shape = u.before.shape;
   const size = shape.reduce((a, b) => a * b, 1);
   return {
     name: u.name,
@@ -295,6 +333,8 @@ export function updateFormula(u: ParamUpdate, ctx: UpdateContext): UpdateFormula
     exact,
     decimal,
     decimalShown: decimalText(decimal),
+    shownRounding: roundingOf(shownInputs),
+    symbol,
     checks,
     prior: emulation.prior,
   };

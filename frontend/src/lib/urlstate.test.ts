@@ -61,9 +61,20 @@ describe("URL hash", () => {
   it("ignores what it cannot use and keeps bad values for the server to name", () => {
     expect(parseHash("")).toBeNull();
     expect(parseHash("#")).toBeNull();
-    expect(parseHash("#scenario=resnet&lang=fr")).toBeNull();
+    expect(parseHash("#lang=fr")).toBeNull();
     expect(parseHash("#lr=fast")?.config).toEqual({ lr: "fast" });
     expect(parseHash('#future={"a":1}')?.config).toEqual({ future: { a: 1 } });
+  });
+
+  it("reports a scenario it does not know instead of dropping it silently", () => {
+    expect(parseHash("#scenario=nope")).toEqual({
+      scenario: null,
+      config: {},
+      lang: null,
+      unknownScenario: "nope",
+    });
+    expect(parseHash("#scenario=resnet&lr=0.02&lang=zh")?.unknownScenario).toBe("resnet");
+    expect(parseHash("#scenario=mlp")?.unknownScenario).toBeUndefined();
   });
 
   it("compares runs regardless of field order and language", () => {

@@ -39,6 +39,8 @@ const IMPLICIT_DEFAULTS: Readonly<Record<string, unknown>> = { frozen: [] };
 
 export interface HashState {
   scenario: ScenarioName | null;
+  /** A `scenario=` this page does not have (it is told, then the current one runs). */
+  unknownScenario?: string;
   config: Record<string, unknown>;
   lang: HashLang | null;
 }
@@ -118,17 +120,20 @@ export function parseHash(hash: string): HashState | null {
   if (!text.trim()) return null;
   const params = new URLSearchParams(text);
   let scenario: ScenarioName | null = null;
+  let unknownScenario: string | undefined;
   let lang: HashLang | null = null;
   const config: Record<string, unknown> = {};
   for (const [key, value] of params) {
     if (key === "scenario") {
       if ((SCENARIOS as readonly string[]).includes(value)) scenario = value as ScenarioName;
+      else unknownScenario = value;
     } else if (key === "lang") {
       if (value === "en" || value === "zh") lang = value;
     } else if (key) {
       config[key] = decodeValue(CONFIG_FIELDS[key], value);
     }
   }
+  if (unknownScenario !== undefined) return { scenario, config, lang, unknownScenario };
   if (scenario === null && lang === null && Object.keys(config).length === 0) return null;
   return { scenario, config, lang };
 }
