@@ -38,7 +38,7 @@ from .protocol import (
     StepCommand,
 )
 from .runs import RunRegistry
-from .training.session import CommandError, Session, field_path
+from .training.session import BOUND_ERRORS, CommandError, Session, field_path
 
 ENCODE_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
 COMMAND_NAMES = ("start", "step", "play", "pause", "reset", "rewind", "set", "resume")
@@ -79,7 +79,8 @@ def validation_error(exc: ValidationError) -> dict[str, Any]:
         # A fixed message: pydantic's would echo (a repr of) whatever the client sent.
         return error_event("invalid_message", f"type: expected one of {COMMAND_TYPES}", "type")
     field = field_path(loc[1:] if len(loc) > 1 else loc) if loc else None
-    return error_event("invalid_message", f"{field}: {err['msg']}", field)
+    code = "out_of_range" if err["type"] in BOUND_ERRORS else "invalid_message"
+    return error_event(code, f"{field}: {err['msg']}", field)
 
 
 class Connection:
@@ -304,8 +305,9 @@ class Connection:
         elif isinstance(command, SetCommand):
             session = self._require_session()
             changes = command.model_dump(exclude_none=True, exclude={"type"})
-            if not changes:
-                raise CommandError("invalid_message", "set: name at least one hyperparameter", "lr")
+            if not changes:  # no one field is at fault: the command names none of them
+                names = ", ".join(k for k in SetCommand.model_fields if k != "type")
+                raise CommandError("invalid_message", f"set: give at least one of {names}")
             self.outbox.put(await self._call(session.set, changes))
 
     def _new_session(self, scenario: str, config: dict[str, Any]) -> Session:

@@ -380,7 +380,8 @@ async def test_cleanup_survives_an_anyio_cancel_scope() -> None:
         ({"type": "set", "momentum": 0.5}, "invalid_message"),
         ({"type": "start", "config": {"lr": -1}}, "invalid_config"),
         ({"type": "resume", "token": "nope"}, "not_found"),
-        ({"type": "step", "count": 0}, "invalid_message"),
+        ({"type": "step", "count": 0}, "out_of_range"),
+        ({"type": "step", "count": "one"}, "invalid_message"),
     ],
 )
 def test_a_refused_command_does_not_stop_play(command: dict[str, Any], code: str) -> None:

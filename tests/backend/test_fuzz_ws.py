@@ -171,13 +171,27 @@ def containers() -> st.SearchStrategy[Any]:
     )
 
 
+class OutOfRange:
+    """A value of the right type outside its bounds: refused with `out_of_range`."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def plain(value: Any) -> Any:
+    """The value itself (a config refuses every bad value alike: `invalid_config`)."""
+    return value.value if isinstance(value, OutOfRange) else value
+
+
 def bad_int(lo: int, hi: int, optional: bool = False) -> st.SearchStrategy[Any]:
+    # Within 64 bits: a bigger JSON integer is read as a float, not an integer at all.
     out_of_range = st.one_of(
-        st.integers(max_value=lo - 1).map(lambda v: max(v, -(10**30))),
-        st.integers(min_value=hi + 1).map(lambda v: min(v, 10**30)),
+        st.integers(max_value=lo - 1).map(lambda v: max(v, -(2**62))),
+        st.integers(min_value=hi + 1).map(lambda v: min(v, 2**62)),
     )
     values = [
-        out_of_range,
+        out_of_range.map(OutOfRange),
+        st.sampled_from([-(10**30), 10**30]),
         out_of_range.map(str),
         st.floats(allow_nan=False, allow_infinity=False).filter(lambda v: not v.is_integer()),
         st.sampled_from(NUMBER_STRINGS + JUNK_STRINGS + ["1.5"]),
@@ -194,9 +208,9 @@ def bad_float(
 ) -> st.SearchStrategy[Any]:
     finite = {"allow_nan": False, "allow_infinity": False}
     values = [
-        st.floats(max_value=lo, exclude_max=not lo_open, **finite),
-        st.floats(min_value=hi, exclude_min=not hi_open, **finite),
-        st.sampled_from([lo - 1, hi + 1, -(10**30), 10**30, -1e308, 1e308]),
+        st.floats(max_value=lo, exclude_max=not lo_open, **finite).map(OutOfRange),
+        st.floats(min_value=hi, exclude_min=not hi_open, **finite).map(OutOfRange),
+        st.sampled_from([lo - 1, hi + 1, -(10**30), 10**30, -1e308, 1e308]).map(OutOfRange),
         st.sampled_from(NUMBER_STRINGS + JUNK_STRINGS),
         st.sampled_from([str(hi * 10 + 1), str(lo - 1)]),
         giant_string(),
@@ -342,11 +356,13 @@ def field_faults() -> st.SearchStrategy[Bad]:
 
     def fault(command: str, name: str, values: st.SearchStrategy[Any]) -> None:
         base = {k: v for k, v in REQUIRED.get(command, {}).items() if k != name}
-        cases.append(
-            values.map(
-                lambda v: message({"type": command, **base, name: v}, "invalid_message", name)
-            )
-        )
+
+        def bad(v: Any) -> Bad:
+            if isinstance(v, OutOfRange):
+                return message({"type": command, **base, name: v.value}, "out_of_range", name)
+            return message({"type": command, **base, name: v}, "invalid_message", name)
+
+        cases.append(values.map(bad))
 
     units = ("phase", "iteration", "epoch")
     fault("step", "unit", bad_literal(units))
@@ -445,7 +461,7 @@ def config_faults() -> st.SearchStrategy[Bad]:
             cases.append(
                 values.map(
                     lambda v: message(
-                        {"type": "start", "scenario": scenario, "config": {field: v}},
+                        {"type": "start", "scenario": scenario, "config": {field: plain(v)}},
                         "invalid_config",
                         f"config.{field}",
                     )
@@ -480,7 +496,7 @@ def config_faults() -> st.SearchStrategy[Bad]:
                             {
                                 "type": "start",
                                 "scenario": scenario,
-                                "config": {"hidden": [8] * i + [v]},
+                                "config": {"hidden": [8] * i + [plain(v)]},
                             },
                             "invalid_config",
                             f"config.hidden.{i}",
@@ -706,10 +722,10 @@ def test_one_bad_message_of_each_kind_keeps_the_connection() -> None:
         message({}, "invalid_message", "type"),
         message({"type": "step", "count": "NaN"}, "invalid_message", "count"),
         message({"type": "step", "count": "Infinity"}, "invalid_message", "count"),
-        message({"type": "step", "count": -1}, "invalid_message", "count"),
-        message({"type": "step", "count": 10**30}, "invalid_message", "count"),
+        message({"type": "step", "count": -1}, "out_of_range", "count"),
+        message({"type": "step", "count": 10**30}, "invalid_message", "count"),  # a float
         message({"type": "play", "rate": "1e400"}, "invalid_message", "rate"),
-        message({"type": "play", "rate": 1e9}, "invalid_message", "rate"),
+        message({"type": "play", "rate": 1e9}, "out_of_range", "rate"),
         message({"type": "play", "rate": 241}, "out_of_range", "rate"),
         message({"type": "step", "unit": "x" * 60_000}, "invalid_message", "unit"),
         message({"type": "step", "count": [0] * 20_000}, "invalid_message", "count"),

@@ -214,6 +214,21 @@ def test_refused_compare_names_the_field(
     assert response.status_code == 422
     error = ApiError.model_validate(response.json())
     assert error.field == field
+    assert error.message.startswith(f"{field}: ")
+
+
+def test_compare_refuses_a_request_that_would_train_for_long(client: TestClient) -> None:
+    """Bounded by estimated work, not only by iterations: a big model on many rows is
+    refused before any of it runs; the lesson's own request (3 linear runs) is answered."""
+    big = {"hidden": [64, 64, 64, 64], "n_points": 2000, "batch_size": 200}
+    body = {"scenario": "classify", "config": big, "variants": [{}] * 4, "epochs": 500}
+    response = client.post("/api/compare", json=body)
+    assert response.status_code == 422
+    assert (response.json()["code"], response.json()["field"]) == ("out_of_range", "epochs")
+    lesson = {"scenario": "linear", "variants": [{"batch_size": b} for b in (None, 1, 10)]}
+    response = client.post("/api/compare", json={**lesson, "epochs": 30})
+    assert response.status_code == 200
+    assert [len(r["losses"]) for r in response.json()["runs"]] == [30, 3000, 300]
 
 
 def test_compare_blames_config_not_variant(client: TestClient) -> None:

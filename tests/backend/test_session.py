@@ -205,25 +205,26 @@ def test_set_changes_param_groups_from_the_next_phase() -> None:
 
 
 @pytest.mark.parametrize(
-    ("changes", "field"),
+    ("changes", "field", "code"),
     [
-        ({"eps": 0.1}, "eps"),  # plain SGD has no eps
-        ({"beta1": 0.5}, "beta1"),
-        ({"lr": -1.0}, "lr"),
-        ({"lr": 100.0}, "lr"),
-        ({"momentum": 1.0}, "momentum"),
-        ({"momentum": 0.5}, "momentum"),  # plain SGD: momentum is the other optimizer
+        ({"eps": 0.1}, "eps", "invalid_message"),  # plain SGD has no eps
+        ({"beta1": 0.5}, "beta1", "invalid_message"),
+        ({"lr": -1.0}, "lr", "out_of_range"),
+        ({"lr": 100.0}, "lr", "out_of_range"),
+        ({"momentum": 1.0}, "momentum", "out_of_range"),
+        ({"momentum": 0.5}, "momentum", "invalid_message"),  # plain SGD: the other optimizer
+        ({"lr": "fast"}, "lr", "invalid_message"),
     ],
 )
 def test_refused_set_names_the_field_and_changes_nothing(
-    changes: dict[str, Any], field: str
+    changes: dict[str, Any], field: str, code: str
 ) -> None:
     session = make_session("linear", n_points=10)
     before = session.config.model_dump()
     with pytest.raises(CommandError) as exc:
         session.set(changes)
     assert exc.value.field == field
-    assert exc.value.code == "invalid_message"
+    assert exc.value.code == code
     assert session.config.model_dump() == before
     assert session.stepper.optimizer.param_groups[0]["lr"] == 0.01
 

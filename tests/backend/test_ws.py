@@ -157,9 +157,10 @@ BAD_MESSAGES: list[tuple[str, str | bytes, str, str | None]] = [
     ("missing type", '{"count": 1}', "invalid_message", "type"),
     ("count not a number", '{"type": "step", "count": "many"}', "invalid_message", "count"),
     ("unit not a string", '{"type": "step", "unit": 5}', "invalid_message", "unit"),
-    ("negative count", '{"type": "step", "count": -1}', "invalid_message", "count"),
-    ("huge count", '{"type": "step", "count": 1e12}', "invalid_message", "count"),
-    ("zero count", '{"type": "step", "count": 0}', "invalid_message", "count"),
+    ("negative count", '{"type": "step", "count": -1}', "out_of_range", "count"),
+    ("float count", '{"type": "step", "count": 1e12}', "invalid_message", "count"),
+    ("huge count", '{"type": "step", "count": 1000000000000}', "out_of_range", "count"),
+    ("zero count", '{"type": "step", "count": 0}', "out_of_range", "count"),
     (
         "long made-up key, cut in the echo",
         '{"type": "step", "' + "k" * 60_000 + '": 1}',
@@ -168,11 +169,13 @@ BAD_MESSAGES: list[tuple[str, str | bytes, str, str | None]] = [
     ),
     ("extra field", '{"type": "step", "count": 1, "extra": true}', "invalid_message", "extra"),
     ("rate over the cap", '{"type": "play", "rate": 1000}', "out_of_range", "rate"),
-    ("rate not positive", '{"type": "play", "rate": -2}', "invalid_message", "rate"),
+    ("rate not positive", '{"type": "play", "rate": -2}', "out_of_range", "rate"),
     ("rewind past history", '{"type": "rewind", "iteration": 99}', "out_of_range", "iteration"),
-    ("negative rewind", '{"type": "rewind", "iteration": -1}', "invalid_message", "iteration"),
-    ("set out of range", '{"type": "set", "lr": -1}', "invalid_message", "lr"),
+    ("negative rewind", '{"type": "rewind", "iteration": -1}', "out_of_range", "iteration"),
+    ("set out of range", '{"type": "set", "lr": -1}', "out_of_range", "lr"),
     ("set unknown to sgd", '{"type": "set", "eps": 0.1}', "invalid_message", "eps"),
+    ("set of nothing", '{"type": "set"}', "invalid_message", None),
+    ("set of only nulls", '{"type": "set", "lr": null}', "invalid_message", None),
     (
         "start bad config",
         '{"type": "start", "config": {"lr": "fast"}}',
@@ -451,6 +454,6 @@ def test_messages_beyond_the_inbox_are_refused_at_once_and_the_rest_answered_in_
         assert event["iteration"] == 19_999  # the step ran in full, before the rest
         answers = [receive(ws) for _ in range(connection_module.INBOX_SIZE)]
         assert [(e["code"], e["field"]) for e in answers] == [
-            ("invalid_message", "count")
+            ("out_of_range", "count")
         ] * connection_module.INBOX_SIZE
         assert step(ws)[-1]["phase"] == "forward"

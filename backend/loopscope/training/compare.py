@@ -11,7 +11,22 @@ from typing import Any
 from ..capture.values import decode_float, encode_float
 from .session import CommandError, Session
 
-MAX_ITERATIONS = 20_000  # over all variants: keeps one request well under a second or two
+MAX_ITERATIONS = 20_000  # over all variants
+# Training time a request may ask for, estimated before any of it runs (µs). An uncaptured
+# iteration costs about US_PER_MODULE per module call plus one µs per BATCH_PARAMS_PER_US
+# (batch rows × parameters) of arithmetic, as measured on the project's 2-core machine
+# (docs/performance.md): 4 × 64 hidden units on 200 rows ≈ 560 µs, the default mlp ≈ 240 µs.
+MAX_ESTIMATED_US = 2_000_000
+US_PER_MODULE = 30
+BATCH_PARAMS_PER_US = 12_000
+
+
+def estimated_us(session: Session) -> float:
+    """Estimated µs of one uncaptured iteration of `session`'s run."""
+    s = session.stepper
+    modules = sum(1 for _ in s.model.modules())
+    params = sum(p.numel() for p in s.params.values())
+    return US_PER_MODULE * modules + s.batch_size * params / BATCH_PARAMS_PER_US
 
 
 def compare_runs(
@@ -26,13 +41,22 @@ def compare_runs(
             key = (exc.field or "").removeprefix("config.").split(".")[0]
             if key in variant:  # blame the variant only for a key it set
                 field = f"variants.{i}.{(exc.field or '').removeprefix('config.')}"
-                raise CommandError(exc.code, exc.message, field) from None
+                message = field + exc.message.removeprefix(exc.field or "")
+                raise CommandError(exc.code, message, field) from None
             raise
     total = sum(s.stepper.n_batches for s in sessions) * epochs
     if total > MAX_ITERATIONS:
         raise CommandError(
             "out_of_range",
             f"epochs: {total} iterations asked for; at most {MAX_ITERATIONS} over all variants",
+            "epochs",
+        )
+    estimate = sum(s.stepper.n_batches * epochs * estimated_us(s) for s in sessions)
+    if estimate > MAX_ESTIMATED_US:
+        raise CommandError(
+            "out_of_range",
+            f"epochs: about {estimate / 1e6:.1f} s of training asked for; at most"
+            f" {MAX_ESTIMATED_US / 1e6:.0f} s (fewer epochs or variants, or a smaller run)",
             "epochs",
         )
     results = []

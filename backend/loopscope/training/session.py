@@ -45,6 +45,8 @@ class CommandError(Exception):
 
 
 MAX_FIELD_CHARS = 80  # a field name is echoed back; one made up by the client is cut
+# pydantic error types that mean "a number outside its bounds" (code out_of_range)
+BOUND_ERRORS = frozenset(("greater_than", "greater_than_equal", "less_than", "less_than_equal"))
 
 
 def field_path(loc: Any) -> str:
@@ -58,11 +60,11 @@ def first_error(exc: ValidationError, prefix: str = "") -> CommandError:
     err = exc.errors(include_url=False)[0]
     loc = field_path(err["loc"])
     field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc or None)
-    return CommandError(
-        "invalid_config" if prefix == "config" else "invalid_message",
-        f"{field}: {err['msg']}",
-        field,
-    )
+    if prefix == "config":
+        code = "invalid_config"
+    else:
+        code = "out_of_range" if err["type"] in BOUND_ERRORS else "invalid_message"
+    return CommandError(code, f"{field}: {err['msg']}", field)
 
 
 def module_tree(module: torch.nn.Module, path: str, name: str) -> dict[str, Any]:
