@@ -158,7 +158,7 @@ export const en = {
   "graph.title": "Autograd graph",
   "graph.empty": "The graph appears once the loss has been computed (press Step twice).",
   "graph.fit": "Fit",
-  "graph.fitLabel": "Fit the graph to the view",
+  "graph.fitLabel": "Fit the graph to the view at a readable size, following the run",
   "graph.group": "Group by module",
   "graph.legend.data": "data",
   "graph.legend.param": "parameter (leaf)",
@@ -175,6 +175,8 @@ export const en = {
   "graph.caption.step":
     "step() changes the parameters in place; the graph takes no part (backward() already freed it).",
   "graph.zoomHint": "Scroll to zoom, drag to pan.",
+  "graph.partialHint":
+    "Only part of the graph fits here: the view follows the run. Drag to pan, scroll out to see all of it.",
 
   "tensor.shape": "shape {shape}",
   "tensor.stats": "min {min} · max {max} · mean {mean} · std {std}",

@@ -152,7 +152,7 @@ export const zh: Record<MessageKey, string> = {
   "graph.title": "计算图（autograd）",
   "graph.empty": "算出 loss 之后计算图才会出现（按两次「单步」）。",
   "graph.fit": "适应窗口",
-  "graph.fitLabel": "缩放计算图以适应窗口",
+  "graph.fitLabel": "把计算图缩放到看得清的大小，视野跟着运行移动",
   "graph.group": "按模块分组",
   "graph.legend.data": "数据",
   "graph.legend.param": "参数（叶子）",
@@ -167,6 +167,8 @@ export const zh: Record<MessageKey, string> = {
     "backward()：引擎按这个顺序，从 loss 往回执行到叶子；每个 AccumulateGrad 写入一个 .grad。",
   "graph.caption.step": "step() 原地修改参数，计算图不参与（backward() 之后它已被释放）。",
   "graph.zoomHint": "滚轮缩放，拖动平移。",
+  "graph.partialHint":
+    "窗口只容得下计算图的一部分，视野会跟着运行移动；拖动可平移，滚轮缩小可看全图。",
 
   "tensor.shape": "形状 {shape}",
   "tensor.stats": "最小 {min} · 最大 {max} · 均值 {mean} · 标准差 {std}",

@@ -1,22 +1,45 @@
 import { describe, expect, it } from "vitest";
-import { loadFixture } from "./__fixtures__/load";
+import { graphOf } from "./__fixtures__/graphs";
 import {
   boxesOverlap,
   edgePath,
   forwardLevels,
   layoutGraph,
   layoutKey,
+  MARGIN,
   moduleBoxes,
+  NODE_H,
   nodeWidth,
   pointAlong,
   reachable,
 } from "./layout";
+import type { GraphLayout, LayoutNode, Point } from "./layout";
 import type { GraphEvent } from "./protocol";
 
-function graphOf(name: "linear" | "mlp"): GraphEvent {
-  const g = loadFixture(name).frames.find((f): f is GraphEvent => f.type === "graph");
-  if (!g) throw new Error(`${name} fixture has no graph frame`);
-  return g;
+/** How far p lies outside node n's box (0 when on or inside it). */
+function outside(p: Point, n: LayoutNode): number {
+  const dx = Math.max(0, Math.abs(p.x - n.x) - n.width / 2);
+  const dy = Math.max(0, Math.abs(p.y - n.y) - n.height / 2);
+  return Math.hypot(dx, dy);
+}
+
+/** How far p lies inside node n's box, from its nearest side (0 when outside). */
+function inside(p: Point, n: LayoutNode): number {
+  const dx = n.width / 2 - Math.abs(p.x - n.x);
+  const dy = n.height / 2 - Math.abs(p.y - n.y);
+  return Math.max(0, Math.min(dx, dy));
+}
+
+function expectNoOverlaps(layout: GraphLayout): void {
+  for (const a of layout.nodes) {
+    for (const b of layout.nodes) {
+      if (a.id >= b.id) continue;
+      const apart =
+        Math.abs(a.x - b.x) >= (a.width + b.width) / 2 ||
+        Math.abs(a.y - b.y) >= (a.height + b.height) / 2;
+      expect(apart, `${a.id} overlaps ${b.id}`).toBe(true);
+    }
+  }
 }
 
 describe("layoutGraph on the linear scenario's real graph", () => {
@@ -99,15 +122,91 @@ describe("layoutGraph on the mlp scenario", () => {
     expect(boxesOverlap(moduleBoxes(layout.nodes))).toBe(true);
     expect(layout.clusters).toEqual([]);
     expect(layout.modules).toContain("layers.2");
-    for (const a of layout.nodes) {
-      for (const b of layout.nodes) {
-        if (a.id >= b.id) continue;
-        const apart =
-          Math.abs(a.x - b.x) >= (a.width + b.width) / 2 ||
-          Math.abs(a.y - b.y) >= (a.height + b.height) / 2;
-        expect(apart, `${a.id} overlaps ${b.id}`).toBe(true);
-      }
+    expectNoOverlaps(layout);
+  });
+});
+
+describe("layoutGraph in both rank directions", () => {
+  const cases = (["linear", "mlp", "classify"] as const).flatMap((name) =>
+    (["BT", "RL"] as const).map((rankdir) => ({ name, rankdir })),
+  );
+
+  it.each(cases)("$name $rankdir: the loss at the end, every edge leaving its source", (c) => {
+    const graph = graphOf(c.name);
+    const layout = layoutGraph(graph, { groupByModule: true, rankdir: c.rankdir });
+    expect(layout.rankdir).toBe(c.rankdir);
+    const byId = new Map(layout.nodes.map((n) => [n.id, n]));
+    // Edges go from the loss towards the leaves: "BT" draws them upwards, "RL" leftwards.
+    const along = (n: LayoutNode) => (c.rankdir === "BT" ? n.y : n.x);
+    for (const e of layout.edges) {
+      const s = byId.get(e.source) as LayoutNode;
+      const t = byId.get(e.target) as LayoutNode;
+      expect(along(s), `${e.id} → ${e.target}`).toBeGreaterThan(along(t));
     }
+    const root = byId.get(graph.root) as LayoutNode;
+    for (const n of layout.nodes) if (n !== root) expect(along(n)).toBeLessThan(along(root));
+    expectNoOverlaps(layout);
+  });
+
+  it.each(cases)("$name $rankdir: edges start and end on their nodes' boxes", (c) => {
+    const layout = layoutGraph(graphOf(c.name), { groupByModule: true, rankdir: c.rankdir });
+    const byId = new Map(layout.nodes.map((n) => [n.id, n]));
+    for (const e of layout.edges) {
+      const first = e.points[0] as Point;
+      const last = e.points.at(-1) as Point;
+      const s = byId.get(e.source) as LayoutNode;
+      const t = byId.get(e.target) as LayoutNode;
+      // On the border (not in the middle of the box, not floating away from it).
+      expect(outside(first, s), `${e.id} start`).toBeLessThan(1);
+      expect(inside(first, s), `${e.id} start`).toBeLessThan(1);
+      expect(outside(last, t), `${e.id} end`).toBeLessThan(1);
+      expect(inside(last, t), `${e.id} end`).toBeLessThan(1);
+      // The dot the views move along the edge starts and ends there too.
+      expect(pointAlong(e.points, 0)).toEqual(first);
+      expect(pointAlong(e.points, 1)).toEqual(last);
+    }
+  });
+
+  it.each(cases)("$name $rankdir: the drawing starts at the margin and fits its size", (c) => {
+    const layout = layoutGraph(graphOf(c.name), { groupByModule: true, rankdir: c.rankdir });
+    const xs = layout.nodes.flatMap((n) => [n.x - n.width / 2, n.x + n.width / 2]);
+    const ys = layout.nodes.flatMap((n) => [n.y - n.height / 2, n.y + n.height / 2]);
+    for (const e of layout.edges) for (const p of e.points) (xs.push(p.x), ys.push(p.y));
+    for (const b of layout.clusters) (xs.push(b.x, b.x + b.width), ys.push(b.y, b.y + b.height));
+    expect(Math.min(...xs)).toBeCloseTo(MARGIN, 6);
+    expect(Math.min(...ys)).toBeCloseTo(MARGIN, 6);
+    expect(Math.max(...xs) + MARGIN).toBeCloseTo(layout.width, 6);
+    expect(Math.max(...ys) + MARGIN).toBeCloseTo(layout.height, 6);
+    for (const n of layout.nodes) expect(n.height).toBe(NODE_H);
+  });
+
+  it("keeps the linear scenario's module boxes, room for their names included", () => {
+    const layout = layoutGraph(graphOf("linear"), { groupByModule: true });
+    expect(layout.clusters.map((c) => c.module)).toEqual(["criterion", "linear"]);
+    expect(Math.min(...layout.clusters.map((c) => c.y))).toBeCloseTo(MARGIN, 6);
+  });
+
+  it("a deep graph is long along its ranks: tall in BT, wide in RL", () => {
+    const graph = graphOf("mlp");
+    const bt = layoutGraph(graph, { rankdir: "BT" });
+    const rl = layoutGraph(graph, { rankdir: "RL" });
+    expect(bt.height).toBeGreaterThan(bt.width);
+    expect(rl.width).toBeGreaterThan(2 * rl.height);
+    // Same nodes and levels either way; only the positions differ.
+    expect(rl.nodes.map((n) => [n.id, n.level, n.width])).toEqual(
+      bt.nodes.map((n) => [n.id, n.level, n.width]),
+    );
+  });
+
+  it("gives each direction its own layout key, stable for the same topology", () => {
+    const graph = graphOf("mlp");
+    expect(layoutKey(graph, { rankdir: "RL" })).not.toBe(layoutKey(graph));
+    expect(layoutKey(graph, { rankdir: "BT" })).toBe(layoutKey(graph));
+    const shuffled = { ...graph, nodes: [...graph.nodes].reverse() };
+    const a = layoutGraph(graph, { rankdir: "RL" });
+    const b = layoutGraph(shuffled, { rankdir: "RL" });
+    expect(b.key).toBe(a.key);
+    expect(b.nodes.map((n) => [n.id, n.x, n.y])).toEqual(a.nodes.map((n) => [n.id, n.x, n.y]));
   });
 });
 
@@ -172,7 +271,7 @@ describe("graph helpers", () => {
   });
 
   it("sizes nodes from their longest line", () => {
-    expect(nodeWidth(["a"])).toBe(92);
-    expect(nodeWidth(["AccumulateGrad", "layers.0.weight"])).toBeGreaterThan(92);
+    expect(nodeWidth(["a"])).toBe(88);
+    expect(nodeWidth(["AccumulateGrad", "layers.0.weight"])).toBeGreaterThan(88);
   });
 });

@@ -3,7 +3,9 @@
 // Edges keep autograd's direction: `source.next_functions[slot]` is `target`, so
 // gradients flow source → target. With rankdir "BT" the root (the loss) sits at the
 // bottom and the leaves (parameters' AccumulateGrad, the data x and y) at the top:
-// the forward pass reads top to bottom, backward climbs back up.
+// the forward pass reads top to bottom, backward climbs back up. With "RL" (for deep
+// graphs in a wide panel, see graphview.ts) the loss sits on the right: forward reads
+// left to right, backward runs back leftwards.
 import dagre from "@dagrejs/dagre";
 import { curveCatmullRom, line } from "d3-shape";
 import type { GraphEvent, GraphNode } from "./protocol";
@@ -55,12 +57,14 @@ export interface LayoutCluster {
 
 export interface GraphLayout {
   key: string;
+  rankdir: Rankdir;
   nodes: LayoutNode[];
   edges: LayoutEdge[];
   /** Boxes around each module's nodes, when grouping and no two boxes would overlap. */
   clusters: LayoutCluster[];
   /** Every module that made a node, sorted: when boxes would overlap, views colour by it. */
   modules: string[];
+  /** Size of everything drawn (nodes, edges, boxes) plus MARGIN; it all starts at MARGIN. */
   width: number;
   height: number;
 }
@@ -70,12 +74,27 @@ export interface LayoutOptions {
   groupByModule?: boolean;
   /** Saved tensors with these names get a data node of their own (default x and y). */
   dataTensors?: readonly string[];
+  /** "BT" (default): the loss at the bottom, leaves on top; "RL": the loss on the right. */
+  rankdir?: Rankdir;
 }
 
-const CHAR_W = 7.2;
-const NODE_H = 50;
-const PAD_X = 22;
-const MIN_W = 92;
+export type Rankdir = "BT" | "RL";
+
+// Node text is 11.5 px monospace (0.6 em a character) on three lines 13 px apart.
+const CHAR_W = 7;
+export const NODE_H = 46;
+const PAD_X = 18;
+const MIN_W = 88;
+/** Empty space around the drawing, in layout units. */
+export const MARGIN = 8;
+
+// Ranks 32 apart in "BT" leave room for a module box's name between two boxes (the linear
+// scenario keeps its boxes). In "RL" ranks are columns of wide nodes: the gaps between
+// them are just wide enough for the gradient shape an edge is labelled with, "(128, 16)".
+const SPACING: Record<Rankdir, { nodesep: number; ranksep: number; edgesep: number }> = {
+  BT: { nodesep: 20, ranksep: 32, edgesep: 12 },
+  RL: { nodesep: 16, ranksep: 50, edgesep: 8 },
+};
 
 /** A node's box width from its longest text line (no DOM measuring: stable and testable). */
 export function nodeWidth(lines: readonly (string | null)[]): number {
@@ -87,7 +106,12 @@ export function nodeWidth(lines: readonly (string | null)[]): number {
 export function layoutKey(graph: GraphEvent, options: LayoutOptions = {}): string {
   const nodes = graph.nodes.map((n) => `${n.id}|${n.module ?? ""}|${dataNames(n, options)}`);
   const edges = graph.edges.map((e) => `${e.source}>${e.target}#${e.slot}`);
-  return JSON.stringify([nodes.sort(), edges.sort(), options.groupByModule ?? false]);
+  return JSON.stringify([
+    nodes.sort(),
+    edges.sort(),
+    options.groupByModule ?? false,
+    options.rankdir ?? "BT",
+  ]);
 }
 
 function dataNames(node: GraphNode, options: LayoutOptions): string {
@@ -231,10 +255,11 @@ interface DagNode {
 export function layoutGraph(graph: GraphEvent, options: LayoutOptions = {}): GraphLayout {
   const wanted = options.dataTensors ?? ["x", "y"];
   const group = options.groupByModule ?? false;
+  const rankdir = options.rankdir ?? "BT";
   // Module boxes are drawn around the laid-out nodes rather than as dagre clusters:
   // compound layouts spread a layered MLP diagonally, twice as wide and tall.
   const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: "BT", nodesep: 20, ranksep: 32, edgesep: 12, marginx: 16, marginy: 24 });
+  g.setGraph({ rankdir, ...SPACING[rankdir], marginx: 0, marginy: 0 });
   g.setDefaultEdgeLabel(() => ({}));
 
   const nodes = [...graph.nodes].sort((a, b) => a.id.localeCompare(b.id));
@@ -304,15 +329,33 @@ export function layoutGraph(graph: GraphEvent, options: LayoutOptions = {}): Gra
   dagre.layout(g);
 
   const levels = forwardLevels(ids, allEdges);
-  const laidNodes: LayoutNode[] = ids.map((id) => {
+  const placed: LayoutNode[] = ids.map((id) => {
     const n = info.get(id) as Omit<LayoutNode, "x" | "y" | "level">;
     const d = g.node(id) as DagNode;
     return { ...n, level: levels.get(id) ?? 0, x: d.x ?? 0, y: d.y ?? 0 };
   });
-  const laidEdges: LayoutEdge[] = allEdges.map((e) => {
+  const routes = allEdges.map((e) => {
     const label = g.edge(e.source, e.target, `${e.source}#${e.slot}`) as
       { points?: Point[] } | undefined;
-    const points = (label?.points ?? []).map((p) => ({ x: p.x, y: p.y }));
+    return { ...e, points: (label?.points ?? []).map((p) => ({ x: p.x, y: p.y })) };
+  });
+  const placedBoxes = group ? moduleBoxes(placed) : [];
+  const drawnBoxes = boxesOverlap(placedBoxes) ? [] : placedBoxes;
+
+  // Shift everything drawn (a box's name sits above its nodes) so it starts at MARGIN.
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const n of placed) xs.push(n.x - n.width / 2, n.x + n.width / 2);
+  for (const n of placed) ys.push(n.y - n.height / 2, n.y + n.height / 2);
+  for (const e of routes) for (const p of e.points) (xs.push(p.x), ys.push(p.y));
+  for (const c of drawnBoxes) (xs.push(c.x, c.x + c.width), ys.push(c.y, c.y + c.height));
+  const dx = MARGIN - Math.min(...xs);
+  const dy = MARGIN - Math.min(...ys);
+  const shift = (p: Point): Point => ({ x: p.x + dx, y: p.y + dy });
+
+  const laidNodes = placed.map((n) => ({ ...n, ...shift(n) }));
+  const laidEdges: LayoutEdge[] = routes.map((e) => {
+    const points = e.points.map(shift);
     return {
       id: `${e.source}#${e.slot}`,
       source: e.source,
@@ -323,17 +366,16 @@ export function layoutGraph(graph: GraphEvent, options: LayoutOptions = {}): Gra
       path: edgePath(points),
     };
   });
-  const boxes = group ? moduleBoxes(laidNodes) : [];
-  const clusters = boxesOverlap(boxes) ? [] : boxes;
+  const clusters = drawnBoxes.map((c) => ({ ...c, ...shift(c) }));
   const modules = [...new Set(laidNodes.map((n) => n.module).filter((m): m is string => !!m))];
-  const size = g.graph() as { width?: number; height?: number };
   return {
     key: layoutKey(graph, options),
+    rankdir,
     nodes: laidNodes,
     edges: laidEdges,
     clusters,
     modules: modules.sort(),
-    width: size.width ?? 0,
-    height: size.height ?? 0,
+    width: Math.max(...xs) - Math.min(...xs) + 2 * MARGIN,
+    height: Math.max(...ys) - Math.min(...ys) + 2 * MARGIN,
   };
 }
