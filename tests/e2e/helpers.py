@@ -16,7 +16,7 @@ def current_phase(page: Page) -> str:
 
 def step_phase(page: Page, expected: str) -> None:
     """Press Step and wait until the page shows `expected` as the phase that ran."""
-    page.get_by_role("button", name="Step", exact=True).click()
+    page.get_by_test_id("control-step").click()
     expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", expected)
 
 

@@ -12,12 +12,15 @@ pytestmark = pytest.mark.e2e
 
 
 def test_toggle_changes_labels_and_is_remembered(page: Page) -> None:
-    step = page.get_by_role("button", name="Step", exact=True)
+    step = page.get_by_test_id("control-step")
     expect(step).to_contain_text("Step")
+    expect(page.get_by_role("button", name="Step", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Training loop")).to_be_visible()
     page.get_by_test_id("lang-toggle").click()
-    # Accessible names stay English; the visible words change.
+    # The visible words and the accessible names (what a screen reader says) both change.
     expect(step).to_contain_text("单步")
+    expect(page.get_by_role("button", name="单步", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Step", exact=True)).to_have_count(0)
     expect(page.get_by_role("heading", name="训练循环")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     for phase in PHASES:
@@ -37,6 +40,6 @@ def test_default_follows_the_browser_language(browser: Browser, server_url: str)
         page = context.new_page()
         page.goto("/")
         expect(page.get_by_role("heading", name="训练循环")).to_be_visible()
-        expect(page.get_by_role("button", name="Step", exact=True)).to_contain_text("单步")
+        expect(page.get_by_role("button", name="单步", exact=True)).to_be_visible()
     finally:
         context.close()

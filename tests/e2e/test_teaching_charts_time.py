@@ -384,11 +384,11 @@ def test_a_link_chooses_scenario_and_language(browser: Browser, server_url: str)
         expect(page.get_by_test_id("lang-toggle")).to_have_text("English")
         # hidden=8: the first layer's weight is (8, 1).
         expect(page.locator("div[data-param='layers.0.weight']")).to_contain_text("(8, 1)")
-        for _ in range(3):
-            page.get_by_role("button", name="Step iteration", exact=True).click()
+        for _ in range(3):  # accessible names follow the language
+            page.get_by_role("button", name="走一次迭代", exact=True).click()
         expect(page.get_by_test_id("loss-chart")).to_have_attribute("data-count", "3")
         page.get_by_test_id("charts-toggle").scroll_into_view_if_needed()
-        page.get_by_role("button", name="Back one frame").click()
+        page.get_by_role("button", name="后退一帧").click()
         expect(page.get_by_test_id("timeline")).to_have_attribute("data-viewing", "true")
         page.wait_for_timeout(500)
         save_screenshot(page, "37-link-mlp-zh")
