@@ -5,7 +5,10 @@ import {
   defaultScale,
   fitScale,
   followFocus,
+  LayoutChooser,
   MAX_SCALE,
+  MODULE_PALETTE,
+  moduleColours,
   overflows,
   READABLE_SCALE,
   spinePoints,
@@ -223,5 +226,45 @@ describe("following the animation", () => {
       const input = { layout, root: graph.root, phase, t: 0.5, maxForwardLevel: 6, order };
       expect(followFocus(input)).toBeNull();
     }
+  });
+});
+
+describe("LayoutChooser", () => {
+  const options = { groupByModule: true, dataTensors: ["x", "y"] };
+
+  it("lays a topology out once and picks the direction its view shows best", () => {
+    const chooser = new LayoutChooser();
+    const graph = graphOf("mlp");
+    const wide = PANELS["1920x1080"]?.first as Size;
+    const first = chooser.pick(graph, options, wide);
+    expect(first.rankdir).toBe("RL");
+    // The next iteration's graph event: same topology, the same layout object.
+    expect(chooser.pick(structuredClone(graph), options, wide)).toBe(first);
+    expect(chooser.pick(graph, { ...options, groupByModule: false }, wide)).not.toBe(first);
+  });
+
+  it("keeps the direction shown while the panel changes a little", () => {
+    const chooser = new LayoutChooser();
+    const graph = graphOf("mlp");
+    const sizes = layouts("mlp");
+    // Between these two views RL is better, but not by enough to turn a graph shown BT.
+    const view = { width: 700, height: 250 };
+    const better = visibleShare(sizes.RL, view) / visibleShare(sizes.BT, view);
+    expect(better).toBeGreaterThan(1.1);
+    expect(better).toBeLessThan(1.4);
+    expect(chooser.pick(graph, options, { width: 500, height: 900 }).rankdir).toBe("BT");
+    expect(chooser.pick(graph, options, view).rankdir).toBe("BT");
+    expect(new LayoutChooser().pick(graph, options, view).rankdir).toBe("RL");
+  });
+});
+
+describe("moduleColours", () => {
+  it("gives each module a palette colour in order, repeating after ten", () => {
+    const modules = Array.from({ length: 11 }, (_, i) => `layers.${i}`);
+    const colours = moduleColours(modules);
+    expect(colours.get("layers.0")).toBe(MODULE_PALETTE[0]);
+    expect(colours.get("layers.9")).toBe(MODULE_PALETTE[9]);
+    expect(colours.get("layers.10")).toBe(MODULE_PALETTE[0]);
+    expect(new Set(modules.slice(0, 10).map((m) => colours.get(m))).size).toBe(10);
   });
 });

@@ -4,9 +4,11 @@
 // short, wide panel would otherwise shrink to 4 px text. When it does not fit at that
 // scale the view shows part of it and, while a phase animates, follows the work: the
 // forward pass along the longest chain from the leaves to the loss, backward through
-// the nodes in the order the engine ran them.
-import type { GraphLayout, Point, Rankdir } from "./layout";
-import type { PhaseName } from "./protocol";
+// the nodes in the order the engine ran them. Both rank directions are laid out once
+// per topology, and the panel's shape picks one.
+import { layoutGraph, layoutKey } from "./layout";
+import type { GraphLayout, LayoutOptions, Point, Rankdir } from "./layout";
+import type { GraphEvent, PhaseName } from "./protocol";
 
 /** Smallest default zoom: 11.5 px node names drawn at ≥ 8.6 px (about 10 px tall). */
 export const READABLE_SCALE = 0.75;
@@ -73,6 +75,36 @@ export function chooseRankdir(
   const other = stay === "BT" ? "RL" : "BT";
   const factor = current ? KEEP : PREFER_BT;
   return visibleShare(sizes[other], view) > factor * visibleShare(sizes[stay], view) ? other : stay;
+}
+
+/**
+ * The layouts a panel picks from, memoised by topology: both directions are laid out once
+ * per graph shape (and options), and the direction shown is kept across views as long as
+ * chooseRankdir allows.
+ */
+export class LayoutChooser {
+  #memo: Record<Rankdir, GraphLayout | null> = { BT: null, RL: null };
+  /** The direction shown for a topology (keyed by its "BT" layout key). */
+  #chosen: Record<string, Rankdir> = {};
+
+  #laidOut(graph: GraphEvent, options: LayoutOptions, rankdir: Rankdir): GraphLayout {
+    const key = layoutKey(graph, { ...options, rankdir });
+    let layout = this.#memo[rankdir];
+    if (layout?.key !== key) {
+      layout = layoutGraph(graph, { ...options, rankdir });
+      this.#memo[rankdir] = layout;
+    }
+    return layout;
+  }
+
+  /** The layout of `graph` to show in `view`. */
+  pick(graph: GraphEvent, options: Omit<LayoutOptions, "rankdir">, view: Size): GraphLayout {
+    const bt = this.#laidOut(graph, options, "BT");
+    const rl = this.#laidOut(graph, options, "RL");
+    const rankdir = chooseRankdir({ BT: bt, RL: rl }, view, this.#chosen[bt.key]);
+    this.#chosen = { [bt.key]: rankdir };
+    return rankdir === "RL" ? rl : bt;
+  }
 }
 
 /** Offset along one axis: centred when the graph fits, else `focus` centred within the edges. */
@@ -150,7 +182,7 @@ export interface FollowInput {
 
 /**
  * The layout point the view follows at progress t of a phase, or null when the graph
- * does not change in that phase (zero_grad, step). Mirrors how AutogradGraph animates:
+ * does not change in that phase (zero_grad, step). Mirrors how the graph animates (phaseview):
  * levels build one after the other (forward: the model's, loss: the criterion's), and in
  * backward the nodes light one after the other in the engine's order.
  */
@@ -173,4 +205,23 @@ export function followFocus(input: FollowInput): Point | null {
     return between(points, clamp(t * points.length - 0.5, points.length - 1));
   }
   return null;
+}
+
+/** Module colours (Tableau 10), for when module boxes would overlap: stripe + legend. */
+export const MODULE_PALETTE: readonly string[] = [
+  "#4e79a7",
+  "#f28e2b",
+  "#59a14f",
+  "#b07aa1",
+  "#e15759",
+  "#76b7b2",
+  "#edc948",
+  "#9c755f",
+  "#ff9da7",
+  "#bab0ac",
+];
+
+/** A colour for each module, in the given order, the palette repeating after ten. */
+export function moduleColours(modules: readonly string[]): Map<string, string> {
+  return new Map(modules.map((m, i) => [m, MODULE_PALETTE[i % MODULE_PALETTE.length] as string]));
 }

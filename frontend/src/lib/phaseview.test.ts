@@ -1,15 +1,27 @@
 import { describe, expect, it } from "vitest";
+import { graphOf } from "./__fixtures__/graphs";
 import { loadFixture, phaseEvents } from "./__fixtures__/load";
+import { layoutGraph, pointAlong } from "./layout";
+import type { LayoutEdge, LayoutNode } from "./layout";
 import {
+  buildProgress,
+  edgeDot,
   fillProgress,
+  graphLevels,
   nodeProgress,
+  nodeValue,
+  orderBadge,
   phaseRan,
   ranUncapturedLines,
+  runState,
+  sentText,
   shownGrad,
   sparkBins,
+  sparkPath,
 } from "./phaseview";
+import type { GraphPhaseInput } from "./phaseview";
 import { formatNumber } from "./tensor";
-import type { BackwardCapture } from "./protocol";
+import type { BackwardCapture, LossCapture, PhaseName, SessionEvent } from "./protocol";
 
 const events = phaseEvents(loadFixture("linear"));
 const zeroGrad = events[2];
@@ -53,6 +65,133 @@ describe("sparkBins", () => {
     expect(bins).toEqual([1, 0.5]);
     expect(sparkBins(null)).toBeNull();
     expect(sparkBins({ shape: [1], dtype: "float32", values: [1] })).toBeNull();
+  });
+});
+
+describe("sparkPath", () => {
+  it("draws one bar per bin standing on the bottom line", () => {
+    const path = sparkPath({ shape: [2], dtype: "float32", values: [0, 1] }, 24, 10);
+    // Twelve bins 2 wide: full bars in the first and the last, empty ones between.
+    expect(path.match(/M/g)).toHaveLength(12);
+    expect(path.startsWith("M0.0 10v-10.0h1.0v10.0zM2.0 10v0.0h1.0v0.0z")).toBe(true);
+    expect(path.endsWith("M22.0 10v-10.0h1.0v10.0z")).toBe(true);
+    expect(sparkPath(null, 24, 10)).toBe("");
+  });
+});
+
+describe("the autograd graph at progress t", () => {
+  // The linear scenario's first iteration: MseLoss → Addmm → (bias, TBackward0 → weight).
+  const graph = graphOf("linear");
+  const layout = layoutGraph(graph, { groupByModule: true });
+  const levels = graphLevels(layout, graph);
+  const frames = loadFixture("linear").frames;
+  const session = frames.find((f): f is SessionEvent => f.type === "session");
+  const loss = events[1]?.capture as LossCapture;
+  const node = (id: string) => layout.nodes.find((n) => n.id === id) as LayoutNode;
+  const edge = (source: string, target: string) =>
+    layout.edges.find((e) => e.source === source && e.target === target) as LayoutEdge;
+  const input = (phase: PhaseName, t: number, animating = false): GraphPhaseInput => ({
+    phase,
+    t,
+    backward: cap,
+    grads: backward.grads,
+    previousGrads: zeroGrad.grads,
+    ...levels,
+    order: new Map(cap.order.map((id, i) => [id, i])),
+    nodeValues: loss.node_values,
+    data: session?.data,
+    animating,
+  });
+
+  it("knows which nodes model(x) built and which the criterion did", () => {
+    expect(levels.forward.has("AddmmBackward0")).toBe(true);
+    expect(levels.forward.has("AccumulateGrad:linear.weight")).toBe(true);
+    expect(levels.forward.has("MseLossBackward0")).toBe(false);
+    expect(levels.maxForwardLevel).toBe(node("AddmmBackward0").level);
+    expect(levels.maxLevel).toBe(node("MseLossBackward0").level);
+    expect(levels.maxLevel).toBeGreaterThan(levels.maxForwardLevel);
+  });
+
+  it("builds the model's levels in forward and the criterion's in loss", () => {
+    const addmm = node("AddmmBackward0");
+    const mse = node("MseLossBackward0");
+    expect(buildProgress(addmm, input("forward", 0))).toBe(0);
+    expect(buildProgress(node("AccumulateGrad:linear.weight"), input("forward", 0.2))).toBeCloseTo(
+      0.6,
+    );
+    expect(buildProgress(addmm, input("forward", 1))).toBe(1);
+    expect(buildProgress(mse, input("forward", 1))).toBe(0);
+    expect(buildProgress(mse, input("loss", 0.4))).toBeCloseTo(0.4);
+    expect(buildProgress(addmm, input("loss", 0))).toBe(1);
+    expect(buildProgress(mse, input("zero_grad", 0))).toBe(1);
+  });
+
+  it("lights nodes in the engine's order in backward and numbers them once run", () => {
+    // Five nodes ran: at t = 0.3 the first is done, the second half-way, the third waits.
+    const at = input("backward", 0.3);
+    expect(runState("MseLossBackward0", at)).toBe("done");
+    expect(runState("AddmmBackward0", at)).toBe("running");
+    expect(runState("AccumulateGrad:linear.bias", at)).toBe("pending");
+    expect(runState("data:x", at)).toBe("idle");
+    expect(orderBadge("AddmmBackward0", at)).toBe(2);
+    expect(orderBadge("AccumulateGrad:linear.bias", at)).toBeNull();
+    expect(runState("TBackward0", input("step", 0))).toBe("done");
+    expect(orderBadge("AccumulateGrad:linear.weight", input("step", 0))).toBe(5);
+    expect(runState("TBackward0", input("loss", 1))).toBe("idle");
+    expect(orderBadge("MseLossBackward0", input("loss", 1))).toBeNull();
+  });
+
+  it("writes a parameter's .grad, an op's value from loss on, and a data tensor's values", () => {
+    const weight = node("AccumulateGrad:linear.weight");
+    expect(nodeValue(weight, input("zero_grad", 0.2)).text).toBe(".grad = None");
+    expect(nodeValue(weight, input("step", 0))).toEqual({
+      text: `.grad = ${formatNumber(-143.5077)}`,
+      tensor: null,
+      grad: true,
+    });
+    const mse = nodeValue(node("MseLossBackward0"), input("loss", 1));
+    expect(mse.text).toMatch(/^= \d/);
+    expect(mse.tensor).toBeNull();
+    const addmm = nodeValue(node("AddmmBackward0"), input("backward", 1));
+    expect(addmm.text).toBe("(100, 1)");
+    expect(addmm.tensor?.shape).toEqual([100, 1]);
+    expect(nodeValue(node("AddmmBackward0"), input("forward", 1)).text).toBe("");
+    const x = nodeValue(node("data:x"), input("forward", 1));
+    expect(x.text).toBe("");
+    expect(x.tensor).toBe(session?.data.x);
+  });
+
+  it("labels a gradient edge with what its source sent once the source has run", () => {
+    const out = edge("MseLossBackward0", "AddmmBackward0");
+    expect(sentText(out, input("backward", 0.1))).toBeNull();
+    expect(sentText(out, input("backward", 0.2))).toBe("(100, 1)");
+    expect(sentText(out, input("step", 0))).toBe("(100, 1)");
+    expect(sentText(out, input("loss", 1))).toBeNull();
+    const toBias = edge("AddmmBackward0", "AccumulateGrad:linear.bias");
+    expect(sentText(toBias, input("step", 0))).toBe(formatNumber(-21.657269));
+    expect(sentText(edge("AddmmBackward0", "data:x"), input("step", 0))).toBeNull();
+  });
+
+  it("moves a value dot up an edge as its source builds, a gradient dot down in backward", () => {
+    const out = edge("MseLossBackward0", "AddmmBackward0");
+    const mse = node("MseLossBackward0");
+    expect(edgeDot(out, mse, input("loss", 0.5))).toBeNull();
+    expect(edgeDot(out, mse, input("loss", 0.5, true))).toEqual({
+      ...pointAlong([...out.points].reverse(), 0.5),
+      kind: "value",
+    });
+    expect(edgeDot(out, mse, input("backward", 0.1, true))).toEqual({
+      ...pointAlong(out.points, 0.5),
+      kind: "grad",
+    });
+    expect(edgeDot(out, mse, input("backward", 0.5, true))).toBeNull();
+    expect(
+      edgeDot(
+        edge("AddmmBackward0", "data:x"),
+        node("AddmmBackward0"),
+        input("backward", 0.3, true),
+      ),
+    ).toBeNull();
   });
 });
 
