@@ -126,3 +126,19 @@ def test_diverged_run_writes_huge_numbers_in_scientific_form(page: Page, lang: s
     assert_fits(page, f"diverged, {lang}")
     page.get_by_test_id("formula-update").scroll_into_view_if_needed()
     save_screenshot(page, f"61-formulas-diverged-{lang}")
+
+
+def test_formulas_wrap_when_read_and_stay_on_one_line_while_playing(page: Page) -> None:
+    """Wrapping costs frames while the numbers change every frame: during play formulas are
+    one display line (scrolling sideways if too wide); paused, they wrap again."""
+    for phase in PHASES:
+        step_phase(page, phase)
+    show_formulas(page)
+    panel = page.get_by_test_id("formula-panel")
+    expect(panel.locator(".katex").first).to_be_visible()
+    expect(panel.locator(".katex-display")).to_have_count(0)  # read: inline, wrapping
+    page.get_by_test_id("control-play").click()
+    expect(page.get_by_test_id("control-pause")).to_be_visible()
+    expect(panel.locator(".katex-display").first).to_be_attached()
+    page.get_by_test_id("control-pause").click()
+    expect(panel.locator(".katex-display")).to_have_count(0)
