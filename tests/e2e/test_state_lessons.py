@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from .conftest import save_screenshot
-from .helpers import PHASES, step_iteration
+from .helpers import PHASES, step_iteration, step_phase
 
 pytestmark = pytest.mark.e2e
 
@@ -54,6 +54,13 @@ def test_step_iteration_shows_the_earlier_phases_as_run(page: Page) -> None:
     expect(formula).to_contain_text("ran in this iteration")
     expect(formula).not_to_contain_text("Appears once")
     save_screenshot(page, "50-step-iteration-ran-uncaptured")
+    # model(x) unfolded: it ran, unrecorded; it does not ask the learner to press Step.
+    page.get_by_test_id("explain-tab-call").click()
+    pending = page.get_by_test_id("call-trace-pending")
+    expect(pending).to_contain_text("ran in this iteration without a record")
+    step_phase(page, "forward")  # phase by phase: the calls are recorded again
+    expect(pending).to_have_count(0)
+    expect(page.get_by_test_id("call-trace")).to_contain_text("forward pre-hooks")
 
 
 def test_phase_by_phase_rows_still_say_not_run_yet_ahead(page: Page) -> None:

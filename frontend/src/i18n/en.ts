@@ -353,6 +353,8 @@ export const en = {
   "teach.narr.next": "Next: line {line}, {code}",
 
   "teach.call.empty": "Press Step to run the forward line; the calls torch made will appear here.",
+  "teach.call.skipped":
+    "model(x) ran in this iteration without a record (Step iteration or fast play skip the details): step phase by phase to see its calls.",
   "teach.call.intro":
     "model(x) does not call forward() directly. Module.__call__ runs the forward pre-hooks, then forward(), then the forward hooks, for every module, nested. The numbers give the order torch ran the hooks (recorded by hooks on each module).",
   "teach.call.pre": "forward pre-hooks",

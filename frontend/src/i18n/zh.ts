@@ -338,6 +338,8 @@ export const zh: Record<MessageKey, string> = {
   "teach.narr.next": "下一步：第 {line} 行，{code}",
 
   "teach.call.empty": "按「单步」执行前向那一行，torch 实际的调用过程会显示在这里。",
+  "teach.call.skipped":
+    "本次迭代的 model(x) 已经执行，但没有记录细节（整次迭代前进或快速播放会跳过）：逐阶段单步即可看到它的调用过程。",
   "teach.call.intro":
     "model(x) 并不是直接调用 forward()。对每个模块（层层嵌套），Module.__call__ 都先运行前向预钩子，再调用 forward()，最后运行前向钩子。编号就是 torch 运行这些钩子的顺序（由挂在每个模块上的钩子记录）。",
   "teach.call.pre": "前向预钩子（forward pre-hooks）",
