@@ -38,7 +38,7 @@ from .protocol import (
     StepCommand,
 )
 from .runs import RunRegistry
-from .training.session import BOUND_ERRORS, CommandError, Session, field_path
+from .training.session import CommandError, Session, error_code, field_path
 
 ENCODE_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
 COMMAND_NAMES = ("start", "step", "play", "pause", "reset", "rewind", "set", "resume")
@@ -79,8 +79,7 @@ def validation_error(exc: ValidationError) -> dict[str, Any]:
         # A fixed message: pydantic's would echo (a repr of) whatever the client sent.
         return error_event("invalid_message", f"type: expected one of {COMMAND_TYPES}", "type")
     field = field_path(loc[1:] if len(loc) > 1 else loc) if loc else None
-    code = "out_of_range" if err["type"] in BOUND_ERRORS else "invalid_message"
-    return error_event(code, f"{field}: {err['msg']}", field)
+    return error_event(error_code(err["type"]), f"{field}: {err['msg']}", field)
 
 
 class Connection:

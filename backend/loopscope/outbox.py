@@ -46,23 +46,16 @@ class Outbox:
     def _spill(self, points: list[dict[str, Any]], n_batches: int) -> None:
         """Queue `points` (consecutive iterations) as a `losses` event, extending the one at
         the tail when they follow on from it."""
-        tail = self._queue[-1] if self._queue else None
         first = points[0]["iteration"]
-        values = [p["loss"] for p in points]
-        if tail is not None and tail["type"] == "losses":
-            if tail["first"] + len(tail["values"]) == first:
-                values = tail["values"] + values
-                first = tail["first"]
-                self._queue.pop()
-        drop = max(0, len(values) - MAX_SPILLED_LOSSES)
-        self._queue.append(
-            {
-                "type": "losses",
-                "first": first + drop,
-                "n_batches": n_batches,
-                "values": values[drop:],
-            }
-        )
+        tail: dict[str, Any] = self._queue[-1] if self._queue else {"type": None}
+        if tail["type"] != "losses" or tail["first"] + len(tail["values"]) != first:
+            tail = {"type": "losses", "first": first, "n_batches": n_batches, "values": []}
+            self._queue.append(tail)
+        tail["values"].extend(p["loss"] for p in points)
+        drop = len(tail["values"]) - MAX_SPILLED_LOSSES
+        if drop > 0:
+            del tail["values"][:drop]
+            tail["first"] += drop
 
     async def get(self) -> dict[str, Any]:
         """The next event to send (waits for one)."""

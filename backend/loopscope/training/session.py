@@ -55,15 +55,18 @@ def field_path(loc: Any) -> str:
     return path if len(path) <= MAX_FIELD_CHARS else path[: MAX_FIELD_CHARS - 1] + "…"
 
 
+def error_code(error_type: str) -> str:
+    """The ErrorCode of a pydantic error type outside a config: out_of_range for a number
+    outside its bounds, invalid_message for anything else (shape, type, missing, extra)."""
+    return "out_of_range" if error_type in BOUND_ERRORS else "invalid_message"
+
+
 def first_error(exc: ValidationError, prefix: str = "") -> CommandError:
     """A pydantic ValidationError as a CommandError naming the first offending field."""
     err = exc.errors(include_url=False)[0]
     loc = field_path(err["loc"])
     field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc or None)
-    if prefix == "config":
-        code = "invalid_config"
-    else:
-        code = "out_of_range" if err["type"] in BOUND_ERRORS else "invalid_message"
+    code = "invalid_config" if prefix == "config" else error_code(err["type"])
     return CommandError(code, f"{field}: {err['msg']}", field)
 
 
