@@ -100,7 +100,7 @@ run: $(RUNTIME_STAMP) $(STATIC_STAMP)
 DEV_PORT ?= 8000
 DEV_UI_PORT ?= 5173
 DEV_ORIGINS ?= ["http://localhost:$(DEV_UI_PORT)","http://127.0.0.1:$(DEV_UI_PORT)"]
-DEV_BACKEND ?= $(VENV)/bin/uvicorn loopscope.app:create_app --factory --reload \
+DEV_BACKEND ?= $(VENV)/bin/uvicorn loopscope.server.app:create_app --factory --reload \
 	--reload-dir backend/loopscope --host 127.0.0.1 --port $(DEV_PORT)
 # set -m puts each of the two in its own process group, so stopping one also stops what it
 # started (npm -> vite, uvicorn's reloader -> worker).

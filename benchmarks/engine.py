@@ -28,8 +28,8 @@ import torch
 import uvicorn
 import websockets
 
-from loopscope.app import create_app
 from loopscope.config import Settings
+from loopscope.server.app import create_app
 from loopscope.training.scenarios import SCENARIOS, build
 from loopscope.training.session import Session
 

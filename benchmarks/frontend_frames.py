@@ -42,7 +42,7 @@ CHROMIUM_ARGS = [
 ]
 SERVER_CODE = """
 import sys, torch, uvicorn
-from loopscope.app import create_app
+from loopscope.server.app import create_app
 from loopscope.config import Settings
 port = int(sys.argv[1])
 torch.set_num_threads(1)
@@ -88,7 +88,7 @@ RECORDER = """
 })();
 """
 
-# Index of each speed in the UI's speed control (src/lib/state.svelte.ts SPEEDS).
+# Index of each speed in the UI's speed control (src/lib/store/state.svelte.ts SPEEDS).
 SPEED_INDEX = {0.5: 0, 1: 1, 2: 2, 5: 3, 10: 4, 30: 5, 60: 6}
 
 

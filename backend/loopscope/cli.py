@@ -34,8 +34,8 @@ def _serve(args: argparse.Namespace) -> int:
     import torch
     import uvicorn
 
-    from .app import create_app
     from .config import Settings, as_served
+    from .server.app import create_app
 
     overrides = {
         k: v for k, v in vars(args).items() if k in Settings.model_fields and v is not None

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes src/lib/protocol.gen.ts from the backend's JSON Schema (`loopscope schema`).
+// Writes src/lib/wire/protocol.gen.ts from the backend's JSON Schema (`loopscope schema`).
 //
 //   node scripts/gen-types.mjs           regenerate the file
 //   node scripts/gen-types.mjs --check   exit 1 when the committed file differs (drift)
@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const frontend = resolve(here, "..");
 const backend = resolve(frontend, "../backend");
-const target = join(frontend, "src/lib/protocol.gen.ts");
+const target = join(frontend, "src/lib/wire/protocol.gen.ts");
 
 /** Run `python -m loopscope.cli schema` from the backend folder and parse its output. */
 function readSchema() {
@@ -149,12 +149,12 @@ function main() {
     const current = existsSync(target) ? readFileSync(target, "utf8") : "";
     if (current !== text) {
       process.stderr.write(
-        "src/lib/protocol.gen.ts is out of date with backend/loopscope/protocol.py;" +
+        "src/lib/wire/protocol.gen.ts is out of date with backend/loopscope/protocol.py;" +
           " run `npm run gen:types` and commit the result.\n",
       );
       process.exit(1);
     }
-    process.stdout.write("src/lib/protocol.gen.ts is up to date.\n");
+    process.stdout.write("src/lib/wire/protocol.gen.ts is up to date.\n");
     return;
   }
   writeFileSync(target, text);

@@ -2,10 +2,10 @@
 import { mount } from "svelte";
 import App from "./App.svelte";
 import "./app.css";
-import { fetchScenarios } from "./lib/scenarios";
-import { LoopSocket, socketUrl } from "./lib/socket";
-import { LoopStore } from "./lib/state.svelte";
-import { parseHash } from "./lib/urlstate";
+import { fetchScenarios } from "./lib/store/scenarios";
+import { LoopSocket, socketUrl } from "./lib/wire/socket";
+import { LoopStore } from "./lib/store/state.svelte";
+import { parseHash } from "./lib/store/urlstate";
 import { i18n } from "./i18n/index.svelte";
 
 const store = new LoopStore();

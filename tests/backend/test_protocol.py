@@ -12,9 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from loopscope.app import create_app
 from loopscope.config import Settings
-from loopscope.connection import error_event
 from loopscope.protocol import (
     COMMAND_ADAPTER,
     EVENT_ADAPTER,
@@ -22,6 +20,8 @@ from loopscope.protocol import (
     StepCommand,
     protocol_schema,
 )
+from loopscope.server.app import create_app
+from loopscope.server.connection import error_event
 
 from ._helpers import check_event, make_session, receive_text, step_phases
 

@@ -1,6 +1,6 @@
 """End-to-end fixtures: a real loopscope server in a subprocess and headless Chromium.
 
-The server is `loopscope.app:create_app(Settings(...))` under uvicorn on 127.0.0.1 with
+The server is `loopscope.server.app:create_app(Settings(...))` under uvicorn on 127.0.0.1 with
 a free port; it serves the built UI (backend/loopscope/static, `make frontend-build`).
 """
 
@@ -36,7 +36,7 @@ CHROMIUM_ARGS = [
 # The server process: same Settings object the CLI builds, one torch thread, quiet logs.
 SERVER_CODE = """
 import sys, torch, uvicorn
-from loopscope.app import create_app
+from loopscope.server.app import create_app
 from loopscope.config import Settings
 port = int(sys.argv[1])
 torch.set_num_threads(1)

@@ -1,5 +1,5 @@
 // A clock for animation tests, driven by hand.
-import type { Clock } from "../animation";
+import type { Clock } from "../util/animation";
 
 /** A clock driven by hand: `advance(ms)` moves time and runs due frames. */
 export function fakeClock(): Clock & { advance(ms: number): void; pending(): number } {

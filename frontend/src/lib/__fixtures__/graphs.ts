@@ -1,6 +1,6 @@
 // The real autograd graphs of the scenarios' first iterations, for layout tests.
 import { readFileSync } from "node:fs";
-import type { GraphEvent } from "../protocol";
+import type { GraphEvent } from "../wire/protocol";
 import { loadFixture } from "./load";
 
 /** One scenario's graph frame (classify's recorded from the server with its defaults). */

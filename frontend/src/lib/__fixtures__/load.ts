@@ -1,6 +1,6 @@
 // Real frames recorded from the server by scripts/record-fixtures.py, for tests.
 import { readFileSync } from "node:fs";
-import type { Command, PhaseEvent, ServerEvent } from "../protocol";
+import type { Command, PhaseEvent, ServerEvent } from "../wire/protocol";
 
 export interface Fixture {
   commands: Command[];

@@ -1,0 +1,372 @@
+"""One websocket connection: receiver, command and sender tasks, a play task, a worker thread.
+
+Torch runs only in this connection's single worker thread, so the event loop stays
+free and a run's commands execute strictly in order.  The receiver reads messages
+while a command runs, validates each one (parse_command) and queues the command, or
+the `error` event refusing it, for the command task, which runs or sends them in
+arrival order; the run is only touched by a command that passed validation, and a
+session method either completes or changes nothing.
+
+A long command can be cut short: when a valid `pause` or `reset` arrives while a `step`
+(or play's step) is running or waiting, that step finishes the iteration it is in,
+runs one more iteration captured and returns (see Session.step); then the `pause` or
+`reset` runs as usual, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ..config import Settings
+from ..protocol import (
+    COMMAND_ADAPTER,
+    PlayCommand,
+    ResumeCommand,
+    RewindCommand,
+    SetCommand,
+    StartCommand,
+    StepCommand,
+)
+from ..training.session import CommandError, Session, error_code, field_path
+from .outbox import Outbox
+from .runs import RunRegistry
+
+ENCODE_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
+COMMAND_NAMES = ("start", "step", "play", "pause", "reset", "rewind", "set", "resume")
+COMMAND_TYPES = ", ".join(COMMAND_NAMES)
+INBOX_SIZE = 64  # messages received but not yet run; beyond, they are refused
+log = logging.getLogger(__name__)
+
+
+def parse_command(text: str) -> Any:
+    """A message as a validated command, or the error event (a dict) that refuses it.
+    Pure: it reads no run, so the receiver can do it as soon as a message arrives."""
+    try:
+        raw = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        return error_event("invalid_json", f"not valid JSON: {exc}")
+    if not isinstance(raw, dict):
+        return error_event("invalid_message", "expected a JSON object with a 'type'", "type")
+    if raw.get("type") not in COMMAND_NAMES:
+        # Refused before pydantic, which would put (a repr of) the client's value in its
+        # message — and a deeply nested one overflows the stack while doing so.
+        return error_event("invalid_message", f"type: expected one of {COMMAND_TYPES}", "type")
+    try:
+        return COMMAND_ADAPTER.validate_python(raw)
+    except ValidationError as exc:
+        return validation_error(exc)
+
+
+def error_event(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    """An ErrorEvent dict."""
+    return {"type": "error", "code": code, "message": message, "field": field}
+
+
+def validation_error(exc: ValidationError) -> dict[str, Any]:
+    """A command's ValidationError as an error event naming the offending field."""
+    err = exc.errors(include_url=False)[0]
+    loc = err["loc"]
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        # A fixed message: pydantic's would echo (a repr of) whatever the client sent.
+        return error_event("invalid_message", f"type: expected one of {COMMAND_TYPES}", "type")
+    field = field_path(loc[1:] if len(loc) > 1 else loc) if loc else None
+    return error_event(error_code(err["type"]), f"{field}: {err['msg']}", field)
+
+
+class Connection:
+    """A learner's connection and the run it owns."""
+
+    def __init__(self, websocket: WebSocket, settings: Settings, stats: RunRegistry) -> None:
+        self.websocket = websocket
+        self.settings = settings
+        self.stats = stats
+        self.outbox = Outbox()
+        self.session: Session | None = None
+        self.play_task: asyncio.Task[None] | None = None
+        self._play_stop = asyncio.Event()
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loopscope-run")
+        self._tokens = settings.commands_per_second
+        self._last_refill = time.monotonic()
+        # Commands (or error events refusing messages) waiting their turn, numbered in order.
+        self._inbox: asyncio.Queue[tuple[int, Any]] = asyncio.Queue(maxsize=INBOX_SIZE)
+        self._received = 0  # messages queued so far (their sequence numbers)
+        self._running = -1  # sequence number of the command now running
+        self._interrupted = -1  # sequence number of the newest interrupting message
+        self._in_flight = False  # a command is running now
+
+    async def serve(self) -> None:
+        """Run receiver and sender until either ends; release everything after."""
+        self.stats.connections += 1
+        self.stats.workers += 1
+        receiver = asyncio.create_task(self._receive_loop())
+        commands = asyncio.create_task(self._command_loop())
+        sender = asyncio.create_task(self._send_loop())
+        tasks = {receiver, commands, sender}
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            # The release runs as its own task: when the server cancels this one (Starlette
+            # does on close), the shield lets the bookkeeping finish all the same.
+            release = asyncio.create_task(self._release(*tasks))
+            await asyncio.shield(release)
+
+    async def _release(self, *tasks: asyncio.Task[None]) -> None:
+        """Stop play and the loops, wait for the worker, park the run, update the counts."""
+        try:
+            self._interrupted = self._received + 1  # a step in flight stops early
+            for task in tasks:
+                task.cancel()
+            await self._stop_play()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            # Let a step already running in the worker finish before the run changes hands.
+            await asyncio.to_thread(self.executor.shutdown, True, cancel_futures=True)
+        finally:
+            session = self._drop_session()
+            if session is not None:
+                self.stats.park(session)
+            self.stats.workers -= 1
+            self.stats.connections -= 1
+
+    # ------------------------------------------------------------------ loops
+
+    async def _send_loop(self) -> None:
+        while True:
+            event = await self.outbox.get()
+            await self.websocket.send_text(orjson.dumps(event, option=ENCODE_OPTIONS).decode())
+
+    async def _receive_loop(self) -> None:
+        while True:
+            try:
+                message = await asyncio.wait_for(
+                    self.websocket.receive(), self.settings.idle_timeout_s
+                )
+            except TimeoutError:
+                if self._busy():
+                    continue  # silent but not idle: play or a command is still running
+                await self.websocket.close(code=1000, reason="idle timeout")
+                return
+            except WebSocketDisconnect:
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            text: str | None = message.get("text")
+            data: bytes | None = message.get("bytes")
+            if text is not None:
+                size = len(text) if text.isascii() else len(text.encode())
+            else:
+                size = len(data or b"")
+            if size > self.settings.max_message_bytes:
+                await self.websocket.close(code=1009, reason="message too big")
+                return
+            if not self._take_token():
+                self._queue(error_event("rate_limited", "too many commands; slow down"))
+            elif text is None:
+                refusal = "binary frames are not accepted; send JSON text"
+                self._queue(error_event("invalid_message", refusal))
+            else:
+                self._queue(parse_command(text))
+
+    def _busy(self) -> bool:
+        """Whether play is running or a command is running or waiting its turn."""
+        playing = self.play_task is not None and not self.play_task.done()
+        return playing or self._in_flight or not self._inbox.empty()
+
+    def _queue(self, item: Any) -> None:
+        """Queue a validated command (or the error event refusing a message) for the command
+        task, which answers in the order they came; a `pause` or `reset` also cuts short the
+        step before it."""
+        if self._inbox.full():  # overloaded: this refusal cannot wait its turn
+            message = "too many commands waiting; slow down"
+            self.outbox.put([error_event("rate_limited", message)])
+            return
+        self._received += 1
+        if not isinstance(item, dict) and item.type in ("pause", "reset"):
+            self._interrupted = self._received
+        self._inbox.put_nowait((self._received, item))
+
+    async def _command_loop(self) -> None:
+        while True:
+            number, item = await self._inbox.get()
+            self._running = number
+            if isinstance(item, dict):
+                self.outbox.put([item])
+            else:
+                self._in_flight = True
+                try:
+                    await self._run(item)
+                finally:
+                    self._in_flight = False
+
+    def _cut_short(self) -> bool:
+        """Whether an interrupting message arrived after the running command (called from
+        the worker thread between iterations: it only reads two ints)."""
+        return self._interrupted > self._running
+
+    def _take_token(self) -> bool:
+        now = time.monotonic()
+        rate = self.settings.commands_per_second
+        self._tokens = min(rate, self._tokens + (now - self._last_refill) * rate)
+        self._last_refill = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+    # ------------------------------------------------------------------ commands
+
+    async def handle_text(self, text: str) -> None:
+        """Parse, validate and run one command; any refusal becomes an error event."""
+        item = parse_command(text)
+        if isinstance(item, dict):
+            self.outbox.put([item])
+        else:
+            await self._run(item)
+
+    async def _run(self, command: Any) -> None:
+        """Run a validated command; a refusal (or a bug) becomes an error event."""
+        try:
+            await self._dispatch(command)
+        except CommandError as exc:
+            self.outbox.put([error_event(exc.code, exc.message, exc.field)])
+        except Exception as exc:  # a bug must not take the connection down: report it
+            log.exception("command %s failed", command.type)
+            self.outbox.put(
+                [error_event("internal", f"internal error: {type(exc).__name__}: {exc}")]
+            )
+
+    async def _call(self, fn: Any, *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, fn, *args)
+
+    def _require_session(self) -> Session:
+        if self.session is None:
+            raise CommandError("wrong_state", "no run yet: send a 'start' command first", "type")
+        return self.session
+
+    async def _dispatch(self, command: Any) -> None:
+        if isinstance(command, StartCommand):
+            if self.session is None and self.stats.runs >= self.settings.max_runs:
+                raise CommandError(
+                    "too_many_runs", f"server busy: {self.settings.max_runs} runs already", "type"
+                )
+            session = await self._call(self._new_session, command.scenario, command.config)
+            await self._adopt(session)
+        elif isinstance(command, ResumeCommand):
+            parked = self.stats.claim(command.token)
+            if parked is None:
+                raise CommandError(
+                    "not_found",
+                    "token: no run to resume (unknown, or its grace period ended)",
+                    "token",
+                )
+            await self._adopt(parked)
+        elif isinstance(command, StepCommand):
+            session = self._require_session()
+            await self._stop_play()
+            self.outbox.put(
+                await self._call(session.step, command.unit, command.count, True, self._cut_short)
+            )
+        elif isinstance(command, PlayCommand):
+            session = self._require_session()
+            if command.rate > self.settings.max_play_rate:
+                raise CommandError(
+                    "out_of_range",
+                    f"rate: at most {self.settings.max_play_rate:g} per second",
+                    "rate",
+                )
+            await self._stop_play()
+            self._play_stop = asyncio.Event()
+            self.play_task = asyncio.create_task(
+                self._play(session, command.unit, command.rate, self._play_stop)
+            )
+        elif command.type == "pause":
+            await self._stop_play()
+        elif command.type == "reset":
+            session = self._require_session()
+            await self._stop_play()
+            self.outbox.put(await self._call(session.reset))
+        elif isinstance(command, RewindCommand):
+            session = self._require_session()
+            session.check_rewind(command.iteration)  # a refused rewind leaves play running
+            await self._stop_play()
+            self.outbox.put(await self._call(session.rewind, command.iteration))
+        elif isinstance(command, SetCommand):
+            session = self._require_session()
+            changes = command.model_dump(exclude_none=True, exclude={"type"})
+            if not changes:  # no one field is at fault: the command names none of them
+                names = ", ".join(k for k in SetCommand.model_fields if k != "type")
+                raise CommandError("invalid_message", f"set: give at least one of {names}")
+            self.outbox.put(await self._call(session.set, changes))
+
+    def _new_session(self, scenario: str, config: dict[str, Any]) -> Session:
+        return Session(
+            scenario,
+            config,
+            default_device=self.settings.device,
+            cap=self.settings.tensor_cap,
+            history_bytes=self.settings.history_bytes,
+            max_iterations=self.settings.max_iterations_per_command,
+        )
+
+    async def _adopt(self, session: Session) -> None:
+        """Make `session` this connection's run (the previous one is released)."""
+        await self._stop_play()
+        self._drop_session()
+        self.session = session
+        self.stats.live_runs += 1
+        self.outbox.put([session.session_event()])
+
+    def _drop_session(self) -> Session | None:
+        session, self.session = self.session, None
+        if session is not None:
+            self.stats.live_runs -= 1
+        return session
+
+    # ------------------------------------------------------------------ play
+
+    async def _play(self, session: Session, unit: str, rate: float, stop: asyncio.Event) -> None:
+        """Step at `rate` per second on a fixed schedule (a late tick is not made up in a burst)
+        until `stop` is set; a step already running when it is set still sends its events."""
+        period = 1.0 / rate
+        next_tick = time.monotonic()
+        self.stats.play_tasks += 1
+        try:
+            while not stop.is_set():
+                try:
+                    events = await self._call(session.step, unit, 1, True, stop.is_set)
+                except CommandError as exc:
+                    self.outbox.put([error_event(exc.code, exc.message, exc.field)])
+                    return
+                self.outbox.put(events)
+                next_tick = max(next_tick + period, time.monotonic())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), next_tick - time.monotonic())
+        finally:
+            self.stats.play_tasks -= 1
+
+    async def _stop_play(self) -> None:
+        """Stop play after the step in flight (whose events are kept), then return."""
+        task, self.play_task = self.play_task, None
+        if task is not None and not task.done():
+            self._play_stop.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def refuse(websocket: WebSocket, code: int, message: str) -> None:
+    """Accept, say why in an error event, and close with `code`."""
+    await websocket.accept()
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        await websocket.send_text(orjson.dumps(error_event("too_many_runs", message)).decode())
+        await websocket.close(code=code, reason=message[:120])

@@ -1,0 +1,221 @@
+// The formulas against torch: every number they claim is checked with recorded real runs.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadFixture, phaseEvents } from "../__fixtures__/load";
+import type { Fixture } from "../__fixtures__/load";
+import {
+  chainRule,
+  exactText,
+  lossFormula,
+  outputGradFormula,
+  paramSymbol,
+  updateFormula,
+} from "./formulas";
+import type {
+  BackwardCapture,
+  ForwardCapture,
+  GraphEvent,
+  LossCapture,
+  PhaseEvent,
+  SessionEvent,
+  StepCapture,
+} from "../wire/protocol";
+import { shownText } from "./texnum";
+
+const TEACHING = ["sgd", "momentum", "momentum-wd", "adam", "adamw", "l1", "classify"] as const;
+
+function teaching(name: (typeof TEACHING)[number]): Fixture {
+  const url = new URL(`../__fixtures__/teaching-${name}.json`, import.meta.url);
+  return JSON.parse(readFileSync(url, "utf8")) as Fixture;
+}
+
+interface Run {
+  session: SessionEvent;
+  graph: GraphEvent;
+  phases: PhaseEvent[];
+}
+
+function run(fixture: Fixture): Run {
+  const session = fixture.frames.find((f): f is SessionEvent => f.type === "session");
+  const graph = fixture.frames.find((f): f is GraphEvent => f.type === "graph");
+  if (!session || !graph) throw new Error("fixture lacks a session or graph frame");
+  return { session, graph, phases: phaseEvents(fixture) };
+}
+
+function capture<T>(phases: PhaseEvent[], phase: PhaseEvent["phase"], iteration = 0): T {
+  const event = phases.find((p) => p.phase === phase && p.iteration === iteration);
+  if (!event?.capture) throw new Error(`no ${phase} capture in iteration ${iteration}`);
+  return event.capture as T;
+}
+
+/** Every step of a run, with the previous iteration's state as the prior (as the panel does). */
+function updates(r: Run) {
+  const steps = r.phases.filter((p) => p.phase === "step");
+  return steps.flatMap((event, k) =>
+    (event.capture as StepCapture).updates.map((u) => {
+      const previous = k > 0 ? (steps[k - 1]?.capture as StepCapture) : null;
+      const prior = previous?.updates.find((p) => p.name === u.name)?.state ?? null;
+      const formula = updateFormula(u, {
+        cls: r.session.optimizer.cls,
+        prior,
+        first: event.iteration === 0,
+      });
+      if (!formula) throw new Error(`no formula for ${u.name}`);
+      return { iteration: event.iteration, formula };
+    }),
+  );
+}
+
+describe("update formulas reproduce torch's float32 step bit for bit", () => {
+  for (const name of TEACHING) {
+    it(`${name}: every parameter, every recorded step`, () => {
+      const all = updates(run(teaching(name)));
+      expect(all.length).toBeGreaterThan(0);
+      for (const { iteration, formula } of all) {
+        const where = `${formula.name} in iteration ${iteration}`;
+        expect(formula.ulps, where).toBe(0);
+        expect(exactText(formula.emulated), where).toBe(String(formula.wire.after));
+        for (const c of formula.checks) expect(c.ulps, `${where}: ${c.key}`).toBe(0);
+      }
+    });
+  }
+
+  it("uses the previous step's state for momentum and Adam, and says where it came from", () => {
+    const momentum = updates(run(teaching("momentum")));
+    expect(momentum.map((u) => u.formula.prior)).toEqual([
+      "initial",
+      "initial",
+      "previous",
+      "previous",
+      "previous",
+      "previous",
+    ]);
+    expect(momentum[2]?.formula.checks.map((c) => c.key)).toEqual(["momentum_buffer"]);
+    const adam = updates(run(teaching("adam")));
+    const last = adam.at(-1)?.formula;
+    expect(last?.emulation.kind === "adam" && last.emulation.step).toBe(3);
+    expect(last?.checks.map((c) => c.key)).toEqual(["exp_avg", "exp_avg_sq"]);
+  });
+
+  it("still reproduces the update when the state before it was not captured", () => {
+    const r = run(teaching("adam"));
+    const step = capture<StepCapture>(r.phases, "step", 2);
+    for (const u of step.updates) {
+      const f = updateFormula(u, { cls: "Adam", prior: null, first: false });
+      expect(f?.prior).toBe("unknown");
+      expect(f?.ulps).toBe(0);
+    }
+  });
+
+  it("the default linear run: torch 1.5797346, the 4-decimal digits give 1.579777", () => {
+    const phases = phaseEvents(loadFixture("linear"));
+    const step = capture<StepCapture>(phases, "step");
+    const weight = step.updates.find((u) => u.name === "linear.weight");
+    if (!weight) throw new Error("no weight update");
+    const f = updateFormula(weight, { cls: "SGD", prior: null, first: true });
+    expect(f?.wire.after).toBe(1.5797346);
+    expect(exactText(f?.emulated ?? 0)).toBe("1.5797346");
+    expect(shownText(f?.emulation.kind === "sgd" ? f.emulation.g : 0)).toBe("-143.5077");
+    expect(f?.decimalShown).toBe("1.579777");
+    // Real arithmetic on the float32 inputs lands between: float32 then rounds it.
+    expect(Math.abs((f?.exact ?? 0) - 1.5797346)).toBeLessThan(1e-7);
+    expect(f?.lines.at(-1)?.filled).toBe("= 0.1447 - 0.01 \\times (-143.5077) = 1.5797346");
+  });
+
+  it("writes each parameter with its own symbol: w for a weight, b for a bias", () => {
+    const phases = phaseEvents(loadFixture("linear"));
+    const step = capture<StepCapture>(phases, "step");
+    const rules = (name: string) => {
+      const u = step.updates.find((x) => x.name === name);
+      if (!u) throw new Error(`no ${name} update`);
+      return updateFormula(u, { cls: "SGD", prior: null, first: true })?.lines.map((l) => l.rule);
+    };
+    expect(rules("linear.weight")).toEqual(["w \\leftarrow w - \\eta\\, g"]);
+    expect(rules("linear.bias")).toEqual(["b \\leftarrow b - \\eta\\, g"]);
+    // In a matrix, the first element as the chain rule writes it; anything else is θ.
+    expect(paramSymbol("layers.0.weight", [16, 2])).toBe("W_{1,1}");
+    expect(paramSymbol("layers.0.bias", [16])).toBe("b_1");
+    expect(paramSymbol("norm.weight", [4])).toBe("w_1");
+    expect(paramSymbol("scale", [1])).toBe("\\theta");
+  });
+
+  it("names the momentum buffer buf, so it cannot be read as the bias b", () => {
+    const all = updates(run(teaching("momentum")));
+    const bias = all.find((u) => u.iteration === 1 && u.formula.name === "linear.bias")?.formula;
+    expect(bias?.lines.map((l) => l.rule)).toEqual([
+      "\\mathrm{buf}_t = \\mu\\, \\mathrm{buf}_{t-1} + g",
+      "b \\leftarrow b - \\eta\\, \\mathrm{buf}_t",
+    ]);
+  });
+
+  it("says how the digits it computed with were rounded", () => {
+    const all = updates(run(teaching("adamw")));
+    // AdamW's v is ~4e-5 (scientific, 4 significant digits), the weight ~0.47 (4 decimals).
+    expect(all[0]?.formula.shownRounding).toBe("mixed");
+    const sgd = updates(run(teaching("sgd")));
+    expect(sgd[0]?.formula.shownRounding).toBe("decimals");
+  });
+});
+
+describe("loss, ∂loss/∂ŷ and the chain rule match torch", () => {
+  for (const name of ["sgd", "l1", "classify", "adamw"] as const) {
+    it(`${name}`, () => {
+      const r = run(teaching(name));
+      const loss = capture<LossCapture>(r.phases, "loss");
+      const lossEvent = r.phases.find((p) => p.phase === "loss");
+      const criterion = r.session.criterion.cls;
+      const lf = lossFormula(criterion, loss, r.graph, lossEvent?.loss ?? null);
+      expect(lf).not.toBeNull();
+      // torch sums in float32 in its own order; the double-precision mean is a step or two away.
+      expect(lf?.ulps).toBeLessThanOrEqual(2);
+      expect(lf?.filled).toContain(exactText(lf?.torch ?? 0));
+
+      const backward = capture<BackwardCapture>(r.phases, "backward");
+      const og = outputGradFormula(criterion, loss, backward, r.graph);
+      expect(og?.rows.length).toBeGreaterThan(0);
+      // MSE and L1 are redone with torch's own float32 steps: the same bits.
+      if (og?.emulated) expect(og.maxUlps).toBe(0);
+      else expect(og?.maxUlps).toBeLessThanOrEqual(2);
+
+      const forward = capture<ForwardCapture>(r.phases, "forward");
+      const chain = chainRule(forward, backward, r.graph);
+      expect(chain?.weight?.ulps).toBeLessThanOrEqual(2);
+      expect(chain?.bias?.ulps).toBeLessThanOrEqual(2);
+      // The gradient that flowed into AccumulateGrad is the .grad backward() left.
+      const fills = new Map(backward.fills.map((f) => [f.param, f.value.values?.[0]]));
+      expect(chain?.weight?.torch).toBe(
+        Math.fround(fills.get(chain?.weight?.param ?? "") as number),
+      );
+    });
+  }
+
+  it("writes MSE with the batch's first terms and n", () => {
+    const r = run(teaching("sgd"));
+    const loss = capture<LossCapture>(r.phases, "loss");
+    const lf = lossFormula("MSELoss", loss, r.graph, r.phases[1]?.loss ?? null);
+    expect(lf?.kind).toBe("mse");
+    expect(lf?.n).toBe(5);
+    expect(lf?.filled).toMatch(/^= \\frac\{1\}\{5\}\\Big\[\(.+\)\^2 \+ .+ \+ \\cdots\\Big\] = /);
+  });
+
+  it("cross-entropy uses the class labels and logits", () => {
+    const r = run(teaching("classify"));
+    const og = outputGradFormula(
+      "CrossEntropyLoss",
+      capture<LossCapture>(r.phases, "loss"),
+      capture<BackwardCapture>(r.phases, "backward"),
+      r.graph,
+    );
+    // Two logits per point: rows 1,1 and 1,2 first; each row of softmax − one-hot sums to 0.
+    expect(og?.rows.slice(0, 2).map((x) => x.label)).toEqual(["1,1", "1,2"]);
+    const [a, b] = og?.rows ?? [];
+    expect((a?.torch ?? 1) + (b?.torch ?? 1)).toBeCloseTo(0, 6);
+  });
+
+  it("is null before its phase ran", () => {
+    const r = run(teaching("sgd"));
+    expect(lossFormula("MSELoss", null, r.graph, null)).toBeNull();
+    expect(outputGradFormula("MSELoss", null, null, r.graph)).toBeNull();
+    expect(chainRule(null, null, r.graph)).toBeNull();
+  });
+});

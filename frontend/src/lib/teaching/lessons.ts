@@ -1,0 +1,136 @@
+// Lessons that break the loop on purpose, one click each (pure, plus one fetch helper).
+//
+// Each lesson is a run of a scenario with one setting changed, and an action that makes the
+// effect show: a few iterations, or a comparison trained headless by the server.
+import type { CompareRun } from "../charts/charts";
+import { parseCompare } from "../charts/charts";
+import type { ScenarioName, StepUnit } from "../wire/protocol";
+
+export type LessonId = "no-zero-grad" | "lr-too-high" | "frozen-bias" | "batch-sizes";
+
+export interface CompareRequest {
+  scenario: ScenarioName;
+  config: Record<string, unknown>;
+  variants: Record<string, unknown>[];
+  epochs: number;
+}
+
+export type LessonAction =
+  { kind: "step"; unit: StepUnit; count: number } | { kind: "compare"; request: CompareRequest };
+
+export interface Lesson {
+  id: LessonId;
+  scenario: ScenarioName;
+  /** The run the lesson starts: the scenario's defaults with these settings. */
+  config: Record<string, unknown>;
+  action: LessonAction;
+}
+
+/** The notes' table: gradient descent (all data), stochastic (one sample), mini-batch (ten). */
+export const BATCH_VARIANTS: readonly Record<string, unknown>[] = [
+  { batch_size: null },
+  { batch_size: 1 },
+  { batch_size: 10 },
+];
+
+export const LESSONS: readonly Lesson[] = [
+  {
+    id: "no-zero-grad",
+    scenario: "linear",
+    config: { skip_zero_grad: true },
+    action: { kind: "step", unit: "iteration", count: 1 },
+  },
+  {
+    id: "lr-too-high",
+    scenario: "linear",
+    // 0.03·λ_max > 2: every step overshoots the valley a little more than the last.
+    config: { lr: 0.03 },
+    action: { kind: "step", unit: "iteration", count: 300 },
+  },
+  {
+    id: "frozen-bias",
+    scenario: "linear",
+    config: { frozen: ["linear.bias"] },
+    action: { kind: "step", unit: "iteration", count: 1 },
+  },
+  {
+    id: "batch-sizes",
+    scenario: "linear",
+    config: {},
+    action: {
+      kind: "compare",
+      request: { scenario: "linear", config: {}, variants: [...BATCH_VARIANTS], epochs: 30 },
+    },
+  },
+];
+
+export function lessonById(id: LessonId): Lesson {
+  const lesson = LESSONS.find((l) => l.id === id);
+  if (!lesson) throw new Error(`no lesson ${id}`);
+  return lesson;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** True while the run is still the lesson's: its scenario, with the lesson's settings. */
+export function lessonStillApplies(
+  lesson: Lesson,
+  scenario: ScenarioName,
+  config: Record<string, unknown>,
+): boolean {
+  if (scenario !== lesson.scenario) return false;
+  return Object.entries(lesson.config).every(([k, v]) => same(config[k], v));
+}
+
+/** Settings whose default the JSON Schema cannot show (pydantic's default_factory). */
+const IMPLICIT_DEFAULTS: Readonly<Record<string, unknown>> = { frozen: [], skip_zero_grad: false };
+
+/**
+ * The settings of `config` that differ from the scenario's `defaults` (what closing a
+ * lesson puts back). Fields the defaults do not name are not counted.
+ */
+export function changedSettings(
+  config: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+): string[] {
+  const base = { ...IMPLICIT_DEFAULTS, ...defaults };
+  return Object.keys(config)
+    .filter((k) => k in base && !same(config[k], base[k]))
+    .sort();
+}
+
+/** Which variant a comparison run is: "GD", "SGD" or "mini-batch". */
+export function variantKind(run: CompareRun): "gd" | "sgd" | "minibatch" {
+  if (run.n_batches <= 1) return "gd";
+  return run.batch_size === 1 ? "sgd" : "minibatch";
+}
+
+export type CompareResult = { ok: true; runs: CompareRun[] } | { ok: false; message: string };
+
+/** POST /api/compare; the server's own message when it refuses. */
+export async function fetchCompare(
+  request: CompareRequest,
+  fetcher: typeof fetch = fetch,
+): Promise<CompareResult> {
+  try {
+    const response = await fetcher("/api/compare", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(request),
+    });
+    const body: unknown = await response.json();
+    if (!response.ok) {
+      const message =
+        typeof body === "object" && body !== null && "message" in body
+          ? String((body as { message: unknown }).message)
+          : `HTTP ${response.status}`;
+      return { ok: false, message };
+    }
+    const runs = parseCompare(body);
+    return runs
+      ? { ok: true, runs }
+      : { ok: false, message: "unexpected answer from /api/compare" };
+  } catch (error) {
+    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+}

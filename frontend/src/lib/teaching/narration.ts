@@ -1,0 +1,197 @@
+// A few sentences on what the phase that just ran did in this run, with its names and
+// numbers, as translatable lines (pure). The panels translate them with i18n.
+import { displayNames } from "./explain";
+import type { Line } from "./explain";
+import type {
+  CaptureByPhase,
+  GraphEvent,
+  ParamReference,
+  PhaseName,
+  SessionEvent,
+  TensorValue,
+  WireFloat,
+} from "../wire/protocol";
+import { decodeFloat, formatNumber, formatShape, formatTensor, scalarOf } from "./tensor";
+
+export interface NarrationInput {
+  session: SessionEvent | null;
+  graph: GraphEvent | null;
+  /** The phase that ran last (null before the first) and the one that runs next. */
+  phase: PhaseName | null;
+  next: PhaseName;
+  captures: Partial<CaptureByPhase>;
+  loss: WireFloat | null;
+  /** .grad before the latest phase ran (for zero_grad). */
+  previousGrads: Record<string, TensorValue | null>;
+  references: ParamReference[];
+  iteration: number;
+}
+
+const line = (key: Line["key"], params: Record<string, string | number> = {}): Line => ({
+  key,
+  params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])),
+});
+
+/** A number or a short tensor, for prose. */
+function short(t: TensorValue | null | undefined): string {
+  if (!t) return "None";
+  const s = scalarOf(t);
+  return s === null ? formatTensor(t, 2) : formatNumber(s);
+}
+
+/** The first element's value (what the element name below points at). */
+function firstValue(t: TensorValue | null | undefined): string {
+  if (!t) return "None";
+  return formatNumber(decodeFloat(t.values?.[0] ?? t.summary?.first[0]));
+}
+
+/** "weight" for a one-number parameter, else its first element: "layers.0.weight[0, 0]". */
+function elementName(name: string, t: TensorValue | null | undefined): string {
+  if (!t || t.shape.reduce((a, b) => a * b, 1) === 1) return name;
+  return `${name}[${t.shape.map(() => 0).join(", ")}]`;
+}
+
+function lineOf(session: SessionEvent | null, phase: PhaseName): number {
+  return session?.source.phase_lines[phase] ?? 0;
+}
+
+function codeOf(session: SessionEvent | null, phase: PhaseName): string {
+  const n = lineOf(session, phase);
+  return (session?.source.lines[n - 1] ?? "").trim();
+}
+
+/** The sentences for the latest phase, then one saying which line runs next. */
+export function narrate(input: NarrationInput): Line[] {
+  const { session, phase } = input;
+  if (!session) return [];
+  const names = displayNames(session);
+  const nameOf = (n: string) => names.get(n) ?? n;
+  const first = session.parameters[0] ?? "";
+  const lines: Line[] = [];
+  const at = (p: PhaseName) => lineOf(session, p);
+  const c = input.captures;
+  switch (phase) {
+    case null:
+      lines.push(
+        line("teach.narr.idle", {
+          params: session.parameters.map(nameOf).join(", "),
+          count: session.parameters.length,
+        }),
+      );
+      break;
+    case "forward": {
+      const f = c.forward;
+      const out = f?.tensors.y_pred;
+      const x = f?.tensors.x;
+      const chain = (f?.calls ?? []).map((call) => call.cls).join(" → ");
+      lines.push(
+        line("teach.narr.forward", {
+          line: at("forward"),
+          n: x?.shape[0] ?? "?",
+          chain: chain || session.model.cls,
+          shape: out ? formatShape(out.shape) : "?",
+          first: out ? formatNumber(decodeFloat(out.values?.[0] ?? out.summary?.first[0])) : "?",
+        }),
+      );
+      break;
+    }
+    case "loss": {
+      const n = c.loss?.y.shape[0] ?? "?";
+      lines.push(
+        line("teach.narr.loss", {
+          line: at("loss"),
+          criterion: session.criterion.cls,
+          n,
+          loss: formatNumber(input.loss, 6),
+          root: input.graph?.root ?? "grad_fn",
+        }),
+      );
+      break;
+    }
+    case "zero_grad": {
+      const z = c.zero_grad;
+      const old = input.previousGrads[first] ?? null;
+      if (z?.skipped) {
+        lines.push(
+          line("teach.narr.zeroGrad.skipped", {
+            line: at("zero_grad"),
+            name: nameOf(first),
+            old: short(old),
+          }),
+        );
+      } else {
+        const key = old === null ? "teach.narr.zeroGrad.fresh" : "teach.narr.zeroGrad";
+        lines.push(
+          line(key, {
+            line: at("zero_grad"),
+            count: Object.keys(z?.after ?? {}).length || session.parameters.length,
+            name: nameOf(first),
+            old: short(old),
+          }),
+        );
+      }
+      break;
+    }
+    case "backward": {
+      const b = c.backward;
+      const fill = b?.fills.find((f) => f.param === first) ?? b?.fills[0];
+      const g = fill ? scalarOf(fill.value) : null;
+      lines.push(
+        line("teach.narr.backward", {
+          line: at("backward"),
+          nodes: b?.order.length ?? 0,
+          root: input.graph?.root ?? "loss",
+          name: fill ? nameOf(fill.param) : "?",
+          grad: fill ? short(fill.value) : "?",
+        }),
+      );
+      if (fill && g !== null && g !== 0) {
+        const key = g < 0 ? "teach.narr.backward.neg" : "teach.narr.backward.pos";
+        lines.push(line(key, { name: nameOf(fill.param) }));
+      }
+      break;
+    }
+    case "step": {
+      const s = c.step;
+      const u = s?.updates[0];
+      const ref = input.references.find((r) => r.param === u?.name);
+      const cls = session.optimizer.cls;
+      const hyper = u?.hyper ?? session.optimizer.param_groups[0]?.hyper ?? {};
+      const params = {
+        line: at("step"),
+        name: u ? elementName(nameOf(u.name), u.before) : "?",
+        before: firstValue(u?.before),
+        after: firstValue(u?.after),
+        grad: firstValue(u?.grad),
+        lr: String(hyper.lr ?? "?"),
+        v0: ref?.version_before ?? "?",
+        v1: ref?.version_after ?? "?",
+      };
+      if (!u) lines.push(line("teach.narr.step.none", { line: at("step") }));
+      else if (cls === "Adam" || cls === "AdamW") {
+        lines.push(
+          line("teach.narr.step.adam", {
+            ...params,
+            cls,
+            m: firstValue(u.state.exp_avg as TensorValue | undefined),
+            v: firstValue(u.state.exp_avg_sq as TensorValue | undefined),
+          }),
+        );
+      } else if (typeof hyper.momentum === "number" && hyper.momentum > 0) {
+        lines.push(
+          line("teach.narr.step.momentum", {
+            ...params,
+            mu: hyper.momentum,
+            buf: firstValue(u.state.momentum_buffer as TensorValue | undefined),
+          }),
+        );
+      } else {
+        lines.push(line("teach.narr.step.sgd", params));
+      }
+      if (u) lines.push(line("teach.narr.step.inPlace", { ...params, name: nameOf(u.name) }));
+      break;
+    }
+  }
+  lines.push(line("teach.narr.next", { line: at(input.next), code: codeOf(session, input.next) }));
+  return lines;
+}
