@@ -543,7 +543,8 @@ EVENTS: tuple[type[BaseModel], ...] = get_args(get_args(Event)[0])
 def protocol_schema() -> dict[str, Any]:
     """JSON Schema of every command and event (and the scenario configs), one $defs table."""
     # LossChunk: the shape the page keeps losses in (PhaseEvent.losses moves to it next).
-    models = [*COMMANDS, *EVENTS, LossChunk, *dict.fromkeys(SCENARIO_CONFIGS.values())]
+    configs = list(dict.fromkeys(SCENARIO_CONFIGS.values()))
+    models: list[type[BaseModel]] = [*COMMANDS, *EVENTS, LossChunk, *configs]
     defs: dict[str, Any] = {}
     for model in models:
         schema = model.model_json_schema(ref_template="#/$defs/{model}")
