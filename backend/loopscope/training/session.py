@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from pydantic import ValidationError
 
-from ..capture.optimizer import StepRecorder, describe_optimizer, state_keys
+from ..capture.optimizer import describe_optimizer, list_references, state_keys
 from ..capture.values import encode_float, tensor_value
 from .configs import SETTABLE, RunConfig
 from .history import History, restore_snapshot, take_snapshot
@@ -449,7 +449,7 @@ class Session:
             "params": s.params_value(),
             "grads": s.grads_value(),
             "history": self.history_info(),
-            "references": StepRecorder(s.optimizer, s.params, s._values).refs,
+            "references": list_references(s.optimizer, s.params),
             "fit": self._fit(),
             "landscape": self.landscape,
         }

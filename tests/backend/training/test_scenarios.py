@@ -20,7 +20,7 @@ from loopscope.training.scenarios import (
 )
 from loopscope.training.source import _optimizer_source, loop_source
 
-from ._helpers import all_equal
+from .._helpers import all_equal
 
 
 def built(scenario: str, **config: Any) -> Any:
