@@ -18,8 +18,9 @@ def _warm_up(device: str) -> None:
     constructors, autograd's Python side, ...): ~85 MB and many objects.  Doing it here
     loads them before the freeze below and keeps it out of the first learner's first
     command."""
+    from .training.errors import CommandError
     from .training.scenarios import SCENARIOS
-    from .training.session import CommandError, Session
+    from .training.session import Session
 
     for name in SCENARIOS:
         try:
@@ -64,8 +65,8 @@ def _serve(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import torch
 
+    from .training.errors import CommandError
     from .training.headless import run_headless
-    from .training.session import CommandError
 
     torch.set_num_threads(args.torch_threads)
     try:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..capture.values import decode_float, encode_float
-from .session import CommandError, Session
+from .errors import CommandError
+from .session import Session
 
 MAX_ITERATIONS = 20_000  # over all variants
 # Training time a request may ask for, estimated before any of it runs (µs). An uncaptured
