@@ -41,10 +41,6 @@ class ForwardRecorder:
         self.module_of: dict[Node, str] = {}  # output grad_fn → innermost module that made it
         self._open: dict[str, dict[str, Any]] = {}
 
-    @property
-    def attached(self) -> bool:
-        return bool(self._handles)
-
     def attach(self, model: nn.Module) -> None:
         """Register a pre-hook and a hook on every module of `model` (once).  The recorder
         keeps no reference to the model: the model holds the hooks, the hooks the recorder."""
