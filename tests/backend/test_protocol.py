@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from loopscope.config import Settings
 from loopscope.protocol import (
@@ -23,7 +23,7 @@ from loopscope.protocol import (
 from loopscope.server.app import create_app
 from loopscope.server.connection import error_event
 
-from ._helpers import check_event, make_session, receive_text, step_phases
+from ._helpers import check_event, make_session, receive_text, step_phases, wire
 
 
 def test_commands_parse_with_defaults() -> None:
@@ -108,9 +108,14 @@ def test_events_with_non_finite_numbers_validate() -> None:
 def test_phase_event_rejects_unknown_fields() -> None:
     session = make_session("linear", n_points=5)
     (event,) = step_phases(session, 1)
-    PhaseEvent.model_validate(event)
+    adapter = TypeAdapter(PhaseEvent)
+    adapter.validate_python(wire(event))
     with pytest.raises(ValidationError):
-        PhaseEvent.model_validate({**event, "surprise": 1})
+        adapter.validate_python({**wire(event), "surprise": 1})
+    nested = wire(event)
+    nested["params"]["linear.bias"]["surprise"] = 1  # a TensorValue inside: forbidden too
+    with pytest.raises(ValidationError):
+        adapter.validate_python(nested)
 
 
 def test_protocol_schema_lists_every_message_and_resolves() -> None:
