@@ -16,12 +16,15 @@ from loopscope.config import Settings
 from loopscope.protocol import (
     COMMAND_ADAPTER,
     EVENT_ADAPTER,
+    SCENARIO_CONFIGS,
     PhaseEvent,
     StepCommand,
     protocol_schema,
 )
 from loopscope.server.app import create_app
 from loopscope.server.connection import error_event
+from loopscope.training.scenarios import SCENARIOS
+from loopscope.training.source import PHASES
 
 from ._helpers import check_event, make_session, receive_text, step_phases, wire
 
@@ -180,3 +183,26 @@ def test_the_documented_example_frames_are_what_the_server_sends() -> None:
     for doc, real in zip(documented, sent, strict=True):
         EVENT_ADAPTER.validate_python(doc)
         assert _addresses_removed(doc) == _addresses_removed(real)
+
+
+# ---------------------------------------------------------------- names from one place
+
+
+def test_scenario_names_come_from_the_registry() -> None:
+    """A scenario registered in training/scenarios.py is a valid `start` and is listed in
+    the schema's StartCommand and SessionEvent, with its config model."""
+    schema = protocol_schema()
+    start = schema["$defs"]["StartCommand"]["properties"]["scenario"]
+    assert start["enum"] == list(SCENARIOS) and start["default"] == next(iter(SCENARIOS))
+    for name, scenario in SCENARIOS.items():
+        assert COMMAND_ADAPTER.validate_python({"type": "start", "scenario": name})
+        assert SCENARIO_CONFIGS[name] is scenario.config_cls
+        assert scenario.config_cls.__name__ in schema["$defs"]
+    session = schema["$defs"]["SessionEvent"]["properties"]["scenario"]
+    assert [s.get("enum") for s in session["anyOf"] if "enum" in s] == [list(SCENARIOS)]
+
+
+def test_phase_names_are_the_loop_source_order() -> None:
+    schema = protocol_schema()
+    phase = schema["$defs"]["PhaseEvent"]["properties"]["phase"]
+    assert phase["enum"] == list(PHASES) == ["forward", "loss", "zero_grad", "backward", "step"]
