@@ -8,13 +8,12 @@ import torch
 
 from .update import (
     Kernel,
-    Prior,
+    Replay,
     kernel_of,
     replay_adam,
     replay_sgd,
     replayable,
     same_bits,
-    take_prior,
 )
 from .values import ValueCache, encode_float, tensor_value
 
@@ -146,38 +145,35 @@ class StepRecorder:
             self.before[name] = values.param(name, param)
             self.grads[name] = values.grad(name, param)
         self.refs = list_references(optimizer, named)
-        # What step() will read, cloned, and the path it will take, per group.
-        self.priors: dict[int, Prior] = {}
+        # The path step() will take, per group, and each update replayed before it runs.
         self.kernels: list[Kernel | None] = []
-        self.all_buffers: list[bool] = []
+        self.replays: dict[int, Replay] = {}
         for group in optimizer.param_groups:
             with_grad = [p for p in group["params"] if p.grad is not None]
             # Optimizers with a `foreach` option pick their path the way sgd() and adam() do.
             kernel = kernel_of(optimizer, group, with_grad) if "foreach" in group else None
             self.kernels.append(kernel)
-            self.all_buffers.append(False)
             if kernel is None or not replayable(optimizer, group, kernel):
                 continue
-            states = [optimizer.state.get(p) or {} for p in with_grad]
-            self.all_buffers[-1] = all("momentum_buffer" in st for st in states)
-            for param, state in zip(with_grad, states, strict=True):
-                assert param.grad is not None
-                self.priors[id(param)] = take_prior(param, param.grad, state)
+            foreach = kernel == "foreach"
+            states = [optimizer.state.get(p) for p in with_grad]
+            if isinstance(optimizer, torch.optim.SGD):
+                all_buffers = all(st and "momentum_buffer" in st for st in states)
+                for param, state in zip(with_grad, states, strict=True):
+                    replay = replay_sgd(param, state, group, foreach, all_buffers, self.cap)
+                    self.replays[id(param)] = replay
+            else:
+                for param, state in zip(with_grad, states, strict=True):
+                    self.replays[id(param)] = replay_adam(param, state, group, foreach, self.cap)
 
-    def _replay(
-        self, gi: int, param: torch.Tensor, update: ParamUpdate
+    def _replayed(
+        self, param: torch.Tensor, update: ParamUpdate
     ) -> tuple[list[UpdateTerm], bool | None]:
         """The replayed terms of `param`'s update and whether they end in step()'s bits
         (`update`: its ParamUpdate so far, whose values the terms share)."""
-        prior = self.priors.get(id(param))
-        if prior is None:  # not replayed: see update.replayable
+        replay = self.replays.get(id(param))
+        if replay is None:  # not replayed: see update.replayable
             return [], None
-        group = self.optimizer.param_groups[gi]
-        foreach = self.kernels[gi] == "foreach"
-        if isinstance(self.optimizer, torch.optim.SGD):
-            replay = replay_sgd(prior, group, foreach, self.all_buffers[gi], self.cap)
-        else:
-            replay = replay_adam(prior, group, foreach, self.cap)
         same = same_bits(replay, param, self.optimizer.state.get(param))
         # With the same bits, the new parameter and state are the values sent anyway.
         shared = {"param": update["after"], **update["state"]} if same else None
@@ -210,6 +206,6 @@ class StepRecorder:
                     "kernel": self.kernels[gi],
                     "same_bits": None,
                 }
-                update["terms"], update["same_bits"] = self._replay(gi, param, update)
+                update["terms"], update["same_bits"] = self._replayed(param, update)
                 updates.append(update)
         return {"skipped": skipped, "updates": updates, "references": self.refs}

@@ -1,11 +1,14 @@
-"""optimizer.step() replayed on clones: every term of each parameter's update, by torch.
+"""optimizer.step() replayed: every term of each parameter's update, computed by torch.
 
-The replay runs the ops of torch's own `_single_tensor_*` or `_multi_tensor_*` (foreach)
-function for SGD, Adam and AdamW (torch/optim/sgd.py, adam.py), in their order, with the
-path step() chose, on the run's device; foreach kernels are called on one-element lists,
-and their arithmetic is elementwise, so each element gets the bits step() gave it.  The
-real step() still does the update: the replay works on clones of what it read, draws no
-random numbers, and its result is compared with step()'s (`same_bits`).
+Just before step() runs, the replay runs the ops of torch's own `_single_tensor_*` or
+`_multi_tensor_*` (foreach) function for SGD, Adam and AdamW (torch/optim/sgd.py, adam.py),
+in their order, with the path step() will take, on the run's device; foreach kernels are
+called on one-element lists, and their arithmetic is elementwise, so each element gets the
+bits step() gives it.  Where torch updates a tensor in place the replay calls the
+out-of-place form of the same op (the same kernel, the same bits) and so reads the
+parameter, its .grad and the optimizer state without writing them and without cloning
+them; it draws no random numbers.  The real step() then does the update, and its result
+is compared with the replay's (`same_bits`).
 """
 
 from __future__ import annotations
@@ -24,15 +27,6 @@ if TYPE_CHECKING:
 Kernel = Literal["single_tensor", "foreach", "fused"]
 # Group options whose arithmetic the replay does not follow: such a step is not replayed.
 _NOT_REPLAYED = ("capturable", "differentiable")
-
-
-@dataclass
-class Prior:
-    """What step() reads for one parameter, cloned before it runs."""
-
-    param: torch.Tensor
-    grad: torch.Tensor
-    state: dict[str, Any]
 
 
 # Terms whose replayed value is, when the replay has step()'s bits, a value the capture
@@ -63,16 +57,6 @@ class Replay:
                 value = shared[key] if shared is not None else tensor_value(value, cap)
             out.append({"key": key, "value": value})
         return out
-
-
-def take_prior(param: torch.Tensor, grad: torch.Tensor, state: dict[str, Any] | None) -> Prior:
-    """Clone a parameter, its .grad and its optimizer state (read before step() runs)."""
-    with torch.no_grad():
-        cloned = {
-            k: v.detach().clone() if isinstance(v, torch.Tensor) else v
-            for k, v in (state or {}).items()
-        }
-        return Prior(param.detach().clone(), grad.detach().clone(), cloned)
 
 
 def kernel_of(
@@ -126,114 +110,123 @@ class _Recorder:
 
 
 def _coupled_decay(
-    grad: torch.Tensor, param: torch.Tensor, wd: float, foreach: bool, maximize: bool
+    grad: torch.Tensor, param: torch.Tensor, wd: float, foreach: bool
 ) -> torch.Tensor:
-    """g + wd·p as sgd.py and adam.py compute it (foreach: in place on a negated grad)."""
-    if foreach and maximize:
-        torch._foreach_add_([grad], [param], alpha=wd)
-        return grad
+    """g + wd·p as sgd.py and adam.py compute it."""
     if foreach:
         return torch._foreach_add([grad], [param], alpha=wd)[0]
     return grad.add(param, alpha=wd)
 
 
+def _read_grad(grad: torch.Tensor, maximize: bool, foreach: bool, record: _Recorder) -> Any:
+    """The gradient the rule starts from (negated with `maximize`), recorded."""
+    if maximize:
+        grad = torch._foreach_neg([grad])[0] if foreach else -grad
+    record("grad", grad if maximize else None)  # None: the .grad the capture sends
+    return grad
+
+
 def replay_sgd(
-    prior: Prior, group: dict[str, Any], foreach: bool, all_buffers: bool, cap: int
+    param: torch.Tensor,
+    state: dict[str, Any] | None,
+    group: dict[str, Any],
+    foreach: bool,
+    all_buffers: bool,
+    cap: int,
 ) -> Replay:
     """SGD's update of one parameter (momentum, dampening, nesterov, weight decay, maximize).
 
-    `all_buffers`: every parameter of the group had a momentum buffer (foreach then updates
+    `all_buffers`: every parameter of the group has a momentum buffer (foreach then updates
     them with foreach kernels, else one by one)."""
     record = _Recorder(cap)
     lr, wd, momentum = group["lr"], group["weight_decay"], group["momentum"]
     dampening, nesterov, maximize = group["dampening"], group["nesterov"], group["maximize"]
-    param, grad = prior.param, prior.grad
+    assert param.grad is not None
     record("lr", lr)
     with torch.no_grad():
-        if maximize:
-            grad = torch._foreach_neg([grad])[0] if foreach else -grad
-        record("grad", grad if maximize else None)  # None: the .grad the capture sends
+        grad = _read_grad(param.grad, maximize, foreach, record)
         if wd != 0:
-            grad = _coupled_decay(grad, param, wd, foreach, maximize)
+            grad = _coupled_decay(grad, param, wd, foreach)
             record("grad_with_weight_decay", grad)
         direction = grad
         if momentum != 0:
-            buf = prior.state.get("momentum_buffer")
-            if buf is None:
-                buf = grad.detach().clone()
+            buf = (state or {}).get("momentum_buffer")
+            if buf is None:  # torch starts the buffer as a clone (p.grad may change later)
+                buf = grad.clone()
             else:
                 record("momentum_buffer_prev", buf)
                 if foreach and all_buffers:
-                    torch._foreach_mul_([buf], momentum)
-                    torch._foreach_add_([buf], [grad], alpha=1 - dampening)
+                    buf = torch._foreach_mul([buf], momentum)[0]
+                    buf = torch._foreach_add([buf], [grad], alpha=1 - dampening)[0]
                 else:
-                    buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+                    buf = buf.mul(momentum).add(grad, alpha=1 - dampening)
             record("momentum_buffer", buf)
             record.replay.state["momentum_buffer"] = buf
             if nesterov and foreach:
-                torch._foreach_add_([grad], [buf], alpha=momentum)
-                direction = grad
+                direction = torch._foreach_add([grad], [buf], alpha=momentum)[0]
             elif nesterov:
                 direction = grad.add(buf, alpha=momentum)
             else:
                 direction = buf
         record("direction", direction)
         if foreach:
-            torch._foreach_add_([param], [direction], alpha=-lr)
+            new = torch._foreach_add([param], [direction], alpha=-lr)[0]
         else:
-            param.add_(direction, alpha=-lr)
-        return record.result(param)
+            new = param.add(direction, alpha=-lr)
+        return record.result(new)
 
 
-def replay_adam(prior: Prior, group: dict[str, Any], foreach: bool, cap: int) -> Replay:
+def _zeros_or(state: dict[str, Any], key: str, like: torch.Tensor) -> torch.Tensor:
+    """state[key], or the zeros Adam's _init_group starts it from."""
+    value = state.get(key)
+    if value is None:
+        return torch.zeros_like(like, memory_format=torch.preserve_format)
+    assert isinstance(value, torch.Tensor)
+    return value
+
+
+def replay_adam(
+    param: torch.Tensor,
+    state: dict[str, Any] | None,
+    group: dict[str, Any],
+    foreach: bool,
+    cap: int,
+) -> Replay:
     """Adam's or AdamW's update of one parameter (weight decay coupled or decoupled, amsgrad)."""
     record = _Recorder(cap)
     lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
     wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
     decoupled = group.get("decoupled_weight_decay", False)
-    param, grad, state = prior.param, prior.grad, prior.state
+    state = state or {}
+    assert param.grad is not None
     record("lr", lr)
     with torch.no_grad():
         step_t = state.get("step")
         if step_t is None:  # a first step: Adam's _init_group starts from these
             step_t = torch.tensor(0.0, dtype=_get_scalar_dtype())
-        exp_avg = state.get("exp_avg")
-        if exp_avg is None:
-            exp_avg = torch.zeros_like(param, memory_format=torch.preserve_format)
-        exp_avg_sq = state.get("exp_avg_sq")
-        if exp_avg_sq is None:
-            exp_avg_sq = torch.zeros_like(param, memory_format=torch.preserve_format)
-        if maximize:
-            grad = torch._foreach_neg([grad])[0] if foreach else -grad
-        record("grad", grad if maximize else None)  # None: the .grad the capture sends
-        if foreach and step_t.is_cpu:
-            torch._foreach_add_([step_t], torch.tensor(1.0, device="cpu"), alpha=1.0)
-        elif foreach:
-            torch._foreach_add_([step_t], 1)
-        else:
-            step_t += 1
+        exp_avg = _zeros_or(state, "exp_avg", param)
+        exp_avg_sq = _zeros_or(state, "exp_avg_sq", param)
+        grad = _read_grad(param.grad, maximize, foreach, record)
+        step_t = step_t + 1  # an integer in float: every path gives it exactly
         step = step_t.item()
         record("step", step)
         if wd != 0 and decoupled:
             factor = 1 - lr * wd
             record("decay_factor", factor)
-            if foreach:
-                torch._foreach_mul_([param], factor)
-            else:
-                param.mul_(factor)
+            param = torch._foreach_mul([param], factor)[0] if foreach else param.mul(factor)
             record("decayed_param", param)
         elif wd != 0:
-            grad = _coupled_decay(grad, param, wd, foreach, maximize)
+            grad = _coupled_decay(grad, param, wd, foreach)
             record("grad_with_weight_decay", grad)
         record("exp_avg_prev", exp_avg)
         record("exp_avg_sq_prev", exp_avg_sq)
         if foreach:
-            torch._foreach_lerp_([exp_avg], [grad], 1 - beta1)
-            torch._foreach_mul_([exp_avg_sq], beta2)
-            torch._foreach_addcmul_([exp_avg_sq], [grad], [grad], 1 - beta2)
+            exp_avg = torch._foreach_lerp([exp_avg], [grad], 1 - beta1)[0]
+            scaled = torch._foreach_mul([exp_avg_sq], beta2)
+            exp_avg_sq = torch._foreach_addcmul(scaled, [grad], [grad], 1 - beta2)[0]
         else:
-            exp_avg.lerp_(grad, 1 - beta1)
-            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+            exp_avg = exp_avg.lerp(grad, 1 - beta1)
+            exp_avg_sq = exp_avg_sq.mul(beta2).addcmul(grad, grad, value=1 - beta2)
         record("exp_avg", exp_avg)
         record("exp_avg_sq", exp_avg_sq)
         bias_correction1 = 1 - beta1**step
@@ -249,13 +242,11 @@ def replay_adam(prior: Prior, group: dict[str, Any], foreach: bool, cap: int) ->
         record("exp_avg_sq_hat", exp_avg_sq / bias_correction2)
         second = exp_avg_sq
         if amsgrad:
-            second = state.get("max_exp_avg_sq")
-            if second is None:
-                second = torch.zeros_like(param, memory_format=torch.preserve_format)
+            old_max = _zeros_or(state, "max_exp_avg_sq", param)
             if foreach:
-                torch._foreach_maximum_([second], [exp_avg_sq])
+                second = torch._foreach_maximum([old_max], [exp_avg_sq])[0]
             else:
-                torch.maximum(second, exp_avg_sq, out=second)
+                second = torch.maximum(old_max, exp_avg_sq)
             record("max_exp_avg_sq", second)
             record.replay.state["max_exp_avg_sq"] = second
         if foreach:
@@ -263,13 +254,14 @@ def replay_adam(prior: Prior, group: dict[str, Any], foreach: bool, cap: int) ->
             torch._foreach_div_(denom, [bias_correction2_sqrt])
             torch._foreach_add_(denom, eps)
             record("denom", denom[0])
-            torch._foreach_addcdiv_([param], [exp_avg], denom, [(lr / bias_correction1) * -1])
+            scalars = [(lr / bias_correction1) * -1]
+            new = torch._foreach_addcdiv([param], [exp_avg], denom, scalars)[0]
         else:
             denom_t = (second.sqrt() / bias_correction2_sqrt).add_(eps)
             record("denom", denom_t)
-            param.addcdiv_(exp_avg, denom_t, value=-step_size)
+            new = param.addcdiv(exp_avg, denom_t, value=-step_size)
         record.replay.state.update(step=step_t, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)
-        return record.result(param)
+        return record.result(new)
 
 
 _BITS = {2: torch.int16, 4: torch.int32, 8: torch.int64}

@@ -207,6 +207,23 @@ def test_accumulated_grads_without_zero_grad_replay_exactly(case: str) -> None:
     assert all(u["same_bits"] for c in captures for u in c["updates"])
 
 
+@pytest.mark.parametrize("foreach", [False, True])
+@pytest.mark.parametrize("case", ["nesterov weight_decay", "maximize", "adam amsgrad", "adamw"])
+def test_the_replay_writes_no_tensor_step_reads(case: str, foreach: bool) -> None:
+    model, optimizer, _ = run(CASES[case], foreach, steps=2, record=False)
+    for group in optimizer.param_groups:
+        group["foreach"] = foreach
+    model(torch.ones(3, 2)).sum().backward()
+    read = [p for p in model.parameters()] + [p.grad for p in model.parameters()]
+    read += [v for p in model.parameters() for v in optimizer.state[p].values()]
+    versions = [t._version for t in read if isinstance(t, torch.Tensor)]
+    copies = [t.clone() for t in read if isinstance(t, torch.Tensor)]
+    StepRecorder(optimizer, dict(model.named_parameters()), ValueCache(4096))  # replays
+    assert [t._version for t in read if isinstance(t, torch.Tensor)] == versions
+    kept = [t for t in read if isinstance(t, torch.Tensor)]
+    assert all(bits_equal(t, c) for t, c in zip(kept, copies, strict=True))
+
+
 def test_a_different_update_is_not_the_same_bits() -> None:
     """same_bits can be false: change the live parameter after step(), before the capture."""
     model = make_model()
