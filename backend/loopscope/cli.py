@@ -15,11 +15,12 @@ def _warm_up(device: str) -> None:
     """Run a few captured iterations of each scenario once, at start-up.
 
     torch imports and builds much on first use (torch._dynamo through the optimizers'
-    constructors, autograd's Python side, ...): ~85 MB and many objects.  Doing it here
-    loads them before the freeze below and keeps it out of the first learner's first
+    constructors, autograd's Python side, ...; docs/performance.md, Memory).  Doing it
+    here loads them before the freeze below and keeps it out of the first learner's first
     command."""
+    from .training.errors import CommandError
     from .training.scenarios import SCENARIOS
-    from .training.session import CommandError, Session
+    from .training.session import Session
 
     for name in SCENARIOS:
         try:
@@ -44,8 +45,8 @@ def _serve(args: argparse.Namespace) -> int:
     torch.set_num_threads(settings.torch_threads)
     app = create_app(settings)
     _warm_up(settings.device)
-    # torch and the app leave ~200 000 long-lived objects; keep full collections from
-    # re-scanning them (each scan stalls every run for tens of milliseconds).
+    # torch and the app leave many long-lived objects; keep full collections from
+    # re-scanning them (each scan stalls every run; docs/performance.md, Load).
     gc.collect()
     gc.freeze()
     shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host
@@ -64,8 +65,8 @@ def _serve(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import torch
 
+    from .training.errors import CommandError
     from .training.headless import run_headless
-    from .training.session import CommandError
 
     torch.set_num_threads(args.torch_threads)
     try:
@@ -90,6 +91,8 @@ def _schema(_: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line: serve, run, schema."""
+    from .training.scenarios import SCENARIOS
+
     parser = argparse.ArgumentParser(prog="loopscope", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -102,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
 
     run = sub.add_parser("run", help="train headless and print the reference script's log")
-    run.add_argument("--scenario", default="linear", choices=["linear", "mlp", "classify"])
+    run.add_argument("--scenario", default=next(iter(SCENARIOS)), choices=list(SCENARIOS))
     run.add_argument("--epochs", type=int, default=1000)
     run.add_argument("--every", type=int, default=100, help="log every N epochs")
     run.add_argument("--config", help="JSON config, e.g. '{\"lr\": 0.02}'")

@@ -9,22 +9,33 @@ Each number is the shortest decimal that converts back to exactly torch's float3
 infinities, so those travel as the strings ``"NaN"``, ``"Infinity"`` and
 ``"-Infinity"`` wherever a number may stand.
 
-The capture events are built as plain dicts in the hot path (``capture/*``);
-these models are their schema, and tests validate real frames against them.
+Commands are pydantic models (they are parsed).  The events the engine builds on its hot
+path (``capture/*``, ``training/events.py``) are TypedDicts: the builders write them as
+plain dicts that mypy checks against these definitions, pydantic validates them and
+writes their JSON Schema, and tests validate real frames against them.
+Scenario names, phase names and settable hyperparameters are derived from the one
+place each is defined (the scenario registry, the loop's source, the configs).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NotRequired, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, with_config
+from typing_extensions import TypedDict
 
-from .training.configs import ClassifyConfig, LinearConfig, MlpConfig
+from .training.configs import SettableName
+from .training.scenarios import SCENARIOS, FitKind
 
+if TYPE_CHECKING:
+    ScenarioName = str
+else:  # the registry's keys, so that a new scenario needs no edit here
+    ScenarioName = Literal[tuple(SCENARIOS)]
+DEFAULT_SCENARIO: str = next(iter(SCENARIOS))
 PhaseName = Literal["forward", "loss", "zero_grad", "backward", "step"]
-PHASES: tuple[PhaseName, ...] = ("forward", "loss", "zero_grad", "backward", "step")
+# The loop body's calls in the order they run (the one list every other place derives from).
+PHASES: tuple[PhaseName, ...] = get_args(PhaseName)
 StepUnit = Literal["phase", "iteration", "epoch"]
-ScenarioName = Literal["linear", "mlp", "classify"]
 NonFinite = Literal["NaN", "Infinity", "-Infinity"]
 Float = float | NonFinite
 ErrorCode = Literal[
@@ -45,6 +56,10 @@ class _Message(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
+# The TypedDicts' pydantic rules: the same as the models'.
+_WIRE = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
+
+
 # ---------------------------------------------------------------- commands (client → server)
 
 
@@ -52,7 +67,7 @@ class StartCommand(_Message):
     """Build a scenario and start a new run (replaces the current one)."""
 
     type: Literal["start"]
-    scenario: ScenarioName = "linear"
+    scenario: ScenarioName = DEFAULT_SCENARIO
     config: dict[str, Any] = Field(default_factory=dict, max_length=64)
 
 
@@ -99,7 +114,8 @@ class ResumeCommand(_Message):
 
 
 class SetCommand(_Message):
-    """Change hyperparameters between steps; they apply from the next phase on."""
+    """Change hyperparameters between steps; they apply from the next phase on (the fields
+    are SETTABLE, and a run accepts those its `capabilities.settable` lists)."""
 
     type: Literal["set"]
     lr: float | None = Field(None, gt=0, le=10)
@@ -128,12 +144,14 @@ COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
 # ---------------------------------------------------------------- values
 
 
-class Histogram(_Message):
+@with_config(_WIRE)
+class Histogram(TypedDict):
     edges: list[Float]
     counts: list[int]
 
 
-class TensorSummary(_Message):
+@with_config(_WIRE)
+class TensorSummary(TypedDict):
     """Statistics of a tensor too large to send in full."""
 
     numel: int
@@ -145,19 +163,21 @@ class TensorSummary(_Message):
     first: list[Float]
 
 
-class TensorValue(_Message):
+@with_config(_WIRE)
+class TensorValue(TypedDict):
     """A tensor: all its values (row-major) when small, else a summary."""
 
     shape: list[int]
     dtype: str
-    values: list[Float] | None = None
-    summary: TensorSummary | None = None
+    values: NotRequired[list[Float] | None]
+    summary: NotRequired[TensorSummary | None]
 
 
 # ---------------------------------------------------------------- session
 
 
-class ParameterInfo(_Message):
+@with_config(_WIRE)
+class ParameterInfo(TypedDict):
     name: str  # qualified, as model.named_parameters() gives it: "linear.weight"
     local: str  # the key in its module's _parameters: "weight"
     shape: list[int]
@@ -165,7 +185,8 @@ class ParameterInfo(_Message):
     numel: int
 
 
-class ModuleInfo(_Message):
+@with_config(_WIRE)
+class ModuleInfo(TypedDict):
     """One module of the tree, with the parameters registered in its own _parameters."""
 
     path: str  # "" for the root, else as named_modules() gives it
@@ -176,34 +197,40 @@ class ModuleInfo(_Message):
     children: list[ModuleInfo]
 
 
-class ParamGroupInfo(_Message):
-    params: list[str]  # parameter names, resolved by identity (`is`)
+@with_config(_WIRE)
+class ParamGroupInfo(TypedDict):
+    params: list[str | None]  # parameter names, resolved by identity (`is`); None: not one
     hyper: dict[str, Float | bool | list[Float] | None]
 
 
-class OptimizerInfo(_Message):
+@with_config(_WIRE)
+class OptimizerInfo(TypedDict):
     cls: str
     param_groups: list[ParamGroupInfo]
 
 
-class CriterionInfo(_Message):
+@with_config(_WIRE)
+class CriterionInfo(TypedDict):
     cls: str
     reduction: str
 
 
-class SourceInfo(_Message):
+@with_config(_WIRE)
+class SourceInfo(TypedDict):
     lines: list[str]
     phase_lines: dict[PhaseName, int]  # 1-based line that each phase executes
     setup_lines: int  # lines before the loop (the model/optimizer/criterion set-up)
 
 
-class HistoryInfo(_Message):
+@with_config(_WIRE)
+class HistoryInfo(TypedDict):
     first: int  # the oldest iteration a rewind can reach
     last: int  # the newest
     bytes: int
 
 
-class ParamReference(_Message):
+@with_config(_WIRE)
+class ParamReference(TypedDict):
     """One entry of optimizer.param_groups[group]['params'] and the parameter it *is*."""
 
     group: int
@@ -216,17 +243,19 @@ class ParamReference(_Message):
     version_after: int
 
 
-class FitView(_Message):
+@with_config(_WIRE)
+class FitView(TypedDict):
     """The current model's output on a grid over the data (computed by the model, no_grad)."""
 
-    kind: Literal["line", "curve", "regions"]
+    kind: FitKind
     size: int  # points per axis
     extent: list[float]  # [x0, x1] or, for regions, [x0, x1, y0, y1]
     grid: TensorValue  # inputs: (size, 1), or (size*size, 2) row-major over y then x
     output: TensorValue  # outputs: (size, 1), or P(class 1) as (size, size)
 
 
-class Landscape(_Message):
+@with_config(_WIRE)
+class Landscape(TypedDict):
     """`linear` only: the loss of y = w·x + b over a (w, b) grid, rows b, columns w."""
 
     w: TensorValue
@@ -235,23 +264,44 @@ class Landscape(_Message):
     optimum: list[float]  # least-squares [w*, b*]
 
 
-class SessionEvent(_Message):
-    """Sent on start, reset and rewind: what the run is made of."""
+OptimizerStateKey = Literal["step", "momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
+
+
+@with_config(_WIRE)
+class Capabilities(TypedDict):
+    """What this run can show and do; the page builds its panels from this, not from a name."""
+
+    source: Literal["scenario", "trace"]  # a built-in scenario, or a traced script
+    fit: FitKind | None  # the model's output over the data: a line, a curve, class regions
+    landscape: bool  # SessionEvent.landscape is set
+    data_plot: bool  # SessionEvent.data holds the data set
+    rewind: bool  # `rewind` and `reset` work
+    config: bool  # the run has a config (and config_schema): a settings form
+    settable: list[SettableName]  # the keys `set` accepts for this run's optimizer
+    optimizer_state: list[OptimizerStateKey]  # optimizer.state[p] keys this optimizer keeps
+    compare: bool  # POST /api/compare can train variants of it
+
+
+@with_config(_WIRE)
+class SessionEvent(TypedDict):
+    """Sent on start, reset and rewind: what the run is made of.  Fields a traced script
+    has no value for (no scenario, config, data set, fit or landscape) are null."""
 
     type: Literal["session"]
     run_id: str
     token: str  # secret: send it in `resume` to take this run back after a dropped connection
-    scenario: ScenarioName
+    capabilities: Capabilities
+    scenario: ScenarioName | None
     description: str
-    config: dict[str, Any]
-    config_schema: dict[str, Any]
+    config: dict[str, Any] | None
+    config_schema: dict[str, Any] | None
     device: str
     model: ModuleInfo
     parameters: list[str]  # model.parameters() order
     optimizer: OptimizerInfo
     criterion: CriterionInfo
     source: SourceInfo
-    data: dict[str, TensorValue]  # "x", "y" of the whole data set
+    data: dict[str, TensorValue] | None  # "x", "y" of the whole data set
     n_batches: int
     batch_size: int
     iteration: int
@@ -259,32 +309,37 @@ class SessionEvent(_Message):
     next_phase: PhaseName
     params: dict[str, TensorValue]
     grads: dict[str, TensorValue | None]
-    history: HistoryInfo
+    history: HistoryInfo | None  # None: no rewind (capabilities.rewind is false)
     references: list[ParamReference]  # param_groups entries → the parameters they are
-    fit: FitView
+    fit: FitView | None
     landscape: Landscape | None
 
 
 # ---------------------------------------------------------------- graph
 
 
-class SavedTensor(_Message):
+@with_config(_WIRE)
+class SavedTensor(TypedDict):
     name: str  # the attribute without "_saved_": "mat1", "self", "target"
-    shape: list[int] | None = None  # a tensor's shape, or None for a non-tensor
-    value: str | None = None  # a non-tensor's repr, e.g. "1" for alpha
-    tensor: str | None = None  # which named tensor it is by identity: "x", "y", "y_pred", a param
+    shape: NotRequired[list[int] | None]  # a tensor's shape, or None for a non-tensor
+    value: NotRequired[str | None]  # a non-tensor's repr, e.g. "1" for alpha
+    tensor: NotRequired[
+        str | None
+    ]  # which named tensor it is by identity: "x", "y", "y_pred", a param
 
 
-class GraphNode(_Message):
+@with_config(_WIRE)
+class GraphNode(TypedDict):
     # stable across iterations for the same model: "AddmmBackward0", "AccumulateGrad:linear.bias"
     id: str
     op: str  # "AddmmBackward0", "AccumulateGrad"
-    param: str | None = None  # for AccumulateGrad: the parameter it fills
-    module: str | None = None  # the module whose forward produced this node, if known
+    param: NotRequired[str | None]  # for AccumulateGrad: the parameter it fills
+    module: NotRequired[str | None]  # the module whose forward produced this node, if known
     saved: list[SavedTensor]
 
 
-class GraphEdge(_Message):
+@with_config(_WIRE)
+class GraphEdge(TypedDict):
     """`source.next_functions[slot]` is `target`: gradients flow source → target."""
 
     source: str
@@ -292,7 +347,8 @@ class GraphEdge(_Message):
     slot: int
 
 
-class GraphEvent(_Message):
+@with_config(_WIRE)
+class GraphEvent(TypedDict):
     """The autograd graph's topology; sent when it changes (values follow keyed by node id)."""
 
     type: Literal["graph"]
@@ -306,7 +362,8 @@ class GraphEvent(_Message):
 # ---------------------------------------------------------------- phase captures
 
 
-class ModuleCall(_Message):
+@with_config(_WIRE)
+class ModuleCall(TypedDict):
     module: str  # path, "" for the root
     cls: str
     depth: int
@@ -314,38 +371,44 @@ class ModuleCall(_Message):
     output: str | None
 
 
-class TraceEntry(_Message):
+@with_config(_WIRE)
+class TraceEntry(TypedDict):
     event: Literal["pre_hook", "hook"]  # inside Module.__call__: before forward, after it
     module: str
 
 
-class ForwardCapture(_Message):
+@with_config(_WIRE)
+class ForwardCapture(TypedDict):
     calls: list[ModuleCall]  # in the order __call__ entered them
     trace: list[TraceEntry]  # pre-hooks and hooks in the order torch ran them
     tensors: dict[str, TensorValue]  # each distinct tensor once, referenced by calls
     batch_index: list[int] | None  # rows of the data set in this batch; None = full batch
 
 
-class LossCapture(_Message):
+@with_config(_WIRE)
+class LossCapture(TypedDict):
     graph_id: str
     y: TensorValue  # the criterion's target (this batch); y_pred is node_values[tensors.y_pred]
     node_values: dict[str, TensorValue]  # node id → the forward value it produced (when known)
 
 
-class ZeroGradCapture(_Message):
+@with_config(_WIRE)
+class ZeroGradCapture(TypedDict):
     skipped: bool  # skip_zero_grad: the call did not run
     set_to_none: bool
     before: dict[str, TensorValue | None]
     after: dict[str, TensorValue | None]
 
 
-class GradFill(_Message):
+@with_config(_WIRE)
+class GradFill(TypedDict):
     param: str
     node: str  # the AccumulateGrad node that filled it
     value: TensorValue  # .grad right after the fill
 
 
-class BackwardCapture(_Message):
+@with_config(_WIRE)
+class BackwardCapture(TypedDict):
     graph_id: str
     order: list[str]  # node ids in the order autograd executed them
     sent: dict[
@@ -354,28 +417,72 @@ class BackwardCapture(_Message):
     fills: list[GradFill]  # in the order .grad was filled
 
 
-class ParamUpdate(_Message):
+UpdateTermKey = Literal[
+    "lr",
+    "grad",
+    "grad_with_weight_decay",
+    "momentum_buffer_prev",
+    "momentum_buffer",
+    "direction",
+    "step",
+    "decay_factor",
+    "decayed_param",
+    "exp_avg_prev",
+    "exp_avg",
+    "exp_avg_sq_prev",
+    "exp_avg_sq",
+    "max_exp_avg_sq",
+    "bias_correction1",
+    "bias_correction2",
+    "step_size",
+    "bias_correction2_sqrt",
+    "exp_avg_hat",
+    "exp_avg_sq_hat",
+    "denom",
+    "param",
+]
+
+
+@with_config(_WIRE)
+class UpdateTerm(TypedDict):
+    """One term of a parameter's update rule, as torch computed it on the run's device
+    (a tensor of the parameter's shape, or a Python float torch's optimizer used)."""
+
+    key: UpdateTermKey
+    value: TensorValue | Float
+
+
+@with_config(_WIRE)
+class ParamUpdate(TypedDict):
     name: str
     before: TensorValue
     grad: TensorValue | None
     after: TensorValue
     hyper: dict[str, Float | bool | list[Float] | None]
     state: dict[str, TensorValue | Float]  # momentum_buffer, exp_avg, exp_avg_sq, step
+    # The update replayed on clones with the kernels step() used, in the order it used them
+    # (docs/protocol.md lists the terms of each rule); empty for an optimizer not replayed.
+    terms: list[UpdateTerm]
+    kernel: Literal["single_tensor", "foreach", "fused"] | None  # the path step() took
+    same_bits: bool | None  # replayed parameter and state torch.equal step()'s; None: no replay
 
 
-class StepCapture(_Message):
+@with_config(_WIRE)
+class StepCapture(TypedDict):
     skipped: list[str]  # parameters without .grad, left alone by step()
     updates: list[ParamUpdate]
     references: list[ParamReference]
 
 
-class LossPoint(_Message):
+@with_config(_WIRE)
+class LossPoint(TypedDict):
     iteration: int
     epoch: int
     loss: Float
 
 
-class PhaseEvent(_Message):
+@with_config(_WIRE)
+class PhaseEvent(TypedDict):
     """One phase ran; `capture` holds what torch did in it."""
 
     type: Literal["phase"]
@@ -392,21 +499,28 @@ class PhaseEvent(_Message):
     diverged: bool
     params: dict[str, TensorValue]
     grads: dict[str, TensorValue | None]
-    history: HistoryInfo
-    fit: FitView | None  # after `step` (the parameters changed), else None
+    history: HistoryInfo | None
+    fit: FitView | None  # after `step` (the parameters changed) when the run has a fit
     capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
 
 
-class LossesEvent(_Message):
-    """Losses of consecutive iterations that did not fit in a phase event's `losses` (a long
-    command, or phase events coalesced for a slow reader); sent before that phase event, in
-    order, so that every iteration's loss reaches the client. Iteration `first + k` has loss
-    `values[k]`, in epoch `(first + k) // n_batches`."""
+@with_config(_WIRE)
+class LossChunk(TypedDict):
+    """Losses of consecutive iterations: iteration `first + k` has loss `values[k]`."""
+
+    first: int
+    values: list[Float]
+
+
+@with_config(_WIRE)
+class LossesEvent(LossChunk):
+    """A LossChunk that did not fit in a phase event's `losses` (a long command, or phase
+    events coalesced for a slow reader); sent before that phase event, in order, so that
+    every iteration's loss reaches the client. Iteration `first + k` is in epoch
+    `(first + k) // n_batches`."""
 
     type: Literal["losses"]
-    first: int
     n_batches: int
-    values: list[Float]
 
 
 class ErrorEvent(_Message):
@@ -429,7 +543,7 @@ EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 class CompareRequest(_Message):
     """POST /api/compare: one scenario, a few config variants, trained headless side by side."""
 
-    scenario: ScenarioName = "linear"
+    scenario: ScenarioName = DEFAULT_SCENARIO
     config: dict[str, Any] = Field(default_factory=dict, max_length=64)
     variants: list[dict[str, Any]] = Field(
         default_factory=lambda: [{"batch_size": b} for b in (None, 1, 10)],
@@ -461,41 +575,27 @@ class ApiError(_Message):
 
 
 SCENARIO_CONFIGS: dict[str, type[BaseModel]] = {
-    "linear": LinearConfig,
-    "mlp": MlpConfig,
-    "classify": ClassifyConfig,
+    name: scenario.config_cls for name, scenario in SCENARIOS.items()
 }
+# The members of the Command and Event unions (each names itself by its `type`).
+COMMANDS: tuple[type[BaseModel], ...] = get_args(get_args(Command)[0])
+EVENTS: tuple[Any, ...] = get_args(get_args(Event)[0])
 
 
 def protocol_schema() -> dict[str, Any]:
     """JSON Schema of every command and event (and the scenario configs), one $defs table."""
-    models: list[type[BaseModel]] = [
-        StartCommand,
-        StepCommand,
-        PlayCommand,
-        PauseCommand,
-        ResetCommand,
-        RewindCommand,
-        SetCommand,
-        ResumeCommand,
-        SessionEvent,
-        GraphEvent,
-        PhaseEvent,
-        LossesEvent,
-        ErrorEvent,
-        LinearConfig,
-        MlpConfig,
-        ClassifyConfig,
-    ]
+    # LossChunk: the shape the page keeps losses in (PhaseEvent.losses moves to it next).
+    configs = list(dict.fromkeys(SCENARIO_CONFIGS.values()))
+    models: list[Any] = [*COMMANDS, *EVENTS, LossChunk, *configs]
     defs: dict[str, Any] = {}
     for model in models:
-        schema = model.model_json_schema(ref_template="#/$defs/{model}")
+        schema = TypeAdapter(model).json_schema(ref_template="#/$defs/{model}")
         defs.update(schema.pop("$defs", {}))
         defs[model.__name__] = schema
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "loopscope protocol",
         "$defs": defs,
-        "commands": [m.__name__ for m in models[:8]],
-        "events": [m.__name__ for m in models[8:13]],
+        "commands": [m.__name__ for m in COMMANDS],
+        "events": [m.__name__ for m in EVENTS],
     }

@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
+from .update import (
+    Kernel,
+    Replay,
+    kernel_of,
+    replay_adam,
+    replay_sgd,
+    replayable,
+    same_bits,
+)
 from .values import ValueCache, encode_float, tensor_value
 
-_STATE_KEYS = ("momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step")
+if TYPE_CHECKING:
+    from ..protocol import (
+        Float,
+        OptimizerInfo,
+        OptimizerStateKey,
+        ParamReference,
+        ParamUpdate,
+        StepCapture,
+        TensorValue,
+        UpdateTerm,
+    )
+
+_STATE_KEYS: tuple[OptimizerStateKey, ...] = (
+    "momentum_buffer",
+    "exp_avg",
+    "exp_avg_sq",
+    "max_exp_avg_sq",
+    "step",
+)
 
 
 def hyper_of(group: dict[str, Any]) -> dict[str, Any]:
@@ -36,7 +63,7 @@ def name_of(param: torch.Tensor, named: dict[str, torch.nn.Parameter]) -> str | 
 
 def describe_optimizer(
     optimizer: torch.optim.Optimizer, named: dict[str, torch.nn.Parameter]
-) -> dict[str, Any]:
+) -> OptimizerInfo:
     """OptimizerInfo: class and param groups, each entry resolved to a parameter name by `is`."""
     return {
         "cls": type(optimizer).__name__,
@@ -47,12 +74,25 @@ def describe_optimizer(
     }
 
 
-def state_of(optimizer: torch.optim.Optimizer, param: torch.Tensor, cap: int) -> dict[str, Any]:
+def state_keys(optimizer: torch.optim.Optimizer) -> list[OptimizerStateKey]:
+    """The optimizer.state[p] keys this optimizer keeps, in the order its update uses them."""
+    group = optimizer.param_groups[0]
+    if isinstance(optimizer, torch.optim.SGD):
+        return ["momentum_buffer"] if group["momentum"] else []
+    if isinstance(optimizer, torch.optim.Adam):  # AdamW is an Adam
+        keys: list[OptimizerStateKey] = ["step", "exp_avg", "exp_avg_sq"]
+        return keys + (["max_exp_avg_sq"] if group["amsgrad"] else [])
+    return [key for key in _STATE_KEYS if any(key in s for s in optimizer.state.values())]
+
+
+def state_of(
+    optimizer: torch.optim.Optimizer, param: torch.Tensor, cap: int
+) -> dict[str, TensorValue | Float]:
     """The optimizer's per-parameter state (read with .get: indexing would insert a key)."""
     state = optimizer.state.get(param)
     if not state:
         return {}
-    out: dict[str, Any] = {}
+    out: dict[str, TensorValue | Float] = {}
     for key in _STATE_KEYS:
         value = state.get(key)
         if isinstance(value, torch.Tensor):
@@ -62,8 +102,32 @@ def state_of(optimizer: torch.optim.Optimizer, param: torch.Tensor, cap: int) ->
     return out
 
 
+def list_references(
+    optimizer: torch.optim.Optimizer, named: dict[str, torch.nn.Parameter]
+) -> list[ParamReference]:
+    """ParamReferences: each param_groups entry, the parameter it *is*, and its version now."""
+    refs: list[ParamReference] = []
+    for gi, group in enumerate(optimizer.param_groups):
+        for index, param in enumerate(group["params"]):
+            ref_name = name_of(param, named)
+            refs.append(
+                {
+                    "group": gi,
+                    "index": index,
+                    "param": ref_name,
+                    "same_object": ref_name is not None and named[ref_name] is param,
+                    "id": id(param),
+                    "data_ptr": param.data_ptr(),
+                    "version_before": param._version,
+                    "version_after": param._version,
+                }
+            )
+    return refs
+
+
 class StepRecorder:
-    """Before/after of optimizer.step(): values, grads, state, and the reference evidence."""
+    """Before/after of optimizer.step(): values, grads, state, the reference evidence, and the
+    update of every parameter replayed term by term (capture/update.py)."""
 
     def __init__(
         self,
@@ -75,33 +139,52 @@ class StepRecorder:
         self.named = named
         self.values = values
         self.cap = values.cap
-        self.before: dict[str, dict[str, Any]] = {}
-        self.grads: dict[str, dict[str, Any] | None] = {}
-        self.refs: list[dict[str, Any]] = []
+        self.before: dict[str, TensorValue] = {}
+        self.grads: dict[str, TensorValue | None] = {}
         for name, param in named.items():
             self.before[name] = values.param(name, param)
             self.grads[name] = values.grad(name, param)
-        for gi, group in enumerate(optimizer.param_groups):
-            for index, param in enumerate(group["params"]):
-                ref_name = name_of(param, named)
-                self.refs.append(
-                    {
-                        "group": gi,
-                        "index": index,
-                        "param": ref_name,
-                        "same_object": ref_name is not None and named[ref_name] is param,
-                        "id": id(param),
-                        "data_ptr": param.data_ptr(),
-                        "version_before": param._version,
-                        "version_after": param._version,
-                    }
-                )
+        self.refs = list_references(optimizer, named)
+        # The path step() will take, per group, and each update replayed before it runs.
+        self.kernels: list[Kernel | None] = []
+        self.replays: dict[int, Replay] = {}
+        for group in optimizer.param_groups:
+            with_grad = [p for p in group["params"] if p.grad is not None]
+            # Optimizers with a `foreach` option pick their path the way sgd() and adam() do.
+            kernel = kernel_of(optimizer, group, with_grad) if "foreach" in group else None
+            self.kernels.append(kernel)
+            if kernel is None or not replayable(optimizer, group, kernel):
+                continue
+            foreach = kernel == "foreach"
+            states = [optimizer.state.get(p) for p in with_grad]
+            if isinstance(optimizer, torch.optim.SGD):
+                all_buffers = all(st and "momentum_buffer" in st for st in states)
+                for param, state in zip(with_grad, states, strict=True):
+                    replay = replay_sgd(param, state, group, foreach, all_buffers, self.cap)
+                    self.replays[id(param)] = replay
+            else:
+                for param, state in zip(with_grad, states, strict=True):
+                    self.replays[id(param)] = replay_adam(param, state, group, foreach, self.cap)
 
-    def capture(self) -> dict[str, Any]:
+    def _replayed(
+        self, param: torch.Tensor, update: ParamUpdate
+    ) -> tuple[list[UpdateTerm], bool | None]:
+        """The replayed terms of `param`'s update and whether they end in step()'s bits
+        (`update`: its ParamUpdate so far, whose values the terms share)."""
+        replay = self.replays.get(id(param))
+        if replay is None:  # not replayed: see update.replayable
+            return [], None
+        same = same_bits(replay, param, self.optimizer.state.get(param))
+        # With the same bits, the new parameter and state are the values sent anyway.
+        shared = {"param": update["after"], **update["state"]} if same else None
+        return replay.wire_terms(update["grad"], shared, self.cap), same
+
+    def capture(self) -> StepCapture:
         """The StepCapture dict, read after step() ran."""
-        updates, skipped = [], []
+        updates: list[ParamUpdate] = []
+        skipped: list[str] = []
         refs = iter(self.refs)
-        for group in self.optimizer.param_groups:
+        for gi, group in enumerate(self.optimizer.param_groups):
             hyper = hyper_of(group)
             for param in group["params"]:
                 ref = next(refs)
@@ -112,14 +195,17 @@ class StepRecorder:
                 if self.grads[name] is None:
                     skipped.append(name)
                     continue
-                updates.append(
-                    {
-                        "name": name,
-                        "before": self.before[name],
-                        "grad": self.grads[name],
-                        "after": self.values.param(name, param),
-                        "hyper": hyper,
-                        "state": state_of(self.optimizer, param, self.cap),
-                    }
-                )
+                update: ParamUpdate = {
+                    "name": name,
+                    "before": self.before[name],
+                    "grad": self.grads[name],
+                    "after": self.values.param(name, param),
+                    "hyper": hyper,
+                    "state": state_of(self.optimizer, param, self.cap),
+                    "terms": [],
+                    "kernel": self.kernels[gi],
+                    "same_bits": None,
+                }
+                update["terms"], update["same_bits"] = self._replayed(param, update)
+                updates.append(update)
         return {"skipped": skipped, "updates": updates, "references": self.refs}

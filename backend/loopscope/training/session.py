@@ -6,100 +6,44 @@ so a refused command leaves the run exactly as it was.
 
 from __future__ import annotations
 
-import math
 import secrets
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-import numpy as np
-import torch
 from pydantic import ValidationError
 
-from ..capture.optimizer import StepRecorder, describe_optimizer
-from ..capture.values import encode_float, tensor_value
 from .configs import RunConfig
-from .history import History, restore_snapshot, take_snapshot
-from .scenarios import PHASE_ORDER, ConfigError, Scenario, build, get_scenario, loop_source
-from .stepper import N_PHASES, PhaseResult, Stepper
-from .views import FitView, loss_landscape
+from .errors import CommandError, first_error
+from .events import PendingLosses, phase_event, session_event, settable
+from .history import History
+from .scenarios import ConfigError, Scenario, build, get_scenario
+from .source import N_PHASES, loop_source
+from .stepper import PhaseResult, Stepper
+from .views import FitGrid, loss_landscape
 
-# A phase event carries at most this many losses (LossPoint dicts); a command that ran
-# more iterations sends the older ones first, compactly, in `losses` events of at most
-# LOSSES_CHUNK values each. Every iteration's loss is reported.
-MAX_LOSSES_PER_EVENT = 10_000
-LOSSES_CHUNK = 50_000
+if TYPE_CHECKING:
+    from ..protocol import (
+        FitView,
+        GraphEvent,
+        HistoryInfo,
+        Landscape,
+        LossesEvent,
+        PhaseEvent,
+        SessionEvent,
+    )
+
+    SentEvent = SessionEvent | GraphEvent | LossesEvent | PhaseEvent
+
+
+def _handed_over(events: list[SentEvent]) -> list[dict[str, Any]]:
+    """Events as the connection takes them: plain dicts, which its outbox may merge."""
+    return cast("list[dict[str, Any]]", events)
+
+
 # Rewind checkpoints: one every this many iterations (an iteration between two is reached
 # by replaying from the one before it; at most this many - 1 iterations are replayed).
 CHECKPOINT_EVERY = 16
-
-
-class CommandError(Exception):
-    """A refused command: `code` and `field` go into the error event."""
-
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-
-
-MAX_FIELD_CHARS = 80  # a field name is echoed back; one made up by the client is cut
-# pydantic error types that mean "a number outside its bounds" (code out_of_range)
-BOUND_ERRORS = frozenset(("greater_than", "greater_than_equal", "less_than", "less_than_equal"))
-
-
-def field_path(loc: Any) -> str:
-    """A pydantic error location as a dotted field path, cut to MAX_FIELD_CHARS."""
-    path = ".".join(str(part) for part in loc)
-    return path if len(path) <= MAX_FIELD_CHARS else path[: MAX_FIELD_CHARS - 1] + "…"
-
-
-def error_code(error_type: str) -> str:
-    """The ErrorCode of a pydantic error type outside a config: out_of_range for a number
-    outside its bounds, invalid_message for anything else (shape, type, missing, extra)."""
-    return "out_of_range" if error_type in BOUND_ERRORS else "invalid_message"
-
-
-def first_error(exc: ValidationError, prefix: str = "") -> CommandError:
-    """A pydantic ValidationError as a CommandError naming the first offending field."""
-    err = exc.errors(include_url=False)[0]
-    loc = field_path(err["loc"])
-    field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc or None)
-    code = "invalid_config" if prefix == "config" else error_code(err["type"])
-    return CommandError(code, f"{field}: {err['msg']}", field)
-
-
-def module_tree(module: torch.nn.Module, path: str, name: str) -> dict[str, Any]:
-    """ModuleInfo: the module, the parameters in its own _parameters, its children."""
-    params = []
-    for local, param in module._parameters.items():
-        if param is None:
-            continue
-        qual = f"{path}.{local}" if path else local
-        params.append(
-            {
-                "name": qual,
-                "local": local,
-                "shape": list(param.shape),
-                "requires_grad": param.requires_grad,
-                "numel": param.numel(),
-            }
-        )
-    children = [
-        module_tree(child, f"{path}.{child_name}" if path else child_name, child_name)
-        for child_name, child in module._modules.items()
-        if child is not None
-    ]
-    lines = repr(module).split("\n")
-    return {
-        "path": path,
-        "name": name,
-        "cls": type(module).__name__,
-        "repr": lines[0] if len(lines) > 1 else repr(module),
-        "parameters": params,
-        "children": children,
-    }
 
 
 class Session:
@@ -127,17 +71,16 @@ class Session:
         except ValidationError as exc:
             raise first_error(exc, "config") from None
         self.run_id = uuid.uuid4().hex[:12]
-        self.landscape: dict[str, Any] | None = None
+        self.landscape: Landscape | None = None
         self.token = secrets.token_urlsafe(24)  # lets the same learner resume after a drop
         self.stepper = self._build()
         self._refresh_source()
-        self.fit_view = FitView(self.scenario.name, self.stepper.x, self.cap)
-        self.pending_losses: list[Any] = []  # wire losses of consecutive iterations...
-        self.pending_first = 0  # ...the first of which is this one
+        self.fit_grid = FitGrid(self.scenario.fit, self.stepper.x, self.cap)
+        self.losses = PendingLosses()
         self.sent_graph_id: str | None = None
         self._checkpoint_due = True  # the next iteration boundary must be a checkpoint
         self._snapshot()
-        if self.scenario.name == "linear":
+        if self.scenario.landscape:
             s = self.stepper
             w, b = (float(p.detach().reshape(-1)[0]) for p in s.params.values())
             self.landscape = loss_landscape(s.x, s.y, s.criterion, (w, b), self.cap)
@@ -157,11 +100,11 @@ class Session:
         stepper = self._build()
         self.stepper = stepper
         self._refresh_source()
-        self.fit_view = FitView(self.scenario.name, stepper.x, self.cap)
+        self.fit_grid = FitGrid(self.scenario.fit, stepper.x, self.cap)
         self.history = History(self.history.max_bytes)
-        self.pending_losses = []
+        self.losses.clear()
         self._snapshot()
-        return [self.session_event()]
+        return self._opening_events()
 
     def step(
         self,
@@ -190,7 +133,7 @@ class Session:
                 "count",
             )
         last_iteration = (target - 1) // N_PHASES
-        events: list[dict[str, Any]] = []
+        events: list[SentEvent] = []
         result: PhaseResult | None = None
         stepped = False
         graph = None
@@ -213,13 +156,15 @@ class Session:
         assert result is not None
         if stepped:
             s.check_params()
-        events.extend(self._losses_events())
+        events.extend(self.losses.spill(s.n_batches))
         if graph is not None and graph.graph_id != self.sent_graph_id:
             # The topology goes out only when it changed; values refer to it by node id.
             self.sent_graph_id = graph.graph_id
             events.append(graph.topology)
-        events.append(self.phase_event(result))
-        return events
+        fit = self._fit() if result.phase == "step" and result.capture is not None else None
+        losses = self.losses.take_points(s.n_batches)
+        events.append(phase_event(s, result, losses, self.history_info(), fit))
+        return _handed_over(events)
 
     def check_rewind(self, iteration: int) -> None:
         """Raise the CommandError a rewind to `iteration` would meet (not in history)."""
@@ -241,13 +186,7 @@ class Session:
         snapshot = self.history.latest_at_or_before(iteration)
         assert snapshot is not None
         s = self.stepper
-        s.abandon_iteration()
-        restore_snapshot(snapshot, list(s.params.values()), s.optimizer, s.generator)
-        s.generator_state = snapshot.generator
-        s.iteration = snapshot.iteration
-        s.perm = snapshot.perm
-        s.diverged = snapshot.diverged
-        s.skip_zero_grad = snapshot.skip_zero_grad
+        s.restore(snapshot)
         self.history.truncate_after(snapshot.iteration)
         while s.iteration < iteration:
             s.run_iteration()
@@ -257,8 +196,8 @@ class Session:
         # A `set` always forces a checkpoint, so none happened between it and `iteration`.
         self.config = snapshot.config
         self._refresh_source()
-        self.pending_losses = []
-        return [self.session_event()]
+        self.losses.clear()
+        return self._opening_events()
 
     def set(self, changes: dict[str, Any]) -> list[dict[str, Any]]:
         """Change hyperparameters in the optimizer's param_groups (and the config) now."""
@@ -267,23 +206,12 @@ class Session:
         except ValidationError as exc:
             raise first_error(exc) from None
         groups = self.stepper.optimizer.param_groups
+        accepted = settable(self.config, groups[0])
         for key in changes:
-            if key == "momentum" and self.config.optimizer != "momentum":
-                raise CommandError(
-                    "invalid_message",
-                    f"momentum: {self.config.optimizer} has no momentum"
-                    " (start with optimizer 'momentum')",
-                    key,
-                )
-            if key in ("beta1", "beta2"):
-                if "betas" not in groups[0]:
-                    raise CommandError(
-                        "invalid_message", f"{key}: {self.config.optimizer} has no betas", key
-                    )
-            elif key != "skip_zero_grad" and key not in groups[0]:
-                raise CommandError(
-                    "invalid_message", f"{key}: {self.config.optimizer} has no {key}", key
-                )
+            if key not in accepted:
+                name = self.config.optimizer
+                hint = " (start with optimizer 'momentum')" if key == "momentum" else ""
+                raise CommandError("invalid_message", f"{key}: {name} has no {key}{hint}", key)
         for key, value in changes.items():
             for group in groups:
                 if key == "beta1":
@@ -298,35 +226,20 @@ class Session:
         self._refresh_source()
         # Replay cannot know this happened: the next iteration must be a checkpoint.
         self._checkpoint_due = True
-        return [self.session_event()]
+        return self._opening_events()
 
     # ------------------------------------------------------------------ events
 
     def _finish_iteration(self, iteration: int) -> None:
         s = self.stepper
         assert s.loss_value is not None  # every iteration runs its loss phase
-        if not self.pending_losses:
-            self.pending_first = iteration
-        assert iteration == self.pending_first + len(self.pending_losses)
-        self.pending_losses.append(_wire_float(s.loss_value))
+        self.losses.add(iteration, s.loss_value)
         if self._checkpoint_due or s.iteration % self.checkpoint_every == 0:
             self._snapshot()
 
     def _snapshot(self) -> None:
-        s = self.stepper
         self._checkpoint_due = False
-        self.history.add(
-            take_snapshot(
-                s.iteration,
-                list(s.params.values()),
-                s.optimizer,
-                s.generator_state,
-                s.perm,
-                s.diverged,
-                s.skip_zero_grad,
-                self.config,
-            )
-        )
+        self.history.add(self.stepper.checkpoint(self.config))
 
     def _refresh_source(self) -> None:
         """The program text as the run stands now: `set` and `rewind` change the optimizer's
@@ -334,7 +247,7 @@ class Session:
         s = self.stepper
         self.source = loop_source(self.scenario, self.config, s.criterion, s.optimizer)
 
-    def history_info(self) -> dict[str, int]:
+    def history_info(self) -> HistoryInfo:
         """HistoryInfo: every iteration from the oldest checkpoint to the current one."""
         first = self.history.first
         return {
@@ -343,97 +256,28 @@ class Session:
             "bytes": self.history.nbytes,
         }
 
-    def _losses_events(self) -> list[dict[str, Any]]:
-        """LossesEvents for the pending losses a phase event has no room for (the oldest)."""
-        values, first = self.pending_losses, self.pending_first
-        spill = len(values) - MAX_LOSSES_PER_EVENT
-        if spill <= 0:
-            return []
-        n_batches = self.stepper.n_batches
-        events = [
-            {
-                "type": "losses",
-                "first": first + start,
-                "n_batches": n_batches,
-                "values": values[start : min(start + LOSSES_CHUNK, spill)],
-            }
-            for start in range(0, spill, LOSSES_CHUNK)
-        ]
-        self.pending_losses, self.pending_first = values[spill:], first + spill
-        return events
-
-    def phase_event(self, result: PhaseResult) -> dict[str, Any]:
-        """The PhaseEvent dict for `result`, with current params, grads and the pending losses
-        (`step` sends those beyond MAX_LOSSES_PER_EVENT first, see _losses_events)."""
-        s = self.stepper
-        first, n_batches = self.pending_first, s.n_batches
-        losses = [
-            {"iteration": i, "epoch": i // n_batches, "loss": loss}
-            for i, loss in enumerate(self.pending_losses, first)
-        ]
-        self.pending_losses = []
-        loss = (
-            None if result.phase == "forward" or s.loss_value is None else _wire_float(s.loss_value)
-        )
-        return {
-            "type": "phase",
-            "phase": result.phase,
-            "next_phase": s.next_phase,
-            "iteration": result.iteration,
-            "epoch": result.epoch,
-            "batch": result.batch,
-            "n_batches": s.n_batches,
-            "loss": loss,
-            "losses": losses,
-            "diverged": s.diverged,
-            "params": s.params_value(),
-            "grads": s.grads_value(),
-            "history": self.history_info(),
-            "fit": self._fit() if result.phase == "step" and result.capture is not None else None,
-            "capture": result.capture,
-        }
-
-    def _fit(self) -> dict[str, Any]:
-        return self.fit_view.value(self.stepper.model)
+    def _fit(self) -> FitView:
+        return self.fit_grid.value(self.stepper.model)
 
     def session_event(self) -> dict[str, Any]:
-        """The SessionEvent dict: what the run is made of, and where it stands."""
-        s = self.stepper
-        built = s.built
-        # A client may rebuild its view from a session event: send the graph again after it.
+        """The SessionEvent: what the run is made of, and where it stands (changes nothing)."""
+        return _handed_over([self._session_event()])[0]
+
+    def _session_event(self) -> SessionEvent:
+        return session_event(
+            self.stepper,
+            run_id=self.run_id,
+            token=self.token,
+            scenario=self.scenario,
+            config=self.config,
+            source=self.source,
+            history=self.history_info(),
+            fit=self._fit(),
+            landscape=self.landscape,
+        )
+
+    def _opening_events(self) -> list[dict[str, Any]]:
+        """A session event after which the client rebuilds its view: the graph goes out again
+        with the next captured loss phase."""
         self.sent_graph_id = None
-        return {
-            "type": "session",
-            "run_id": self.run_id,
-            "token": self.token,
-            "scenario": self.scenario.name,
-            "description": self.scenario.description,
-            "config": self.config.model_dump(mode="json"),
-            "config_schema": self.scenario.config_cls.model_json_schema(),
-            "device": str(built.device),
-            "model": module_tree(s.model, "", type(s.model).__name__),
-            "parameters": list(s.params),
-            "optimizer": describe_optimizer(s.optimizer, s.params),
-            "criterion": {
-                "cls": type(s.criterion).__name__,
-                "reduction": str(getattr(s.criterion, "reduction", "mean")),
-            },
-            "source": self.source,
-            "data": {"x": tensor_value(s.x, self.cap), "y": tensor_value(s.y, self.cap)},
-            "n_batches": s.n_batches,
-            "batch_size": s.batch_size,
-            "iteration": s.iteration,
-            "epoch": s.epoch,
-            "next_phase": PHASE_ORDER[s.phase_index],
-            "params": s.params_value(),
-            "grads": s.grads_value(),
-            "history": self.history_info(),
-            "references": StepRecorder(s.optimizer, s.params, s._values).refs,
-            "fit": self._fit(),
-            "landscape": self.landscape,
-        }
-
-
-def _wire_float(value: float) -> Any:
-    """A float32 loss as the shortest decimal that gives it back (non-finite as a string)."""
-    return np.float32(value) if math.isfinite(value) else encode_float(value)
+        return _handed_over([self._session_event()])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -24,20 +24,30 @@ from ..capture.graph import WalkedGraph, walk_graph
 from ..capture.modules import ForwardRecorder
 from ..capture.optimizer import StepRecorder
 from ..capture.values import ValueCache, tensor_value, value_is_finite
-from .scenarios import PHASE_ORDER, Built
+from ..protocol import PHASES, PhaseName
+from .history import Snapshot, restore_snapshot, take_snapshot
+from .scenarios import Built
 
-N_PHASES = len(PHASE_ORDER)
+if TYPE_CHECKING:
+    from ..protocol import (
+        BackwardCapture,
+        ForwardCapture,
+        LossCapture,
+        StepCapture,
+        TensorValue,
+        ZeroGradCapture,
+    )
 
 
 @dataclass(slots=True)
 class PhaseResult:
     """What running one phase gave: its capture (when asked for) and the graph when walked."""
 
-    phase: str
+    phase: PhaseName
     iteration: int
     epoch: int
     batch: int
-    capture: dict[str, Any] | None
+    capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
     graph: WalkedGraph | None = None
 
 
@@ -96,14 +106,14 @@ class Stepper:
         return self.iteration % self.n_batches
 
     @property
-    def next_phase(self) -> str:
-        return PHASE_ORDER[self.phase_index]
+    def next_phase(self) -> PhaseName:
+        return PHASES[self.phase_index]
 
     # ------------------------------------------------------------------ phases
 
     def run_phase(self, capture: bool) -> PhaseResult:
         """Run the next phase; with `capture`, record what torch did in it."""
-        phase = PHASE_ORDER[self.phase_index]
+        phase = PHASES[self.phase_index]
         iteration = self.iteration
         result = PhaseResult(
             phase, iteration, iteration // self.n_batches, iteration % self.n_batches, None
@@ -161,9 +171,8 @@ class Stepper:
             recorder.stop()
         recorder.rename(self.y_pred, "y_pred")
         self._forward = recorder
-        result.capture = recorder.capture()
         index = self._batch_index
-        result.capture["batch_index"] = None if index is None else index.tolist()
+        result.capture = recorder.capture(None if index is None else index.tolist())
 
     def _run_loss(self, capture: bool, result: PhaseResult) -> None:
         assert self.y_pred is not None
@@ -212,7 +221,7 @@ class Stepper:
         before = self.grads_value() if capture else None
         if not self.skip_zero_grad:
             self.optimizer.zero_grad()
-        if capture:
+        if before is not None:
             result.capture = {
                 "skipped": self.skip_zero_grad,
                 "set_to_none": True,
@@ -260,6 +269,33 @@ class Stepper:
         self._drop_iteration()
         self.iteration += 1
 
+    def checkpoint(self, config: Any = None) -> Snapshot:
+        """A Snapshot of the start of the current iteration (between iterations only)."""
+        assert self.phase_index == 0
+        params = list(self.params.values())
+        return take_snapshot(
+            self.iteration,
+            params,
+            self.optimizer,
+            self.generator_state,
+            self.perm,
+            self.diverged,
+            self.skip_zero_grad,
+            config,
+        )
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Back to the start of `snapshot`'s iteration: values, .grad, optimizer state and
+        hyperparameters, mini-batch order, the zero_grad switch (a half-run iteration is
+        dropped)."""
+        self.abandon_iteration()
+        restore_snapshot(snapshot, list(self.params.values()), self.optimizer, self.generator)
+        self.generator_state = snapshot.generator
+        self.iteration = snapshot.iteration
+        self.perm = snapshot.perm
+        self.diverged = snapshot.diverged
+        self.skip_zero_grad = snapshot.skip_zero_grad
+
     def abandon_iteration(self) -> None:
         """Forget a half-run iteration (used by rewind): hooks off, graph dropped."""
         self._drop_iteration()
@@ -267,15 +303,15 @@ class Stepper:
 
     # ------------------------------------------------------------------ views
 
-    def params_value(self) -> dict[str, dict[str, Any]]:
+    def params_value(self) -> dict[str, TensorValue]:
         """Every parameter's current value (TensorValue dicts)."""
         return {name: self._values.param(name, p) for name, p in self.params.items()}
 
-    def grads_value(self) -> dict[str, dict[str, Any] | None]:
+    def grads_value(self) -> dict[str, TensorValue | None]:
         """Every parameter's current .grad (None where it is None)."""
         return {name: self._values.grad(name, p) for name, p in self.params.items()}
 
 
-# Stepper._run_<phase> in PHASE_ORDER (plain functions: a stepper holding its own bound
+# Stepper._run_<phase> in PHASES (plain functions: a stepper holding its own bound
 # methods would be a reference cycle, freed only by the cyclic GC).
-_PHASE_RUNNERS = tuple(getattr(Stepper, f"_run_{phase}") for phase in PHASE_ORDER)
+_PHASE_RUNNERS = tuple(getattr(Stepper, f"_run_{phase}") for phase in PHASES)

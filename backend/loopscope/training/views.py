@@ -6,12 +6,16 @@ parameter, so it cannot change the run.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from ..capture.values import tensor_value
+from .scenarios import FitKind
+
+if TYPE_CHECKING:
+    from ..protocol import FitView, Landscape
 
 CURVE_POINTS = 128
 REGION_SIZE = 48
@@ -24,31 +28,32 @@ def _padded_range(values: torch.Tensor, pad: float = 0.1) -> tuple[float, float]
     return low - pad * span, high + pad * span
 
 
-class FitView:
+class FitGrid:
     """Fit: the model's output on a grid over the data (a line, a curve, or class regions).
 
     The data never change during a run, so the grid and its wire value are made once;
     each `value()` only runs the model on it."""
 
-    def __init__(self, scenario: str, x: torch.Tensor, cap: int) -> None:
+    def __init__(self, kind: FitKind, x: torch.Tensor, cap: int) -> None:
         self.cap = cap
-        self.regions = scenario == "classify"
+        self.kind = kind
+        self.regions = kind == "regions"
         if self.regions:
             (x0, x1), (y0, y1) = _padded_range(x[:, 0]), _padded_range(x[:, 1])
             xs = torch.linspace(x0, x1, REGION_SIZE, device=x.device)
             ys = torch.linspace(y0, y1, REGION_SIZE, device=x.device)
             self.grid = torch.cartesian_prod(ys, xs).flip(1)  # row-major over y, then x
-            self.kind, self.size, self.extent = "regions", REGION_SIZE, [x0, x1, y0, y1]
+            self.size, self.extent = REGION_SIZE, [x0, x1, y0, y1]
         else:
-            low, high = _padded_range(x[:, 0], 0.0 if scenario == "linear" else 0.05)
-            self.size = 2 if scenario == "linear" else CURVE_POINTS
+            line = kind == "line"  # a straight line: its two ends are enough
+            low, high = _padded_range(x[:, 0], 0.0 if line else 0.05)
+            self.size = 2 if line else CURVE_POINTS
             self.grid = torch.linspace(low, high, self.size, device=x.device).unsqueeze(1)
-            self.kind = "line" if scenario == "linear" else "curve"
             self.extent = [low, high]
         self.grid_value = tensor_value(self.grid, cap)
 
-    def value(self, model: nn.Module) -> dict[str, Any]:
-        """The FitView dict for the model as it is now."""
+    def value(self, model: nn.Module) -> FitView:
+        """The FitView of the model as it is now."""
         with torch.no_grad():
             output = model(self.grid)
             if self.regions:  # the probability of class 1 on each grid cell
@@ -64,7 +69,7 @@ class FitView:
 
 def loss_landscape(
     x: torch.Tensor, y: torch.Tensor, criterion: nn.Module, start: tuple[float, float], cap: int
-) -> dict[str, Any]:
+) -> Landscape:
     """Loss of y = w·x + b over a (w, b) grid spanning the start and the least-squares optimum.
 
     Shapes: x, y (n, 1). The loss is the criterion's own reduction ('mean' MSE or L1),
