@@ -141,25 +141,6 @@ function evenly(extent: readonly number[], n: number): number[] {
   return Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
 }
 
-/** The part of a timeline frame that says which fit was current. */
-interface FitFrame {
-  kind: "session" | "phase";
-  state: { session: SessionEvent | null; event: PhaseEvent | null };
-}
-
-/**
- * The model's fit as of frame `index`: the latest step's (only step events carry one), or
- * the session's when no step came after it.
- */
-export function fitAt(frames: readonly FitFrame[], index: number): FitView | null {
-  for (let i = Math.min(index, frames.length - 1); i >= 0; i--) {
-    const frame = frames[i] as FitFrame;
-    if (frame.state.event?.fit) return frame.state.event.fit;
-    if (frame.kind === "session") return frame.state.session?.fit ?? null;
-  }
-  return frames[0]?.state.session?.fit ?? null;
-}
-
 export interface DataPoints {
   /** First input column (x) and the target (y), or both inputs with a class label. */
   x: number[];

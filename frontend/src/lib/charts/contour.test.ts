@@ -151,7 +151,7 @@ describe("loss landscape", () => {
     const frames = loadFixture("linear").frames;
     const input = () => ({
       phase: store.phase,
-      step: store.captures.step,
+      step: store.view.captures.step,
       params: store.params,
       grads: store.grads,
       lr: 0.01,

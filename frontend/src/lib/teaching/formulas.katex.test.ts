@@ -1,11 +1,10 @@
 // Every formula the panel writes must be valid LaTeX for KaTeX, whatever the numbers: small
 // ones in scientific form (3.9e-4 squared was a "Double superscript"), negative, huge ones
 // from a diverged run, zero, NaN and ±Infinity.
-import { readFileSync } from "node:fs";
 import katex from "katex";
 import { describe, expect, it } from "vitest";
 import { loadFixture, phaseEvents } from "../__fixtures__/load";
-import type { Fixture } from "../__fixtures__/load";
+import type { Fixture, TeachingName } from "../__fixtures__/load";
 import {
   chainRule,
   exactNote,
@@ -192,10 +191,7 @@ describe("every optimizer's update formula renders in KaTeX", () => {
 
 // ---------------------------------------------------------------- loss, ∂loss/∂ŷ, chain rule
 
-function teaching(name: string): Fixture {
-  const url = new URL(`../__fixtures__/teaching-${name}.json`, import.meta.url);
-  return JSON.parse(readFileSync(url, "utf8")) as Fixture;
-}
+const teaching = (name: TeachingName): Fixture => loadFixture(`teaching-${name}`);
 
 /** A deep copy with every tensor's values replaced: cycling through `values`. */
 function refill<T>(x: T, values: WireFloat[]): T {
@@ -222,7 +218,7 @@ describe("the loss, ∂loss/∂ŷ and chain-rule formulas render in KaTeX", () =
     ...Object.fromEntries(Object.entries(VALUES).map(([k, v]) => [k, [v]])),
     mixed: [3.9e-4, -2.5, 2.279391e19, -3.9e-4, 0, 1.2e-30, "NaN", "Infinity", 7.25],
   };
-  for (const name of ["sgd", "l1", "classify"]) {
+  for (const name of ["sgd", "l1", "classify"] as const) {
     for (const [kind, values] of Object.entries(sets)) {
       it(`${name}: ${kind} numbers`, () => {
         const fixture = teaching(name);

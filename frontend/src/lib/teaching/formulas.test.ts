@@ -1,8 +1,7 @@
 // The formulas against torch: every number they claim is checked with recorded real runs.
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadFixture, phaseEvents } from "../__fixtures__/load";
-import type { Fixture } from "../__fixtures__/load";
+import { loadFixture, phaseEvents, TEACHING } from "../__fixtures__/load";
+import type { Fixture, TeachingName } from "../__fixtures__/load";
 import {
   chainRule,
   exactText,
@@ -22,12 +21,7 @@ import type {
 } from "../wire/protocol";
 import { shownText } from "./texnum";
 
-const TEACHING = ["sgd", "momentum", "momentum-wd", "adam", "adamw", "l1", "classify"] as const;
-
-function teaching(name: (typeof TEACHING)[number]): Fixture {
-  const url = new URL(`../__fixtures__/teaching-${name}.json`, import.meta.url);
-  return JSON.parse(readFileSync(url, "utf8")) as Fixture;
-}
+const teaching = (name: TeachingName): Fixture => loadFixture(`teaching-${name}`);
 
 interface Run {
   session: SessionEvent;

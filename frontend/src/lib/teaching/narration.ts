@@ -23,7 +23,7 @@ export interface NarrationInput {
   loss: WireFloat | null;
   /** .grad before the latest phase ran (for zero_grad). */
   previousGrads: Record<string, TensorValue | null>;
-  references: ParamReference[];
+  references: readonly ParamReference[];
   iteration: number;
 }
 

@@ -62,7 +62,7 @@ export class TeachingState {
 
   /** End the lesson and put the scenario's default settings back. */
   close(): void {
-    const session = this.store.session;
+    const session = this.store.live.session;
     this.end();
     if (!session) return;
     const defaults = schemaDefaults(session.config_schema);
