@@ -12,7 +12,7 @@ import torch
 
 from loopscope.training.session import MAX_LOSSES_PER_EVENT, CommandError
 
-from ._helpers import (
+from .._helpers import (
     all_equal,
     by_phase,
     check_event,

@@ -9,7 +9,7 @@ from loopscope.capture.modules import ForwardRecorder
 from loopscope.capture.values import ValueCache
 from loopscope.training.scenarios import build, get_scenario
 
-from ._helpers import decode, make_session, step_phases
+from .._helpers import decode, make_session, step_phases
 
 
 def forward_capture(scenario: str, **config: object) -> dict[str, object]:

@@ -9,7 +9,7 @@ import torch
 
 from loopscope.training.session import CommandError, Session
 
-from ._helpers import (
+from .._helpers import (
     PHASES,
     all_equal,
     by_phase,

@@ -25,7 +25,7 @@ from loopscope.capture.values import (
     value_is_finite,
 )
 
-from ._helpers import decode, wire
+from .._helpers import decode, wire
 
 F32_MAX = float(np.finfo(np.float32).max)
 F32_TINY = float(np.finfo(np.float32).smallest_subnormal)

@@ -14,14 +14,13 @@ from loopscope.training.models import MLP, SimpleNet
 from loopscope.training.scenarios import (
     SCENARIOS,
     ConfigError,
-    _optimizer_source,
     build,
     get_scenario,
-    loop_source,
     resolve_device,
 )
+from loopscope.training.source import _optimizer_source, loop_source
 
-from ._helpers import all_equal
+from .._helpers import all_equal
 
 
 def built(scenario: str, **config: Any) -> Any:

@@ -8,7 +8,7 @@ import torch
 from loopscope.training.history import History, restore_snapshot, take_snapshot
 from loopscope.training.session import CommandError
 
-from ._helpers import all_equal, comparable, make_session, params_of, step_phases
+from .._helpers import all_equal, comparable, make_session, params_of, step_phases
 
 
 def snapshot_of(iteration: int, nbytes: int) -> object:
