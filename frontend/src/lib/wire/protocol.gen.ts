@@ -318,9 +318,21 @@ export interface LossesEvent {
 /** A command was refused; nothing about the run changed. */
 export interface ErrorEvent {
   type: "error";
-  code: "invalid_json" | "invalid_message" | "invalid_config" | "wrong_state" | "out_of_range" | "device_unavailable" | "rate_limited" | "too_many_runs" | "not_found" | "internal";
+  code: "invalid_json" | "invalid_message" | "invalid_config" | "wrong_state" | "out_of_range" | "device_unavailable" | "rate_limited" | "too_many_runs" | "not_found" | "internal" | "payload_too_large" | "busy";
   message: string;
   field?: string | null;
+}
+
+/**
+ * Whether the server is playing this run now, sent whenever play starts or stops for
+ * any reason; the page shows play only when the server says so.
+ */
+export interface PlayStateEvent {
+  type: "play_state";
+  playing: boolean;
+  unit: "phase" | "iteration" | "epoch" | null;
+  rate: number | null;
+  reason: "started" | "paused" | "refused" | "ended" | "error";
 }
 
 /** The notes' SimpleNet: y = 2x + 1 + noise, one nn.Linear(1, 1). */
@@ -437,4 +449,4 @@ export interface ClassifyConfig {
 export type Command = StartCommand | StepCommand | PlayCommand | PauseCommand | ResetCommand | RewindCommand | SetCommand | ResumeCommand;
 
 /** Every message the server may send. */
-export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent;
+export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent | PlayStateEvent;
