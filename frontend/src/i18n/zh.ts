@@ -394,10 +394,11 @@ export const zh: Record<MessageKey, string> = {
   "teach.math.param": "参数",
   "teach.math.element": "它的第 {element} 个元素",
   "teach.math.torch": "torch（float32）：{value}",
-  "teach.math.emulatedSame":
-    "我们用 float32 重算（同样的运算、同样的顺序，每一步都舍入到 float32）：{value}，与 torch 逐位相同 ✓",
-  "teach.math.emulatedDiffers":
-    "我们用 float32 重算：{value}，与 torch 相差 {ulps} 个 float32 最小单位：这个 torch 版本某个运算的舍入方式不同。",
+  "teach.math.replaySame":
+    "服务器用 step() 所用的同一组内核，在副本上重放了 optimizer.step()：{value}，与 step() 逐位相同 ✓",
+  "teach.math.replayDiffers":
+    "服务器在副本上重放了 optimizer.step()：{value}，与 step() 的结果并非逐位相同（这个优化器的内核舍入方式不同）。",
+  "teach.math.replayNone": "服务器无法逐项重放这个优化器的 step()，所以这里只显示 torch 的结果。",
   "teach.math.exact": "用 torch 的 float32 输入做精确运算：{value}",
   "teach.math.decimal": "用上面显示的数字做十进制运算：{value}",
   "teach.math.whyShown":
@@ -409,17 +410,10 @@ export const zh: Record<MessageKey, string> = {
     "即使用 torch 自己的输入做精确运算，结果也会与它稍有差别：float32 只有大约 7 位有效数字，torch 每做一次运算都把结果舍入到最近的 float32。",
   "teach.math.whySame":
     "用 torch 自己的输入做精确运算，再舍入一次到 float32，就得到 torch 的结果：两者只差最后这一次舍入。",
-  "teach.math.sqrtShift":
-    "torch 算出的 √v 比正确舍入的平方根{dir}一个 float32 最小单位（它的 float32 sqrt 走的是向量数学库）；用这个根，我们的重算结果就与 torch 一致。",
-  "teach.math.above": "大",
-  "teach.math.below": "小",
   "teach.math.priorInitial":
     "这是该参数的第一步：优化器的状态从这里开始（动量缓冲 = g；Adam 的 m 和 v 从 0 开始）。",
-  "teach.math.priorPrevious": "这一步之前的状态，就是上一步（第 {iteration} 次迭代）留下的。",
-  "teach.math.priorUnknown":
-    "上一次迭代没有逐阶段运行，所以没有记录它的状态：这里显示的是这一步之后 torch 保存的状态，并据此核对更新。",
-  "teach.math.stateSame": "{key}：我们算的 = torch 的 {value} ✓",
-  "teach.math.stateDiffers": "{key}：我们算的是 {ours}，torch 的是 {value}",
+  "teach.math.priorState": "这一步之前的状态，就是 step() 开始时 optimizer.state 中保存的状态。",
+  "teach.math.stateAfter": "step() 之后的 optimizer.state['{key}']：{value}",
   "teach.math.notes": "笔记中的例子",
   "teach.math.notesSgd": "SGD：weight 1.5，梯度 −0.8，lr 0.01 → 1.5 − 0.01 × (−0.8) = 1.508。",
   "teach.math.notesMse":

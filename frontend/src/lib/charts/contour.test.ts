@@ -98,7 +98,7 @@ describe("loss landscape", () => {
   });
 
   it("measures the valley: x in [0, 10) makes it ~100× steeper across than along", () => {
-    const x = decodeValues(session.data.x) ?? [];
+    const x = decodeValues(session.data?.x) ?? [];
     const shape = valleyShape(x);
     expect(shape?.meanX).toBeGreaterThan(4);
     expect(shape?.ratio).toBeGreaterThan(50);

@@ -57,7 +57,7 @@ export const EMPTY_FRAME: RunFrame = Object.freeze({
 /** Same scenario, modules, parameters and criterion: the autograd graph has the same nodes. */
 export function sameModel(a: SessionEvent, b: SessionEvent): boolean {
   const shape = (s: SessionEvent) =>
-    JSON.stringify([s.scenario, s.model, s.parameters, s.criterion, s.config.frozen ?? null]);
+    JSON.stringify([s.scenario, s.model, s.parameters, s.criterion, s.config?.frozen ?? null]);
   return shape(a) === shape(b);
 }
 

@@ -228,9 +228,9 @@ export class LoopStore {
       this.startRun(this.scenario, {});
     } else {
       // A refused start leaves the run as it was: so do the scenario and config we keep.
-      if (session !== null && event.field?.startsWith("config.")) {
+      if (session?.scenario && event.field?.startsWith("config.")) {
         this.scenario = session.scenario;
-        this.config = session.config;
+        this.config = session.config ?? {};
       }
       this.pushError(event);
     }
@@ -248,8 +248,11 @@ export class LoopStore {
     );
     this.resuming = false;
     this.token = event.token ?? null;
-    this.scenario = event.scenario;
-    this.config = event.config;
+    // A run of a built-in scenario is what the picker and the settings form show.
+    if (event.scenario !== null) {
+      this.scenario = event.scenario;
+      this.config = event.config ?? {};
+    }
     // A rewind keeps the losses before its iteration; anything else starts them over.
     const through = this.live.lossesThrough;
     this.losses = this.losses.filter((p) => p.iteration <= through);

@@ -177,10 +177,10 @@ export function describeSymbol(symbol: string, ctx: HoverContext): Hover | null 
       return tensorHover("y_pred", forward?.tensors.y_pred, "teach.hover.yPred");
     case "x_batch":
     case "x":
-      return tensorHover(symbol, forward?.tensors.x ?? s.data.x, "teach.hover.x");
+      return tensorHover(symbol, forward?.tensors.x ?? s.data?.x, "teach.hover.x");
     case "y_batch":
     case "y":
-      return tensorHover(symbol, ctx.captures.loss?.y ?? s.data.y, "teach.hover.y");
+      return tensorHover(symbol, ctx.captures.loss?.y ?? s.data?.y, "teach.hover.y");
     case "epoch":
       return {
         title: "epoch",
