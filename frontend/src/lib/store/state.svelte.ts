@@ -33,8 +33,8 @@ import {
   reduce,
 } from "./frame";
 import type { RunFrame } from "./frame";
-import { playStateAfter } from "./playstate";
-import type { PlayState } from "./playstate";
+import { PAUSED, playStatusAfter } from "./playstate";
+import type { PlayState, PlayStatus } from "./playstate";
 import { fallbackScenarios } from "./scenarios";
 import { closestSpeedIndex, DEFAULT_SPEED, speedsFor } from "./speeds";
 import type { Speed } from "./speeds";
@@ -75,7 +75,7 @@ export class LoopStore {
   live = $state.raw<RunFrame>(EMPTY_FRAME);
   /** Losses of the run so far, shared by the frames (each cuts them at `lossesThrough`). */
   losses = $state.raw<LossPoint[]>([]);
-  playState = $state<PlayState>("paused");
+  playStatus = $state.raw<PlayStatus>(PAUSED);
   speedIndex = $state(DEFAULT_SPEED);
   toasts = $state<Toast[]>([]);
   /** Animation progress of the latest phase, t ∈ [0, 1]. */
@@ -121,6 +121,15 @@ export class LoopStore {
   }
 
   // ------------------------------------------------------------ derived reads
+
+  /** Paused, asked to play, or playing (see playstate.ts). */
+  get playState(): PlayState {
+    return this.playStatus.state;
+  }
+
+  private setPlay(state: PlayState): void {
+    this.playStatus = { ...this.playStatus, state };
+  }
 
   /** Whether the server is playing (not merely asked to). */
   get playing(): boolean {
@@ -189,7 +198,7 @@ export class LoopStore {
   handle(event: ServerEvent): void {
     const before = this.live;
     this.live = reduce(before, event);
-    this.playState = playStateAfter(this.playState, event);
+    this.playStatus = playStatusAfter(this.playStatus, event);
     switch (event.type) {
       case "session":
         this.applySession(event, before.session);
@@ -301,7 +310,7 @@ export class LoopStore {
     this.connection = state;
     this.retryInMs = retryInMs;
     // A closed socket ends play on the server (the run is parked).
-    if (state !== "open") this.playState = "paused";
+    if (state !== "open") this.playStatus = PAUSED;
   }
 
   // ------------------------------------------------------------ commands out
@@ -370,7 +379,7 @@ export class LoopStore {
   play(): void {
     const { unit, rate } = this.speed;
     // Playing only once the server answers with a frame (see playstate.ts).
-    if (this.command({ type: "play", unit, rate })) this.playState = "asked";
+    if (this.command({ type: "play", unit, rate })) this.setPlay("asked");
   }
 
   /** Whether play was asked for or is running (the Play button then offers Pause). */
@@ -379,7 +388,7 @@ export class LoopStore {
   }
 
   pause(): void {
-    this.playState = "paused";
+    this.setPlay("paused");
     this.command({ type: "pause" });
   }
 
@@ -389,7 +398,7 @@ export class LoopStore {
   }
 
   reset(): void {
-    this.playState = "paused";
+    this.setPlay("paused");
     this.command({ type: "reset" });
   }
 

@@ -302,6 +302,45 @@ describe("LoopStore commands", () => {
     expect(store.playState).toBe("paused");
   });
 
+  it("follows the server's play_state events once it sends them", () => {
+    const { store } = makeStore();
+    const frames = loadFixture("linear").frames;
+    store.handle(frames[0] as ServerEvent);
+    store.play();
+    const started = {
+      type: "play_state",
+      playing: true,
+      unit: "phase",
+      rate: 2,
+      reason: "started",
+    };
+    store.handle(started as ServerEvent);
+    expect(store.playing).toBe(true);
+    // A refused `set` while playing does not stop play: the server says when play stops.
+    store.handle({ type: "error", code: "out_of_range", message: "lr", field: "lr" });
+    expect(store.playing).toBe(true);
+    store.handle({
+      ...started,
+      playing: false,
+      unit: null,
+      rate: null,
+      reason: "ended",
+    } as ServerEvent);
+    expect(store.playState).toBe("paused");
+    // Asked again, and refused: never shown as playing.
+    store.play();
+    store.handle(frames.find((f) => f.type === "phase") as ServerEvent);
+    expect(store.playState).toBe("asked");
+    store.handle({
+      ...started,
+      playing: false,
+      unit: null,
+      rate: null,
+      reason: "refused",
+    } as ServerEvent);
+    expect(store.playState).toBe("paused");
+  });
+
   it("stops believing it plays when the connection drops", () => {
     const { store } = makeStore();
     store.play();

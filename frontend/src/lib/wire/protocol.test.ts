@@ -34,8 +34,9 @@ describe("protocol.gen.ts", () => {
 });
 
 describe("parseEvent", () => {
-  it("accepts the four event types and nothing else", () => {
+  it("accepts the server's event types and nothing else", () => {
     expect(parseEvent('{"type":"graph"}')?.type).toBe("graph");
+    expect(parseEvent('{"type":"play_state","playing":false}')?.type).toBe("play_state");
     expect(parseEvent('{"type":"losses","first":0,"n_batches":1,"values":[]}')?.type).toBe(
       "losses",
     );
