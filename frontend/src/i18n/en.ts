@@ -185,7 +185,7 @@ export const en = {
   "tensor.heatmap": "heatmap of {n} values",
   "tensor.nonFinite": "contains NaN or ∞",
 
-  // ---- issue 4, part 2: charts, time travel, lessons, share and export -------------------
+  // ---- charts, time travel, lessons, share and export
   "help.key.left": "Time travel: back one frame (then → goes forward again, until live)",
   "charts.show": "Charts",
   "charts.hide": "Hide charts",
@@ -289,9 +289,8 @@ export const en = {
   "export.png": "Autograd graph (PNG)",
   "export.noGraph": "No graph yet: press Step twice first.",
   "export.linkHint": "The link holds the scenario, its settings and the language.",
-  // ---- end of issue 4, part 2 -------------------------------------------------------------
 
-  // ---- issue 4, part 1: teaching depth (code pane, model(x), formulas, references, narration)
+  // ---- teaching depth (code pane, model(x), formulas, references, narration)
   "teach.title": "Explain",
   "teach.tabs": "What to explain",
   "teach.tab.math": "Formulas",
@@ -454,7 +453,6 @@ export const en = {
     "After step(): the same id, the same data_ptr, and _version {before} → {after}. The numbers were changed in place, through the reference: no new tensor was made, and the model sees the new value because it is the same object.",
   "teach.refs.sinceStart":
     "id() and data_ptr() are still the ones it had when the run started (both read before each step()): the object was never replaced.",
-  // ---- end of issue 4, part 1 -------------------------------------------------------------
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -177,7 +177,6 @@ export const zh: Record<MessageKey, string> = {
   "tensor.heatmap": "{n} 个数的热力图",
   "tensor.nonFinite": "含有 NaN 或 ∞",
 
-  // ---- 第 4 号任务，第二部分：图表、时间回溯、“搞坏它”实验、分享与导出 ----------------------
   "help.key.left": "时间回溯：后退一帧（之后 → 会再前进，直到回到实时）",
   "charts.show": "图表",
   "charts.hide": "隐藏图表",
@@ -279,9 +278,7 @@ export const zh: Record<MessageKey, string> = {
   "export.png": "计算图（PNG）",
   "export.noGraph": "还没有计算图：先按两次「单步」。",
   "export.linkHint": "链接里包含场景、设置和界面语言。",
-  // ---- 第 4 号任务第二部分结束 ------------------------------------------------------------
 
-  // ---- 第 4 号任务，第一部分：讲解深度（代码窗格、展开 model(x)、公式、引用、旁白）
   "teach.title": "讲解",
   "teach.tabs": "讲解内容",
   "teach.tab.math": "公式",
@@ -433,5 +430,4 @@ export const zh: Record<MessageKey, string> = {
     "step() 之后：id 相同，data_ptr 相同，_version 从 {before} 变成 {after}。数值是通过引用原地修改的：没有产生新的张量，模型能看到新值，因为它们本来就是同一个对象。",
   "teach.refs.sinceStart":
     "id() 和 data_ptr() 仍然是运行开始时的值（都在每次 step() 之前读取）：这个对象从未被替换。",
-  // ---- 第 4 号任务第一部分结束 ------------------------------------------------------------
 };

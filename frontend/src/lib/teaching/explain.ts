@@ -2,7 +2,7 @@
 //
 // A line is a message key plus parameters; the views translate it. Names are the
 // parameter's local name ("weight") when that is unambiguous, else the qualified one.
-import type { MessageKey } from "../../i18n/keys";
+import type { MessageKey } from "../../i18n/en";
 import type { CaptureByPhase, PhaseName, SessionEvent, TensorValue } from "../wire/protocol";
 import {
   decodeValues,

@@ -1,4 +1,4 @@
-// The teaching layer's own state (issue 4): which lesson is open, the batch-size comparison,
+// The teaching layer's own state: which lesson is open, the batch-size comparison,
 // whether the charts are shown. One instance, made by App and handed to the panels.
 //
 // A lesson lives as long as its run: it ends when the scenario changes or the run stops

@@ -46,13 +46,6 @@ export interface CaptureByPhase {
   step: StepCapture;
 }
 
-/** The event's capture typed by its phase (null when the server sent none). */
-export function captureOf<P extends PhaseName>(
-  event: PhaseEvent & { phase: P },
-): CaptureByPhase[P] | null {
-  return event.capture as CaptureByPhase[P] | null;
-}
-
 /** A `losses` event's compact values as the LossPoints a phase event would carry. */
 export function lossPoints(event: LossesEvent): LossPoint[] {
   return event.values.map((loss, k) => {
