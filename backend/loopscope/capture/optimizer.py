@@ -143,8 +143,11 @@ class StepRecorder:
                 assert param.grad is not None
                 self.priors[id(param)] = take_prior(param, param.grad, state)
 
-    def _replay(self, gi: int, param: torch.Tensor) -> tuple[list[dict[str, Any]], bool | None]:
-        """The replayed terms of `param`'s update and whether they end in step()'s bits."""
+    def _replay(
+        self, gi: int, param: torch.Tensor, update: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], bool | None]:
+        """The replayed terms of `param`'s update and whether they end in step()'s bits
+        (`update`: its ParamUpdate so far, whose values the terms share)."""
         prior = self.priors.get(id(param))
         kernel = self.kernels[gi]
         if prior is None or kernel is None:
@@ -155,7 +158,10 @@ class StepRecorder:
             replay = replay_sgd(prior, group, foreach, self.all_buffers[gi], self.cap)
         else:
             replay = replay_adam(prior, group, foreach, self.cap)
-        return replay.terms, same_bits(replay, param, self.optimizer.state.get(param))
+        same = same_bits(replay, param, self.optimizer.state.get(param))
+        # With the same bits, the new parameter and state are the values sent anyway.
+        shared = {"param": update["after"], **update["state"]} if same else None
+        return replay.wire_terms(update["grad"], shared, self.cap), same
 
     def capture(self) -> dict[str, Any]:
         """The StepCapture dict, read after step() ran."""
@@ -172,18 +178,15 @@ class StepRecorder:
                 if self.grads[name] is None:
                     skipped.append(name)
                     continue
-                terms, same = self._replay(gi, param)
-                updates.append(
-                    {
-                        "name": name,
-                        "before": self.before[name],
-                        "grad": self.grads[name],
-                        "after": self.values.param(name, param),
-                        "hyper": hyper,
-                        "state": state_of(self.optimizer, param, self.cap),
-                        "terms": terms,
-                        "kernel": self.kernels[gi],
-                        "same_bits": same,
-                    }
-                )
+                update = {
+                    "name": name,
+                    "before": self.before[name],
+                    "grad": self.grads[name],
+                    "after": self.values.param(name, param),
+                    "hyper": hyper,
+                    "state": state_of(self.optimizer, param, self.cap),
+                    "kernel": self.kernels[gi],
+                }
+                update["terms"], update["same_bits"] = self._replay(gi, param, update)
+                updates.append(update)
         return {"skipped": skipped, "updates": updates, "references": self.refs}

@@ -32,13 +32,34 @@ class Prior:
     state: dict[str, Any]
 
 
+# Terms whose replayed value is, when the replay has step()'s bits, a value the capture
+# already encodes (the new parameter and state): encoded only when the bits differ.
+SHARED = ("param", "momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+
 @dataclass
 class Replay:
-    """One parameter's update replayed: its terms (wire dicts) and the tensors it ended with."""
+    """One parameter's update replayed: its terms (wire values, or for SHARED keys the final
+    tensor, encoded by `terms_for`) and the parameter and state it ended with."""
 
-    terms: list[dict[str, Any]] = field(default_factory=list)
+    terms: list[tuple[str, Any]] = field(default_factory=list)
     param: torch.Tensor | None = None
     state: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    def wire_terms(
+        self, grad: dict[str, Any], shared: dict[str, Any] | None, cap: int
+    ) -> list[dict[str, Any]]:
+        """UpdateTerms. An unnegated `grad` is the capture's .grad value; SHARED keys take
+        their value from `shared` (the capture's own encoding of the same bits), or are
+        encoded here when `shared` is None (the replay's bits differ)."""
+        out = []
+        for key, value in self.terms:
+            if key == "grad" and value is None:
+                value = grad
+            elif key in SHARED:
+                value = shared[key] if shared is not None else tensor_value(value, cap)
+            out.append({"key": key, "value": value})
+        return out
 
 
 def take_prior(param: torch.Tensor, grad: torch.Tensor, state: dict[str, Any] | None) -> Prior:
@@ -78,22 +99,24 @@ def replayable(optimizer: torch.optim.Optimizer, group: dict[str, Any], kernel: 
 
 
 class _Recorder:
-    """Terms as wire values, copied out when recorded (later in-place ops cannot change them)."""
+    """Terms as wire values, copied out when recorded (later in-place ops cannot change
+    them); SHARED keys, recorded once final, keep their tensor."""
 
     def __init__(self, cap: int) -> None:
         self.cap = cap
         self.replay = Replay()
 
-    def __call__(self, key: str, value: torch.Tensor | float) -> None:
-        if isinstance(value, torch.Tensor):
-            wire: Any = tensor_value(value, self.cap)
+    def __call__(self, key: str, value: torch.Tensor | float | None) -> None:
+        if key in SHARED or value is None:
+            wire: Any = value
+        elif isinstance(value, torch.Tensor):
+            wire = tensor_value(value, self.cap)
         else:
             wire = encode_float(float(value))
-        self.replay.terms.append({"key": key, "value": wire})
+        self.replay.terms.append((key, wire))
 
-    def result(self, param: torch.Tensor, before: torch.Tensor) -> Replay:
-        """Finish with the replayed parameter and what the step added to it."""
-        self("update", param - before)
+    def result(self, param: torch.Tensor) -> Replay:
+        """Finish with the replayed parameter."""
         self("param", param)
         self.replay.param = param
         return self.replay
@@ -110,12 +133,11 @@ def replay_sgd(
     lr, wd, momentum = group["lr"], group["weight_decay"], group["momentum"]
     dampening, nesterov, maximize = group["dampening"], group["nesterov"], group["maximize"]
     param, grad = prior.param, prior.grad
-    before = param.clone()
     record("lr", lr)
     with torch.no_grad():
         if maximize:
             grad = torch._foreach_neg([grad])[0] if foreach else -grad
-        record("grad", grad)
+        record("grad", grad if maximize else None)  # None: the .grad the capture sends
         if wd != 0:
             if foreach and maximize:
                 torch._foreach_add_([grad], [param], alpha=wd)
@@ -150,7 +172,7 @@ def replay_sgd(
             torch._foreach_add_([param], [direction], alpha=-lr)
         else:
             param.add_(direction, alpha=-lr)
-        return record.result(param, before)
+        return record.result(param)
 
 
 def replay_adam(prior: Prior, group: dict[str, Any], foreach: bool, cap: int) -> Replay:
@@ -160,7 +182,6 @@ def replay_adam(prior: Prior, group: dict[str, Any], foreach: bool, cap: int) ->
     wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
     decoupled = group.get("decoupled_weight_decay", False)
     param, grad, state = prior.param, prior.grad, prior.state
-    before = param.clone()
     record("lr", lr)
     with torch.no_grad():
         step_t = state.get("step")
@@ -174,7 +195,7 @@ def replay_adam(prior: Prior, group: dict[str, Any], foreach: bool, cap: int) ->
             exp_avg_sq = torch.zeros_like(param, memory_format=torch.preserve_format)
         if maximize:
             grad = torch._foreach_neg([grad])[0] if foreach else -grad
-        record("grad", grad)
+        record("grad", grad if maximize else None)  # None: the .grad the capture sends
         if foreach and step_t.is_cpu:
             torch._foreach_add_([step_t], torch.tensor(1.0, device="cpu"), alpha=1.0)
         elif foreach:
@@ -246,7 +267,7 @@ def replay_adam(prior: Prior, group: dict[str, Any], foreach: bool, cap: int) ->
             record("denom", denom_t)
             param.addcdiv_(exp_avg, denom_t, value=-step_size)
         record.replay.state.update(step=step_t, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)
-        return record.result(param, before)
+        return record.result(param)
 
 
 _BITS = {2: torch.int16, 4: torch.int32, 8: torch.int64}

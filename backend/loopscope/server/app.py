@@ -23,14 +23,14 @@ from .. import __version__
 from ..config import Settings
 from ..protocol import ApiError, CompareRequest, CompareResponse, protocol_schema
 from ..training.compare import compare_runs
+from ..training.errors import CommandError
 from ..training.scenarios import SCENARIOS, resolve_device
-from ..training.session import CommandError
 from .memory import release_free_memory
 from .runs import RunRegistry
 from .security import SecurityHeaders
 from .ws import websocket_endpoint
 
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = Path(__file__).parent.parent / "static"  # the Vite build, in the package
 
 
 class Health(BaseModel):

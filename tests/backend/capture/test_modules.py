@@ -98,7 +98,9 @@ def test_hooks_record_only_between_start_and_stop_and_detach_removes_them() -> N
     x = torch.randn(4, 2)
     recorder = ForwardRecorder(ValueCache(64))
     model(x)  # before start: no hooks yet
-    assert not recorder.attached and recorder.trace == []
+    assert recorder.trace == []
+    for module in model.modules():
+        assert not module._forward_hooks and not module._forward_pre_hooks
     recorder.start(model, {"x": x})
     y = model(x)
     recorder.stop()
