@@ -74,7 +74,7 @@ interface Case {
 
 const sgd = { lr: 0.01, momentum: 0, dampening: 0, weight_decay: 0, nesterov: false };
 const adam = { lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false };
-const SGD_TERMS: TermKey[] = ["lr", "grad", "direction", "update", "param"];
+const SGD_TERMS: TermKey[] = ["lr", "grad", "direction", "param"];
 const ADAM_TERMS: TermKey[] = [
   "lr",
   "grad",
@@ -90,7 +90,6 @@ const ADAM_TERMS: TermKey[] = [
   "exp_avg_hat",
   "exp_avg_sq_hat",
   "denom",
-  "update",
   "param",
 ];
 
