@@ -10,7 +10,7 @@ import type {
   TensorValue,
   WireFloat,
 } from "../wire/protocol";
-import { decodeFloat, decodeValues } from "../teaching/tensor";
+import { decodeFloat, decodeValues } from "../util/tensor";
 
 export type YScaleKind = "linear" | "log";
 

@@ -16,7 +16,7 @@ import {
 import { fakeClock } from "../__fixtures__/clock";
 import { LoopStore } from "../store/state.svelte";
 import type { SessionEvent } from "../wire/protocol";
-import { decodeValues } from "../teaching/tensor";
+import { decodeValues } from "../util/tensor";
 
 const session = loadFixture("linear").frames[0] as SessionEvent;
 

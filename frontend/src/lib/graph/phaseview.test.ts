@@ -20,7 +20,7 @@ import {
   sparkPath,
 } from "./phaseview";
 import type { GraphPhaseInput } from "./phaseview";
-import { formatNumber } from "../teaching/tensor";
+import { formatNumber } from "../util/tensor";
 import type { BackwardCapture, LossCapture, PhaseName, SessionEvent } from "../wire/protocol";
 
 const events = phaseEvents(loadFixture("linear"));

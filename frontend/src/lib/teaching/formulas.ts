@@ -8,7 +8,7 @@ import type {
   TensorValue,
   WireFloat,
 } from "../wire/protocol";
-import { decodeFloat, decodeValues } from "./tensor";
+import { decodeFloat, decodeValues } from "../util/tensor";
 import { tex, texExact, ulpDistance } from "./texnum";
 
 /** How many terms of a sum a formula writes out before "+ ⋯". */

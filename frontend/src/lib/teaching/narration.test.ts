@@ -6,7 +6,7 @@ import { zh } from "../../i18n/zh";
 import { fakeClock } from "../__fixtures__/clock";
 import { loadFixture } from "../__fixtures__/load";
 import type { Fixture, TeachingName } from "../__fixtures__/load";
-import type { Line } from "./explain";
+import type { Line } from "../util/line";
 import { narrate } from "./narration";
 import type { SessionEvent } from "../wire/protocol";
 import { LoopStore } from "../store/state.svelte";

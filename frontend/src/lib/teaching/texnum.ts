@@ -1,5 +1,5 @@
 // Numbers for formulas: the digits a panel shows, as LaTeX, and exact float32 text (pure).
-import { formatNumber } from "./tensor";
+import { formatNumber } from "../util/tensor";
 
 /** The digits the panels show for x (formatNumber's), with an ASCII minus: "-143.5077". */
 export function shownText(x: number, digits = 4): string {

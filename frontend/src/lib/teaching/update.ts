@@ -4,7 +4,7 @@
 // The page only writes them out; the one sum it does itself is the last line's, in real
 // arithmetic, to show how far exact math and the rounded digits land from float32.
 import type { ParamUpdate, TensorValue, UpdateTerm, WireFloat } from "../wire/protocol";
-import { decodeFloat } from "./tensor";
+import { decodeFloat } from "../util/tensor";
 import { decimalText, roundingOf, shownValue, tex, texExact, texHyper, texPower } from "./texnum";
 import type { Rounding } from "./texnum";
 
