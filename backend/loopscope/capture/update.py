@@ -11,12 +11,15 @@ random numbers, and its result is compared with step()'s (`same_bits`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import torch
 from torch.optim.optimizer import _default_to_fused_or_foreach, _get_scalar_dtype
 
 from .values import encode_float, tensor_value
+
+if TYPE_CHECKING:
+    from ..protocol import TensorValue, UpdateTerm, UpdateTermKey
 
 Kernel = Literal["single_tensor", "foreach", "fused"]
 # Group options whose arithmetic the replay does not follow: such a step is not replayed.
@@ -42,17 +45,17 @@ class Replay:
     """One parameter's update replayed: its terms (wire values, or for SHARED keys the final
     tensor, encoded by `terms_for`) and the parameter and state it ended with."""
 
-    terms: list[tuple[str, Any]] = field(default_factory=list)
+    terms: list[tuple[UpdateTermKey, Any]] = field(default_factory=list)
     param: torch.Tensor | None = None
     state: dict[str, torch.Tensor] = field(default_factory=dict)
 
     def wire_terms(
-        self, grad: dict[str, Any], shared: dict[str, Any] | None, cap: int
-    ) -> list[dict[str, Any]]:
+        self, grad: TensorValue | None, shared: dict[str, Any] | None, cap: int
+    ) -> list[UpdateTerm]:
         """UpdateTerms. An unnegated `grad` is the capture's .grad value; SHARED keys take
         their value from `shared` (the capture's own encoding of the same bits), or are
         encoded here when `shared` is None (the replay's bits differ)."""
-        out = []
+        out: list[UpdateTerm] = []
         for key, value in self.terms:
             if key == "grad" and value is None:
                 value = grad
@@ -106,7 +109,7 @@ class _Recorder:
         self.cap = cap
         self.replay = Replay()
 
-    def __call__(self, key: str, value: torch.Tensor | float | None) -> None:
+    def __call__(self, key: UpdateTermKey, value: torch.Tensor | float | None) -> None:
         if key in SHARED or value is None:
             wire: Any = value
         elif isinstance(value, torch.Tensor):
@@ -120,6 +123,18 @@ class _Recorder:
         self("param", param)
         self.replay.param = param
         return self.replay
+
+
+def _coupled_decay(
+    grad: torch.Tensor, param: torch.Tensor, wd: float, foreach: bool, maximize: bool
+) -> torch.Tensor:
+    """g + wd·p as sgd.py and adam.py compute it (foreach: in place on a negated grad)."""
+    if foreach and maximize:
+        torch._foreach_add_([grad], [param], alpha=wd)
+        return grad
+    if foreach:
+        return torch._foreach_add([grad], [param], alpha=wd)[0]
+    return grad.add(param, alpha=wd)
 
 
 def replay_sgd(
@@ -139,12 +154,7 @@ def replay_sgd(
             grad = torch._foreach_neg([grad])[0] if foreach else -grad
         record("grad", grad if maximize else None)  # None: the .grad the capture sends
         if wd != 0:
-            if foreach and maximize:
-                torch._foreach_add_([grad], [param], alpha=wd)
-            elif foreach:
-                grad = torch._foreach_add([grad], [param], alpha=wd)[0]
-            else:
-                grad = grad.add(param, alpha=wd)
+            grad = _coupled_decay(grad, param, wd, foreach, maximize)
             record("grad_with_weight_decay", grad)
         direction = grad
         if momentum != 0:
@@ -213,12 +223,7 @@ def replay_adam(prior: Prior, group: dict[str, Any], foreach: bool, cap: int) ->
                 param.mul_(factor)
             record("decayed_param", param)
         elif wd != 0:
-            if foreach and maximize:
-                torch._foreach_add_([grad], [param], alpha=wd)
-            elif foreach:
-                grad = torch._foreach_add([grad], [param], alpha=wd)[0]
-            else:
-                grad = grad.add(param, alpha=wd)
+            grad = _coupled_decay(grad, param, wd, foreach, maximize)
             record("grad_with_weight_decay", grad)
         record("exp_avg_prev", exp_avg)
         record("exp_avg_sq_prev", exp_avg_sq)
@@ -235,13 +240,10 @@ def replay_adam(prior: Prior, group: dict[str, Any], foreach: bool, cap: int) ->
         bias_correction2 = 1 - beta2**step
         step_size = lr / bias_correction1
         bias_correction2_sqrt = bias_correction2**0.5
-        for key, value in (
-            ("bias_correction1", bias_correction1),
-            ("bias_correction2", bias_correction2),
-            ("step_size", step_size),
-            ("bias_correction2_sqrt", bias_correction2_sqrt),
-        ):
-            record(key, value)
+        record("bias_correction1", bias_correction1)
+        record("bias_correction2", bias_correction2)
+        record("step_size", step_size)
+        record("bias_correction2_sqrt", bias_correction2_sqrt)
         # m̂ and v̂ are what the rule writes; torch folds them into step_size and denom.
         record("exp_avg_hat", exp_avg / bias_correction1)
         record("exp_avg_sq_hat", exp_avg_sq / bias_correction2)

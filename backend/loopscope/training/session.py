@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
 
@@ -20,7 +20,26 @@ from .history import History
 from .scenarios import ConfigError, Scenario, build, get_scenario
 from .source import N_PHASES, loop_source
 from .stepper import PhaseResult, Stepper
-from .views import FitView, loss_landscape
+from .views import FitGrid, loss_landscape
+
+if TYPE_CHECKING:
+    from ..protocol import (
+        FitView,
+        GraphEvent,
+        HistoryInfo,
+        Landscape,
+        LossesEvent,
+        PhaseEvent,
+        SessionEvent,
+    )
+
+    SentEvent = SessionEvent | GraphEvent | LossesEvent | PhaseEvent
+
+
+def _handed_over(events: list[SentEvent]) -> list[dict[str, Any]]:
+    """Events as the connection takes them: plain dicts, which its outbox may merge."""
+    return cast("list[dict[str, Any]]", events)
+
 
 # Rewind checkpoints: one every this many iterations (an iteration between two is reached
 # by replaying from the one before it; at most this many - 1 iterations are replayed).
@@ -52,11 +71,11 @@ class Session:
         except ValidationError as exc:
             raise first_error(exc, "config") from None
         self.run_id = uuid.uuid4().hex[:12]
-        self.landscape: dict[str, Any] | None = None
+        self.landscape: Landscape | None = None
         self.token = secrets.token_urlsafe(24)  # lets the same learner resume after a drop
         self.stepper = self._build()
         self._refresh_source()
-        self.fit_view = FitView(self.scenario.fit, self.stepper.x, self.cap)
+        self.fit_grid = FitGrid(self.scenario.fit, self.stepper.x, self.cap)
         self.losses = PendingLosses()
         self.sent_graph_id: str | None = None
         self._checkpoint_due = True  # the next iteration boundary must be a checkpoint
@@ -81,7 +100,7 @@ class Session:
         stepper = self._build()
         self.stepper = stepper
         self._refresh_source()
-        self.fit_view = FitView(self.scenario.fit, stepper.x, self.cap)
+        self.fit_grid = FitGrid(self.scenario.fit, stepper.x, self.cap)
         self.history = History(self.history.max_bytes)
         self.losses.clear()
         self._snapshot()
@@ -114,7 +133,7 @@ class Session:
                 "count",
             )
         last_iteration = (target - 1) // N_PHASES
-        events: list[dict[str, Any]] = []
+        events: list[SentEvent] = []
         result: PhaseResult | None = None
         stepped = False
         graph = None
@@ -145,7 +164,7 @@ class Session:
         fit = self._fit() if result.phase == "step" and result.capture is not None else None
         losses = self.losses.take_points(s.n_batches)
         events.append(phase_event(s, result, losses, self.history_info(), fit))
-        return events
+        return _handed_over(events)
 
     def check_rewind(self, iteration: int) -> None:
         """Raise the CommandError a rewind to `iteration` would meet (not in history)."""
@@ -228,7 +247,7 @@ class Session:
         s = self.stepper
         self.source = loop_source(self.scenario, self.config, s.criterion, s.optimizer)
 
-    def history_info(self) -> dict[str, int]:
+    def history_info(self) -> HistoryInfo:
         """HistoryInfo: every iteration from the oldest checkpoint to the current one."""
         first = self.history.first
         return {
@@ -237,11 +256,14 @@ class Session:
             "bytes": self.history.nbytes,
         }
 
-    def _fit(self) -> dict[str, Any]:
-        return self.fit_view.value(self.stepper.model)
+    def _fit(self) -> FitView:
+        return self.fit_grid.value(self.stepper.model)
 
     def session_event(self) -> dict[str, Any]:
         """The SessionEvent: what the run is made of, and where it stands (changes nothing)."""
+        return _handed_over([self._session_event()])[0]
+
+    def _session_event(self) -> SessionEvent:
         return session_event(
             self.stepper,
             run_id=self.run_id,
@@ -258,4 +280,4 @@ class Session:
         """A session event after which the client rebuilds its view: the graph goes out again
         with the next captured loss phase."""
         self.sent_graph_id = None
-        return [self.session_event()]
+        return _handed_over([self._session_event()])

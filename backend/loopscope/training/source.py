@@ -1,19 +1,20 @@
-"""The program the stepper runs, as a learner would write it, and the five phases of its loop."""
+"""The program the stepper runs, as a learner would write it, with the line of each phase."""
 
 from __future__ import annotations
 
 import inspect
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
+from ..protocol import PHASES
 from .configs import RunConfig
 from .scenarios import Scenario
 
-PhaseName = Literal["forward", "loss", "zero_grad", "backward", "step"]
-# The loop body's calls in the order they run (the one list every other place derives from).
-PHASES: tuple[PhaseName, ...] = get_args(PhaseName)
+if TYPE_CHECKING:
+    from ..protocol import SourceInfo
+
 N_PHASES = len(PHASES)
 
 
@@ -34,7 +35,7 @@ def _optimizer_source(optimizer: torch.optim.Optimizer, adamw: bool) -> str:
 
 def loop_source(
     scenario: Scenario, config: RunConfig, criterion: nn.Module, optimizer: torch.optim.Optimizer
-) -> dict[str, Any]:
+) -> SourceInfo:
     """SourceInfo: the program the stepper runs, as a learner would write it, with the
     optimizer's hyperparameters as its param_groups hold them now; 1-based line of each
     phase, and how many lines come before the loop."""

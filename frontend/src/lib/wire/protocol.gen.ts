@@ -122,7 +122,7 @@ export interface OptimizerInfo {
 }
 
 export interface ParamGroupInfo {
-  params: string[];
+  params: (string | null)[];
   hyper: Record<string, number | "NaN" | "Infinity" | "-Infinity" | boolean | (number | "NaN" | "Infinity" | "-Infinity")[] | null>;
 }
 
