@@ -149,6 +149,7 @@ export const en = {
   "objects.paramGroups": "param_groups[{group}]['params']",
   "objects.refNote":
     "These entries are references to the same Parameter objects the model holds (arrows), not copies. That is how step() changes the model without ever being handed it.",
+  "objects.notAParameter": "a tensor that is none of the model's parameters",
   "objects.sameObject": "is {name} (same object, id {id})",
   "objects.version": "_version {version}",
   "objects.versionChange": "_version {before} → {after}: changed in place",

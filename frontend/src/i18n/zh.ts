@@ -143,6 +143,7 @@ export const zh: Record<MessageKey, string> = {
   "objects.paramGroups": "param_groups[{group}]['params']",
   "objects.refNote":
     "这些条目是对模型里同一批 Parameter 对象的引用（见箭头），不是副本。所以 step() 从没拿到模型，却能改动模型。",
+  "objects.notAParameter": "一个不属于模型参数的张量",
   "objects.sameObject": "就是 {name}（同一个对象，id {id}）",
   "objects.version": "_version {version}",
   "objects.versionChange": "_version {before} → {after}：被原地修改",

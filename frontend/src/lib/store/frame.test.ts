@@ -92,6 +92,7 @@ function panelData(store: LoopStore) {
     nodeCount: view.graph?.nodes.length ?? 0,
   };
   return {
+    session: view.session,
     status: [
       store.phase,
       store.nextPhase,
