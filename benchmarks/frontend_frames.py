@@ -88,7 +88,7 @@ RECORDER = """
 })();
 """
 
-# Index of each speed in the UI's speed control (src/lib/store/state.svelte.ts SPEEDS).
+# Index of each speed in the UI's speed control (src/lib/store/speeds.ts SPEED_STOPS).
 SPEED_INDEX = {0.5: 0, 1: 1, 2: 2, 5: 3, 10: 4, 30: 5, 60: 6}
 
 

@@ -49,6 +49,8 @@ ErrorCode = Literal[
     "too_many_runs",
     "not_found",
     "internal",
+    "payload_too_large",
+    "busy",
 ]
 
 
@@ -532,8 +534,22 @@ class ErrorEvent(_Message):
     field: str | None = None  # dotted path of the offending field, e.g. "config.lr"
 
 
+class PlayStateEvent(_Message):
+    """Whether the server is playing this run now, sent whenever play starts or stops for
+    any reason; the page shows play only when the server says so."""
+
+    type: Literal["play_state"]
+    playing: bool
+    unit: StepUnit | None  # what each tick steps by, while playing
+    rate: float | None  # ticks per second, while playing
+    # why it changed: started; paused (a command stopped it); refused (a play command was
+    # refused); ended (the run can go no further); error (a step failed)
+    reason: Literal["started", "paused", "refused", "ended", "error"]
+
+
 Event = Annotated[
-    SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent, Field(discriminator="type")
+    SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent | PlayStateEvent,
+    Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 

@@ -5,8 +5,7 @@
 
 Each run is tiny (a few points) and steps phase by phase so that every phase event carries
 its capture; momentum and Adam take three iterations, so the optimizer state exists before
-the step that is checked. The server must run on the CPU: the float32 emulation in
-formulas.ts follows torch's single-tensor CPU kernels.
+the step that is checked.
 """
 
 from __future__ import annotations

@@ -139,6 +139,7 @@ def test_protocol_schema_lists_every_message_and_resolves() -> None:
         "PhaseEvent",
         "LossesEvent",
         "ErrorEvent",
+        "PlayStateEvent",
     ]
     defs = schema["$defs"]
     for name in schema["commands"] + schema["events"]:

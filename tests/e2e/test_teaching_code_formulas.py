@@ -141,9 +141,9 @@ def test_update_formula_numbers_equal_torch(page: Page) -> None:
             assert f32(box.get_attribute("data-grad")) == want["grad"]
             assert float(box.get_attribute("data-lr") or "nan") == 0.01
             assert f32(box.get_attribute("data-after")) == want["after"]
-            # Our float32 re-computation gives torch's bits, and says so.
-            expect(box).to_have_attribute("data-ulps", "0")
-            assert f32(box.get_attribute("data-emulated")) == want["after"]
+            # The server's replay of step() on clones gives torch's bits, and the page says so.
+            expect(box).to_have_attribute("data-same-bits", "true")
+            assert f32(box.get_attribute("data-replayed")) == want["after"]
             expect(box).to_contain_text("the same bits ✓")
     # The first step is the example from the brief: the shown digits give 1.579777.
     page.get_by_role("button", name="Reset").click()
@@ -176,9 +176,10 @@ def test_optimizer_state_formulas_equal_torch(page: Page, optimizer: str, lr: st
             step_phase(page, phase)
         box = page.get_by_test_id("formula-update-linear.weight")
         assert f32(box.get_attribute("data-after")) == oracle[iteration]["linear.weight"]["after"]
-        expect(box).to_have_attribute("data-ulps", "0")
+        expect(box).to_have_attribute("data-same-bits", "true")
         expect(box).to_have_attribute("data-prior", "initial" if iteration == 0 else "previous")
-    state = "exp_avg_sq: ours = torch's" if optimizer == "adam" else "momentum_buffer: ours ="
+    key = "exp_avg_sq" if optimizer == "adam" else "momentum_buffer"
+    state = f"optimizer.state['{key}'] after step():"
     expect(page.get_by_test_id("formula-update-linear.weight")).to_contain_text(state)
     page.get_by_test_id("formula-update").scroll_into_view_if_needed()
     save_screenshot(page, f"23-formulas-{optimizer}")
@@ -281,7 +282,7 @@ def test_classify_shows_cross_entropy_and_nested_calls(page: Page) -> None:
     for name in ("layers.0.weight", "layers.4.bias"):
         picker.select_option(name)
         box = page.get_by_test_id(f"formula-update-{name}")
-        expect(box).to_have_attribute("data-ulps", "0")
+        expect(box).to_have_attribute("data-same-bits", "true")
         expect(box).to_contain_text("m_t")
     page.get_by_test_id("formula-update").scroll_into_view_if_needed()
     save_screenshot(page, "27-classify-formulas")

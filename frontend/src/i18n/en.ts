@@ -149,6 +149,7 @@ export const en = {
   "objects.paramGroups": "param_groups[{group}]['params']",
   "objects.refNote":
     "These entries are references to the same Parameter objects the model holds (arrows), not copies. That is how step() changes the model without ever being handed it.",
+  "objects.notAParameter": "a tensor that is none of the model's parameters",
   "objects.sameObject": "is {name} (same object, id {id})",
   "objects.version": "_version {version}",
   "objects.versionChange": "_version {before} → {after}: changed in place",
@@ -185,7 +186,7 @@ export const en = {
   "tensor.heatmap": "heatmap of {n} values",
   "tensor.nonFinite": "contains NaN or ∞",
 
-  // ---- issue 4, part 2: charts, time travel, lessons, share and export -------------------
+  // ---- charts, time travel, lessons, share and export
   "help.key.left": "Time travel: back one frame (then → goes forward again, until live)",
   "charts.show": "Charts",
   "charts.hide": "Hide charts",
@@ -289,9 +290,8 @@ export const en = {
   "export.png": "Autograd graph (PNG)",
   "export.noGraph": "No graph yet: press Step twice first.",
   "export.linkHint": "The link holds the scenario, its settings and the language.",
-  // ---- end of issue 4, part 2 -------------------------------------------------------------
 
-  // ---- issue 4, part 1: teaching depth (code pane, model(x), formulas, references, narration)
+  // ---- teaching depth (code pane, model(x), formulas, references, narration)
   "teach.title": "Explain",
   "teach.tabs": "What to explain",
   "teach.tab.math": "Formulas",
@@ -412,10 +412,12 @@ export const en = {
   "teach.math.param": "Parameter",
   "teach.math.element": "its element {element}",
   "teach.math.torch": "torch (float32): {value}",
-  "teach.math.emulatedSame":
-    "Our float32 re-computation (the same operations in the same order, rounded to float32 after each): {value}, the same bits ✓",
-  "teach.math.emulatedDiffers":
-    "Our float32 re-computation: {value}, {ulps} float32 step(s) from torch's: this torch build rounds some operation differently.",
+  "teach.math.replaySame":
+    "The server replayed optimizer.step() on copies, with the same kernels step() used: {value}, the same bits ✓",
+  "teach.math.replayDiffers":
+    "The server replayed optimizer.step() on copies: {value}, not the same bits as step() (this optimizer's kernel rounds differently).",
+  "teach.math.replayNone":
+    "The server could not replay this optimizer's step() term by term, so only torch's result is shown.",
   "teach.math.exact": "Exact arithmetic on torch's float32 inputs: {value}",
   "teach.math.decimal": "Decimal arithmetic on the digits shown above: {value}",
   "teach.math.whyShown":
@@ -428,18 +430,11 @@ export const en = {
     "Exact arithmetic on torch's own inputs still lands a little away from its result: float32 keeps only about 7 significant digits, and torch rounds the result of every operation to the nearest float32.",
   "teach.math.whySame":
     "Exact arithmetic on torch's own inputs, rounded once to float32, gives torch's result: only that last rounding separates them.",
-  "teach.math.sqrtShift":
-    "torch's √v came out one float32 step {dir} the correctly rounded root (its float32 sqrt goes through a vector math library); with that root our re-computation matches.",
-  "teach.math.above": "above",
-  "teach.math.below": "below",
   "teach.math.priorInitial":
     "First step for this parameter: the optimizer's state starts here (momentum buffer = g; Adam's m and v from 0).",
-  "teach.math.priorPrevious":
-    "The state before this step is what the previous step left (iteration {iteration}).",
-  "teach.math.priorUnknown":
-    "The previous iteration was not captured phase by phase, so the state shown is what torch kept after this step; the update is checked from there.",
-  "teach.math.stateSame": "{key}: ours = torch's {value} ✓",
-  "teach.math.stateDiffers": "{key}: ours {ours}, torch's {value}",
+  "teach.math.priorState":
+    "The state before this step is what optimizer.state held when step() began.",
+  "teach.math.stateAfter": "optimizer.state['{key}'] after step(): {value}",
   "teach.math.notes": "From the notes",
   "teach.math.notesSgd": "SGD: weight 1.5, grad −0.8, lr 0.01 → 1.5 − 0.01 × (−0.8) = 1.508.",
   "teach.math.notesMse":
@@ -459,7 +454,6 @@ export const en = {
     "After step(): the same id, the same data_ptr, and _version {before} → {after}. The numbers were changed in place, through the reference: no new tensor was made, and the model sees the new value because it is the same object.",
   "teach.refs.sinceStart":
     "id() and data_ptr() are still the ones it had when the run started (both read before each step()): the object was never replaced.",
-  // ---- end of issue 4, part 1 -------------------------------------------------------------
 } as const;
 
 export type MessageKey = keyof typeof en;

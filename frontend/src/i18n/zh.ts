@@ -143,6 +143,7 @@ export const zh: Record<MessageKey, string> = {
   "objects.paramGroups": "param_groups[{group}]['params']",
   "objects.refNote":
     "这些条目是对模型里同一批 Parameter 对象的引用（见箭头），不是副本。所以 step() 从没拿到模型，却能改动模型。",
+  "objects.notAParameter": "一个不属于模型参数的张量",
   "objects.sameObject": "就是 {name}（同一个对象，id {id}）",
   "objects.version": "_version {version}",
   "objects.versionChange": "_version {before} → {after}：被原地修改",
@@ -177,7 +178,6 @@ export const zh: Record<MessageKey, string> = {
   "tensor.heatmap": "{n} 个数的热力图",
   "tensor.nonFinite": "含有 NaN 或 ∞",
 
-  // ---- 第 4 号任务，第二部分：图表、时间回溯、“搞坏它”实验、分享与导出 ----------------------
   "help.key.left": "时间回溯：后退一帧（之后 → 会再前进，直到回到实时）",
   "charts.show": "图表",
   "charts.hide": "隐藏图表",
@@ -279,9 +279,7 @@ export const zh: Record<MessageKey, string> = {
   "export.png": "计算图（PNG）",
   "export.noGraph": "还没有计算图：先按两次「单步」。",
   "export.linkHint": "链接里包含场景、设置和界面语言。",
-  // ---- 第 4 号任务第二部分结束 ------------------------------------------------------------
 
-  // ---- 第 4 号任务，第一部分：讲解深度（代码窗格、展开 model(x)、公式、引用、旁白）
   "teach.title": "讲解",
   "teach.tabs": "讲解内容",
   "teach.tab.math": "公式",
@@ -394,10 +392,11 @@ export const zh: Record<MessageKey, string> = {
   "teach.math.param": "参数",
   "teach.math.element": "它的第 {element} 个元素",
   "teach.math.torch": "torch（float32）：{value}",
-  "teach.math.emulatedSame":
-    "我们用 float32 重算（同样的运算、同样的顺序，每一步都舍入到 float32）：{value}，与 torch 逐位相同 ✓",
-  "teach.math.emulatedDiffers":
-    "我们用 float32 重算：{value}，与 torch 相差 {ulps} 个 float32 最小单位：这个 torch 版本某个运算的舍入方式不同。",
+  "teach.math.replaySame":
+    "服务器用 step() 所用的同一组内核，在副本上重放了 optimizer.step()：{value}，与 step() 逐位相同 ✓",
+  "teach.math.replayDiffers":
+    "服务器在副本上重放了 optimizer.step()：{value}，与 step() 的结果并非逐位相同（这个优化器的内核舍入方式不同）。",
+  "teach.math.replayNone": "服务器无法逐项重放这个优化器的 step()，所以这里只显示 torch 的结果。",
   "teach.math.exact": "用 torch 的 float32 输入做精确运算：{value}",
   "teach.math.decimal": "用上面显示的数字做十进制运算：{value}",
   "teach.math.whyShown":
@@ -409,17 +408,10 @@ export const zh: Record<MessageKey, string> = {
     "即使用 torch 自己的输入做精确运算，结果也会与它稍有差别：float32 只有大约 7 位有效数字，torch 每做一次运算都把结果舍入到最近的 float32。",
   "teach.math.whySame":
     "用 torch 自己的输入做精确运算，再舍入一次到 float32，就得到 torch 的结果：两者只差最后这一次舍入。",
-  "teach.math.sqrtShift":
-    "torch 算出的 √v 比正确舍入的平方根{dir}一个 float32 最小单位（它的 float32 sqrt 走的是向量数学库）；用这个根，我们的重算结果就与 torch 一致。",
-  "teach.math.above": "大",
-  "teach.math.below": "小",
   "teach.math.priorInitial":
     "这是该参数的第一步：优化器的状态从这里开始（动量缓冲 = g；Adam 的 m 和 v 从 0 开始）。",
-  "teach.math.priorPrevious": "这一步之前的状态，就是上一步（第 {iteration} 次迭代）留下的。",
-  "teach.math.priorUnknown":
-    "上一次迭代没有逐阶段运行，所以没有记录它的状态：这里显示的是这一步之后 torch 保存的状态，并据此核对更新。",
-  "teach.math.stateSame": "{key}：我们算的 = torch 的 {value} ✓",
-  "teach.math.stateDiffers": "{key}：我们算的是 {ours}，torch 的是 {value}",
+  "teach.math.priorState": "这一步之前的状态，就是 step() 开始时 optimizer.state 中保存的状态。",
+  "teach.math.stateAfter": "step() 之后的 optimizer.state['{key}']：{value}",
   "teach.math.notes": "笔记中的例子",
   "teach.math.notesSgd": "SGD：weight 1.5，梯度 −0.8，lr 0.01 → 1.5 − 0.01 × (−0.8) = 1.508。",
   "teach.math.notesMse":
@@ -439,5 +431,4 @@ export const zh: Record<MessageKey, string> = {
     "step() 之后：id 相同，data_ptr 相同，_version 从 {before} 变成 {after}。数值是通过引用原地修改的：没有产生新的张量，模型能看到新值，因为它们本来就是同一个对象。",
   "teach.refs.sinceStart":
     "id() 和 data_ptr() 仍然是运行开始时的值（都在每次 step() 之前读取）：这个对象从未被替换。",
-  // ---- 第 4 号任务第一部分结束 ------------------------------------------------------------
 };

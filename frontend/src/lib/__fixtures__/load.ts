@@ -7,7 +7,17 @@ export interface Fixture {
   frames: ServerEvent[];
 }
 
-export type FixtureName = "linear" | "mlp" | "diverge" | "errors";
+export type TeachingName = "sgd" | "momentum" | "momentum-wd" | "adam" | "adamw" | "l1" | "classify";
+export type FixtureName = "linear" | "mlp" | "diverge" | "errors" | `teaching-${TeachingName}`;
+export const TEACHING: readonly TeachingName[] = [
+  "sgd",
+  "momentum",
+  "momentum-wd",
+  "adam",
+  "adamw",
+  "l1",
+  "classify",
+];
 
 /** One recorded fixture: the commands sent and every event received, in order. */
 export function loadFixture(name: FixtureName): Fixture {

@@ -89,9 +89,9 @@ describe("fit chart data", () => {
     const mlp = loadFixture("mlp").frames[0] as SessionEvent;
     const g = fitGeometry(mlp.fit);
     expect(g?.kind).toBe("curve");
-    if (g?.kind === "curve") expect(g.points).toHaveLength(mlp.fit.size);
-    const data = dataPoints(mlp.data.x, mlp.data.y);
-    expect(data?.x).toHaveLength(mlp.data.x?.shape[0] ?? -1);
+    if (g?.kind === "curve") expect(g.points).toHaveLength(mlp.fit?.size ?? -1);
+    const data = dataPoints(mlp.data?.x, mlp.data?.y);
+    expect(data?.x).toHaveLength(mlp.data?.x?.shape[0] ?? -1);
     expect(data?.label).toBeNull();
   });
 

@@ -10,7 +10,7 @@ import type {
   TensorValue,
   WireFloat,
 } from "../wire/protocol";
-import { decodeFloat, decodeValues } from "../teaching/tensor";
+import { decodeFloat, decodeValues } from "../util/tensor";
 
 export type YScaleKind = "linear" | "log";
 
@@ -139,25 +139,6 @@ export function fitGeometry(fit: FitView | null | undefined): FitCurve | FitRegi
 function evenly(extent: readonly number[], n: number): number[] {
   const [a = 0, b = 1] = extent;
   return Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
-}
-
-/** The part of a timeline frame that says which fit was current. */
-interface FitFrame {
-  kind: "session" | "phase";
-  state: { session: SessionEvent | null; event: PhaseEvent | null };
-}
-
-/**
- * The model's fit as of frame `index`: the latest step's (only step events carry one), or
- * the session's when no step came after it.
- */
-export function fitAt(frames: readonly FitFrame[], index: number): FitView | null {
-  for (let i = Math.min(index, frames.length - 1); i >= 0; i--) {
-    const frame = frames[i] as FitFrame;
-    if (frame.state.event?.fit) return frame.state.event.fit;
-    if (frame.kind === "session") return frame.state.session?.fit ?? null;
-  }
-  return frames[0]?.state.session?.fit ?? null;
 }
 
 export interface DataPoints {

@@ -16,7 +16,7 @@ import {
 import { fakeClock } from "../__fixtures__/clock";
 import { LoopStore } from "../store/state.svelte";
 import type { SessionEvent } from "../wire/protocol";
-import { decodeValues } from "../teaching/tensor";
+import { decodeValues } from "../util/tensor";
 
 const session = loadFixture("linear").frames[0] as SessionEvent;
 
@@ -98,7 +98,7 @@ describe("loss landscape", () => {
   });
 
   it("measures the valley: x in [0, 10) makes it ~100× steeper across than along", () => {
-    const x = decodeValues(session.data.x) ?? [];
+    const x = decodeValues(session.data?.x) ?? [];
     const shape = valleyShape(x);
     expect(shape?.meanX).toBeGreaterThan(4);
     expect(shape?.ratio).toBeGreaterThan(50);
@@ -151,7 +151,7 @@ describe("loss landscape", () => {
     const frames = loadFixture("linear").frames;
     const input = () => ({
       phase: store.phase,
-      step: store.captures.step,
+      step: store.view.captures.step,
       params: store.params,
       grads: store.grads,
       lr: 0.01,

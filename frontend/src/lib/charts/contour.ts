@@ -2,7 +2,7 @@
 // (pure: no DOM). The grid values are torch's: the server evaluates the loss on it.
 import { contours } from "d3-contour";
 import type { Landscape, PhaseName, StepCapture, TensorValue } from "../wire/protocol";
-import { decodeValues } from "../teaching/tensor";
+import { decodeValues } from "../util/tensor";
 
 /** A decoded landscape: loss[row * w.length + col] is L(w[col], b[row]). */
 export interface LandscapeGrid {

@@ -27,7 +27,7 @@ function withoutToken(event: SessionEvent): SessionEvent {
 
 /**
  * The recorded frames as the server sent them: each session and phase event once, each
- * graph before the first frame that used it.
+ * graph after the phase event it came with.
  */
 export function buildRunExport(
   frames: readonly TimelineFrame<ExportableFrame>[],
@@ -43,11 +43,11 @@ export function buildRunExport(
       lastSession = session;
       continue;
     }
+    if (event) out.push(event);
     if (graph && graph !== lastGraph) {
       out.push(graph);
       lastGraph = graph;
     }
-    if (event) out.push(event);
   }
   return {
     format: "loopscope-run",

@@ -9,7 +9,7 @@
 import dagre from "@dagrejs/dagre";
 import { curveCatmullRom, line } from "d3-shape";
 import type { GraphEvent, GraphNode } from "../wire/protocol";
-import { formatShape } from "../teaching/tensor";
+import { formatShape } from "../util/tensor";
 
 export type NodeKind = "op" | "leaf" | "data";
 

@@ -20,7 +20,7 @@ import {
   sparkPath,
 } from "./phaseview";
 import type { GraphPhaseInput } from "./phaseview";
-import { formatNumber } from "../teaching/tensor";
+import { formatNumber } from "../util/tensor";
 import type { BackwardCapture, LossCapture, PhaseName, SessionEvent } from "../wire/protocol";
 
 const events = phaseEvents(loadFixture("linear"));
@@ -99,7 +99,7 @@ describe("the autograd graph at progress t", () => {
     ...levels,
     order: new Map(cap.order.map((id, i) => [id, i])),
     nodeValues: loss.node_values,
-    data: session?.data,
+    data: session?.data ?? undefined,
     animating,
   });
 
@@ -158,7 +158,7 @@ describe("the autograd graph at progress t", () => {
     expect(nodeValue(node("AddmmBackward0"), input("forward", 1)).text).toBe("");
     const x = nodeValue(node("data:x"), input("forward", 1));
     expect(x.text).toBe("");
-    expect(x.tensor).toBe(session?.data.x);
+    expect(x.tensor).toBe(session?.data?.x);
   });
 
   it("labels a gradient edge with what its source sent once the source has run", () => {

@@ -1,7 +1,7 @@
 // What a phase looks like at animation progress t (pure; shared by the panels), down to
 // each node and edge of the autograd graph.
 import { staggered } from "../util/animation";
-import type { Line } from "../teaching/explain";
+import type { Line } from "../util/line";
 import { pointAlong, reachable } from "./layout";
 import type { GraphLayout, LayoutEdge, LayoutNode, Point } from "./layout";
 import { PHASES } from "../wire/protocol";
@@ -12,7 +12,7 @@ import type {
   TensorValue,
   WireFloat,
 } from "../wire/protocol";
-import { formatNumber, formatShape, formatTensor, numel, scalarOf } from "../teaching/tensor";
+import { formatNumber, formatShape, formatTensor, numel, scalarOf } from "../util/tensor";
 
 export interface GradInput {
   phase: PhaseName | null;

@@ -78,11 +78,11 @@ describe("checkConfig", () => {
     const { config, problems } = checkConfig(
       schema,
       { lr: "-1", seed: "x", batch_size: "", optimizer: "sgd", device: "cpu" },
-      session.config,
+      session.config ?? {},
     );
     expect(Object.keys(problems).sort()).toEqual(["lr", "seed"]);
     expect(config.batch_size).toBeNull();
-    expect(config.n_points).toBe(session.config.n_points);
+    expect(config.n_points).toBe(session.config?.n_points);
   });
 
   it("keeps a mini-batch no larger than the data", () => {

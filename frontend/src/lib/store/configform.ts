@@ -1,7 +1,7 @@
 // The run-settings form checked against the scenario's config JSON Schema (pydantic's, sent
 // in the session event) before anything goes to the server, and the server's own refusals
 // read back into the same kinds of problem, so the page can say them in its own words (pure).
-import type { MessageKey } from "../../i18n/keys";
+import type { MessageKey } from "../../i18n/en";
 
 /** What is wrong with one field's value. */
 export type FieldProblem =

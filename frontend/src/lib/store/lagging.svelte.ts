@@ -1,7 +1,7 @@
 // A view of reactive state that may follow it one frame late (see FrameLatch).
 import { untrack } from "svelte";
-import type { FrameClock } from "./frames";
-import { AfterFrameClock, FrameLatch } from "./frames";
+import type { FrameClock } from "../util/framelatch";
+import { AfterFrameClock, FrameLatch } from "../util/framelatch";
 
 const afterFrame = new AfterFrameClock();
 

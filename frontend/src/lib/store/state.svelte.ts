@@ -1,16 +1,14 @@
 // The one store of a learner's session, fed by server events; views only read it.
 //
-// Big payloads (session, graph, phase events) are kept with $state.raw: they are
-// replaced whole on every frame, never mutated, so deep proxies would only cost time.
+// The run itself is a chain of immutable frames (frame.ts): the store keeps the live one and
+// those of the timeline, and `view` is the one panels read (live, or the frame scrubbed to).
+// Frames are replaced whole, never mutated, so they are kept with $state.raw.
 import { Animator, phaseDuration, prefersReducedMotion } from "../util/animation";
 import type { Clock } from "../util/animation";
 import type {
-  CaptureByPhase,
   Command,
   ErrorEvent,
-  GraphEvent,
   LossPoint,
-  ParamReference,
   PhaseEvent,
   PhaseName,
   ScenarioName,
@@ -21,6 +19,22 @@ import type {
   WireFloat,
 } from "../wire/protocol";
 import { lossPoints } from "../wire/protocol";
+import {
+  EMPTY_FRAME,
+  epochOf,
+  gradsOf,
+  iterationOf,
+  lossOf,
+  nBatchesOf,
+  nextPhaseOf,
+  paramsOf,
+  phaseOf,
+  previousGradsOf,
+  reduce,
+} from "./frame";
+import type { RunFrame } from "./frame";
+import { PAUSED, playStatusAfter } from "./playstate";
+import type { PlayState, PlayStatus } from "./playstate";
 import { fallbackScenarios } from "./scenarios";
 import { closestSpeedIndex, DEFAULT_SPEED, speedsFor } from "./speeds";
 import type { Speed } from "./speeds";
@@ -35,31 +49,7 @@ import {
   rewindPlan,
 } from "./timeline";
 
-/**
- * Time travel (issue 4): the fields a timeline frame saves and restores — everything the
- * panels read about "now". A field added for a panel that shows the current phase belongs here.
- */
-const FRAME_FIELDS = [
-  "session",
-  "graph",
-  "event",
-  "previous",
-  "references",
-  "captures",
-  "stepLog",
-] as const;
-export type StoreFrame = Pick<LoopStore, (typeof FRAME_FIELDS)[number]>;
-
-export { DEFAULT_SPEED, SPEED_STOPS, speedsFor } from "./speeds";
-export type { Speed } from "./speeds";
-
-/** One step() capture and the iteration it belongs to (teaching panels, issue 4). */
-export interface StepRecord {
-  iteration: number;
-  capture: CaptureByPhase["step"];
-}
-
-/** Losses kept for the charts (issue 4); older points are dropped. */
+/** Losses kept for the charts; older points are dropped. */
 export const MAX_LOSSES = 20_000;
 
 export interface Toast {
@@ -78,33 +68,14 @@ export interface StoreOptions {
   reducedMotion?: () => boolean;
 }
 
-/** Same scenario, modules, parameters and criterion: the autograd graph has the same nodes. */
-function sameModel(a: SessionEvent, b: SessionEvent): boolean {
-  const shape = (s: SessionEvent) =>
-    JSON.stringify([s.scenario, s.model, s.parameters, s.criterion, s.config.frozen ?? null]);
-  return shape(a) === shape(b);
-}
-
 export class LoopStore {
   connection = $state<ConnectionState>("closed");
   retryInMs = $state<number | null>(null);
-  session = $state.raw<SessionEvent | null>(null);
-  graph = $state.raw<GraphEvent | null>(null);
-  /** The latest phase event, and the one before it (for "before → after" views). */
-  event = $state.raw<PhaseEvent | null>(null);
-  previous = $state.raw<PhaseEvent | null>(null);
-  /** What the last step() found in optimizer.param_groups (kept across iterations). */
-  references = $state.raw<ParamReference[]>([]);
-  /** The latest capture of each phase in the current iteration. */
-  captures = $state.raw<Partial<CaptureByPhase>>({});
-  /**
-   * Teaching panels (issue 4): the last two step captures with their iteration. The state a
-   * capture holds is the optimizer's state *after* that step, so the one before is the
-   * previous step's (when it was the iteration just before).
-   */
-  stepLog = $state.raw<StepRecord[]>([]);
+  /** The run as the latest event left it. */
+  live = $state.raw<RunFrame>(EMPTY_FRAME);
+  /** Losses of the run so far, shared by the frames (each cuts them at `lossesThrough`). */
   losses = $state.raw<LossPoint[]>([]);
-  playing = $state(false);
+  playStatus = $state.raw<PlayStatus>(PAUSED);
   speedIndex = $state(DEFAULT_SPEED);
   toasts = $state<Toast[]>([]);
   /** Animation progress of the latest phase, t ∈ [0, 1]. */
@@ -115,12 +86,16 @@ export class LoopStore {
   scenarios = $state.raw<ScenarioInfo[]>(fallbackScenarios());
   /** Phase events received since the page loaded (for the status bar and benchmarks). */
   frames = $state(0);
-  /** Time travel (issue 4): the frames received, and the seq of the one shown (null = live). */
-  readonly timeline = new FrameBuffer<StoreFrame>(MAX_FRAMES);
+  /** Time travel: the frames received, and the seq of the one shown (null = live). */
+  readonly timeline = new FrameBuffer<RunFrame>(MAX_FRAMES);
   timelineVersion = $state(0);
   viewing = $state<number | null>(null);
-  /** The live state, put aside while a past frame is shown. */
-  private liveFrame: StoreFrame | null = null;
+  /** The frame every panel reads: the one scrubbed to, else the live one. */
+  readonly view: RunFrame = $derived.by(() => {
+    void this.timelineVersion;
+    if (this.viewing === null) return this.live;
+    return this.timeline.at(this.timeline.indexOfSeq(this.viewing))?.state ?? this.live;
+  });
 
   readonly animator: Animator;
   private send: (command: Command) => boolean;
@@ -147,72 +122,86 @@ export class LoopStore {
 
   // ------------------------------------------------------------ derived reads
 
-  /** The phase that ran last (null before the first). */
+  /** Paused, asked to play, or playing (see playstate.ts). */
+  get playState(): PlayState {
+    return this.playStatus.state;
+  }
+
+  private setPlay(state: PlayState): void {
+    this.playStatus = { ...this.playStatus, state };
+  }
+
+  /** Whether the server is playing (not merely asked to). */
+  get playing(): boolean {
+    return this.playState === "playing";
+  }
+
+  /** The phase that ran last in the frame shown (null before the first). */
   get phase(): PhaseName | null {
-    return this.event?.phase ?? null;
+    return phaseOf(this.view);
   }
 
   get nextPhase(): PhaseName {
-    return this.event?.next_phase ?? this.session?.next_phase ?? "forward";
+    return nextPhaseOf(this.view);
   }
 
   get iteration(): number {
-    return this.event?.iteration ?? this.session?.iteration ?? 0;
+    return iterationOf(this.view);
   }
 
   get epoch(): number {
-    return this.event?.epoch ?? this.session?.epoch ?? 0;
+    return epochOf(this.view);
   }
 
   get loss(): WireFloat | null {
-    return this.event?.loss ?? null;
+    return lossOf(this.view);
   }
 
   get diverged(): boolean {
-    return this.event?.diverged ?? false;
+    return this.view.event?.diverged ?? false;
   }
 
   get params(): Record<string, TensorValue> {
-    return this.event?.params ?? this.session?.params ?? {};
+    return paramsOf(this.view);
   }
 
   get grads(): Record<string, TensorValue | null> {
-    return this.event?.grads ?? this.session?.grads ?? {};
+    return gradsOf(this.view);
   }
 
   /** The .grad values before the latest phase ran. */
   get previousGrads(): Record<string, TensorValue | null> {
-    return this.previous?.grads ?? this.session?.grads ?? {};
+    return previousGradsOf(this.view);
   }
 
   /** Batches per epoch of the run (1 before the first session: full batch). */
   get nBatches(): number {
-    return this.event?.n_batches ?? this.session?.n_batches ?? 1;
+    return nBatchesOf(this.view);
   }
 
   /** The speed control's stops for this run, each strictly faster than the one before. */
   get speeds(): Speed[] {
-    return speedsFor(this.session?.n_batches ?? 1);
+    return speedsFor(this.live.session?.n_batches ?? 1);
   }
 
   get speed(): Speed {
-    const speeds = this.speeds;
+    return this.speedAt(this.speeds);
+  }
+
+  private speedAt(speeds: Speed[]): Speed {
     return speeds[this.speedIndex] ?? speeds[DEFAULT_SPEED] ?? (speeds[0] as Speed);
   }
 
   // ------------------------------------------------------------ events in
 
-  /** Apply one server event. */
+  /** Apply one server event to the live frame (a frame scrubbed to stays as it is). */
   handle(event: ServerEvent): void {
-    // Time travel: an event always lands on the live state, even while a past frame is shown.
-    const shown = this.viewing;
-    if (shown !== null) this.restoreLive();
+    const before = this.live;
+    this.live = reduce(before, event);
+    this.playStatus = playStatusAfter(this.playStatus, event);
     switch (event.type) {
       case "session":
-        this.applySession(event);
-        break;
-      case "graph":
-        this.graph = event;
+        this.applySession(event, before.session);
         break;
       case "phase":
         this.applyPhase(event);
@@ -222,61 +211,60 @@ export class LoopStore {
         this.addLosses(lossPoints(event));
         break;
       case "error":
-        if (this.resuming && event.code === "not_found") {
-          // The server no longer holds our run (grace period over, or restarted): start anew.
-          this.resuming = false;
-          this.token = null;
-          this.startRun();
-        } else if (this.session === null && event.code === "invalid_config") {
-          // The first run's config (from a shared link) was refused: say why, run the defaults.
-          this.pushError(event);
-          this.startRun(this.scenario, {});
-        } else {
-          // A refused start leaves the run as it was: so do the scenario and config we keep.
-          if (this.session !== null && event.field?.startsWith("config.")) {
-            this.scenario = this.session.scenario;
-            this.config = this.session.config;
-          }
-          this.pushError(event);
-        }
+        this.applyError(event);
+        break;
+      default:
         break;
     }
     this.recordFrame(event);
-    if (shown !== null) this.showFrame(shown);
+    if (this.viewing !== null) {
+      this.keepViewing(this.viewing);
+      // A past frame stays still while the live run moves on behind it.
+      if (this.viewing !== null) this.animator.finish();
+    }
   }
 
-  private applySession(event: SessionEvent): void {
-    const previous = this.session;
+  private applyError(event: ErrorEvent): void {
+    const session = this.live.session;
+    if (this.resuming && event.code === "not_found") {
+      // The server no longer holds our run (grace period over, or restarted): start anew.
+      this.resuming = false;
+      this.token = null;
+      this.startRun();
+    } else if (session === null && event.code === "invalid_config") {
+      // The first run's config (from a shared link) was refused: say why, run the defaults.
+      this.pushError(event);
+      this.startRun(this.scenario, {});
+    } else {
+      // A refused start leaves the run as it was: so do the scenario and config we keep.
+      if (session?.scenario && event.field?.startsWith("config.")) {
+        this.scenario = session.scenario;
+        this.config = session.config ?? {};
+      }
+      this.pushError(event);
+    }
+  }
+
+  private applySession(event: SessionEvent, previous: SessionEvent | null): void {
     // Another batch size offers other speed stops: keep the speed the learner chose, or the
     // nearest that is not faster.
-    const speed = this.speed;
     const fromBatches = previous?.n_batches ?? 1;
     this.speedIndex = closestSpeedIndex(
       speedsFor(event.n_batches),
-      speed,
+      this.speedAt(speedsFor(fromBatches)),
       fromBatches,
       event.n_batches,
     );
     this.resuming = false;
     this.token = event.token ?? null;
-    // Same model, same node ids: keep the graph so its layout does not jump (and so a run
-    // driven by iteration steps, which send no graph frames, still shows one).
-    const sameGraph = previous !== null && sameModel(previous, event);
-    if (!sameGraph) this.graph = null;
-    // Same run (a rewind, a reset, new hyperparameters): its losses before this point stay.
-    const sameRun = sameGraph && previous.run_id === event.run_id;
-    this.session = event;
-    this.scenario = event.scenario;
-    this.config = event.config;
-    this.event = null;
-    this.previous = null;
-    // param_groups as the optimizer holds them now; each step() refreshes them.
-    this.references = event.references ?? [];
-    this.captures = {};
-    this.stepLog = [];
+    // A run of a built-in scenario is what the picker and the settings form show.
+    if (event.scenario !== null) {
+      this.scenario = event.scenario;
+      this.config = event.config ?? {};
+    }
     // A rewind keeps the losses before its iteration; anything else starts them over.
-    this.losses = this.losses.filter((p) => sameRun && p.iteration < event.iteration);
-    this.playing = false;
+    const through = this.live.lossesThrough;
+    this.losses = this.losses.filter((p) => p.iteration <= through);
     this.animator.finish();
     for (const listener of this.sessionListeners) listener(event, previous);
   }
@@ -291,25 +279,8 @@ export class LoopStore {
 
   private applyPhase(event: PhaseEvent): void {
     this.frames += 1;
-    // Captures describe one iteration. An event of another iteration (a new forward, or a
-    // multi-phase step whose earlier phases ran uncaptured) starts the set afresh, so no
-    // panel shows the previous iteration's details as this one's.
-    const sameIteration =
-      event.phase !== "forward" && this.event !== null && this.event.iteration === event.iteration;
-    const captures: Partial<CaptureByPhase> = sameIteration ? { ...this.captures } : {};
-    if (event.capture) {
-      (captures as Record<PhaseName, unknown>)[event.phase] = event.capture;
-    }
-    this.captures = captures;
-    this.previous = this.event;
-    this.event = event;
-    if (captures.step && event.phase === "step") {
-      this.references = captures.step.references;
-      const record = { iteration: event.iteration, capture: captures.step };
-      this.stepLog = [...this.stepLog, record].slice(-2);
-    }
     this.addLosses(event.losses);
-    const rate = this.playing ? this.speedFrameRate() : null;
+    const rate = this.playing ? this.speed.rate : null;
     void this.animator.run(
       phaseDuration({ phase: event.phase, rate, reducedMotion: this.reducedMotion() }),
     );
@@ -319,11 +290,6 @@ export class LoopStore {
     if (!points.length) return;
     const merged = this.losses.concat(points);
     this.losses = merged.length > MAX_LOSSES ? merged.slice(-MAX_LOSSES) : merged;
-  }
-
-  /** Phase frames per second while playing (fast-forward units send far fewer frames). */
-  private speedFrameRate(): number {
-    return this.speed.rate;
   }
 
   private pushError(event: ErrorEvent): void {
@@ -343,14 +309,15 @@ export class LoopStore {
   setConnection(state: ConnectionState, retryInMs: number | null): void {
     this.connection = state;
     this.retryInMs = retryInMs;
-    if (state !== "open") this.playing = false;
+    // A closed socket ends play on the server (the run is parked).
+    if (state !== "open") this.playStatus = PAUSED;
   }
 
   // ------------------------------------------------------------ commands out
 
   private command(command: Command): boolean {
     // Any command acts on the live run, so the page shows it again.
-    if (this.viewing !== null) this.restoreLive();
+    this.viewing = null;
     const ok = this.send(command);
     if (!ok) this.toast("offline", "not connected: the command was not sent");
     return ok;
@@ -378,7 +345,7 @@ export class LoopStore {
 
   /** The teaching switches this run has on: zero_grad() skipped, parameters frozen. */
   get teachingSwitches(): { skipZeroGrad: boolean; frozen: string[] } {
-    const config = this.session?.config ?? {};
+    const config = this.live.session?.config ?? {};
     const frozen = Array.isArray(config.frozen) ? config.frozen.map(String) : [];
     return { skipZeroGrad: config.skip_zero_grad === true, frozen };
   }
@@ -394,51 +361,57 @@ export class LoopStore {
   }
 
   stepPhase(): void {
-    if (this.playing) this.pause();
+    if (this.playAsked) this.pause();
     this.command({ type: "step", unit: "phase", count: 1 });
   }
 
   stepIteration(): void {
-    if (this.playing) this.pause();
+    if (this.playAsked) this.pause();
     this.command({ type: "step", unit: "iteration", count: 1 });
   }
 
   /** Run `count` units at once (a lesson's "run 300 iterations"); one frame comes back. */
   runSteps(unit: StepUnit, count: number): void {
-    if (this.playing) this.pause();
+    if (this.playAsked) this.pause();
     this.command({ type: "step", unit, count });
   }
 
   play(): void {
     const { unit, rate } = this.speed;
-    if (this.command({ type: "play", unit, rate })) this.playing = true;
+    // Playing only once the server answers with a frame (see playstate.ts).
+    if (this.command({ type: "play", unit, rate })) this.setPlay("asked");
+  }
+
+  /** Whether play was asked for or is running (the Play button then offers Pause). */
+  get playAsked(): boolean {
+    return this.playState !== "paused";
   }
 
   pause(): void {
-    this.playing = false;
+    this.setPlay("paused");
     this.command({ type: "pause" });
   }
 
   togglePlay(): void {
-    if (this.playing) this.pause();
+    if (this.playAsked) this.pause();
     else this.play();
   }
 
   reset(): void {
-    this.playing = false;
+    this.setPlay("paused");
     this.command({ type: "reset" });
   }
 
   setSpeed(index: number): void {
     this.speedIndex = Math.min(this.speeds.length - 1, Math.max(0, Math.round(index)));
-    if (this.playing) this.play();
+    if (this.playAsked) this.play();
   }
 
   setScenarios(list: ScenarioInfo[]): void {
     if (list.length) this.scenarios = list;
   }
 
-  // ------------------------------------------------------------ time travel (issue 4)
+  // ------------------------------------------------------------ time travel
 
   /** The frame shown: the one being viewed, or the latest (live). */
   get shownFrame() {
@@ -450,11 +423,12 @@ export class LoopStore {
   /** Show frame `seq` as it was (every panel reads it); null goes back to live. Pauses play. */
   viewFrame(seq: number | null): void {
     if (seq === null) {
-      this.restoreLive();
+      this.viewing = null;
       return;
     }
-    if (this.playing) this.pause();
-    this.showFrame(seq);
+    if (this.playAsked) this.pause();
+    this.keepViewing(seq);
+    this.animator.finish();
   }
 
   /** Move `delta` frames back (negative) or forward from the frame shown. */
@@ -478,44 +452,27 @@ export class LoopStore {
     return iteration;
   }
 
-  private snapshotFrame(): StoreFrame {
-    const frame: Partial<Record<keyof StoreFrame, unknown>> = {};
-    for (const key of FRAME_FIELDS) frame[key] = this[key];
-    return frame as StoreFrame;
-  }
-
   private recordFrame(event: ServerEvent): void {
+    const runId = this.live.session?.run_id;
+    if (runId === undefined) return;
     if (event.type === "session") {
       const position = pausedPosition(event.iteration, event.next_phase);
-      const state = this.snapshotFrame();
-      this.timeline.push({ runId: event.run_id, kind: "session", position, state });
-    } else if (event.type === "phase" && this.session) {
+      this.timeline.push({ runId, kind: "session", position, state: this.live });
+    } else if (event.type === "phase") {
       const position = phasePosition(event.iteration, event.phase);
-      const state = this.snapshotFrame();
-      this.timeline.push({ runId: this.session.run_id, kind: "phase", position, state });
+      this.timeline.push({ runId, kind: "phase", position, state: this.live });
+    } else if (event.type === "graph" && this.timeline.last()?.runId === runId) {
+      // The graph of a forward comes right after its phase event: it is part of that frame.
+      this.timeline.amendLast(this.live);
     } else {
       return;
     }
     this.timelineVersion += 1;
   }
 
-  private showFrame(seq: number): void {
+  /** View frame `seq`; live instead when it is gone (dropped, a branch cut) or the latest. */
+  private keepViewing(seq: number): void {
     const index = this.timeline.indexOfSeq(seq);
-    const frame = this.timeline.at(index);
-    // Gone (an older frame dropped, a branch cut), or the latest one: that is live.
-    if (!frame || index === this.timeline.length - 1) {
-      this.restoreLive();
-      return;
-    }
-    if (this.liveFrame === null) this.liveFrame = this.snapshotFrame();
-    Object.assign(this, frame.state);
-    this.viewing = seq;
-    this.animator.finish();
-  }
-
-  private restoreLive(): void {
-    if (this.liveFrame !== null) Object.assign(this, this.liveFrame);
-    this.liveFrame = null;
-    this.viewing = null;
+    this.viewing = index < 0 || index === this.timeline.length - 1 ? null : seq;
   }
 }

@@ -4,8 +4,8 @@ import { loadFixture, phaseEvents } from "../__fixtures__/load";
 import type { Command, ServerEvent, SessionEvent } from "../wire/protocol";
 import { phaseRan } from "../graph/phaseview";
 import { PHASES } from "../wire/protocol";
-import { phasesPerSecond } from "./speeds";
-import { DEFAULT_SPEED, LoopStore, SPEED_STOPS } from "./state.svelte";
+import { DEFAULT_SPEED, phasesPerSecond, SPEED_STOPS } from "./speeds";
+import { LoopStore } from "./state.svelte";
 
 function makeStore(reducedMotion = true) {
   const sent: Command[] = [];
@@ -32,7 +32,7 @@ describe("LoopStore fed with the recorded linear run", () => {
   it("starts from the session: parameters, no grads, next phase forward", () => {
     const { store } = makeStore();
     feed(store, linear.frames.slice(0, 1));
-    expect(store.session?.scenario).toBe("linear");
+    expect(store.view.session?.scenario).toBe("linear");
     expect(store.phase).toBeNull();
     expect(store.nextPhase).toBe("forward");
     expect(store.params["linear.weight"]?.values).toEqual([0.1446575]);
@@ -67,28 +67,28 @@ describe("LoopStore fed with the recorded linear run", () => {
     const { store } = makeStore();
     const frames = linear.frames;
     feed(store, frames.slice(0, 2));
-    expect(store.graph).toBeNull();
+    expect(store.view.graph).toBeNull();
     feed(store, frames.slice(2, 4)); // graph, loss
-    expect(store.graph?.root).toBe("MseLossBackward0");
+    expect(store.view.graph?.root).toBe("MseLossBackward0");
     expect(store.loss).toBe(146.68608);
     feed(store, frames.slice(4, 6)); // zero_grad, backward
     expect(store.grads["linear.weight"]?.values).toEqual([-143.5077]);
     expect(store.grads["linear.bias"]?.values).toEqual([-21.657269]);
     expect(store.previousGrads["linear.weight"]).toBeNull();
-    expect(store.captures.backward?.order[0]).toBe("MseLossBackward0");
+    expect(store.view.captures.backward?.order[0]).toBe("MseLossBackward0");
     feed(store, frames.slice(6, 7)); // step
     expect(Math.fround(store.params["linear.weight"]?.values?.[0] as number)).toBe(
       1.5797345638275146,
     );
-    expect(store.references.map((r) => r.param)).toEqual(["linear.weight", "linear.bias"]);
-    expect(store.references.every((r) => r.same_object)).toBe(true);
+    expect(store.view.references.map((r) => r.param)).toEqual(["linear.weight", "linear.bias"]);
+    expect(store.view.references.every((r) => r.same_object)).toBe(true);
     expect(store.losses).toEqual([{ iteration: 0, epoch: 0, loss: 146.68608 }]);
   });
 
   it("keeps each phase's capture for the iteration and clears them at the next forward", () => {
     const { store } = makeStore();
     feed(store, linear.frames.slice(0, 7));
-    expect(Object.keys(store.captures).sort()).toEqual([
+    expect(Object.keys(store.view.captures).sort()).toEqual([
       "backward",
       "forward",
       "loss",
@@ -96,9 +96,9 @@ describe("LoopStore fed with the recorded linear run", () => {
       "zero_grad",
     ]);
     feed(store, linear.frames.slice(7, 8));
-    expect(Object.keys(store.captures)).toEqual(["forward"]);
+    expect(Object.keys(store.view.captures)).toEqual(["forward"]);
     // The references of the last step stay for the objects panel.
-    expect(store.references).toHaveLength(2);
+    expect(store.view.references).toHaveLength(2);
   });
 
   it("keeps the graph across resets and new settings of the same model, not another model", () => {
@@ -106,18 +106,18 @@ describe("LoopStore fed with the recorded linear run", () => {
     feed(store, linear.frames);
     const session = linear.frames[0] as ServerEvent;
     store.handle(session);
-    expect(store.graph).not.toBeNull();
-    expect(store.event).toBeNull();
+    expect(store.view.graph).not.toBeNull();
+    expect(store.view.event).toBeNull();
     expect(store.losses).toEqual([]);
     const faster = {
       ...(session as SessionEvent),
       config: { ...(session as SessionEvent).config, lr: 0.5 },
     };
     store.handle(faster);
-    expect(store.graph).not.toBeNull();
+    expect(store.view.graph).not.toBeNull();
     const mlpSession = loadFixture("mlp").frames[0] as ServerEvent;
     store.handle(mlpSession);
-    expect(store.graph).toBeNull();
+    expect(store.view.graph).toBeNull();
     expect(store.scenario).toBe("mlp");
   });
 });
@@ -132,7 +132,7 @@ describe("LoopStore after a multi-phase step (Step iteration, fast play)", () =>
     // Step iteration from a fresh run: the server sends the step event alone.
     feed(store, [session, phases[4] as ServerEvent]);
     expect(store.phase).toBe("step");
-    expect(Object.keys(store.captures)).toEqual(["step"]);
+    expect(Object.keys(store.view.captures)).toEqual(["step"]);
     for (const p of PHASES) expect(phaseRan(p, store.phase, store.nextPhase), p).toBe(true);
     // The loss of this iteration still arrives with the event.
     expect(store.loss).toBe(phases[4]?.loss);
@@ -142,10 +142,10 @@ describe("LoopStore after a multi-phase step (Step iteration, fast play)", () =>
     const { store } = makeStore();
     // Iteration 0 phase by phase, then iteration 1 as one Step iteration.
     feed(store, linear.frames.slice(0, 7));
-    expect(Object.keys(store.captures)).toHaveLength(5);
+    expect(Object.keys(store.view.captures)).toHaveLength(5);
     feed(store, [phases[9] as ServerEvent]);
     expect(store.iteration).toBe(1);
-    expect(Object.keys(store.captures)).toEqual(["step"]);
+    expect(Object.keys(store.view.captures)).toEqual(["step"]);
   });
 
   it("keeps the captures of the same iteration's earlier phases", () => {
@@ -153,7 +153,7 @@ describe("LoopStore after a multi-phase step (Step iteration, fast play)", () =>
     // forward and loss stepped, then the rest of the iteration in one command.
     feed(store, linear.frames.slice(0, 4));
     feed(store, [phases[4] as ServerEvent]);
-    expect(Object.keys(store.captures).sort()).toEqual(["forward", "loss", "step"]);
+    expect(Object.keys(store.view.captures).sort()).toEqual(["forward", "loss", "step"]);
   });
 });
 
@@ -180,8 +180,8 @@ describe("LoopStore with the mlp and divergence recordings", () => {
     const { store } = makeStore();
     feed(store, loadFixture("mlp").frames);
     expect(Object.keys(store.params)).toHaveLength(6);
-    expect(store.graph?.nodes).toHaveLength(15);
-    expect(store.captures.step?.updates).toHaveLength(6);
+    expect(store.view.graph?.nodes).toHaveLength(15);
+    expect(store.view.captures.step?.updates).toHaveLength(6);
   });
 
   it("flags divergence and keeps NaN as the received string", () => {
@@ -235,7 +235,7 @@ describe("LoopStore commands", () => {
     store.stepPhase();
     store.stepIteration();
     store.play();
-    expect(store.playing).toBe(true);
+    expect(store.playAsked).toBe(true);
     store.pause();
     store.reset();
     expect(sent).toEqual([
@@ -265,9 +265,87 @@ describe("LoopStore commands", () => {
     expect(sent.slice(-2)).toEqual([{ type: "pause" }, { type: "step", unit: "phase", count: 1 }]);
   });
 
+  it("plays only once a frame answers the play command", () => {
+    const { store } = makeStore();
+    const [session, ...rest] = loadFixture("linear").frames as [ServerEvent, ...ServerEvent[]];
+    store.handle(session);
+    store.play();
+    expect(store.playing).toBe(false);
+    expect(store.playState).toBe("asked");
+    const phase = rest.find((f) => f.type === "phase") as ServerEvent;
+    store.handle(phase);
+    expect(store.playing).toBe(true);
+    // The server's play task stopped on an error: the page shows paused.
+    store.handle({ type: "error", code: "out_of_range", message: "too far", field: null });
+    expect(store.playState).toBe("paused");
+  });
+
+  it("shows paused when the server refuses to play", () => {
+    const { store } = makeStore();
+    store.play();
+    store.handle({
+      type: "error",
+      code: "out_of_range",
+      message: "rate: at most 60",
+      field: "rate",
+    });
+    expect(store.playState).toBe("paused");
+    expect(store.toasts[0]?.field).toBe("rate");
+  });
+
+  it("stops believing it plays on a new session (start, reset and rewind stop play)", () => {
+    const { store } = makeStore();
+    const [session, phase] = loadFixture("linear").frames.filter((f) => f.type !== "graph");
+    store.play();
+    store.handle(phase as ServerEvent);
+    store.handle(session as ServerEvent);
+    expect(store.playState).toBe("paused");
+  });
+
+  it("follows the server's play_state events once it sends them", () => {
+    const { store } = makeStore();
+    const frames = loadFixture("linear").frames;
+    store.handle(frames[0] as ServerEvent);
+    store.play();
+    const started = {
+      type: "play_state",
+      playing: true,
+      unit: "phase",
+      rate: 2,
+      reason: "started",
+    };
+    store.handle(started as ServerEvent);
+    expect(store.playing).toBe(true);
+    // A refused `set` while playing does not stop play: the server says when play stops.
+    store.handle({ type: "error", code: "out_of_range", message: "lr", field: "lr" });
+    expect(store.playing).toBe(true);
+    store.handle({
+      ...started,
+      playing: false,
+      unit: null,
+      rate: null,
+      reason: "ended",
+    } as ServerEvent);
+    expect(store.playState).toBe("paused");
+    // Asked again, and refused: never shown as playing.
+    store.play();
+    store.handle(frames.find((f) => f.type === "phase") as ServerEvent);
+    expect(store.playState).toBe("asked");
+    store.handle({
+      ...started,
+      playing: false,
+      unit: null,
+      rate: null,
+      reason: "refused",
+    } as ServerEvent);
+    expect(store.playState).toBe("paused");
+  });
+
   it("stops believing it plays when the connection drops", () => {
     const { store } = makeStore();
     store.play();
+    store.handle(loadFixture("linear").frames.find((f) => f.type === "phase") as ServerEvent);
+    expect(store.playing).toBe(true);
     store.setConnection("reconnecting", 500);
     expect(store.playing).toBe(false);
     expect(store.retryInMs).toBe(500);

@@ -22,11 +22,6 @@ export function pausedPosition(iteration: number, next: PhaseName): number {
   return iteration * PHASES_PER_ITERATION + PHASES.indexOf(next);
 }
 
-/** Iterations fully completed at `position` (their losses exist). */
-export function completedIterations(position: number): number {
-  return Math.floor(position / PHASES_PER_ITERATION);
-}
-
 export interface RewindPlan {
   /** The iteration to send in `rewind`: the server goes back to its start. */
   iteration: number;
@@ -108,6 +103,12 @@ export class FrameBuffer<T> {
     this.frames.push(entry);
     if (this.frames.length > this.max) this.frames.splice(0, this.frames.length - this.max);
     return entry;
+  }
+
+  /** Put `state` into the latest frame (what arrived after it belongs to the same moment). */
+  amendLast(state: T): void {
+    const last = this.last();
+    if (last) this.frames[this.frames.length - 1] = { ...last, state };
   }
 
   clear(): void {

@@ -13,9 +13,9 @@ describe("URL hash", () => {
     expect(formatHash({ scenario: "linear", config, lang: "en" }, defaults)).toBe(
       "#scenario=linear&lr=0.02&lang=en",
     );
-    expect(formatHash({ scenario: "linear", config: session.config, lang: "zh" }, defaults)).toBe(
-      "#scenario=linear&lang=zh",
-    );
+    expect(
+      formatHash({ scenario: "linear", config: session.config ?? {}, lang: "zh" }, defaults),
+    ).toBe("#scenario=linear&lang=zh");
   });
 
   it("round-trips every kind of field", () => {

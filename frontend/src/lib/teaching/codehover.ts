@@ -1,7 +1,7 @@
 // What a name in the code pane holds right now: the live values behind `model`, `loss`,
 // `y_pred`, `optimizer`, … for the hover tooltip (pure).
-import type { Line } from "./explain";
-import { modulePathText } from "../graph/moduletrace";
+import type { Line } from "../util/line";
+import { modulePathText } from "./moduletrace";
 import type {
   CaptureByPhase,
   GraphEvent,
@@ -11,7 +11,7 @@ import type {
   TensorValue,
   WireFloat,
 } from "../wire/protocol";
-import { formatNumber, formatShape, formatTensor, scalarOf } from "./tensor";
+import { formatNumber, formatShape, formatTensor, scalarOf } from "../util/tensor";
 import { shortest32 } from "./texnum";
 
 export interface HoverRow {
@@ -177,10 +177,10 @@ export function describeSymbol(symbol: string, ctx: HoverContext): Hover | null 
       return tensorHover("y_pred", forward?.tensors.y_pred, "teach.hover.yPred");
     case "x_batch":
     case "x":
-      return tensorHover(symbol, forward?.tensors.x ?? s.data.x, "teach.hover.x");
+      return tensorHover(symbol, forward?.tensors.x ?? s.data?.x, "teach.hover.x");
     case "y_batch":
     case "y":
-      return tensorHover(symbol, ctx.captures.loss?.y ?? s.data.y, "teach.hover.y");
+      return tensorHover(symbol, ctx.captures.loss?.y ?? s.data?.y, "teach.hover.y");
     case "epoch":
       return {
         title: "epoch",

@@ -3,7 +3,7 @@ import { format } from "../../i18n/index.svelte";
 import { en } from "../../i18n/en";
 import { loadFixture, phaseEvents } from "../__fixtures__/load";
 import { displayNames, explainPhase, MAX_LINES } from "./explain";
-import type { Line } from "./explain";
+import type { Line } from "../util/line";
 import type { CaptureByPhase, PhaseName, SessionEvent } from "../wire/protocol";
 
 const text = (lines: Line[]) => lines.map((l) => format(en[l.key], l.params));

@@ -2,7 +2,7 @@
 //
 // A line is a message key plus parameters; the views translate it. Names are the
 // parameter's local name ("weight") when that is unambiguous, else the qualified one.
-import type { MessageKey } from "../../i18n/keys";
+import type { Line } from "../util/line";
 import type { CaptureByPhase, PhaseName, SessionEvent, TensorValue } from "../wire/protocol";
 import {
   decodeValues,
@@ -11,12 +11,7 @@ import {
   formatShape,
   formatTensor,
   scalarOf,
-} from "./tensor";
-
-export interface Line {
-  key: MessageKey;
-  params: Record<string, string>;
-}
+} from "../util/tensor";
 
 /** How many per-parameter lines to show before "… and N more". */
 export const MAX_LINES = 3;

@@ -1,20 +1,13 @@
 // Every formula the panel writes must be valid LaTeX for KaTeX, whatever the numbers: small
 // ones in scientific form (3.9e-4 squared was a "Double superscript"), negative, huge ones
 // from a diverged run, zero, NaN and ±Infinity.
-import { readFileSync } from "node:fs";
 import katex from "katex";
 import { describe, expect, it } from "vitest";
 import { loadFixture, phaseEvents } from "../__fixtures__/load";
-import type { Fixture } from "../__fixtures__/load";
-import {
-  chainRule,
-  exactNote,
-  layerRelation,
-  lossFormula,
-  outputGradFormula,
-  tenNote,
-  updateFormula,
-} from "./formulas";
+import type { Fixture, TeachingName } from "../__fixtures__/load";
+import { chainRule, layerRelation, lossFormula, outputGradFormula } from "./formulas";
+import { exactNote, tenNote } from "./texnum";
+import { updateFormula } from "./update";
 import type {
   BackwardCapture,
   ForwardCapture,
@@ -24,6 +17,7 @@ import type {
   PhaseEvent,
   SessionEvent,
   TensorValue,
+  UpdateTerm,
   WireFloat,
 } from "../wire/protocol";
 import { breakable } from "./texbreak";
@@ -58,111 +52,107 @@ const tensor = (value: WireFloat, shape = [1, 1]): TensorValue => ({
   values: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => value),
 });
 
+type TermKey = UpdateTerm["key"];
+
+/** Terms torch sends as Python floats; the rest are tensors of the parameter's shape. */
+const SCALAR_TERMS = new Set<TermKey>([
+  "lr",
+  "step",
+  "decay_factor",
+  "bias_correction1",
+  "bias_correction2",
+  "step_size",
+  "bias_correction2_sqrt",
+]);
+
 interface Case {
   label: string;
-  cls: string;
   hyper: ParamUpdate["hyper"];
-  /** Optimizer state after the step, and before it (null: not captured). */
-  state: (v: WireFloat) => ParamUpdate["state"];
-  prior: ((v: WireFloat) => ParamUpdate["state"]) | null;
-  first: boolean;
+  /** The terms the server sends for this optimizer (their values are the case's number). */
+  terms: TermKey[];
 }
 
 const sgd = { lr: 0.01, momentum: 0, dampening: 0, weight_decay: 0, nesterov: false };
 const adam = { lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false };
-const moments = (v: WireFloat) => ({
-  exp_avg: tensor(v),
-  exp_avg_sq: tensor(typeof v === "number" ? Math.abs(v) : v),
-  step: 2,
-});
+const SGD_TERMS: TermKey[] = ["lr", "grad", "direction", "param"];
+const ADAM_TERMS: TermKey[] = [
+  "lr",
+  "grad",
+  "step",
+  "exp_avg_prev",
+  "exp_avg_sq_prev",
+  "exp_avg",
+  "exp_avg_sq",
+  "bias_correction1",
+  "bias_correction2",
+  "step_size",
+  "bias_correction2_sqrt",
+  "exp_avg_hat",
+  "exp_avg_sq_hat",
+  "denom",
+  "param",
+];
 
 const CASES: Case[] = [
-  { label: "SGD", cls: "SGD", hyper: sgd, state: () => ({}), prior: null, first: true },
+  { label: "SGD", hyper: sgd, terms: SGD_TERMS },
   {
     label: "SGD, weight decay, maximize",
-    cls: "SGD",
     hyper: { ...sgd, weight_decay: 1e-7, maximize: true, lr: 1e-7 },
-    state: () => ({}),
-    prior: null,
-    first: true,
+    terms: [...SGD_TERMS, "grad_with_weight_decay"],
   },
   {
     label: "momentum, first step",
-    cls: "SGD",
     hyper: { ...sgd, momentum: 0.9 },
-    state: (v) => ({ momentum_buffer: tensor(v) }),
-    prior: null,
-    first: true,
+    terms: [...SGD_TERMS, "momentum_buffer"],
   },
   {
     label: "momentum with dampening, Nesterov, from the previous step",
-    cls: "SGD",
     hyper: { ...sgd, momentum: 0.9, dampening: 0.1, nesterov: true, weight_decay: 0.05 },
-    state: (v) => ({ momentum_buffer: tensor(v) }),
-    prior: (v) => ({ momentum_buffer: tensor(v) }),
-    first: false,
+    terms: [...SGD_TERMS, "grad_with_weight_decay", "momentum_buffer_prev", "momentum_buffer"],
   },
+  { label: "Adam", hyper: adam, terms: ADAM_TERMS },
   {
-    label: "momentum, state not captured",
-    cls: "SGD",
-    hyper: { ...sgd, momentum: 0.9 },
-    state: (v) => ({ momentum_buffer: tensor(v) }),
-    prior: null,
-    first: false,
-  },
-  {
-    label: "Adam, first step",
-    cls: "Adam",
-    hyper: adam,
-    state: (v) => ({ ...moments(v), step: 1 }),
-    prior: null,
-    first: true,
-  },
-  {
-    label: "Adam with L2 weight decay, from the previous step",
-    cls: "Adam",
+    label: "Adam with L2 weight decay, maximize",
     hyper: { ...adam, weight_decay: 1e-5, maximize: true },
-    state: moments,
-    prior: (v) => ({ ...moments(v), step: 1 }),
-    first: false,
+    terms: [...ADAM_TERMS, "grad_with_weight_decay"],
   },
   {
-    label: "Adam, state not captured, hyperparameters in scientific form",
-    cls: "Adam",
-    hyper: { ...adam, betas: [1e-7, 2e-9], lr: 1e-7 },
-    state: moments,
-    prior: null,
-    first: false,
+    label: "Adam, hyperparameters in scientific form, AMSGrad",
+    hyper: { ...adam, betas: [1e-7, 2e-9], lr: 1e-7, amsgrad: true },
+    terms: [...ADAM_TERMS, "max_exp_avg_sq"],
   },
   {
     label: "AdamW",
-    cls: "AdamW",
     hyper: { ...adam, weight_decay: 0.01, decoupled_weight_decay: true },
-    state: moments,
-    prior: (v) => ({ ...moments(v), step: 1 }),
-    first: false,
+    terms: [...ADAM_TERMS, "decay_factor", "decayed_param"],
   },
 ];
+
+function update(name: string, c: Case, value: WireFloat, shape = [1, 1]): ParamUpdate {
+  const terms = c.terms.map((key) => ({
+    key,
+    value: SCALAR_TERMS.has(key) ? (key === "step" ? 2 : value) : tensor(value, shape),
+  }));
+  return {
+    name,
+    // The weight starts elsewhere than the gradient, so both signs meet in one formula.
+    before: tensor(typeof value === "number" ? -value : value, shape),
+    grad: tensor(value, shape),
+    after: tensor(value, shape),
+    hyper: c.hyper,
+    state: {},
+    terms,
+    kernel: "single_tensor",
+    same_bits: true,
+  };
+}
 
 describe("every optimizer's update formula renders in KaTeX", () => {
   for (const c of CASES) {
     for (const [kind, value] of Object.entries(VALUES)) {
       it(`${c.label}: ${kind} numbers`, () => {
         for (const name of ["linear.weight", "layers.2.bias"]) {
-          // The weight starts elsewhere than the gradient, so both signs meet in one formula.
-          const u: ParamUpdate = {
-            name,
-            before: tensor(typeof value === "number" ? -value : value),
-            grad: tensor(value),
-            after: tensor(value),
-            hyper: c.hyper,
-            state: c.state(value),
-          };
-          const f = updateFormula(u, {
-            cls: c.cls,
-            prior: c.prior?.(value) ?? null,
-            first: c.first,
-          });
+          const f = updateFormula(update(name, c, value));
           expect(f, `${c.label} ${name}`).not.toBeNull();
           expect(f?.lines.length).toBeGreaterThan(0);
           for (const line of f?.lines ?? []) {
@@ -175,15 +165,8 @@ describe("every optimizer's update formula renders in KaTeX", () => {
   }
 
   it("brackets a small gradient before squaring it (Adam's v_t)", () => {
-    const u: ParamUpdate = {
-      name: "layers.0.weight",
-      before: tensor(-0.3811, [16, 2]),
-      grad: tensor(3.9e-4, [16, 2]),
-      after: tensor(-0.3911, [16, 2]),
-      hyper: adam,
-      state: { ...moments(3.9e-5), step: 1 },
-    };
-    const f = updateFormula(u, { cls: "Adam", prior: null, first: true });
+    const adamCase = CASES.find((c) => c.label === "Adam") as Case;
+    const f = updateFormula(update("layers.0.weight", adamCase, 3.9e-4, [16, 2]));
     const v = f?.lines.find((l) => l.rule.startsWith("v_t"));
     expect(v?.filled).toContain("(3.900\\times10^{-4})^{2}");
     expectRenders(v?.filled ?? "", "v_t");
@@ -192,10 +175,7 @@ describe("every optimizer's update formula renders in KaTeX", () => {
 
 // ---------------------------------------------------------------- loss, ∂loss/∂ŷ, chain rule
 
-function teaching(name: string): Fixture {
-  const url = new URL(`../__fixtures__/teaching-${name}.json`, import.meta.url);
-  return JSON.parse(readFileSync(url, "utf8")) as Fixture;
-}
+const teaching = (name: TeachingName): Fixture => loadFixture(`teaching-${name}`);
 
 /** A deep copy with every tensor's values replaced: cycling through `values`. */
 function refill<T>(x: T, values: WireFloat[]): T {
@@ -222,7 +202,7 @@ describe("the loss, ∂loss/∂ŷ and chain-rule formulas render in KaTeX", () =
     ...Object.fromEntries(Object.entries(VALUES).map(([k, v]) => [k, [v]])),
     mixed: [3.9e-4, -2.5, 2.279391e19, -3.9e-4, 0, 1.2e-30, "NaN", "Infinity", 7.25],
   };
-  for (const name of ["sgd", "l1", "classify"]) {
+  for (const name of ["sgd", "l1", "classify"] as const) {
     for (const [kind, values] of Object.entries(sets)) {
       it(`${name}: ${kind} numbers`, () => {
         const fixture = teaching(name);
@@ -262,7 +242,7 @@ describe("the loss, ∂loss/∂ŷ and chain-rule formulas render in KaTeX", () =
     const last = steps.at(-1)?.capture as { updates: ParamUpdate[] } | undefined;
     expect(last?.updates.length).toBe(2);
     for (const u of last?.updates ?? []) {
-      const f = updateFormula(u, { cls: "SGD", prior: null, first: false });
+      const f = updateFormula(u);
       for (const line of f?.lines ?? []) expectRenders(line.filled, u.name);
     }
   });

@@ -1,6 +1,5 @@
 // The loss, ∂loss/∂ŷ and the chain rule to the last layer, as LaTeX filled with this run's
-// numbers and checked against what torch computed (pure). The update rule is in updatemath.ts.
-import { f32 } from "./float32";
+// numbers and checked against what torch computed (pure). The update rule is in update.ts.
 import type {
   BackwardCapture,
   ForwardCapture,
@@ -9,11 +8,8 @@ import type {
   TensorValue,
   WireFloat,
 } from "../wire/protocol";
-import { decodeFloat, decodeValues } from "./tensor";
-import { shortest32, tex, texExact, ulpDistance } from "./texnum";
-
-export { paramSymbol, updateFormula } from "./updatemath";
-export type { UpdateFormula } from "./updatemath";
+import { decodeFloat, decodeValues } from "../util/tensor";
+import { tex, texExact, ulpDistance } from "./texnum";
 
 /** How many terms of a sum a formula writes out before "+ ⋯". */
 export const SHOWN_TERMS = 3;
@@ -41,7 +37,7 @@ export function matrixOf(t: TensorValue | null | undefined): Matrix | null {
   if (!t || !values) return null;
   const rows = t.shape[0] ?? 1;
   const cols = rows ? values.length / rows : 0;
-  return { rows, cols, at: (i, j) => f32(values[i * cols + j] ?? Number.NaN) };
+  return { rows, cols, at: (i, j) => Math.fround(values[i * cols + j] ?? Number.NaN) };
 }
 
 const softmax = (z: number[]): number[] => {
@@ -122,7 +118,7 @@ export function lossFormula(
     }
   }
   const exact = sum / elements;
-  const torch = f32(decodeFloat(loss));
+  const torch = Math.fround(decodeFloat(loss));
   const sign = kind === "cross_entropy" ? "-" : "";
   const more = elements > shown.length ? " + \\cdots" : "";
   const filled =
@@ -135,7 +131,7 @@ export function lossFormula(
     filled,
     torch,
     exact,
-    ulps: ulpDistance(f32(exact), torch),
+    ulps: ulpDistance(Math.fround(exact), torch),
   };
 }
 
@@ -212,12 +208,12 @@ export function outputGradFormula(
     if (kind === "mse") {
       // mse_loss_backward: (2/n)·(ŷ − y)·grad_output, each step rounded to float32.
       const b = y.at(i, j);
-      computed = f32(f32(f32(2 / n) * f32(a - b)) * 1);
+      computed = Math.fround(Math.fround(Math.fround(2 / n) * Math.fround(a - b)) * 1);
       line = `\\tfrac{2}{${n}}(${tex(a)} - ${tex(b, true)})`;
     } else if (kind === "l1") {
       // mean's backward gives 1/n (float32); abs's multiplies by sign(ŷ − y).
       const b = y.at(i, j);
-      computed = f32(Math.sign(f32(a - b)) * f32(1 / n));
+      computed = Math.fround(Math.sign(Math.fround(a - b)) * Math.fround(1 / n));
       line = `\\tfrac{1}{${n}}\\operatorname{sign}(${tex(a)} - ${tex(b, true)})`;
     } else {
       const z = Array.from({ length: yPred.cols }, (_, c) => yPred.at(i, c));
@@ -230,7 +226,7 @@ export function outputGradFormula(
     lines.push(
       `\\frac{\\partial\\,\\text{loss}}{\\partial ${name}} = ${line} = ${texExact(torch)}`,
     );
-    rows.push({ label, computed, torch, ulps: ulpDistance(f32(computed), torch) });
+    rows.push({ label, computed, torch, ulps: ulpDistance(Math.fround(computed), torch) });
   }
   return {
     kind,
@@ -320,7 +316,7 @@ export function chainRule(
       filled: `= ${terms.join(" + ")}${more} = ${texExact(torch)}`,
       exact,
       torch,
-      ulps: ulpDistance(f32(exact), torch),
+      ulps: ulpDistance(Math.fround(exact), torch),
     };
   };
 
@@ -339,8 +335,3 @@ export function layerRelation(rule: ChainRule, single: boolean): string {
     ? `\\hat y_i = w\\,${xName}_i + b \\;\\Rightarrow\\; \\frac{\\partial \\hat y_i}{\\partial w} = ${xName}_i,\\; \\frac{\\partial \\hat y_i}{\\partial b} = 1`
     : `\\hat y_i = W ${xName}_i + b \\;\\Rightarrow\\; \\frac{\\partial \\hat y_{i,1}}{\\partial W_{1,1}} = ${xName}_{i,1},\\; \\frac{\\partial \\hat y_{i,1}}{\\partial b_1} = 1`;
 }
-
-/** A float32 as the wire writes it: the shortest decimal that reads back as it. */
-export const exactText = shortest32;
-
-export { exactNote, tenNote } from "./texnum";

@@ -1,13 +1,12 @@
 // Narration of real recorded runs, through the real store, in both languages.
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { en } from "../../i18n/en";
 import { format } from "../../i18n/index.svelte";
 import { zh } from "../../i18n/zh";
 import { fakeClock } from "../__fixtures__/clock";
 import { loadFixture } from "../__fixtures__/load";
-import type { Fixture } from "../__fixtures__/load";
-import type { Line } from "./explain";
+import type { Fixture, TeachingName } from "../__fixtures__/load";
+import type { Line } from "../util/line";
 import { narrate } from "./narration";
 import type { SessionEvent } from "../wire/protocol";
 import { LoopStore } from "../store/state.svelte";
@@ -20,14 +19,14 @@ function storeOf(): LoopStore {
 
 function narrationOf(store: LoopStore): Line[] {
   return narrate({
-    session: store.session,
-    graph: store.graph,
+    session: store.view.session,
+    graph: store.view.graph,
     phase: store.phase,
     next: store.nextPhase,
-    captures: store.captures,
+    captures: store.view.captures,
     loss: store.loss,
     previousGrads: store.previousGrads,
-    references: store.references,
+    references: store.view.references,
     iteration: store.iteration,
   });
 }
@@ -45,10 +44,7 @@ function replay(fixture: Fixture, dict: Record<string, string> = en): string[][]
   return out;
 }
 
-const teaching = (name: string): Fixture =>
-  JSON.parse(
-    readFileSync(new URL(`../__fixtures__/teaching-${name}.json`, import.meta.url), "utf8"),
-  ) as Fixture;
+const teaching = (name: TeachingName): Fixture => loadFixture(`teaching-${name}`);
 
 describe("narration of the default linear run", () => {
   const fixture = loadFixture("linear");
@@ -102,7 +98,7 @@ describe("narration per optimizer and in Chinese", () => {
   });
 
   it("fills every placeholder in both languages, for every recorded run", () => {
-    const runs = ["sgd", "momentum", "adam", "adamw", "l1", "classify"].map(teaching);
+    const runs = (["sgd", "momentum", "adam", "adamw", "l1", "classify"] as const).map(teaching);
     for (const run of [...runs, loadFixture("linear"), loadFixture("mlp")]) {
       for (const dict of [en, zh]) {
         for (const lines of replay(run, dict)) {

@@ -1,7 +1,7 @@
 // A few sentences on what the phase that just ran did in this run, with its names and
 // numbers, as translatable lines (pure). The panels translate them with i18n.
 import { displayNames } from "./explain";
-import type { Line } from "./explain";
+import type { Line } from "../util/line";
 import type {
   CaptureByPhase,
   GraphEvent,
@@ -11,7 +11,7 @@ import type {
   TensorValue,
   WireFloat,
 } from "../wire/protocol";
-import { decodeFloat, formatNumber, formatShape, formatTensor, scalarOf } from "./tensor";
+import { decodeFloat, formatNumber, formatShape, formatTensor, scalarOf } from "../util/tensor";
 
 export interface NarrationInput {
   session: SessionEvent | null;
@@ -23,7 +23,7 @@ export interface NarrationInput {
   loss: WireFloat | null;
   /** .grad before the latest phase ran (for zero_grad). */
   previousGrads: Record<string, TensorValue | null>;
-  references: ParamReference[];
+  references: readonly ParamReference[];
   iteration: number;
 }
 

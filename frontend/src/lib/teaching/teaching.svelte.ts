@@ -1,4 +1,4 @@
-// The teaching layer's own state (issue 4): which lesson is open, the batch-size comparison,
+// The teaching layer's own state: which lesson is open, the batch-size comparison,
 // whether the charts are shown. One instance, made by App and handed to the panels.
 //
 // A lesson lives as long as its run: it ends when the scenario changes or the run stops
@@ -62,11 +62,11 @@ export class TeachingState {
 
   /** End the lesson and put the scenario's default settings back. */
   close(): void {
-    const session = this.store.session;
+    const session = this.store.live.session;
     this.end();
-    if (!session) return;
+    if (!session?.scenario) return;
     const defaults = schemaDefaults(session.config_schema);
-    if (changedSettings(session.config, defaults).length) {
+    if (changedSettings(session.config ?? {}, defaults).length) {
       this.store.startRun(session.scenario, {});
     }
   }
@@ -81,7 +81,9 @@ export class TeachingState {
   /** Each new session: the lesson ends once the run is no longer the lesson's. */
   private followRun(event: SessionEvent): void {
     if (this.lessonId === null) return;
-    const applies = lessonStillApplies(lessonById(this.lessonId), event.scenario, event.config);
+    const applies =
+      event.scenario !== null &&
+      lessonStillApplies(lessonById(this.lessonId), event.scenario, event.config ?? {});
     if (this.awaiting) {
       // Sessions already on their way before the lesson's run do not end it.
       if (applies) this.awaiting = false;

@@ -1,6 +1,5 @@
 // Numbers for formulas: the digits a panel shows, as LaTeX, and exact float32 text (pure).
-import { f32 } from "./float32";
-import { formatNumber } from "./tensor";
+import { formatNumber } from "../util/tensor";
 
 /** The digits the panels show for x (formatNumber's), with an ASCII minus: "-143.5077". */
 export function shownText(x: number, digits = 4): string {
@@ -15,10 +14,10 @@ export function shownValue(x: number, digits = 4): number {
 /** The shortest decimal that reads back as the same float32 (how the wire writes values). */
 export function shortest32(x: number): string {
   if (!Number.isFinite(x)) return String(x);
-  const v = f32(x);
+  const v = Math.fround(x);
   for (let p = 1; p <= 9; p++) {
     const text = v.toPrecision(p);
-    if (f32(Number(text)) === v) return String(Number(text));
+    if (Math.fround(Number(text)) === v) return String(Number(text));
   }
   return String(v);
 }
@@ -129,7 +128,7 @@ export function roundingOf(values: readonly number[]): Rounding | null {
 /** Distance in float32 steps between two float32s (0 when equal; Infinity across NaN). */
 export function ulpDistance(a: number, b: number): number {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
-  if (f32(a) === f32(b)) return 0;
+  if (Math.fround(a) === Math.fround(b)) return 0;
   const view = new DataView(new ArrayBuffer(8));
   const key = (x: number, at: number) => {
     view.setFloat32(at, x);

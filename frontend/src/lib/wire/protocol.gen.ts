@@ -350,9 +350,21 @@ export interface LossesEvent {
 /** A command was refused; nothing about the run changed. */
 export interface ErrorEvent {
   type: "error";
-  code: "invalid_json" | "invalid_message" | "invalid_config" | "wrong_state" | "out_of_range" | "device_unavailable" | "rate_limited" | "too_many_runs" | "not_found" | "internal";
+  code: "invalid_json" | "invalid_message" | "invalid_config" | "wrong_state" | "out_of_range" | "device_unavailable" | "rate_limited" | "too_many_runs" | "not_found" | "internal" | "payload_too_large" | "busy";
   message: string;
   field?: string | null;
+}
+
+/**
+ * Whether the server is playing this run now, sent whenever play starts or stops for
+ * any reason; the page shows play only when the server says so.
+ */
+export interface PlayStateEvent {
+  type: "play_state";
+  playing: boolean;
+  unit: "phase" | "iteration" | "epoch" | null;
+  rate: number | null;
+  reason: "started" | "paused" | "refused" | "ended" | "error";
 }
 
 /** Losses of consecutive iterations: iteration `first + k` has loss `values[k]`. */
@@ -475,4 +487,4 @@ export interface ClassifyConfig {
 export type Command = StartCommand | StepCommand | PlayCommand | PauseCommand | ResetCommand | RewindCommand | SetCommand | ResumeCommand;
 
 /** Every message the server may send. */
-export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent;
+export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent | PlayStateEvent;

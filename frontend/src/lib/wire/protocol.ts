@@ -6,8 +6,10 @@ import type {
   LossesEvent,
   LossPoint,
   PhaseEvent,
+  SessionEvent,
   ServerEvent,
   StepCapture,
+  StepCommand,
   ZeroGradCapture,
 } from "./protocol.gen";
 
@@ -15,13 +17,24 @@ export type * from "./protocol.gen";
 
 /** One of the five phases of an iteration, in the order the loop runs them. */
 export type PhaseName = PhaseEvent["phase"];
-export const PHASES: readonly PhaseName[] = ["forward", "loss", "zero_grad", "backward", "step"];
+// Name lists below are records' keys (in the order written): the compiler checks that each
+// names every value of its generated type, and nothing else.
+const PHASE_NAMES: Record<PhaseName, true> = {
+  forward: true,
+  loss: true,
+  zero_grad: true,
+  backward: true,
+  step: true,
+};
+export const PHASES: readonly PhaseName[] = Object.keys(PHASE_NAMES) as PhaseName[];
 
 /** A float on the wire: a JSON number, or a string for what JSON cannot write. */
 export type WireFloat = number | "NaN" | "Infinity" | "-Infinity";
-export type ScenarioName = "linear" | "mlp" | "classify";
-export const SCENARIOS: readonly ScenarioName[] = ["linear", "mlp", "classify"];
-export type StepUnit = "phase" | "iteration" | "epoch";
+/** A built-in scenario (the server's registry; null in a session of a traced script). */
+export type ScenarioName = NonNullable<SessionEvent["scenario"]>;
+const SCENARIO_NAMES: Record<ScenarioName, true> = { linear: true, mlp: true, classify: true };
+export const SCENARIOS: readonly ScenarioName[] = Object.keys(SCENARIO_NAMES) as ScenarioName[];
+export type StepUnit = NonNullable<StepCommand["unit"]>;
 export type ErrorCode = Extract<ServerEvent, { type: "error" }>["code"];
 
 /** What each phase's capture is; `capture` itself is an undiscriminated union on the wire. */
@@ -33,13 +46,6 @@ export interface CaptureByPhase {
   step: StepCapture;
 }
 
-/** The event's capture typed by its phase (null when the server sent none). */
-export function captureOf<P extends PhaseName>(
-  event: PhaseEvent & { phase: P },
-): CaptureByPhase[P] | null {
-  return event.capture as CaptureByPhase[P] | null;
-}
-
 /** A `losses` event's compact values as the LossPoints a phase event would carry. */
 export function lossPoints(event: LossesEvent): LossPoint[] {
   return event.values.map((loss, k) => {
@@ -48,7 +54,15 @@ export function lossPoints(event: LossesEvent): LossPoint[] {
   });
 }
 
-const EVENT_TYPES = new Set<string>(["session", "graph", "phase", "losses", "error"]);
+const EVENT_TYPE_NAMES: Record<ServerEvent["type"], true> = {
+  session: true,
+  graph: true,
+  phase: true,
+  losses: true,
+  error: true,
+  play_state: true,
+};
+const EVENT_TYPES = new Set<string>(Object.keys(EVENT_TYPE_NAMES));
 
 /** Parse one websocket text frame; null when it is not a known event. */
 export function parseEvent(text: string): ServerEvent | null {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fakeClock } from "../__fixtures__/clock";
-import { AfterFrameClock, FrameLatch } from "./frames";
+import { AfterFrameClock, FrameLatch } from "./framelatch";
 
 function latch() {
   const clock = fakeClock();

@@ -1,7 +1,7 @@
 // Frame-paced updates: a value that changes faster than the screen refreshes is applied at
 // most once per animation frame, and only its latest version.
-import { browserClock } from "../util/animation";
-import type { Clock } from "../util/animation";
+import { browserClock } from "./animation";
+import type { Clock } from "./animation";
 
 export type FrameClock = Pick<Clock, "frame" | "cancelFrame">;
 

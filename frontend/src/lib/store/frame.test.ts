@@ -1,0 +1,164 @@
+import { describe, expect, it } from "vitest";
+import { fakeClock } from "../__fixtures__/clock";
+import { loadFixture, TEACHING } from "../__fixtures__/load";
+import type { FixtureName } from "../__fixtures__/load";
+import { lossSeries } from "../charts/charts";
+import { fitGeometry } from "../charts/charts";
+import { explainPhase } from "../teaching/explain";
+import { chainRule, lossFormula, outputGradFormula } from "../teaching/formulas";
+import { narrate } from "../teaching/narration";
+import { PHASES } from "../wire/protocol";
+import type { ServerEvent, SessionEvent } from "../wire/protocol";
+import { EMPTY_FRAME, reduce } from "./frame";
+import type { RunFrame } from "./frame";
+import { LoopStore } from "./state.svelte";
+
+/** A deep-frozen copy: any write to it throws (tests run as strict-mode modules). */
+function frozen<T>(value: T): T {
+  const copy = structuredClone(value);
+  const freeze = (v: unknown): void => {
+    if (typeof v !== "object" || v === null || Object.isFrozen(v)) return;
+    Object.freeze(v);
+    for (const child of Object.values(v)) freeze(child);
+  };
+  freeze(copy);
+  return copy;
+}
+
+const RECORDED: FixtureName[] = [
+  "linear",
+  "mlp",
+  "diverge",
+  ...TEACHING.map((t) => `teaching-${t}` as const),
+];
+
+describe("reduce(frame, event)", () => {
+  it("never changes the frame or the event it is given", () => {
+    for (const name of RECORDED) {
+      let frame: RunFrame = frozen(EMPTY_FRAME);
+      for (const event of frozen(loadFixture(name).frames)) {
+        // Throws on any write into the frozen frame or event.
+        frame = frozen(reduce(frame, event));
+      }
+      expect(frame.session).not.toBeNull();
+    }
+  });
+
+  it("keeps the graph across a session of the same model, drops it for another", () => {
+    const [session, , graph] = loadFixture("linear").frames as [
+      SessionEvent,
+      ServerEvent,
+      ServerEvent,
+    ];
+    const withGraph = reduce(reduce(EMPTY_FRAME, session), graph);
+    expect(reduce(withGraph, { ...session, iteration: 0 }).graph).toBe(withGraph.graph);
+    const mlp = loadFixture("mlp").frames[0] as SessionEvent;
+    expect(reduce(withGraph, mlp).graph).toBeNull();
+  });
+
+  it("starts the captures afresh with each iteration, keeps the last two steps", () => {
+    let frame = EMPTY_FRAME;
+    const seen: string[][] = [];
+    const steps: number[][] = [];
+    for (const event of loadFixture("teaching-adam").frames) {
+      frame = reduce(frame, event);
+      if (event.type === "phase") {
+        seen.push(Object.keys(frame.captures));
+        steps.push(frame.stepLog.map((r) => r.iteration));
+      }
+    }
+    expect(seen.slice(0, 5)).toEqual(PHASES.map((_, i) => PHASES.slice(0, i + 1)));
+    expect(seen[5]).toEqual(["forward"]);
+    expect(steps.at(-1)).toEqual([1, 2]);
+  });
+
+  it("cuts the losses a rewind leaves behind", () => {
+    let frame = EMPTY_FRAME;
+    for (const event of loadFixture("linear").frames) frame = reduce(frame, event);
+    expect(frame.lossesThrough).toBe(1);
+    const session = loadFixture("linear").frames[0] as SessionEvent;
+    expect(reduce(frame, { ...session, iteration: 1 }).lossesThrough).toBe(0);
+    expect(reduce(frame, { ...session, run_id: "another" }).lossesThrough).toBe(-1);
+  });
+});
+
+/** What each panel derives from the store, through the same reads the components make. */
+function panelData(store: LoopStore) {
+  const view = store.view;
+  const criterion = view.session?.criterion.cls ?? "";
+  const explainInput = {
+    session: view.session,
+    loss: store.loss,
+    nodeCount: view.graph?.nodes.length ?? 0,
+  };
+  return {
+    session: view.session,
+    status: [
+      store.phase,
+      store.nextPhase,
+      store.iteration,
+      store.epoch,
+      store.loss,
+      store.diverged,
+    ],
+    objects: [store.params, store.grads, store.previousGrads, view.references, store.nBatches],
+    graph: [view.graph, view.captures],
+    loop: PHASES.map((p) => explainPhase(p, view.captures[p] as never, explainInput)),
+    narration: narrate({
+      session: view.session,
+      graph: view.graph,
+      phase: store.phase,
+      next: store.nextPhase,
+      captures: view.captures,
+      loss: store.loss,
+      previousGrads: store.previousGrads,
+      references: view.references,
+      iteration: store.iteration,
+    }),
+    formulas: [
+      lossFormula(criterion, view.captures.loss, view.graph, store.loss),
+      outputGradFormula(criterion, view.captures.loss, view.captures.backward, view.graph),
+      chainRule(view.captures.forward, view.captures.backward, view.graph),
+      view.stepLog,
+    ],
+    refs: [view.references, view.stepLog, view.session?.parameters],
+    charts: [
+      fitGeometry(view.fit),
+      lossSeries(store.losses, store.viewing === null ? null : view.lossesThrough + 1),
+    ],
+  };
+}
+
+describe("time travel", () => {
+  it("every panel shows frame k scrubbed to exactly as it showed it live", () => {
+    for (const name of RECORDED) {
+      const store = new LoopStore({ clock: fakeClock(), reducedMotion: () => true });
+      const shown = new Map<number, ReturnType<typeof panelData>>();
+      for (const event of loadFixture(name).frames) {
+        store.handle(event);
+        // What the page shows once the event is drawn, while frame k is the latest. (A losses
+        // event is not drawn alone: the server sends it with the phase event it precedes.)
+        const last = store.timeline.last();
+        if (last && event.type !== "losses") shown.set(last.seq, structuredClone(panelData(store)));
+      }
+      expect(shown.size).toBe(store.timeline.length);
+      for (const frame of store.timeline.all()) {
+        store.viewFrame(frame.seq);
+        expect(panelData(store), `${name}, frame ${frame.seq}`).toEqual(shown.get(frame.seq));
+      }
+      store.viewFrame(null);
+    }
+  });
+
+  it("keeps the frame scrubbed to while the live run moves on", () => {
+    const store = new LoopStore({ clock: fakeClock(), reducedMotion: () => true });
+    const frames = loadFixture("teaching-adam").frames;
+    for (const event of frames.slice(0, 8)) store.handle(event);
+    store.viewStep(-3);
+    const before = structuredClone(panelData(store));
+    for (const event of frames.slice(8)) store.handle(event);
+    expect(panelData(store)).toEqual(before);
+    store.viewFrame(null);
+    expect(store.view).toBe(store.live);
+  });
+});

@@ -1,0 +1,162 @@
+// A run as the page knows it at one moment: an immutable frame, and the pure function that
+// makes the next frame from a server event. The store keeps the live frame and the frames
+// of the timeline; panels read one of them, so looking at the past never touches the present.
+import type {
+  CaptureByPhase,
+  FitView,
+  GraphEvent,
+  ParamReference,
+  PhaseEvent,
+  PhaseName,
+  ServerEvent,
+  SessionEvent,
+  TensorValue,
+  WireFloat,
+} from "../wire/protocol";
+
+/** One step() capture and the iteration it belongs to. */
+export interface StepRecord {
+  readonly iteration: number;
+  readonly capture: CaptureByPhase["step"];
+}
+
+export interface RunFrame {
+  readonly session: SessionEvent | null;
+  /** The autograd graph of the run's model (kept across a session of the same model). */
+  readonly graph: GraphEvent | null;
+  /** The latest phase event, and the one before it (for "before → after" views). */
+  readonly event: PhaseEvent | null;
+  readonly previous: PhaseEvent | null;
+  /** What the last step() found in optimizer.param_groups (kept across iterations). */
+  readonly references: readonly ParamReference[];
+  /** The latest capture of each phase in the current iteration. */
+  readonly captures: Readonly<Partial<CaptureByPhase>>;
+  /**
+   * The last two step captures. A capture holds the optimizer's state *after* its step, so
+   * the record before is the previous step's state (when it was the iteration just before).
+   */
+  readonly stepLog: readonly StepRecord[];
+  /** The model's fit on its data as of the latest step that sent one (or the session). */
+  readonly fit: FitView | null;
+  /** The iteration of the newest loss this frame has seen (-1: none); charts cut there. */
+  readonly lossesThrough: number;
+}
+
+export const EMPTY_FRAME: RunFrame = Object.freeze({
+  session: null,
+  graph: null,
+  event: null,
+  previous: null,
+  references: [],
+  captures: {},
+  stepLog: [],
+  fit: null,
+  lossesThrough: -1,
+});
+
+/** Same scenario, modules, parameters and criterion: the autograd graph has the same nodes. */
+export function sameModel(a: SessionEvent, b: SessionEvent): boolean {
+  const shape = (s: SessionEvent) =>
+    JSON.stringify([s.scenario, s.model, s.parameters, s.criterion, s.config?.frozen ?? null]);
+  return shape(a) === shape(b);
+}
+
+function reduceSession(frame: RunFrame, session: SessionEvent): RunFrame {
+  // Same model, same node ids: keep the graph so its layout does not jump (and so a run
+  // driven by iteration steps, which send no graph frames, still shows one).
+  const keepGraph = frame.session !== null && sameModel(frame.session, session);
+  // Same run (a rewind, a reset, new hyperparameters): its losses before this point stay.
+  const sameRun = keepGraph && frame.session?.run_id === session.run_id;
+  return {
+    session,
+    graph: keepGraph ? frame.graph : null,
+    event: null,
+    previous: null,
+    // param_groups as the optimizer holds them now; each step() refreshes them.
+    references: session.references ?? [],
+    captures: {},
+    stepLog: [],
+    fit: session.fit ?? null,
+    lossesThrough: sameRun ? Math.min(frame.lossesThrough, session.iteration - 1) : -1,
+  };
+}
+
+function reducePhase(frame: RunFrame, event: PhaseEvent): RunFrame {
+  // Captures describe one iteration. An event of another iteration (a new forward, or a
+  // multi-phase step whose earlier phases ran uncaptured) starts the set afresh, so no
+  // panel shows the previous iteration's details as this one's.
+  const sameIteration =
+    event.phase !== "forward" && frame.event !== null && frame.event.iteration === event.iteration;
+  const captures: Partial<CaptureByPhase> = sameIteration ? { ...frame.captures } : {};
+  if (event.capture) (captures as Record<PhaseName, unknown>)[event.phase] = event.capture;
+  const step = event.phase === "step" ? captures.step : undefined;
+  return {
+    ...frame,
+    event,
+    previous: frame.event,
+    captures,
+    references: step ? step.references : frame.references,
+    stepLog: step
+      ? [...frame.stepLog, { iteration: event.iteration, capture: step }].slice(-2)
+      : frame.stepLog,
+    fit: event.fit ?? frame.fit,
+    lossesThrough: Math.max(frame.lossesThrough, event.losses.at(-1)?.iteration ?? -1),
+  };
+}
+
+/** The frame after `event`; the same frame when the event changes nothing a frame holds. */
+export function reduce(frame: RunFrame, event: ServerEvent): RunFrame {
+  switch (event.type) {
+    case "session":
+      return reduceSession(frame, event);
+    case "graph":
+      return { ...frame, graph: event };
+    case "phase":
+      return reducePhase(frame, event);
+    case "losses":
+      return { ...frame, lossesThrough: event.first + event.values.length - 1 };
+    default:
+      return frame;
+  }
+}
+
+// What a frame says about "now", read the same way by every panel.
+
+/** The phase that ran last (null before the first). */
+export function phaseOf(frame: RunFrame): PhaseName | null {
+  return frame.event?.phase ?? null;
+}
+
+export function nextPhaseOf(frame: RunFrame): PhaseName {
+  return frame.event?.next_phase ?? frame.session?.next_phase ?? "forward";
+}
+
+export function iterationOf(frame: RunFrame): number {
+  return frame.event?.iteration ?? frame.session?.iteration ?? 0;
+}
+
+export function epochOf(frame: RunFrame): number {
+  return frame.event?.epoch ?? frame.session?.epoch ?? 0;
+}
+
+export function lossOf(frame: RunFrame): WireFloat | null {
+  return frame.event?.loss ?? null;
+}
+
+export function paramsOf(frame: RunFrame): Record<string, TensorValue> {
+  return frame.event?.params ?? frame.session?.params ?? {};
+}
+
+export function gradsOf(frame: RunFrame): Record<string, TensorValue | null> {
+  return frame.event?.grads ?? frame.session?.grads ?? {};
+}
+
+/** The .grad values before the latest phase ran. */
+export function previousGradsOf(frame: RunFrame): Record<string, TensorValue | null> {
+  return frame.previous?.grads ?? frame.session?.grads ?? {};
+}
+
+/** Batches per epoch of the run (1 before the first session: full batch). */
+export function nBatchesOf(frame: RunFrame): number {
+  return frame.event?.n_batches ?? frame.session?.n_batches ?? 1;
+}
