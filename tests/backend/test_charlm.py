@@ -10,8 +10,8 @@ from torch import nn
 from loopscope.training.charlm import (
     BigramLM,
     Vocabulary,
-    batches_per_epoch,
-    draw_batch,
+    Windows,
+    corpus_pairs,
     sample_ids,
     sample_text,
 )
@@ -66,36 +66,50 @@ def test_model_matches_a_hand_written_bigram_loop(
 
 def test_batches_are_windows_and_their_next_characters() -> None:
     ids = torch.arange(100, 160)  # distinct values: a window's start is its first value
-    x, y = draw_batch(ids, 6, 5, torch.Generator().manual_seed(1))
-    assert x.shape == (6, 5) and y.shape == (30,)
+    x, y = corpus_pairs(ids)
+    assert torch.equal(x, ids[:-1]) and torch.equal(y, ids[1:])
+    x_batch, y_batch = Windows(6, 5).draw(x, y, torch.Generator().manual_seed(1))
+    assert x_batch.shape == (6, 5) and y_batch.shape == (30,)
+    # Karpathy's get_batch, written out: starts drawn from the same seeded generator.
     starts = torch.randint(60 - 5, (6,), generator=torch.Generator().manual_seed(1))
     for b, start in enumerate(starts.tolist()):
-        assert x[b].tolist() == ids[start : start + 5].tolist()
-        assert y[b * 5 : (b + 1) * 5].tolist() == ids[start + 1 : start + 6].tolist()
+        assert x_batch[b].tolist() == ids[start : start + 5].tolist()
+        assert y_batch[b * 5 : (b + 1) * 5].tolist() == ids[start + 1 : start + 6].tolist()
+
+
+def test_every_window_can_be_drawn_including_the_last() -> None:
+    x, y = corpus_pairs(torch.arange(10))
+    windows = Windows(500, 4)
+    x_batch, _ = windows.draw(x, y, torch.Generator().manual_seed(0))
+    assert set(x_batch[:, 0].tolist()) == set(range(9 - 4 + 1))
 
 
 def test_batches_are_reproducible_from_the_seed_and_leave_the_global_rng_alone() -> None:
-    ids = Vocabulary.of(load_corpus("english")).encode(load_corpus("english"))
+    text = load_corpus("english")
+    x, y = corpus_pairs(Vocabulary.of(text).encode(text))
+    windows = Windows(32, 8)
     before = torch.get_rng_state()
-    first = [draw_batch(ids, 32, 8, g) for g in [torch.Generator().manual_seed(5)] * 3]
-    again = [draw_batch(ids, 32, 8, g) for g in [torch.Generator().manual_seed(5)] * 3]
+    g = torch.Generator().manual_seed(5)
+    first = [windows.draw(x, y, g) for _ in range(3)]
+    g = torch.Generator().manual_seed(5)
+    again = [windows.draw(x, y, g) for _ in range(3)]
     assert torch.equal(torch.get_rng_state(), before)
     for (x1, y1), (x2, y2) in zip(first, again, strict=True):
         assert torch.equal(x1, x2) and torch.equal(y1, y2)
     assert not torch.equal(first[0][0], first[1][0])  # the generator moves on each draw
-    other = draw_batch(ids, 32, 8, torch.Generator().manual_seed(6))
+    other = windows.draw(x, y, torch.Generator().manual_seed(6))
     assert not torch.equal(other[0], first[0][0])
 
 
-def test_a_corpus_shorter_than_a_window_is_refused() -> None:
-    with pytest.raises(ValueError, match="no window of 8"):
-        draw_batch(torch.arange(8), 2, 8, torch.Generator())
+def test_a_sequence_shorter_than_a_window_is_refused() -> None:
+    with pytest.raises(ValueError, match="7 rows has no window of 8"):
+        Windows(2, 8).draw(torch.arange(7), torch.arange(7), torch.Generator())
 
 
 def test_an_epoch_predicts_about_the_whole_corpus() -> None:
-    assert batches_per_epoch(4801, 32, 8) == 19  # 4800 targets / 256 per batch
-    assert batches_per_epoch(257, 32, 8) == 1
-    assert batches_per_epoch(258, 32, 8) == 2
+    assert Windows(32, 8).per_epoch(4800) == 19  # 4800 targets / 256 per batch
+    assert Windows(32, 8).per_epoch(256) == 1
+    assert Windows(32, 8).per_epoch(257) == 2
 
 
 def test_sampling_is_seeded_and_draws_nothing_from_the_global_rng() -> None:

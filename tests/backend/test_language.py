@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from loopscope.capture.language import position_loss, rows_used, rows_with_grad, uniform_loss
-from loopscope.training.charlm import BigramLM, Vocabulary, draw_batch
+from loopscope.training.charlm import BigramLM, Vocabulary, Windows, corpus_pairs
 from loopscope.training.corpora import load_corpus
 
 
@@ -20,7 +20,8 @@ def _batch_and_grads(
     ids = vocab.encode(load_corpus(corpus))
     torch.manual_seed(seed)
     model = BigramLM(len(vocab), 16)
-    x, y = draw_batch(ids, batch_size, block_size, torch.Generator().manual_seed(seed))
+    windows = Windows(batch_size, block_size)
+    x, y = windows.draw(*corpus_pairs(ids), torch.Generator().manual_seed(seed))
     logits = model(x)
     F.cross_entropy(logits, y).backward()
     return model, x, y, logits.detach()

@@ -58,25 +58,34 @@ class Vocabulary:
         return "".join(self.chars[i] for i in ids)
 
 
-def batches_per_epoch(n_tokens: int, batch_size: int, block_size: int) -> int:
-    """Iterations that predict about as many characters as the corpus has: an epoch."""
-    return math.ceil((n_tokens - 1) / (batch_size * block_size))
+def corpus_pairs(ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The bigram data set: x, every character but the last, and y, the one after each
+    (both (N - 1,)); a window of x's rows has its targets at the same rows of y."""
+    return ids[:-1], ids[1:]
 
 
-def draw_batch(
-    ids: torch.Tensor, batch_size: int, block_size: int, generator: torch.Generator
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Random windows of the corpus and their next characters.
+@dataclass(frozen=True)
+class Windows:
+    """Batches of `batch_size` random windows, `block_size` rows long, of a sequence (x, y)."""
 
-    ids (N,) on any device; generator on the CPU. Returns x (B, T): the windows, and
-    y (B*T,): the character after each position of each window, flattened like the
-    model's logits.
-    """
-    if ids.numel() <= block_size:
-        raise ValueError(f"a corpus of {ids.numel()} characters has no window of {block_size} + 1")
-    starts = torch.randint(ids.numel() - block_size, (batch_size,), generator=generator)
-    index = (starts.unsqueeze(1) + torch.arange(block_size)).to(ids.device)  # (B, T)
-    return ids[index], ids[index + 1].view(-1)
+    batch_size: int
+    block_size: int
+
+    def per_epoch(self, n: int) -> int:
+        """Iterations that predict about as many rows as the sequence has: an epoch."""
+        return math.ceil(n / (self.batch_size * self.block_size))
+
+    def draw(
+        self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """x_batch (B, T): random windows of x; y_batch (B*T,): y at the same rows, flattened
+        like the model's logits. x, y (N,) on any device; the generator is on the CPU."""
+        n, size = x.shape[0], self.block_size
+        if n < size:
+            raise ValueError(f"a sequence of {n} rows has no window of {size}")
+        starts = torch.randint(n - size + 1, (self.batch_size,), generator=generator)
+        index = (starts.unsqueeze(1) + torch.arange(size)).to(x.device)  # (B, T)
+        return x[index], y[index].view(-1)
 
 
 def sample_ids(model: nn.Module, start: int, length: int, block_size: int, seed: int) -> list[int]:

@@ -43,6 +43,7 @@ class Built:
     x: torch.Tensor
     y: torch.Tensor
     device: torch.device
+    windows: Windows | None = None  # random windows of (x, y) each iteration, not epochs
 
 
 @dataclass(frozen=True)
