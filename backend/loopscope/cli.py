@@ -90,6 +90,8 @@ def _schema(_: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line: serve, run, schema."""
+    from .training.scenarios import SCENARIOS
+
     parser = argparse.ArgumentParser(prog="loopscope", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -102,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
 
     run = sub.add_parser("run", help="train headless and print the reference script's log")
-    run.add_argument("--scenario", default="linear", choices=["linear", "mlp", "classify"])
+    run.add_argument("--scenario", default=next(iter(SCENARIOS)), choices=list(SCENARIOS))
     run.add_argument("--epochs", type=int, default=1000)
     run.add_argument("--every", type=int, default=100, help="log every N epochs")
     run.add_argument("--config", help="JSON config, e.g. '{\"lr\": 0.02}'")

@@ -11,20 +11,27 @@ infinities, so those travel as the strings ``"NaN"``, ``"Infinity"`` and
 
 The capture events are built as plain dicts in the hot path (``capture/*``);
 these models are their schema, and tests validate real frames against them.
+Scenario names, phase names and settable hyperparameters are derived from the one
+place each is defined (the scenario registry, the loop's source, the configs).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from .training.configs import ClassifyConfig, LinearConfig, MlpConfig
+from .training.configs import SettableName
+from .training.scenarios import SCENARIOS, FitKind
+from .training.source import PHASES as PHASES  # the order of the loop body, on the wire too
+from .training.source import PhaseName
 
-PhaseName = Literal["forward", "loss", "zero_grad", "backward", "step"]
-PHASES: tuple[PhaseName, ...] = ("forward", "loss", "zero_grad", "backward", "step")
+if TYPE_CHECKING:
+    ScenarioName = str
+else:  # the registry's keys, so that a new scenario needs no edit here
+    ScenarioName = Literal[tuple(SCENARIOS)]
+DEFAULT_SCENARIO: str = next(iter(SCENARIOS))
 StepUnit = Literal["phase", "iteration", "epoch"]
-ScenarioName = Literal["linear", "mlp", "classify"]
 NonFinite = Literal["NaN", "Infinity", "-Infinity"]
 Float = float | NonFinite
 ErrorCode = Literal[
@@ -52,7 +59,7 @@ class StartCommand(_Message):
     """Build a scenario and start a new run (replaces the current one)."""
 
     type: Literal["start"]
-    scenario: ScenarioName = "linear"
+    scenario: ScenarioName = DEFAULT_SCENARIO
     config: dict[str, Any] = Field(default_factory=dict, max_length=64)
 
 
@@ -99,7 +106,8 @@ class ResumeCommand(_Message):
 
 
 class SetCommand(_Message):
-    """Change hyperparameters between steps; they apply from the next phase on."""
+    """Change hyperparameters between steps; they apply from the next phase on (the fields
+    are SETTABLE, and a run accepts those its `capabilities.settable` lists)."""
 
     type: Literal["set"]
     lr: float | None = Field(None, gt=0, le=10)
@@ -219,7 +227,7 @@ class ParamReference(_Message):
 class FitView(_Message):
     """The current model's output on a grid over the data (computed by the model, no_grad)."""
 
-    kind: Literal["line", "curve", "regions"]
+    kind: FitKind
     size: int  # points per axis
     extent: list[float]  # [x0, x1] or, for regions, [x0, x1, y0, y1]
     grid: TensorValue  # inputs: (size, 1), or (size*size, 2) row-major over y then x
@@ -235,23 +243,42 @@ class Landscape(_Message):
     optimum: list[float]  # least-squares [w*, b*]
 
 
+OptimizerStateKey = Literal["step", "momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
+
+
+class Capabilities(_Message):
+    """What this run can show and do; the page builds its panels from this, not from a name."""
+
+    source: Literal["scenario", "trace"]  # a built-in scenario, or a traced script
+    fit: FitKind | None  # the model's output over the data: a line, a curve, class regions
+    landscape: bool  # SessionEvent.landscape is set
+    data_plot: bool  # SessionEvent.data holds the data set
+    rewind: bool  # `rewind` and `reset` work
+    config: bool  # the run has a config (and config_schema): a settings form
+    settable: list[SettableName]  # the keys `set` accepts for this run's optimizer
+    optimizer_state: list[OptimizerStateKey]  # optimizer.state[p] keys this optimizer keeps
+    compare: bool  # POST /api/compare can train variants of it
+
+
 class SessionEvent(_Message):
-    """Sent on start, reset and rewind: what the run is made of."""
+    """Sent on start, reset and rewind: what the run is made of.  Fields a traced script
+    has no value for (no scenario, config, data set, fit or landscape) are null."""
 
     type: Literal["session"]
     run_id: str
     token: str  # secret: send it in `resume` to take this run back after a dropped connection
-    scenario: ScenarioName
+    capabilities: Capabilities
+    scenario: ScenarioName | None
     description: str
-    config: dict[str, Any]
-    config_schema: dict[str, Any]
+    config: dict[str, Any] | None
+    config_schema: dict[str, Any] | None
     device: str
     model: ModuleInfo
     parameters: list[str]  # model.parameters() order
     optimizer: OptimizerInfo
     criterion: CriterionInfo
     source: SourceInfo
-    data: dict[str, TensorValue]  # "x", "y" of the whole data set
+    data: dict[str, TensorValue] | None  # "x", "y" of the whole data set
     n_batches: int
     batch_size: int
     iteration: int
@@ -259,9 +286,9 @@ class SessionEvent(_Message):
     next_phase: PhaseName
     params: dict[str, TensorValue]
     grads: dict[str, TensorValue | None]
-    history: HistoryInfo
+    history: HistoryInfo | None  # None: no rewind (capabilities.rewind is false)
     references: list[ParamReference]  # param_groups entries → the parameters they are
-    fit: FitView
+    fit: FitView | None
     landscape: Landscape | None
 
 
@@ -354,6 +381,41 @@ class BackwardCapture(_Message):
     fills: list[GradFill]  # in the order .grad was filled
 
 
+UpdateTermKey = Literal[
+    "lr",
+    "grad",
+    "grad_with_weight_decay",
+    "momentum_buffer_prev",
+    "momentum_buffer",
+    "direction",
+    "step",
+    "decay_factor",
+    "decayed_param",
+    "exp_avg_prev",
+    "exp_avg",
+    "exp_avg_sq_prev",
+    "exp_avg_sq",
+    "max_exp_avg_sq",
+    "bias_correction1",
+    "bias_correction2",
+    "step_size",
+    "bias_correction2_sqrt",
+    "exp_avg_hat",
+    "exp_avg_sq_hat",
+    "denom",
+    "update",
+    "param",
+]
+
+
+class UpdateTerm(_Message):
+    """One term of a parameter's update rule, as torch computed it on the run's device
+    (a tensor of the parameter's shape, or a Python float torch's optimizer used)."""
+
+    key: UpdateTermKey
+    value: TensorValue | Float
+
+
 class ParamUpdate(_Message):
     name: str
     before: TensorValue
@@ -361,6 +423,11 @@ class ParamUpdate(_Message):
     after: TensorValue
     hyper: dict[str, Float | bool | list[Float] | None]
     state: dict[str, TensorValue | Float]  # momentum_buffer, exp_avg, exp_avg_sq, step
+    # The update replayed on clones with the kernels step() used, in the order it used them
+    # (docs/protocol.md lists the terms of each rule); empty for an optimizer not replayed.
+    terms: list[UpdateTerm]
+    kernel: Literal["single_tensor", "foreach", "fused"] | None  # the path step() took
+    same_bits: bool | None  # replayed parameter and state torch.equal step()'s; None: no replay
 
 
 class StepCapture(_Message):
@@ -392,21 +459,26 @@ class PhaseEvent(_Message):
     diverged: bool
     params: dict[str, TensorValue]
     grads: dict[str, TensorValue | None]
-    history: HistoryInfo
-    fit: FitView | None  # after `step` (the parameters changed), else None
+    history: HistoryInfo | None
+    fit: FitView | None  # after `step` (the parameters changed) when the run has a fit
     capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
 
 
-class LossesEvent(_Message):
-    """Losses of consecutive iterations that did not fit in a phase event's `losses` (a long
-    command, or phase events coalesced for a slow reader); sent before that phase event, in
-    order, so that every iteration's loss reaches the client. Iteration `first + k` has loss
-    `values[k]`, in epoch `(first + k) // n_batches`."""
+class LossChunk(_Message):
+    """Losses of consecutive iterations: iteration `first + k` has loss `values[k]`."""
+
+    first: int
+    values: list[Float]
+
+
+class LossesEvent(LossChunk):
+    """A LossChunk that did not fit in a phase event's `losses` (a long command, or phase
+    events coalesced for a slow reader); sent before that phase event, in order, so that
+    every iteration's loss reaches the client. Iteration `first + k` is in epoch
+    `(first + k) // n_batches`."""
 
     type: Literal["losses"]
-    first: int
     n_batches: int
-    values: list[Float]
 
 
 class ErrorEvent(_Message):
@@ -429,7 +501,7 @@ EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 class CompareRequest(_Message):
     """POST /api/compare: one scenario, a few config variants, trained headless side by side."""
 
-    scenario: ScenarioName = "linear"
+    scenario: ScenarioName = DEFAULT_SCENARIO
     config: dict[str, Any] = Field(default_factory=dict, max_length=64)
     variants: list[dict[str, Any]] = Field(
         default_factory=lambda: [{"batch_size": b} for b in (None, 1, 10)],
@@ -461,32 +533,18 @@ class ApiError(_Message):
 
 
 SCENARIO_CONFIGS: dict[str, type[BaseModel]] = {
-    "linear": LinearConfig,
-    "mlp": MlpConfig,
-    "classify": ClassifyConfig,
+    name: scenario.config_cls for name, scenario in SCENARIOS.items()
 }
+# The members of the Command and Event unions (each names itself by its `type`).
+COMMANDS: tuple[type[BaseModel], ...] = get_args(get_args(Command)[0])
+EVENTS: tuple[type[BaseModel], ...] = get_args(get_args(Event)[0])
 
 
 def protocol_schema() -> dict[str, Any]:
     """JSON Schema of every command and event (and the scenario configs), one $defs table."""
-    models: list[type[BaseModel]] = [
-        StartCommand,
-        StepCommand,
-        PlayCommand,
-        PauseCommand,
-        ResetCommand,
-        RewindCommand,
-        SetCommand,
-        ResumeCommand,
-        SessionEvent,
-        GraphEvent,
-        PhaseEvent,
-        LossesEvent,
-        ErrorEvent,
-        LinearConfig,
-        MlpConfig,
-        ClassifyConfig,
-    ]
+    # LossChunk: the shape the page keeps losses in (PhaseEvent.losses moves to it next).
+    configs = list(dict.fromkeys(SCENARIO_CONFIGS.values()))
+    models: list[type[BaseModel]] = [*COMMANDS, *EVENTS, LossChunk, *configs]
     defs: dict[str, Any] = {}
     for model in models:
         schema = model.model_json_schema(ref_template="#/$defs/{model}")
@@ -496,6 +554,6 @@ def protocol_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "loopscope protocol",
         "$defs": defs,
-        "commands": [m.__name__ for m in models[:8]],
-        "events": [m.__name__ for m in models[8:13]],
+        "commands": [m.__name__ for m in COMMANDS],
+        "events": [m.__name__ for m in EVENTS],
     }

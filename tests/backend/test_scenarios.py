@@ -14,12 +14,11 @@ from loopscope.training.models import MLP, SimpleNet
 from loopscope.training.scenarios import (
     SCENARIOS,
     ConfigError,
-    _optimizer_source,
     build,
     get_scenario,
-    loop_source,
     resolve_device,
 )
+from loopscope.training.source import _optimizer_source, loop_source
 
 from ._helpers import all_equal
 

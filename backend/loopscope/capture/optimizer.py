@@ -47,6 +47,16 @@ def describe_optimizer(
     }
 
 
+def state_keys(optimizer: torch.optim.Optimizer) -> list[str]:
+    """The optimizer.state[p] keys this optimizer keeps, in the order its update uses them."""
+    group = optimizer.param_groups[0]
+    if isinstance(optimizer, torch.optim.SGD):
+        return ["momentum_buffer"] if group["momentum"] else []
+    if isinstance(optimizer, torch.optim.Adam):  # AdamW is an Adam
+        return ["step", "exp_avg", "exp_avg_sq"] + (["max_exp_avg_sq"] if group["amsgrad"] else [])
+    return [key for key in _STATE_KEYS if any(key in s for s in optimizer.state.values())]
+
+
 def state_of(optimizer: torch.optim.Optimizer, param: torch.Tensor, cap: int) -> dict[str, Any]:
     """The optimizer's per-parameter state (read with .get: indexing would insert a key)."""
     state = optimizer.state.get(param)
@@ -120,6 +130,9 @@ class StepRecorder:
                         "after": self.values.param(name, param),
                         "hyper": hyper,
                         "state": state_of(self.optimizer, param, self.cap),
+                        "terms": [],
+                        "kernel": None,
+                        "same_bits": None,
                     }
                 )
         return {"skipped": skipped, "updates": updates, "references": self.refs}

@@ -7,7 +7,7 @@ billion hidden units or a million data points.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -132,8 +132,10 @@ class ClassifyConfig(RunConfig):
     noise: float = Field(0.1, ge=0, le=2, description="Standard deviation of the point jitter.")
 
 
-# Hyperparameters a `set` command may change between steps (they live in param_groups).
-SETTABLE = ("lr", "momentum", "beta1", "beta2", "eps", "weight_decay", "skip_zero_grad")
+# Hyperparameters a `set` command may change between steps (they live in param_groups,
+# skip_zero_grad in the stepper); SetCommand has exactly these fields.
+SettableName = Literal["lr", "momentum", "beta1", "beta2", "eps", "weight_decay", "skip_zero_grad"]
+SETTABLE: tuple[SettableName, ...] = get_args(SettableName)
 
 
 MAX_N_EMBD = 128

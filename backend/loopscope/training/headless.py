@@ -18,7 +18,7 @@ def run_headless(
         session.step("epoch", 1, capture=False)
         if epoch % every == 0:
             line = f"Epoch [{epoch}/{epochs}], Loss: {session.stepper.loss_value:.4f}"
-            if scenario == "linear":
+            if session.scenario.log_params:
                 w, b = (float(p.detach().reshape(-1)[0]) for p in params)
                 line += f", w: {w:.2f}, b: {b:.2f}"
             yield line

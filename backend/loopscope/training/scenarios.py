@@ -6,11 +6,10 @@ model (so the model's initial weights come after the data draws), then the optim
 
 from __future__ import annotations
 
-import inspect
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from torch import nn
@@ -46,13 +45,19 @@ class Built:
     windows: Windows | None = None  # random windows of (x, y) each iteration, not epochs
 
 
+FitKind = Literal["line", "curve", "regions"]
+
+
 @dataclass(frozen=True)
 class Scenario:
-    """A named scenario: how to build its data, model and criterion from a config."""
+    """Everything about one built-in scenario: what it builds and what the page can show."""
 
     name: str
     description: str
     config_cls: type[RunConfig]
+    fit: FitKind  # how the model's output over the data is drawn
+    landscape: bool  # the loss over a (w, b) grid: a model of one weight and one bias only
+    log_params: bool  # `loopscope run` also logs w and b (the notes' reference log)
     model_cls: type[nn.Module]
     build_model: Callable[[Any], nn.Module]
     model_source: Callable[[Any], str]  # the constructor call as the learner would write it
@@ -109,69 +114,6 @@ def _optimizer(config: RunConfig, params: Any) -> torch.optim.Optimizer:
     )
 
 
-def _optimizer_source(optimizer: torch.optim.Optimizer, adamw: bool) -> str:
-    """The constructor call that builds exactly this optimizer (floats in repr: no rounding)."""
-    group = optimizer.param_groups[0]
-    args = [f"lr={group['lr']!r}"]
-    if isinstance(optimizer, torch.optim.SGD):
-        if group["momentum"]:
-            args.append(f"momentum={group['momentum']!r}")
-    else:
-        beta1, beta2 = group["betas"]
-        args += [f"betas=({beta1!r}, {beta2!r})", f"eps={group['eps']!r}"]
-    if group["weight_decay"] or adamw:
-        args.append(f"weight_decay={group['weight_decay']!r}")
-    return f"torch.optim.{type(optimizer).__name__}(model.parameters(), {', '.join(args)})"
-
-
-def loop_source(
-    scenario: Scenario, config: RunConfig, criterion: nn.Module, optimizer: torch.optim.Optimizer
-) -> dict[str, Any]:
-    """SourceInfo: the program the stepper runs, as a learner would write it, with the
-    optimizer's hyperparameters as its param_groups hold them now; 1-based line of each
-    phase, and how many lines come before the loop."""
-    lines = inspect.getsource(scenario.model_cls).rstrip("\n").split("\n") + [""]
-    lines += [
-        f"n, noise = {config.n_points}, {config.noise!r}",
-        f"torch.manual_seed({config.seed})",
-        scenario.data_source(config),
-        f"model = {scenario.model_source(config)}.to(device)",
-    ]
-    lines += [f"model.get_parameter({name!r}).requires_grad_(False)" for name in config.frozen]
-    lines += [
-        f"optimizer = {_optimizer_source(optimizer, config.optimizer == 'adamw')}",
-        f"criterion = nn.{type(criterion).__name__}()",
-    ]
-    if config.batch_size is None:
-        loop = [
-            "for epoch in range(epochs):",
-            "    x_batch, y_batch = x, y  # full batch: gradient descent",
-        ]
-    else:
-        b = config.batch_size
-        lines.append(f"g = torch.Generator().manual_seed({config.seed})  # mini-batch order")
-        loop = [
-            "for epoch in range(epochs):",
-            "    perm = torch.randperm(n, generator=g)",
-            f"    for i in range(0, n, {b}):",
-            f"        x_batch, y_batch = x[perm[i:i + {b}]], y[perm[i:i + {b}]]",
-        ]
-    lines.append("")
-    setup = len(lines)
-    indent = " " * (len(loop[-1]) - len(loop[-1].lstrip()))
-    zero = "optimizer.zero_grad()"
-    if config.skip_zero_grad:
-        zero = "# optimizer.zero_grad()  # skipped: .grad keeps accumulating"
-    body = ["y_pred = model(x_batch)", "loss = criterion(y_pred, y_batch)", zero]
-    body += ["loss.backward()", "optimizer.step()"]
-    lines += loop + [indent + line for line in body]
-    first = setup + len(loop) + 1  # 1-based line of `y_pred = model(x_batch)`
-    phase_lines = {phase: first + i for i, phase in enumerate(PHASE_ORDER)}
-    return {"lines": lines, "phase_lines": phase_lines, "setup_lines": setup}
-
-
-PHASE_ORDER = ("forward", "loss", "zero_grad", "backward", "step")
-
 _LOSSES: dict[str, type[nn.Module]] = {"mse": nn.MSELoss, "l1": nn.L1Loss}
 _MLP_TASK = {"mlp": (1, 1), "classify": (2, 2)}
 
@@ -191,6 +133,9 @@ SCENARIOS: dict[str, Scenario] = {
         name="linear",
         description="The notes' example: fit y = 2x + 1 with SimpleNet, one nn.Linear(1, 1).",
         config_cls=LinearConfig,
+        fit="line",
+        landscape=True,
+        log_params=True,
         model_cls=SimpleNet,
         build_model=lambda c: SimpleNet(),
         model_source=lambda c: "SimpleNet()",
@@ -204,6 +149,9 @@ SCENARIOS: dict[str, Scenario] = {
         name="mlp",
         description="A small MLP learns a noisy sine: nonlinear 1-D regression.",
         config_cls=MlpConfig,
+        fit="curve",
+        landscape=False,
+        log_params=False,
         model_cls=MLP,
         build_model=_mlp("mlp"),
         model_source=_mlp_source("mlp"),
@@ -215,6 +163,9 @@ SCENARIOS: dict[str, Scenario] = {
         name="classify",
         description="An MLP separates two classes in the plane, trained with CrossEntropyLoss.",
         config_cls=ClassifyConfig,
+        fit="regions",
+        landscape=False,
+        log_params=False,
         model_cls=MLP,
         build_model=_mlp("classify"),
         model_source=_mlp_source("classify"),

@@ -16,12 +16,13 @@ import numpy as np
 import torch
 from pydantic import ValidationError
 
-from ..capture.optimizer import StepRecorder, describe_optimizer
+from ..capture.optimizer import StepRecorder, describe_optimizer, state_keys
 from ..capture.values import encode_float, tensor_value
-from .configs import RunConfig
+from .configs import SETTABLE, RunConfig
 from .history import History, restore_snapshot, take_snapshot
-from .scenarios import PHASE_ORDER, ConfigError, Scenario, build, get_scenario, loop_source
-from .stepper import N_PHASES, PhaseResult, Stepper
+from .scenarios import ConfigError, Scenario, build, get_scenario
+from .source import N_PHASES, PHASES, loop_source
+from .stepper import PhaseResult, Stepper
 from .views import FitView, loss_landscape
 
 # A phase event carries at most this many losses (LossPoint dicts); a command that ran
@@ -131,16 +132,46 @@ class Session:
         self.token = secrets.token_urlsafe(24)  # lets the same learner resume after a drop
         self.stepper = self._build()
         self._refresh_source()
-        self.fit_view = FitView(self.scenario.name, self.stepper.x, self.cap)
+        self.fit_view = FitView(self.scenario.fit, self.stepper.x, self.cap)
         self.pending_losses: list[Any] = []  # wire losses of consecutive iterations...
         self.pending_first = 0  # ...the first of which is this one
         self.sent_graph_id: str | None = None
         self._checkpoint_due = True  # the next iteration boundary must be a checkpoint
         self._snapshot()
-        if self.scenario.name == "linear":
+        if self.scenario.landscape:
             s = self.stepper
             w, b = (float(p.detach().reshape(-1)[0]) for p in s.params.values())
             self.landscape = loss_landscape(s.x, s.y, s.criterion, (w, b), self.cap)
+
+    def settable(self) -> list[str]:
+        """The hyperparameters `set` accepts for this run: those its optimizer has (betas as
+        beta1 and beta2; momentum only when the run uses it), and skip_zero_grad."""
+        group = self.stepper.optimizer.param_groups[0]
+        keys: list[str] = []
+        for key in SETTABLE:
+            if key == "momentum":
+                ok = self.config.optimizer == "momentum"
+            elif key in ("beta1", "beta2"):
+                ok = "betas" in group
+            else:
+                ok = key == "skip_zero_grad" or key in group
+            if ok:
+                keys.append(key)
+        return keys
+
+    def capabilities(self) -> dict[str, Any]:
+        """Capabilities: what a built-in scenario's run can show and do."""
+        return {
+            "source": "scenario",
+            "fit": self.scenario.fit,
+            "landscape": self.landscape is not None,
+            "data_plot": True,
+            "rewind": True,
+            "config": True,
+            "settable": self.settable(),
+            "optimizer_state": state_keys(self.stepper.optimizer),
+            "compare": True,
+        }
 
     def _build(self) -> Stepper:
         try:
@@ -157,7 +188,7 @@ class Session:
         stepper = self._build()
         self.stepper = stepper
         self._refresh_source()
-        self.fit_view = FitView(self.scenario.name, stepper.x, self.cap)
+        self.fit_view = FitView(self.scenario.fit, stepper.x, self.cap)
         self.history = History(self.history.max_bytes)
         self.pending_losses = []
         self._snapshot()
@@ -267,23 +298,12 @@ class Session:
         except ValidationError as exc:
             raise first_error(exc) from None
         groups = self.stepper.optimizer.param_groups
+        settable = self.settable()
         for key in changes:
-            if key == "momentum" and self.config.optimizer != "momentum":
-                raise CommandError(
-                    "invalid_message",
-                    f"momentum: {self.config.optimizer} has no momentum"
-                    " (start with optimizer 'momentum')",
-                    key,
-                )
-            if key in ("beta1", "beta2"):
-                if "betas" not in groups[0]:
-                    raise CommandError(
-                        "invalid_message", f"{key}: {self.config.optimizer} has no betas", key
-                    )
-            elif key != "skip_zero_grad" and key not in groups[0]:
-                raise CommandError(
-                    "invalid_message", f"{key}: {self.config.optimizer} has no {key}", key
-                )
+            if key not in settable:
+                name = self.config.optimizer
+                hint = " (start with optimizer 'momentum')" if key == "momentum" else ""
+                raise CommandError("invalid_message", f"{key}: {name} has no {key}{hint}", key)
         for key, value in changes.items():
             for group in groups:
                 if key == "beta1":
@@ -406,6 +426,7 @@ class Session:
             "type": "session",
             "run_id": self.run_id,
             "token": self.token,
+            "capabilities": self.capabilities(),
             "scenario": self.scenario.name,
             "description": self.scenario.description,
             "config": self.config.model_dump(mode="json"),
@@ -424,7 +445,7 @@ class Session:
             "batch_size": s.batch_size,
             "iteration": s.iteration,
             "epoch": s.epoch,
-            "next_phase": PHASE_ORDER[s.phase_index],
+            "next_phase": PHASES[s.phase_index],
             "params": s.params_value(),
             "grads": s.grads_value(),
             "history": self.history_info(),

@@ -24,9 +24,8 @@ from ..capture.graph import WalkedGraph, walk_graph
 from ..capture.modules import ForwardRecorder
 from ..capture.optimizer import StepRecorder
 from ..capture.values import ValueCache, tensor_value, value_is_finite
-from .scenarios import PHASE_ORDER, Built
-
-N_PHASES = len(PHASE_ORDER)
+from .scenarios import Built
+from .source import PHASES
 
 
 @dataclass(slots=True)
@@ -101,13 +100,13 @@ class Stepper:
 
     @property
     def next_phase(self) -> str:
-        return PHASE_ORDER[self.phase_index]
+        return PHASES[self.phase_index]
 
     # ------------------------------------------------------------------ phases
 
     def run_phase(self, capture: bool) -> PhaseResult:
         """Run the next phase; with `capture`, record what torch did in it."""
-        phase = PHASE_ORDER[self.phase_index]
+        phase = PHASES[self.phase_index]
         iteration = self.iteration
         result = PhaseResult(
             phase, iteration, iteration // self.n_batches, iteration % self.n_batches, None
@@ -284,6 +283,6 @@ class Stepper:
         return {name: self._values.grad(name, p) for name, p in self.params.items()}
 
 
-# Stepper._run_<phase> in PHASE_ORDER (plain functions: a stepper holding its own bound
+# Stepper._run_<phase> in PHASES (plain functions: a stepper holding its own bound
 # methods would be a reference cycle, freed only by the cyclic GC).
-_PHASE_RUNNERS = tuple(getattr(Stepper, f"_run_{phase}") for phase in PHASE_ORDER)
+_PHASE_RUNNERS = tuple(getattr(Stepper, f"_run_{phase}") for phase in PHASES)

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from ..capture.values import tensor_value
+from .scenarios import FitKind
 
 CURVE_POINTS = 128
 REGION_SIZE = 48
@@ -30,20 +31,21 @@ class FitView:
     The data never change during a run, so the grid and its wire value are made once;
     each `value()` only runs the model on it."""
 
-    def __init__(self, scenario: str, x: torch.Tensor, cap: int) -> None:
+    def __init__(self, kind: FitKind, x: torch.Tensor, cap: int) -> None:
         self.cap = cap
-        self.regions = scenario == "classify"
+        self.kind = kind
+        self.regions = kind == "regions"
         if self.regions:
             (x0, x1), (y0, y1) = _padded_range(x[:, 0]), _padded_range(x[:, 1])
             xs = torch.linspace(x0, x1, REGION_SIZE, device=x.device)
             ys = torch.linspace(y0, y1, REGION_SIZE, device=x.device)
             self.grid = torch.cartesian_prod(ys, xs).flip(1)  # row-major over y, then x
-            self.kind, self.size, self.extent = "regions", REGION_SIZE, [x0, x1, y0, y1]
+            self.size, self.extent = REGION_SIZE, [x0, x1, y0, y1]
         else:
-            low, high = _padded_range(x[:, 0], 0.0 if scenario == "linear" else 0.05)
-            self.size = 2 if scenario == "linear" else CURVE_POINTS
+            line = kind == "line"  # a straight line: its two ends are enough
+            low, high = _padded_range(x[:, 0], 0.0 if line else 0.05)
+            self.size = 2 if line else CURVE_POINTS
             self.grid = torch.linspace(low, high, self.size, device=x.device).unsqueeze(1)
-            self.kind = "line" if scenario == "linear" else "curve"
             self.extent = [low, high]
         self.grid_value = tensor_value(self.grid, cap)
 

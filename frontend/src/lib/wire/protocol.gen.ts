@@ -39,7 +39,10 @@ export interface RewindCommand {
   iteration: number;
 }
 
-/** Change hyperparameters between steps; they apply from the next phase on. */
+/**
+ * Change hyperparameters between steps; they apply from the next phase on (the fields
+ * are SETTABLE, and a run accepts those its `capabilities.settable` lists).
+ */
 export interface SetCommand {
   type: "set";
   lr?: number | null;
@@ -55,6 +58,19 @@ export interface SetCommand {
 export interface ResumeCommand {
   type: "resume";
   token: string;
+}
+
+/** What this run can show and do; the page builds its panels from this, not from a name. */
+export interface Capabilities {
+  source: "scenario" | "trace";
+  fit: "line" | "curve" | "regions" | null;
+  landscape: boolean;
+  data_plot: boolean;
+  rewind: boolean;
+  config: boolean;
+  settable: ("lr" | "momentum" | "beta1" | "beta2" | "eps" | "weight_decay" | "skip_zero_grad")[];
+  optimizer_state: ("step" | "momentum_buffer" | "exp_avg" | "exp_avg_sq" | "max_exp_avg_sq")[];
+  compare: boolean;
 }
 
 export interface CriterionInfo {
@@ -155,22 +171,26 @@ export interface TensorValue {
   summary?: TensorSummary | null;
 }
 
-/** Sent on start, reset and rewind: what the run is made of. */
+/**
+ * Sent on start, reset and rewind: what the run is made of.  Fields a traced script
+ * has no value for (no scenario, config, data set, fit or landscape) are null.
+ */
 export interface SessionEvent {
   type: "session";
   run_id: string;
   token: string;
-  scenario: "linear" | "mlp" | "classify";
+  capabilities: Capabilities;
+  scenario: "linear" | "mlp" | "classify" | null;
   description: string;
-  config: Record<string, unknown>;
-  config_schema: Record<string, unknown>;
+  config: Record<string, unknown> | null;
+  config_schema: Record<string, unknown> | null;
   device: string;
   model: ModuleInfo;
   parameters: string[];
   optimizer: OptimizerInfo;
   criterion: CriterionInfo;
   source: SourceInfo;
-  data: Record<string, TensorValue>;
+  data: Record<string, TensorValue> | null;
   n_batches: number;
   batch_size: number;
   iteration: number;
@@ -178,9 +198,9 @@ export interface SessionEvent {
   next_phase: "forward" | "loss" | "zero_grad" | "backward" | "step";
   params: Record<string, TensorValue>;
   grads: Record<string, TensorValue | null>;
-  history: HistoryInfo;
+  history: HistoryInfo | null;
   references: ParamReference[];
-  fit: FitView;
+  fit: FitView | null;
   landscape: Landscape | null;
 }
 
@@ -263,6 +283,9 @@ export interface ParamUpdate {
   after: TensorValue;
   hyper: Record<string, number | "NaN" | "Infinity" | "-Infinity" | boolean | (number | "NaN" | "Infinity" | "-Infinity")[] | null>;
   state: Record<string, TensorValue | number | "NaN" | "Infinity" | "-Infinity">;
+  terms: UpdateTerm[];
+  kernel: "single_tensor" | "foreach" | "fused" | null;
+  same_bits: boolean | null;
 }
 
 export interface StepCapture {
@@ -274,6 +297,15 @@ export interface StepCapture {
 export interface TraceEntry {
   event: "pre_hook" | "hook";
   module: string;
+}
+
+/**
+ * One term of a parameter's update rule, as torch computed it on the run's device
+ * (a tensor of the parameter's shape, or a Python float torch's optimizer used).
+ */
+export interface UpdateTerm {
+  key: "lr" | "grad" | "grad_with_weight_decay" | "momentum_buffer_prev" | "momentum_buffer" | "direction" | "step" | "decay_factor" | "decayed_param" | "exp_avg_prev" | "exp_avg" | "exp_avg_sq_prev" | "exp_avg_sq" | "max_exp_avg_sq" | "bias_correction1" | "bias_correction2" | "step_size" | "bias_correction2_sqrt" | "exp_avg_hat" | "exp_avg_sq_hat" | "denom" | "update" | "param";
+  value: TensorValue | number | "NaN" | "Infinity" | "-Infinity";
 }
 
 export interface ZeroGradCapture {
@@ -297,22 +329,22 @@ export interface PhaseEvent {
   diverged: boolean;
   params: Record<string, TensorValue>;
   grads: Record<string, TensorValue | null>;
-  history: HistoryInfo;
+  history: HistoryInfo | null;
   fit: FitView | null;
   capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | null;
 }
 
 /**
- * Losses of consecutive iterations that did not fit in a phase event's `losses` (a long
- * command, or phase events coalesced for a slow reader); sent before that phase event, in
- * order, so that every iteration's loss reaches the client. Iteration `first + k` has loss
- * `values[k]`, in epoch `(first + k) // n_batches`.
+ * A LossChunk that did not fit in a phase event's `losses` (a long command, or phase
+ * events coalesced for a slow reader); sent before that phase event, in order, so that
+ * every iteration's loss reaches the client. Iteration `first + k` is in epoch
+ * `(first + k) // n_batches`.
  */
 export interface LossesEvent {
-  type: "losses";
   first: number;
-  n_batches: number;
   values: (number | "NaN" | "Infinity" | "-Infinity")[];
+  type: "losses";
+  n_batches: number;
 }
 
 /** A command was refused; nothing about the run changed. */
@@ -321,6 +353,12 @@ export interface ErrorEvent {
   code: "invalid_json" | "invalid_message" | "invalid_config" | "wrong_state" | "out_of_range" | "device_unavailable" | "rate_limited" | "too_many_runs" | "not_found" | "internal";
   message: string;
   field?: string | null;
+}
+
+/** Losses of consecutive iterations: iteration `first + k` has loss `values[k]`. */
+export interface LossChunk {
+  first: number;
+  values: (number | "NaN" | "Infinity" | "-Infinity")[];
 }
 
 /** The notes' SimpleNet: y = 2x + 1 + noise, one nn.Linear(1, 1). */
