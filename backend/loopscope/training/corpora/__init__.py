@@ -8,7 +8,7 @@ Independence, and Aesop's fables retold in our own words. All public domain.
 
 from __future__ import annotations
 
-from importlib import resources
+from pathlib import Path
 from typing import Literal, get_args
 
 CorpusName = Literal["poetry_zh", "english"]
@@ -19,4 +19,4 @@ def load_corpus(name: str) -> str:
     """The whole text of corpus `name` (UTF-8, lines ending in '\\n')."""
     if name not in CORPORA:
         raise ValueError(f"unknown corpus {name!r}; expected one of {list(CORPORA)}")
-    return resources.files(__name__).joinpath(f"{name}.txt").read_text(encoding="utf-8")
+    return (Path(__file__).parent / f"{name}.txt").read_text(encoding="utf-8")
