@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from loopscope import cli
+from loopscope.capture.language import rows_used, rows_with_grad, uniform_loss
 from loopscope.training.charlm import (
     BigramLM,
     Vocabulary,
     Windows,
     corpus_pairs,
+    corpus_vocabulary,
     sample_ids,
     sample_text,
 )
+from loopscope.training.configs import CharLMConfig
 from loopscope.training.corpora import CORPORA, load_corpus
+from loopscope.training.session import CommandError
+
+from ._helpers import (
+    all_equal,
+    by_phase,
+    check_event,
+    decode,
+    make_session,
+    params_of,
+    step_phases,
+    wire_loss,
+)
 
 
 @pytest.mark.parametrize("name", CORPORA)
@@ -132,3 +153,144 @@ def test_sampling_follows_the_model_probabilities() -> None:
         model.lm_head.weight.copy_(torch.roll(torch.eye(4), 1, dims=0) * 100)  # i → i + 1
         model.lm_head.bias.zero_()
     assert sample_ids(model, 2, 6, block_size=3, seed=0) == [3, 0, 1, 2, 3, 0]
+
+
+# ---------------------------------------------------------------------- the run
+
+
+@dataclass
+class PlainIteration:
+    loss: torch.Tensor
+    grads: list[torch.Tensor]
+    params: list[torch.Tensor]
+
+
+def plain_charlm(corpus: str, **config: Any) -> Iterator[PlainIteration]:
+    """The loop a learner writes for a bigram model (Karpathy's get_batch), nothing imported
+    from loopscope but the corpus text: seed, vocabulary, model, AdamW, random windows."""
+    seed, lr = config.get("seed", 42), config.get("lr", 0.01)
+    n_embd, batch, block = config.get("n_embd", 32), config["batch_size"], config["block_size"]
+    text = load_corpus(corpus)
+    chars = sorted(set(text))
+    ids = torch.tensor([chars.index(c) for c in text])
+    x, y = ids[:-1], ids[1:]
+    torch.manual_seed(seed)
+    table, head = nn.Embedding(len(chars), n_embd), nn.Linear(n_embd, len(chars))
+    params = [table.weight, head.weight, head.bias]
+    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    g = torch.Generator().manual_seed(seed)
+    while True:
+        starts = torch.randint(len(x) - block + 1, (batch,), generator=g).tolist()
+        x_batch = torch.stack([x[s : s + block] for s in starts])
+        y_batch = torch.stack([y[s : s + block] for s in starts]).view(-1)
+        loss = F.cross_entropy(head(table(x_batch)).view(-1, len(chars)), y_batch)
+        optimizer.zero_grad()
+        loss.backward()
+        grads = [p.grad.clone() for p in params if p.grad is not None]
+        optimizer.step()
+        yield PlainIteration(loss.detach(), grads, [p.detach() for p in params])
+
+
+CONFIGS = [
+    {"corpus": "poetry_zh", "batch_size": 32, "block_size": 8},
+    {"corpus": "english", "batch_size": 5, "block_size": 3, "n_embd": 6, "lr": 0.05},
+]
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_captured_phases_equal_the_plain_loop(config: dict[str, Any]) -> None:
+    session = make_session("charlm", **config)
+    plain = plain_charlm(**config)
+    embedding = session.stepper.params["token_embedding.weight"]
+    for _ in range(12):
+        phases = by_phase(step_phases(session, 5))
+        reference = next(plain)
+        assert torch.equal(wire_loss(phases["loss"]["loss"]), reference.loss)
+        # After step the grads are still those backward left: the plain loop's, exactly.
+        assert all_equal([p.grad for p in session.stepper.params.values()], reference.grads)
+        assert all_equal(params_of(session), reference.params)
+        # Only the rows of the characters in this batch got a nonzero gradient.
+        x_batch = decode(phases["forward"]["capture"]["tensors"]["x"])
+        assert x_batch.shape == (config["batch_size"], config["block_size"])
+        assert embedding.grad is not None
+        assert torch.equal(rows_with_grad(embedding.grad), rows_used(x_batch))
+        assert rows_used(x_batch).numel() < embedding.shape[0]
+
+
+def test_fast_forward_and_rewind_give_the_same_bits() -> None:
+    config = CONFIGS[0]
+    session = make_session("charlm", checkpoint_every=16, **config)
+    plain = plain_charlm(**config)
+    session.step("iteration", 40)
+    references = [next(plain) for _ in range(40)]
+    assert all_equal(params_of(session), references[-1].params)
+    # Back to iteration 21 (between checkpoints): the same windows are drawn again.
+    session.rewind(21)
+    session.step("iteration", 19)
+    assert all_equal(params_of(session), references[-1].params)
+    assert session.stepper.iteration == 40
+
+
+def test_epochs_and_the_session_event() -> None:
+    session = make_session("charlm", **CONFIGS[0])
+    event = check_event(session.session_event())
+    vocab = corpus_vocabulary("poetry_zh")
+    assert event["n_batches"] == math.ceil((len(load_corpus("poetry_zh")) - 1) / 256)
+    assert event["batch_size"] == 32
+    assert event["capabilities"]["fit"] is None and event["fit"] is None
+    assert not event["capabilities"]["data_plot"] and event["landscape"] is None
+    assert [p["shape"] for p in event["model"]["children"][0]["parameters"]] == [[len(vocab), 32]]
+    listing = "\n".join(event["source"]["lines"])
+    assert f"BigramLM({len(vocab)}, 32)" in listing and "n, noise" not in listing
+    events = session.step("epoch", 1)
+    assert check_event(events[-1])["iteration"] == event["n_batches"] - 1
+
+
+def test_sampling_does_not_move_the_run() -> None:
+    """Two runs, one sampled from between iterations: the same parameters, bit for bit."""
+    sampled, plain = make_session("charlm", seed=3), make_session("charlm", seed=3)
+    vocab = corpus_vocabulary("poetry_zh")
+    texts = []
+    for _ in range(4):
+        sampled.step("iteration", 10)
+        plain.step("iteration", 10)
+        texts.append(sample_text(sampled.stepper.model, vocab, 30, 8, seed=3))
+        assert all_equal(params_of(sampled), params_of(plain))
+    assert len(set(texts)) == 4  # same draws, a changing model: the text changes
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ({"corpus": "latin"}, "config.corpus"),
+        ({"block_size": 0}, "config.block_size"),
+        ({"block_size": 65}, "config.block_size"),
+        ({"n_embd": 129}, "config.n_embd"),
+        ({"batch_size": None}, "config.batch_size"),
+        ({"batch_size": 513}, "config.batch_size"),
+        ({"sample_every": 0}, "config.sample_every"),
+        ({"sample_length": 401}, "config.sample_length"),
+    ],
+)
+def test_bad_config_names_the_field(raw: dict[str, Any], field: str) -> None:
+    with pytest.raises(CommandError) as exc:
+        make_session("charlm", **raw)
+    assert exc.value.field == field
+
+
+def test_defaults_and_large_batches() -> None:
+    c = CharLMConfig()
+    assert (c.corpus, c.n_embd, c.block_size, c.batch_size) == ("poetry_zh", 32, 8, 32)
+    assert (c.lr, c.optimizer, c.seed) == (0.01, "adamw", 42)
+    # A batch counts windows, not data points: n_points does not bound it.
+    assert CharLMConfig(batch_size=512, n_points=2).batch_size == 512
+
+
+def test_headless_run_logs_like_the_other_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
+    config = '{"device": "cpu", "batch_size": 8}'
+    args = ["run", "--scenario", "charlm", "--epochs", "4", "--every", "2", "--config", config]
+    assert cli.main([*args, "--torch-threads", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[0] for line in lines] == ["Epoch [2/4]", "Epoch [4/4]"]
+    losses = [float(line.split("Loss: ")[1].split(",")[0]) for line in lines]
+    assert losses[1] < losses[0] < uniform_loss(len(corpus_vocabulary("poetry_zh"))) + 0.5

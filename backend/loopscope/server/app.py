@@ -30,7 +30,7 @@ from .runs import RunRegistry
 from .security import SecurityHeaders
 from .ws import websocket_endpoint
 
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = Path(__file__).parent.parent / "static"  # the Vite build, in the package
 
 
 class Health(BaseModel):

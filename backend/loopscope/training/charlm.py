@@ -11,11 +11,14 @@ batch order.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from .corpora import load_corpus
 
 
 class BigramLM(nn.Module):
@@ -62,6 +65,18 @@ def corpus_pairs(ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The bigram data set: x, every character but the last, and y, the one after each
     (both (N - 1,)); a window of x's rows has its targets at the same rows of y."""
     return ids[:-1], ids[1:]
+
+
+@functools.cache
+def corpus_vocabulary(name: str) -> Vocabulary:
+    """The vocabulary of a shipped corpus (built once per process)."""
+    return Vocabulary.of(load_corpus(name))
+
+
+def corpus_data(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """x, y of a shipped corpus: see corpus_pairs."""
+    text = load_corpus(name)
+    return corpus_pairs(corpus_vocabulary(name).encode(text))
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,7 @@ class Session:
         self.token = secrets.token_urlsafe(24)  # lets the same learner resume after a drop
         self.stepper = self._build()
         self._refresh_source()
-        self.fit_view = FitView(self.scenario.fit, self.stepper.x, self.cap)
+        self.fit_view = self._fit_view()
         self.pending_losses: list[Any] = []  # wire losses of consecutive iterations...
         self.pending_first = 0  # ...the first of which is this one
         self.sent_graph_id: str | None = None
@@ -165,7 +165,7 @@ class Session:
             "source": "scenario",
             "fit": self.scenario.fit,
             "landscape": self.landscape is not None,
-            "data_plot": True,
+            "data_plot": self.scenario.fit is not None,  # the data are drawn under the fit
             "rewind": True,
             "config": True,
             "settable": self.settable(),
@@ -188,7 +188,7 @@ class Session:
         stepper = self._build()
         self.stepper = stepper
         self._refresh_source()
-        self.fit_view = FitView(self.scenario.fit, stepper.x, self.cap)
+        self.fit_view = self._fit_view()
         self.history = History(self.history.max_bytes)
         self.pending_losses = []
         self._snapshot()
@@ -413,8 +413,12 @@ class Session:
             "capture": result.capture,
         }
 
-    def _fit(self) -> dict[str, Any]:
-        return self.fit_view.value(self.stepper.model)
+    def _fit_view(self) -> FitView | None:
+        fit = self.scenario.fit
+        return None if fit is None else FitView(fit, self.stepper.x, self.cap)
+
+    def _fit(self) -> dict[str, Any] | None:
+        return None if self.fit_view is None else self.fit_view.value(self.stepper.model)
 
     def session_event(self) -> dict[str, Any]:
         """The SessionEvent dict: what the run is made of, and where it stands."""

@@ -5,7 +5,7 @@
 /** Build a scenario and start a new run (replaces the current one). */
 export interface StartCommand {
   type: "start";
-  scenario?: "linear" | "mlp" | "classify";
+  scenario?: "linear" | "mlp" | "classify" | "charlm";
   config?: Record<string, unknown>;
 }
 
@@ -180,7 +180,7 @@ export interface SessionEvent {
   run_id: string;
   token: string;
   capabilities: Capabilities;
-  scenario: "linear" | "mlp" | "classify" | null;
+  scenario: "linear" | "mlp" | "classify" | "charlm" | null;
   description: string;
   config: Record<string, unknown> | null;
   config_schema: Record<string, unknown> | null;
@@ -469,6 +469,53 @@ export interface ClassifyConfig {
   hidden?: number[];
   /** Activation between layers. */
   activation?: "tanh" | "relu" | "sigmoid";
+}
+
+/**
+ * A bigram character model, `lm_head(token_embedding(idx))`, learning a shipped corpus.
+ *
+ * The data are the corpus itself, so the regression fields `n_points` and `noise` play
+ * no part; `batch_size` counts windows of `block_size` characters.
+ */
+export interface CharLMConfig {
+  /** torch.manual_seed before data and model. */
+  seed?: number;
+  /** Learning rate. */
+  lr?: number;
+  /** sgd, momentum, adam or adamw. */
+  optimizer?: "sgd" | "momentum" | "adam" | "adamw";
+  /** SGD momentum (optimizer 'momentum'). */
+  momentum?: number;
+  /** Adam/AdamW beta1. */
+  beta1?: number;
+  /** Adam/AdamW beta2. */
+  beta2?: number;
+  /** Adam/AdamW eps. */
+  eps?: number;
+  /** Weight decay; null = torch's default for the optimizer. */
+  weight_decay?: number | null;
+  /** Windows per batch, drawn at random each iteration. */
+  batch_size?: number;
+  /** Number of data points. */
+  n_points?: number;
+  /** Standard deviation of the data noise. */
+  noise?: number;
+  /** auto = cuda if available, else mps, else cpu; or cpu, cuda, cuda:N, mps. */
+  device?: string;
+  /** Skip optimizer.zero_grad(): gradients accumulate across iterations. */
+  skip_zero_grad?: boolean;
+  /** Parameter names set to requires_grad=False (e.g. 'linear.bias'). */
+  frozen?: string[];
+  /** poetry_zh = classical Chinese poems; english = sonnets, speeches, fables. */
+  corpus?: "poetry_zh" | "english";
+  /** Embedding size: nn.Embedding(vocab, n_embd). */
+  n_embd?: number;
+  /** Characters in each window of the batch. */
+  block_size?: number;
+  /** Sample text from the model every N iterations. */
+  sample_every?: number;
+  /** Characters in each sample. */
+  sample_length?: number;
 }
 
 /** Every message the client may send. */
