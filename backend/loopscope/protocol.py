@@ -260,6 +260,46 @@ class Capabilities(_Message):
     compare: bool  # POST /api/compare can train variants of it
 
 
+class TextSample(_Message):
+    """Text the model wrote: `text` drawn one character at a time from its softmax, with a
+    generator seeded by the run's seed (the same draws every time, so the text changes only
+    as the model does), after `iteration` iterations."""
+
+    iteration: int
+    text: str
+
+
+class LanguageInfo(_Message):
+    """A language model's run: its characters and where its loss starts."""
+
+    corpus: str
+    vocab: str  # every character of the corpus, sorted: a character's id is its index
+    uniform_loss: float  # ln(len(vocab)): the loss of giving every character the same chance
+    block_size: int  # characters in each window of a batch
+    sample_every: int  # a step sends a new sample once this many more iterations are done
+    sample: TextSample  # from the model as it is now
+
+
+class PositionSoftmax(_Message):
+    """Softmax and cross-entropy at one position of the batch (row `position` of y_pred)."""
+
+    position: int
+    target: int  # the id of the character that really came next
+    loss: TensorValue  # 0-d: -log probs[target], this position's term of the mean loss
+    probs: TensorValue  # softmax of the position's logits: (vocab_size,)
+    top_ids: list[int]  # the most probable next characters, most probable first
+    top_probs: TensorValue  # (len(top_ids),) their probabilities
+
+
+class LanguageCapture(_Message):
+    """What a language model's captured phase shows; each field belongs to one phase."""
+
+    rows_used: list[int] | None = None  # forward: the embedding rows x_batch looked up
+    position: PositionSoftmax | None = None  # loss
+    grad_rows: list[int] | None = None  # backward: the embedding .grad rows that are not zero
+    sample: TextSample | None = None  # step, when a multiple of sample_every was passed
+
+
 class SessionEvent(_Message):
     """Sent on start, reset and rewind: what the run is made of.  Fields a traced script
     has no value for (no scenario, config, data set, fit or landscape) are null."""
@@ -290,6 +330,7 @@ class SessionEvent(_Message):
     references: list[ParamReference]  # param_groups entries → the parameters they are
     fit: FitView | None
     landscape: Landscape | None
+    language: LanguageInfo | None = None  # a language model's run only (else absent)
 
 
 # ---------------------------------------------------------------- graph
@@ -462,6 +503,7 @@ class PhaseEvent(_Message):
     history: HistoryInfo | None
     fit: FitView | None  # after `step` (the parameters changed) when the run has a fit
     capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
+    language: LanguageCapture | None = None  # a language model's captured phase (else absent)
 
 
 class LossChunk(_Message):

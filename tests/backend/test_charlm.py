@@ -34,6 +34,7 @@ from ._helpers import (
     decode,
     make_session,
     params_of,
+    phase_events,
     step_phases,
     wire_loss,
 )
@@ -294,3 +295,68 @@ def test_headless_run_logs_like_the_other_scenarios(capsys: pytest.CaptureFixtur
     assert [line.split(",")[0] for line in lines] == ["Epoch [2/4]", "Epoch [4/4]"]
     losses = [float(line.split("Loss: ")[1].split(",")[0]) for line in lines]
     assert losses[1] < losses[0] < uniform_loss(len(corpus_vocabulary("poetry_zh"))) + 0.5
+
+
+# ---------------------------------------------------------------------- on the wire
+
+
+def test_session_event_says_what_the_language_run_is() -> None:
+    session = make_session("charlm", corpus="english", sample_length=50)
+    language = check_event(session.session_event())["language"]
+    vocab = corpus_vocabulary("english")
+    assert language["vocab"] == vocab.chars and language["corpus"] == "english"
+    assert language["uniform_loss"] == math.log(len(vocab))
+    assert (language["block_size"], language["sample_every"]) == (8, 100)
+    sample = language["sample"]
+    assert sample["iteration"] == 0 and len(sample["text"]) == 50
+    assert set(sample["text"]) <= set(vocab.chars)
+    # The other scenarios have no language.
+    assert "language" not in check_event(make_session("classify").session_event())
+
+
+def test_captured_phases_show_rows_softmax_and_sparse_grad() -> None:
+    session = make_session("charlm", corpus="english", batch_size=4, block_size=5)
+    session.step("iteration", 3)
+    forward = check_event(session.step("phase", 1)[-1])
+    x_batch = decode(forward["capture"]["tensors"]["x"])
+    assert forward["language"]["rows_used"] == sorted(set(x_batch.view(-1).tolist()))
+    with torch.no_grad():  # the same forward again: the same bits, before step changes them
+        logits = session.stepper.model(x_batch)
+    loss_event = check_event(session.step("phase", 1)[-1])
+    _, y_batch = session.stepper.batch_tensors
+    shown = loss_event["language"]["position"]
+    assert shown["position"] == 0 and shown["target"] == int(y_batch[0])
+    assert torch.equal(decode(shown["probs"]), F.softmax(logits, dim=-1)[0])
+    per_position = F.cross_entropy(logits, y_batch, reduction="none")
+    assert torch.equal(decode(shown["loss"]), per_position[0])
+    top = torch.topk(F.softmax(logits, dim=-1)[0], 10)
+    assert shown["top_ids"] == top.indices.tolist()
+    assert torch.equal(decode(shown["top_probs"]), top.values)
+    events = [check_event(e) for e in session.step("phase", 2)]  # zero_grad, backward
+    backward = phase_events(events)[-1]
+    assert backward["phase"] == "backward"
+    grad = session.stepper.params["token_embedding.weight"].grad
+    assert grad is not None
+    assert backward["language"]["grad_rows"] == forward["language"]["rows_used"]
+    assert (
+        backward["language"]["grad_rows"] == torch.nonzero(grad.abs().sum(dim=1)).view(-1).tolist()
+    )
+
+
+def test_a_step_sends_a_sample_each_time_sample_every_iterations_passed() -> None:
+    session = make_session("charlm", sample_every=3, sample_length=20)
+    sampled = []
+    for _ in range(7):
+        step = phase_events([check_event(e) for e in session.step("phase", 5)])[-1]
+        assert step["phase"] == "step"
+        if "language" in step:
+            sampled.append(step["language"]["sample"]["iteration"])
+    assert sampled == [3, 6]
+    # A command that runs past a multiple samples once, at its end.
+    step = check_event(session.step("iteration", 10)[-1])
+    assert step["language"]["sample"]["iteration"] == 17
+    text = step["language"]["sample"]["text"]
+    vocab = corpus_vocabulary("poetry_zh")
+    assert text == sample_text(session.stepper.model, vocab, 20, 8, seed=42)
+    assert check_event(session.step("iteration", 1)[-1])["language"]["sample"]["iteration"] == 18
+    assert "language" not in check_event(session.step("iteration", 1)[-1])

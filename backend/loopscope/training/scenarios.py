@@ -18,6 +18,7 @@ from . import data
 from .charlm import BigramLM, Windows, corpus_data, corpus_vocabulary
 from .configs import CharLMConfig, ClassifyConfig, LinearConfig, MlpConfig, RunConfig
 from .models import MLP, SimpleNet
+from .textview import TextRun
 
 # torch.manual_seed seeds one global generator: building two runs at once in
 # different threads would interleave their draws, so builds take turns.
@@ -67,6 +68,8 @@ class Scenario:
     make_criterion: Callable[[Any], nn.Module]
     # Batches of random windows of (x, y) each iteration; None: epochs over x and y's rows.
     windows: Callable[[Any], Windows] | None = None
+    # A language model's text: vocabulary, sampling (None: not a language model).
+    text: Callable[[Any], TextRun] | None = None
 
     def validate(self, raw: dict[str, Any]) -> RunConfig:
         """Validate a raw config dict (pydantic errors name the field)."""
@@ -197,6 +200,14 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         make_criterion=lambda c: nn.CrossEntropyLoss(),
         windows=lambda c: Windows(c.batch_size, c.block_size),
+        text=lambda c: TextRun(
+            c.corpus,
+            corpus_vocabulary(c.corpus),
+            c.block_size,
+            c.sample_every,
+            c.sample_length,
+            c.seed,
+        ),
     ),
 }
 

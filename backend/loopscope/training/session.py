@@ -23,6 +23,7 @@ from .history import History, restore_snapshot, take_snapshot
 from .scenarios import ConfigError, Scenario, build, get_scenario
 from .source import N_PHASES, PHASES, loop_source
 from .stepper import PhaseResult, Stepper
+from .textview import TextView
 from .views import FitView, loss_landscape
 
 # A phase event carries at most this many losses (LossPoint dicts); a command that ran
@@ -133,6 +134,7 @@ class Session:
         self.stepper = self._build()
         self._refresh_source()
         self.fit_view = self._fit_view()
+        self.text_view = self._text_view()
         self.pending_losses: list[Any] = []  # wire losses of consecutive iterations...
         self.pending_first = 0  # ...the first of which is this one
         self.sent_graph_id: str | None = None
@@ -189,6 +191,7 @@ class Session:
         self.stepper = stepper
         self._refresh_source()
         self.fit_view = self._fit_view()
+        self.text_view = self._text_view()
         self.history = History(self.history.max_bytes)
         self.pending_losses = []
         self._snapshot()
@@ -395,7 +398,7 @@ class Session:
         loss = (
             None if result.phase == "forward" or s.loss_value is None else _wire_float(s.loss_value)
         )
-        return {
+        event: dict[str, Any] = {
             "type": "phase",
             "phase": result.phase,
             "next_phase": s.next_phase,
@@ -412,10 +415,25 @@ class Session:
             "fit": self._fit() if result.phase == "step" and result.capture is not None else None,
             "capture": result.capture,
         }
+        language = self._language(result)
+        if language is not None:  # a language model's captured phase only
+            event["language"] = language
+        return event
 
     def _fit_view(self) -> FitView | None:
         fit = self.scenario.fit
         return None if fit is None else FitView(fit, self.stepper.x, self.cap)
+
+    def _text_view(self) -> TextView | None:
+        text = self.scenario.text
+        return None if text is None else TextView(text(self.config), self.stepper.model, self.cap)
+
+    def _language(self, result: PhaseResult) -> dict[str, Any] | None:
+        if self.text_view is None or result.capture is None:
+            return None
+        x_batch, y_batch = self.stepper.batch_tensors
+        y_pred = self.stepper.y_pred
+        return self.text_view.capture(result.phase, x_batch, y_pred, y_batch, result.iteration + 1)
 
     def _fit(self) -> dict[str, Any] | None:
         return None if self.fit_view is None else self.fit_view.value(self.stepper.model)
@@ -426,7 +444,7 @@ class Session:
         built = s.built
         # A client may rebuild its view from a session event: send the graph again after it.
         self.sent_graph_id = None
-        return {
+        event: dict[str, Any] = {
             "type": "session",
             "run_id": self.run_id,
             "token": self.token,
@@ -457,6 +475,9 @@ class Session:
             "fit": self._fit(),
             "landscape": self.landscape,
         }
+        if self.text_view is not None:
+            event["language"] = self.text_view.info(s.iteration)
+        return event
 
 
 def _wire_float(value: float) -> Any:

@@ -99,6 +99,11 @@ class Stepper:
         return self.iteration % self.n_batches
 
     @property
+    def batch_tensors(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """This iteration's x_batch and y_batch (once its forward phase ran)."""
+        return self._x_batch, self._y_batch
+
+    @property
     def next_phase(self) -> str:
         return PHASES[self.phase_index]
 

@@ -106,6 +106,16 @@ export interface Landscape {
   optimum: number[];
 }
 
+/** A language model's run: its characters and where its loss starts. */
+export interface LanguageInfo {
+  corpus: string;
+  vocab: string;
+  uniform_loss: number;
+  block_size: number;
+  sample_every: number;
+  sample: TextSample;
+}
+
 /** One module of the tree, with the parameters registered in its own _parameters. */
 export interface ModuleInfo {
   path: string;
@@ -172,6 +182,16 @@ export interface TensorValue {
 }
 
 /**
+ * Text the model wrote: `text` drawn one character at a time from its softmax, with a
+ * generator seeded by the run's seed (the same draws every time, so the text changes only
+ * as the model does), after `iteration` iterations.
+ */
+export interface TextSample {
+  iteration: number;
+  text: string;
+}
+
+/**
  * Sent on start, reset and rewind: what the run is made of.  Fields a traced script
  * has no value for (no scenario, config, data set, fit or landscape) are null.
  */
@@ -202,6 +222,7 @@ export interface SessionEvent {
   references: ParamReference[];
   fit: FitView | null;
   landscape: Landscape | null;
+  language?: LanguageInfo | null;
 }
 
 /** `source.next_functions[slot]` is `target`: gradients flow source → target. */
@@ -256,6 +277,14 @@ export interface GradFill {
   value: TensorValue;
 }
 
+/** What a language model's captured phase shows; each field belongs to one phase. */
+export interface LanguageCapture {
+  rows_used?: number[] | null;
+  position?: PositionSoftmax | null;
+  grad_rows?: number[] | null;
+  sample?: TextSample | null;
+}
+
 export interface LossCapture {
   graph_id: string;
   y: TensorValue;
@@ -286,6 +315,16 @@ export interface ParamUpdate {
   terms: UpdateTerm[];
   kernel: "single_tensor" | "foreach" | "fused" | null;
   same_bits: boolean | null;
+}
+
+/** Softmax and cross-entropy at one position of the batch (row `position` of y_pred). */
+export interface PositionSoftmax {
+  position: number;
+  target: number;
+  loss: TensorValue;
+  probs: TensorValue;
+  top_ids: number[];
+  top_probs: TensorValue;
 }
 
 export interface StepCapture {
@@ -332,6 +371,7 @@ export interface PhaseEvent {
   history: HistoryInfo | null;
   fit: FitView | null;
   capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | null;
+  language?: LanguageCapture | null;
 }
 
 /**
