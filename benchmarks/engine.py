@@ -97,7 +97,9 @@ def _without(part: str) -> contextlib.AbstractContextManager[Any]:
     if part == "fit (model on its grid)":
         return patch.object(Session, "_fit", lambda _self: None)
     if part == "phase events (incl. fit)":
-        return patch.object(Session, "phase_event", lambda _self, _result: {})
+        import loopscope.training.session as session_module
+
+        return patch.object(session_module, "phase_event", lambda *_args: {})
     if part == "tensor encoding (all values)":
         stack = contextlib.ExitStack()
         for module in _modules_using_tensor_value():
@@ -109,8 +111,9 @@ def _without(part: str) -> contextlib.AbstractContextManager[Any]:
 def _modules_using_tensor_value() -> list[Any]:
     import loopscope.capture.modules
     import loopscope.capture.optimizer
+    import loopscope.capture.update
     import loopscope.capture.values
-    import loopscope.training.session
+    import loopscope.training.events
     import loopscope.training.stepper
     import loopscope.training.views
 
@@ -118,9 +121,10 @@ def _modules_using_tensor_value() -> list[Any]:
         loopscope.capture.values,
         loopscope.capture.modules,
         loopscope.capture.optimizer,
+        loopscope.capture.update,
         loopscope.training.stepper,
         loopscope.training.views,
-        loopscope.training.session,
+        loopscope.training.events,
     ]
 
 

@@ -15,11 +15,12 @@ def _warm_up(device: str) -> None:
     """Run a few captured iterations of each scenario once, at start-up.
 
     torch imports and builds much on first use (torch._dynamo through the optimizers'
-    constructors, autograd's Python side, ...): ~85 MB and many objects.  Doing it here
-    loads them before the freeze below and keeps it out of the first learner's first
+    constructors, autograd's Python side, ...; docs/performance.md, Memory).  Doing it
+    here loads them before the freeze below and keeps it out of the first learner's first
     command."""
+    from .training.errors import CommandError
     from .training.scenarios import SCENARIOS
-    from .training.session import CommandError, Session
+    from .training.session import Session
 
     for name in SCENARIOS:
         try:
@@ -44,8 +45,8 @@ def _serve(args: argparse.Namespace) -> int:
     torch.set_num_threads(settings.torch_threads)
     app = create_app(settings)
     _warm_up(settings.device)
-    # torch and the app leave ~200 000 long-lived objects; keep full collections from
-    # re-scanning them (each scan stalls every run for tens of milliseconds).
+    # torch and the app leave many long-lived objects; keep full collections from
+    # re-scanning them (each scan stalls every run; docs/performance.md, Load).
     gc.collect()
     gc.freeze()
     shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host
@@ -64,8 +65,8 @@ def _serve(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import torch
 
+    from .training.errors import CommandError
     from .training.headless import run_headless
-    from .training.session import CommandError
 
     torch.set_num_threads(args.torch_threads)
     try:

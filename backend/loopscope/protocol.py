@@ -444,7 +444,6 @@ UpdateTermKey = Literal[
     "exp_avg_hat",
     "exp_avg_sq_hat",
     "denom",
-    "update",
     "param",
 ]
 

@@ -41,10 +41,6 @@ class ForwardRecorder:
         self.module_of: dict[Node, str] = {}  # output grad_fn → innermost module that made it
         self._open: dict[str, dict[str, Any]] = {}
 
-    @property
-    def attached(self) -> bool:
-        return bool(self._handles)
-
     def attach(self, model: nn.Module) -> None:
         """Register a pre-hook and a hook on every module of `model` (once).  The recorder
         keeps no reference to the model: the model holds the hooks, the hooks the recorder."""
@@ -137,3 +133,35 @@ class ForwardRecorder:
         self._held.clear()
         self.outputs.clear()
         self.module_of.clear()
+
+
+def module_tree(module: torch.nn.Module, path: str, name: str) -> dict[str, Any]:
+    """ModuleInfo: the module, the parameters in its own _parameters, its children."""
+    params = []
+    for local, param in module._parameters.items():
+        if param is None:
+            continue
+        qual = f"{path}.{local}" if path else local
+        params.append(
+            {
+                "name": qual,
+                "local": local,
+                "shape": list(param.shape),
+                "requires_grad": param.requires_grad,
+                "numel": param.numel(),
+            }
+        )
+    children = [
+        module_tree(child, f"{path}.{child_name}" if path else child_name, child_name)
+        for child_name, child in module._modules.items()
+        if child is not None
+    ]
+    lines = repr(module).split("\n")
+    return {
+        "path": path,
+        "name": name,
+        "cls": type(module).__name__,
+        "repr": lines[0] if len(lines) > 1 else repr(module),
+        "parameters": params,
+        "children": children,
+    }

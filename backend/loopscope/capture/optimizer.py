@@ -6,6 +6,16 @@ from typing import Any
 
 import torch
 
+from .update import (
+    Kernel,
+    Prior,
+    kernel_of,
+    replay_adam,
+    replay_sgd,
+    replayable,
+    same_bits,
+    take_prior,
+)
 from .values import ValueCache, encode_float, tensor_value
 
 _STATE_KEYS = ("momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step")
@@ -72,8 +82,32 @@ def state_of(optimizer: torch.optim.Optimizer, param: torch.Tensor, cap: int) ->
     return out
 
 
+def list_references(
+    optimizer: torch.optim.Optimizer, named: dict[str, torch.nn.Parameter]
+) -> list[dict[str, Any]]:
+    """ParamReferences: each param_groups entry, the parameter it *is*, and its version now."""
+    refs = []
+    for gi, group in enumerate(optimizer.param_groups):
+        for index, param in enumerate(group["params"]):
+            ref_name = name_of(param, named)
+            refs.append(
+                {
+                    "group": gi,
+                    "index": index,
+                    "param": ref_name,
+                    "same_object": ref_name is not None and named[ref_name] is param,
+                    "id": id(param),
+                    "data_ptr": param.data_ptr(),
+                    "version_before": param._version,
+                    "version_after": param._version,
+                }
+            )
+    return refs
+
+
 class StepRecorder:
-    """Before/after of optimizer.step(): values, grads, state, and the reference evidence."""
+    """Before/after of optimizer.step(): values, grads, state, the reference evidence, and the
+    update of every parameter replayed term by term (capture/update.py)."""
 
     def __init__(
         self,
@@ -87,31 +121,53 @@ class StepRecorder:
         self.cap = values.cap
         self.before: dict[str, dict[str, Any]] = {}
         self.grads: dict[str, dict[str, Any] | None] = {}
-        self.refs: list[dict[str, Any]] = []
         for name, param in named.items():
             self.before[name] = values.param(name, param)
             self.grads[name] = values.grad(name, param)
-        for gi, group in enumerate(optimizer.param_groups):
-            for index, param in enumerate(group["params"]):
-                ref_name = name_of(param, named)
-                self.refs.append(
-                    {
-                        "group": gi,
-                        "index": index,
-                        "param": ref_name,
-                        "same_object": ref_name is not None and named[ref_name] is param,
-                        "id": id(param),
-                        "data_ptr": param.data_ptr(),
-                        "version_before": param._version,
-                        "version_after": param._version,
-                    }
-                )
+        self.refs = list_references(optimizer, named)
+        # What step() will read, cloned, and the path it will take, per group.
+        self.priors: dict[int, Prior] = {}
+        self.kernels: list[Kernel | None] = []
+        self.all_buffers: list[bool] = []
+        for group in optimizer.param_groups:
+            with_grad = [p for p in group["params"] if p.grad is not None]
+            kernel = kernel_of(optimizer, group, with_grad)
+            if not replayable(optimizer, group, kernel):
+                self.kernels.append(None)
+                self.all_buffers.append(False)
+                continue
+            self.kernels.append(kernel)
+            states = [optimizer.state.get(p) or {} for p in with_grad]
+            self.all_buffers.append(all("momentum_buffer" in st for st in states))
+            for param, state in zip(with_grad, states, strict=True):
+                assert param.grad is not None
+                self.priors[id(param)] = take_prior(param, param.grad, state)
+
+    def _replay(
+        self, gi: int, param: torch.Tensor, update: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], bool | None]:
+        """The replayed terms of `param`'s update and whether they end in step()'s bits
+        (`update`: its ParamUpdate so far, whose values the terms share)."""
+        prior = self.priors.get(id(param))
+        kernel = self.kernels[gi]
+        if prior is None or kernel is None:
+            return [], None
+        group = self.optimizer.param_groups[gi]
+        foreach = kernel == "foreach"
+        if isinstance(self.optimizer, torch.optim.SGD):
+            replay = replay_sgd(prior, group, foreach, self.all_buffers[gi], self.cap)
+        else:
+            replay = replay_adam(prior, group, foreach, self.cap)
+        same = same_bits(replay, param, self.optimizer.state.get(param))
+        # With the same bits, the new parameter and state are the values sent anyway.
+        shared = {"param": update["after"], **update["state"]} if same else None
+        return replay.wire_terms(update["grad"], shared, self.cap), same
 
     def capture(self) -> dict[str, Any]:
         """The StepCapture dict, read after step() ran."""
         updates, skipped = [], []
         refs = iter(self.refs)
-        for group in self.optimizer.param_groups:
+        for gi, group in enumerate(self.optimizer.param_groups):
             hyper = hyper_of(group)
             for param in group["params"]:
                 ref = next(refs)
@@ -122,17 +178,15 @@ class StepRecorder:
                 if self.grads[name] is None:
                     skipped.append(name)
                     continue
-                updates.append(
-                    {
-                        "name": name,
-                        "before": self.before[name],
-                        "grad": self.grads[name],
-                        "after": self.values.param(name, param),
-                        "hyper": hyper,
-                        "state": state_of(self.optimizer, param, self.cap),
-                        "terms": [],
-                        "kernel": None,
-                        "same_bits": None,
-                    }
-                )
+                update = {
+                    "name": name,
+                    "before": self.before[name],
+                    "grad": self.grads[name],
+                    "after": self.values.param(name, param),
+                    "hyper": hyper,
+                    "state": state_of(self.optimizer, param, self.cap),
+                    "kernel": self.kernels[gi],
+                }
+                update["terms"], update["same_bits"] = self._replay(gi, param, update)
+                updates.append(update)
         return {"skipped": skipped, "updates": updates, "references": self.refs}

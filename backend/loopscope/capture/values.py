@@ -35,14 +35,6 @@ def decode_float(value: float | str) -> float:
     return float(value)
 
 
-def scalar_value(tensor: torch.Tensor) -> Any:
-    """A 0-d (or 1-element) float tensor as a wire number (float32-shortest when finite)."""
-    array = tensor.detach().to("cpu").reshape(()).numpy()
-    if np.isfinite(array):
-        return np.float32(array) if array.dtype == np.float32 else array.item()
-    return encode_float(float(array))
-
-
 _DTYPES = {np.dtype(t): t.__name__ for t in (np.float32, np.float64, np.int64)}
 _FLOAT32 = np.dtype(np.float32)
 # Up to this size a Python sum decides finiteness faster than numpy's isfinite().all().

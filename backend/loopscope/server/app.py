@@ -23,8 +23,8 @@ from .. import __version__
 from ..config import Settings
 from ..protocol import ApiError, CompareRequest, CompareResponse, protocol_schema
 from ..training.compare import compare_runs
+from ..training.errors import CommandError
 from ..training.scenarios import SCENARIOS, resolve_device
-from ..training.session import CommandError
 from .memory import release_free_memory
 from .runs import RunRegistry
 from .security import SecurityHeaders

@@ -36,7 +36,8 @@ from ..protocol import (
     StartCommand,
     StepCommand,
 )
-from ..training.session import CommandError, Session, error_code, field_path
+from ..training.errors import CommandError, error_code, field_path
+from ..training.session import Session
 from .outbox import Outbox
 from .runs import RunRegistry
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..capture.values import decode_float, encode_float
-from .session import CommandError, Session
+from .errors import CommandError
+from .session import Session
 
 MAX_ITERATIONS = 20_000  # over all variants
 # Training time a request may ask for, estimated before any of it runs (µs). An uncaptured
 # iteration costs about US_PER_MODULE per module call plus one µs per BATCH_PARAMS_PER_US
-# (batch rows × parameters) of arithmetic, as measured on the project's 2-core machine
-# (docs/performance.md): 4 × 64 hidden units on 200 rows ≈ 560 µs, the default mlp ≈ 240 µs.
+# (batch rows × parameters) of arithmetic: fitted to the uncaptured iterations measured in
+# docs/performance.md (`POST /api/compare`).
 MAX_ESTIMATED_US = 2_000_000
 US_PER_MODULE = 30
 BATCH_PARAMS_PER_US = 12_000

@@ -123,10 +123,6 @@ class History:
             _, dropped = self._snapshots.popitem(last=False)
             self.nbytes -= dropped.nbytes
 
-    def get(self, iteration: int) -> Snapshot | None:
-        """The snapshot at the start of `iteration`, if still kept."""
-        return self._snapshots.get(iteration)
-
     def latest_at_or_before(self, iteration: int) -> Snapshot | None:
         """The newest snapshot taken at or before `iteration` (None when there is none)."""
         for kept, snapshot in reversed(self._snapshots.items()):
@@ -144,13 +140,3 @@ class History:
         while self._snapshots and next(reversed(self._snapshots)) > iteration:
             _, dropped = self._snapshots.popitem(last=True)
             self.nbytes -= dropped.nbytes
-
-    def info(self) -> dict[str, int]:
-        """HistoryInfo: the reachable range and its size."""
-        if not self._snapshots:
-            return {"first": 0, "last": 0, "bytes": 0}
-        return {
-            "first": next(iter(self._snapshots)),
-            "last": next(reversed(self._snapshots)),
-            "bytes": self.nbytes,
-        }

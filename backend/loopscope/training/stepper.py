@@ -24,6 +24,7 @@ from ..capture.graph import WalkedGraph, walk_graph
 from ..capture.modules import ForwardRecorder
 from ..capture.optimizer import StepRecorder
 from ..capture.values import ValueCache, tensor_value, value_is_finite
+from .history import Snapshot, restore_snapshot, take_snapshot
 from .scenarios import Built
 from .source import PHASES
 
@@ -271,6 +272,33 @@ class Stepper:
     def _end_iteration(self) -> None:
         self._drop_iteration()
         self.iteration += 1
+
+    def checkpoint(self, config: Any = None) -> Snapshot:
+        """A Snapshot of the start of the current iteration (between iterations only)."""
+        assert self.phase_index == 0
+        params = list(self.params.values())
+        return take_snapshot(
+            self.iteration,
+            params,
+            self.optimizer,
+            self.generator_state,
+            self.perm,
+            self.diverged,
+            self.skip_zero_grad,
+            config,
+        )
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Back to the start of `snapshot`'s iteration: values, .grad, optimizer state and
+        hyperparameters, mini-batch order, the zero_grad switch (a half-run iteration is
+        dropped)."""
+        self.abandon_iteration()
+        restore_snapshot(snapshot, list(self.params.values()), self.optimizer, self.generator)
+        self.generator_state = snapshot.generator
+        self.iteration = snapshot.iteration
+        self.perm = snapshot.perm
+        self.diverged = snapshot.diverged
+        self.skip_zero_grad = snapshot.skip_zero_grad
 
     def abandon_iteration(self) -> None:
         """Forget a half-run iteration (used by rewind): hooks off, graph dropped."""

@@ -343,7 +343,7 @@ export interface TraceEntry {
  * (a tensor of the parameter's shape, or a Python float torch's optimizer used).
  */
 export interface UpdateTerm {
-  key: "lr" | "grad" | "grad_with_weight_decay" | "momentum_buffer_prev" | "momentum_buffer" | "direction" | "step" | "decay_factor" | "decayed_param" | "exp_avg_prev" | "exp_avg" | "exp_avg_sq_prev" | "exp_avg_sq" | "max_exp_avg_sq" | "bias_correction1" | "bias_correction2" | "step_size" | "bias_correction2_sqrt" | "exp_avg_hat" | "exp_avg_sq_hat" | "denom" | "update" | "param";
+  key: "lr" | "grad" | "grad_with_weight_decay" | "momentum_buffer_prev" | "momentum_buffer" | "direction" | "step" | "decay_factor" | "decayed_param" | "exp_avg_prev" | "exp_avg" | "exp_avg_sq_prev" | "exp_avg_sq" | "max_exp_avg_sq" | "bias_correction1" | "bias_correction2" | "step_size" | "bias_correction2_sqrt" | "exp_avg_hat" | "exp_avg_sq_hat" | "denom" | "param";
   value: TensorValue | number | "NaN" | "Infinity" | "-Infinity";
 }
 

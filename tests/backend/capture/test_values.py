@@ -6,7 +6,6 @@ import math
 import warnings
 
 import numpy as np
-import orjson
 import pytest
 import torch
 from hypothesis import given, settings
@@ -19,13 +18,12 @@ from loopscope.capture.values import (
     decode_float,
     encode_float,
     optional_tensor_value,
-    scalar_value,
     summarize_array,
     tensor_value,
     value_is_finite,
 )
 
-from ._helpers import decode, wire
+from .._helpers import decode, wire
 
 F32_MAX = float(np.finfo(np.float32).max)
 F32_TINY = float(np.finfo(np.float32).smallest_subnormal)
@@ -120,24 +118,6 @@ def test_encode_and_decode_float() -> None:
     assert math.isnan(decode_float("NaN"))
     assert decode_float("-Infinity") == -math.inf
     assert decode_float(2) == 2.0
-
-
-def scalar_roundtrip(value: float) -> torch.Tensor:
-    tensor = torch.tensor(value, dtype=torch.float32)
-    text = orjson.dumps({"v": scalar_value(tensor)}, option=orjson.OPT_SERIALIZE_NUMPY)
-    return torch.tensor(decode_float(orjson.loads(text)["v"]), dtype=torch.float32)
-
-
-def test_scalar_value_roundtrips_finite() -> None:
-    for value in EDGES:
-        tensor = torch.tensor(value, dtype=torch.float32)
-        assert same_bits(scalar_roundtrip(value), tensor)
-
-
-def test_scalar_value_of_non_finite_is_a_string() -> None:
-    assert torch.isnan(scalar_roundtrip(math.nan))
-    assert scalar_roundtrip(math.inf) == math.inf
-    assert scalar_roundtrip(-math.inf) == -math.inf
 
 
 def test_shape_dtype_and_row_major_order() -> None:

@@ -10,7 +10,7 @@ import torch
 from loopscope.capture.graph import op_name, walk_graph
 from loopscope.training.scenarios import build, get_scenario
 
-from ._helpers import decode, make_session, plain_iterations, step_phases
+from .._helpers import decode, make_session, plain_iterations, step_phases
 
 
 def graph_after_loss(events: list[dict[str, Any]]) -> dict[str, Any] | None:

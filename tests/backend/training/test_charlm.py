@@ -27,7 +27,7 @@ from loopscope.training.configs import CharLMConfig
 from loopscope.training.corpora import CORPORA, load_corpus
 from loopscope.training.session import CommandError
 
-from ._helpers import (
+from .._helpers import (
     all_equal,
     by_phase,
     check_event,

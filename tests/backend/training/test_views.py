@@ -7,7 +7,7 @@ import torch
 
 from loopscope.training.views import CURVE_POINTS, REGION_SIZE
 
-from ._helpers import decode, make_session, params_of, step_phases
+from .._helpers import decode, make_session, params_of, step_phases
 
 
 @pytest.mark.parametrize("scenario", ["linear", "mlp", "classify"])

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import torch
 
-from ._helpers import (
+from .._helpers import (
     all_equal,
     decode,
     make_session,

@@ -9,7 +9,7 @@ import torch
 
 from loopscope.capture.optimizer import describe_optimizer, hyper_of, name_of, state_of
 
-from ._helpers import (
+from .._helpers import (
     all_equal,
     by_phase,
     decode,

@@ -14,7 +14,7 @@ from loopscope.capture.graph import walk_graph
 from loopscope.capture.values import ValueCache
 from loopscope.training.scenarios import Built, build, get_scenario
 
-from ._helpers import (
+from .._helpers import (
     all_equal,
     by_phase,
     decode,

@@ -7,9 +7,10 @@ import math
 import pytest
 import torch
 
-from loopscope.training.session import CommandError, Session
+from loopscope.training.errors import CommandError
+from loopscope.training.session import Session
 
-from ._helpers import (
+from .._helpers import (
     PHASES,
     all_equal,
     by_phase,

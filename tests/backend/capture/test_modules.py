@@ -9,7 +9,7 @@ from loopscope.capture.modules import ForwardRecorder
 from loopscope.capture.values import ValueCache
 from loopscope.training.scenarios import build, get_scenario
 
-from ._helpers import decode, make_session, step_phases
+from .._helpers import decode, make_session, step_phases
 
 
 def forward_capture(scenario: str, **config: object) -> dict[str, object]:
@@ -98,7 +98,9 @@ def test_hooks_record_only_between_start_and_stop_and_detach_removes_them() -> N
     x = torch.randn(4, 2)
     recorder = ForwardRecorder(ValueCache(64))
     model(x)  # before start: no hooks yet
-    assert not recorder.attached and recorder.trace == []
+    assert recorder.trace == []
+    for module in model.modules():
+        assert not module._forward_hooks and not module._forward_pre_hooks
     recorder.start(model, {"x": x})
     y = model(x)
     recorder.stop()

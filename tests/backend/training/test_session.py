@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from loopscope.training.session import MAX_LOSSES_PER_EVENT, CommandError
+from loopscope.training.errors import CommandError
+from loopscope.training.events import MAX_LOSSES_PER_EVENT
 
-from ._helpers import (
+from .._helpers import (
     all_equal,
     by_phase,
     check_event,

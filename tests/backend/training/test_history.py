@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from loopscope.training.errors import CommandError
 from loopscope.training.history import History, restore_snapshot, take_snapshot
-from loopscope.training.session import CommandError
 
-from ._helpers import all_equal, comparable, make_session, params_of, step_phases
+from .._helpers import all_equal, comparable, make_session, params_of, step_phases
 
 
 def snapshot_of(iteration: int, nbytes: int) -> object:
@@ -21,19 +21,32 @@ def snapshot_of(iteration: int, nbytes: int) -> object:
     return snap
 
 
+def kept(history: History, iteration: int) -> bool:
+    """True when `history` holds a snapshot taken at the start of `iteration`."""
+    snapshot = history.latest_at_or_before(iteration)
+    return snapshot is not None and snapshot.iteration == iteration
+
+
+def span(history: History) -> dict[str, int | None]:
+    """The oldest and newest iteration kept, and the bytes they take."""
+    newest = history.latest_at_or_before(10**9)
+    last = None if newest is None else newest.iteration
+    return {"first": history.first, "last": last, "bytes": history.nbytes}
+
+
 def test_history_evicts_the_oldest_beyond_the_budget() -> None:
     history = History(max_bytes=250)
     for i in range(5):
         history.add(snapshot_of(i, 100))  # type: ignore[arg-type]
-    assert history.info() == {"first": 3, "last": 4, "bytes": 200}
-    assert history.get(2) is None and history.get(3) is not None
+    assert span(history) == {"first": 3, "last": 4, "bytes": 200}
+    assert not kept(history, 2) and kept(history, 3)
 
 
 def test_history_keeps_the_newest_even_over_budget() -> None:
     history = History(max_bytes=0)
     history.add(snapshot_of(0, 100))  # type: ignore[arg-type]
     history.add(snapshot_of(1, 100))  # type: ignore[arg-type]
-    assert history.info() == {"first": 1, "last": 1, "bytes": 100}
+    assert span(history) == {"first": 1, "last": 1, "bytes": 100}
 
 
 def test_truncate_after_forgets_the_later_branch() -> None:
@@ -41,9 +54,9 @@ def test_truncate_after_forgets_the_later_branch() -> None:
     for i in range(6):
         history.add(snapshot_of(i, 10))  # type: ignore[arg-type]
     history.truncate_after(2)
-    assert history.info() == {"first": 0, "last": 2, "bytes": 30}
+    assert span(history) == {"first": 0, "last": 2, "bytes": 30}
     history.add(snapshot_of(2, 10))  # replacing an iteration does not count it twice
-    assert history.info()["bytes"] == 30
+    assert span(history)["bytes"] == 30
 
 
 def test_snapshot_restores_params_grads_adam_state_and_generator() -> None:
@@ -103,10 +116,11 @@ def test_small_history_budget_moves_first_and_refuses_evicted_iterations() -> No
 def test_checkpoints_are_sparse_and_every_iteration_between_is_reachable() -> None:
     session = make_session("linear", n_points=10, checkpoint_every=4)
     session.step("iteration", 10)
-    kept = [i for i in range(11) if session.history.get(i) is not None]
-    assert kept == [0, 4, 8]
+    kept_at = [i for i in range(11) if kept(session.history, i)]
+    assert kept_at == [0, 4, 8]
     assert session.history_info() == {"first": 0, "last": 10, "bytes": session.history.nbytes}
-    assert session.history.latest_at_or_before(7) is session.history.get(4)
+    at_seven = session.history.latest_at_or_before(7)
+    assert at_seven is not None and at_seven.iteration == 4
     assert session.history.latest_at_or_before(-1) is None
 
 
@@ -148,7 +162,7 @@ def test_a_set_mid_iteration_is_never_replayed_over(change: dict[str, object]) -
     twin.step("iteration", 2)  # to the start of iteration 7
     session.step("iteration", 5)  # on to 10, then back to 7
     (event,) = session.rewind(7)
-    assert session.history.get(6) is not None  # the forced checkpoint after the set
+    assert kept(session.history, 6)  # the forced checkpoint after the set
     assert all_equal(params_of(session), params_of(twin))
     assert event["config"] == twin.session_event()["config"]
     ours = [e for e in step_phases(session, 10) if e["type"] == "phase"]

@@ -1,0 +1,294 @@
+"""optimizer.step() replayed on clones: every term of each parameter's update, by torch.
+
+The replay runs the ops of torch's own `_single_tensor_*` or `_multi_tensor_*` (foreach)
+function for SGD, Adam and AdamW (torch/optim/sgd.py, adam.py), in their order, with the
+path step() chose, on the run's device; foreach kernels are called on one-element lists,
+and their arithmetic is elementwise, so each element gets the bits step() gave it.  The
+real step() still does the update: the replay works on clones of what it read, draws no
+random numbers, and its result is compared with step()'s (`same_bits`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import torch
+from torch.optim.optimizer import _default_to_fused_or_foreach, _get_scalar_dtype
+
+from .values import encode_float, tensor_value
+
+Kernel = Literal["single_tensor", "foreach", "fused"]
+# Group options whose arithmetic the replay does not follow: such a step is not replayed.
+_NOT_REPLAYED = ("capturable", "differentiable")
+
+
+@dataclass
+class Prior:
+    """What step() reads for one parameter, cloned before it runs."""
+
+    param: torch.Tensor
+    grad: torch.Tensor
+    state: dict[str, Any]
+
+
+# Terms whose replayed value is, when the replay has step()'s bits, a value the capture
+# already encodes (the new parameter and state): encoded only when the bits differ.
+SHARED = ("param", "momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+
+@dataclass
+class Replay:
+    """One parameter's update replayed: its terms (wire values, or for SHARED keys the final
+    tensor, encoded by `terms_for`) and the parameter and state it ended with."""
+
+    terms: list[tuple[str, Any]] = field(default_factory=list)
+    param: torch.Tensor | None = None
+    state: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    def wire_terms(
+        self, grad: dict[str, Any], shared: dict[str, Any] | None, cap: int
+    ) -> list[dict[str, Any]]:
+        """UpdateTerms. An unnegated `grad` is the capture's .grad value; SHARED keys take
+        their value from `shared` (the capture's own encoding of the same bits), or are
+        encoded here when `shared` is None (the replay's bits differ)."""
+        out = []
+        for key, value in self.terms:
+            if key == "grad" and value is None:
+                value = grad
+            elif key in SHARED:
+                value = shared[key] if shared is not None else tensor_value(value, cap)
+            out.append({"key": key, "value": value})
+        return out
+
+
+def take_prior(param: torch.Tensor, grad: torch.Tensor, state: dict[str, Any] | None) -> Prior:
+    """Clone a parameter, its .grad and its optimizer state (read before step() runs)."""
+    with torch.no_grad():
+        cloned = {
+            k: v.detach().clone() if isinstance(v, torch.Tensor) else v
+            for k, v in (state or {}).items()
+        }
+        return Prior(param.detach().clone(), grad.detach().clone(), cloned)
+
+
+def kernel_of(
+    optimizer: torch.optim.Optimizer, group: dict[str, Any], with_grad: list[torch.Tensor]
+) -> Kernel:
+    """The path step() takes for `group` (its params with a .grad): as sgd() and adam() pick it."""
+    if group.get("fused"):
+        return "fused"
+    foreach = group.get("foreach")
+    if foreach is None:
+        _, foreach = _default_to_fused_or_foreach(
+            with_grad, bool(group.get("differentiable")), use_fused=False
+        )
+        if isinstance(optimizer, torch.optim.Adam) and isinstance(group["lr"], torch.Tensor):
+            foreach = foreach and bool(group.get("capturable"))
+    return "foreach" if foreach else "single_tensor"
+
+
+def replayable(optimizer: torch.optim.Optimizer, group: dict[str, Any], kernel: Kernel) -> bool:
+    """True when the replay follows this optimizer's arithmetic exactly (SGD, Adam, AdamW on
+    real float tensors, unfused, without capturable/differentiable, with a float lr)."""
+    if not isinstance(optimizer, torch.optim.SGD | torch.optim.Adam) or kernel == "fused":
+        return False
+    if any(group.get(key) for key in _NOT_REPLAYED) or isinstance(group["lr"], torch.Tensor):
+        return False
+    return not any(p.is_complex() for p in group["params"])
+
+
+class _Recorder:
+    """Terms as wire values, copied out when recorded (later in-place ops cannot change
+    them); SHARED keys, recorded once final, keep their tensor."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.replay = Replay()
+
+    def __call__(self, key: str, value: torch.Tensor | float | None) -> None:
+        if key in SHARED or value is None:
+            wire: Any = value
+        elif isinstance(value, torch.Tensor):
+            wire = tensor_value(value, self.cap)
+        else:
+            wire = encode_float(float(value))
+        self.replay.terms.append((key, wire))
+
+    def result(self, param: torch.Tensor) -> Replay:
+        """Finish with the replayed parameter."""
+        self("param", param)
+        self.replay.param = param
+        return self.replay
+
+
+def replay_sgd(
+    prior: Prior, group: dict[str, Any], foreach: bool, all_buffers: bool, cap: int
+) -> Replay:
+    """SGD's update of one parameter (momentum, dampening, nesterov, weight decay, maximize).
+
+    `all_buffers`: every parameter of the group had a momentum buffer (foreach then updates
+    them with foreach kernels, else one by one)."""
+    record = _Recorder(cap)
+    lr, wd, momentum = group["lr"], group["weight_decay"], group["momentum"]
+    dampening, nesterov, maximize = group["dampening"], group["nesterov"], group["maximize"]
+    param, grad = prior.param, prior.grad
+    record("lr", lr)
+    with torch.no_grad():
+        if maximize:
+            grad = torch._foreach_neg([grad])[0] if foreach else -grad
+        record("grad", grad if maximize else None)  # None: the .grad the capture sends
+        if wd != 0:
+            if foreach and maximize:
+                torch._foreach_add_([grad], [param], alpha=wd)
+            elif foreach:
+                grad = torch._foreach_add([grad], [param], alpha=wd)[0]
+            else:
+                grad = grad.add(param, alpha=wd)
+            record("grad_with_weight_decay", grad)
+        direction = grad
+        if momentum != 0:
+            buf = prior.state.get("momentum_buffer")
+            if buf is None:
+                buf = grad.detach().clone()
+            else:
+                record("momentum_buffer_prev", buf)
+                if foreach and all_buffers:
+                    torch._foreach_mul_([buf], momentum)
+                    torch._foreach_add_([buf], [grad], alpha=1 - dampening)
+                else:
+                    buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+            record("momentum_buffer", buf)
+            record.replay.state["momentum_buffer"] = buf
+            if nesterov and foreach:
+                torch._foreach_add_([grad], [buf], alpha=momentum)
+                direction = grad
+            elif nesterov:
+                direction = grad.add(buf, alpha=momentum)
+            else:
+                direction = buf
+        record("direction", direction)
+        if foreach:
+            torch._foreach_add_([param], [direction], alpha=-lr)
+        else:
+            param.add_(direction, alpha=-lr)
+        return record.result(param)
+
+
+def replay_adam(prior: Prior, group: dict[str, Any], foreach: bool, cap: int) -> Replay:
+    """Adam's or AdamW's update of one parameter (weight decay coupled or decoupled, amsgrad)."""
+    record = _Recorder(cap)
+    lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+    wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+    decoupled = group.get("decoupled_weight_decay", False)
+    param, grad, state = prior.param, prior.grad, prior.state
+    record("lr", lr)
+    with torch.no_grad():
+        step_t = state.get("step")
+        if step_t is None:  # a first step: Adam's _init_group starts from these
+            step_t = torch.tensor(0.0, dtype=_get_scalar_dtype())
+        exp_avg = state.get("exp_avg")
+        if exp_avg is None:
+            exp_avg = torch.zeros_like(param, memory_format=torch.preserve_format)
+        exp_avg_sq = state.get("exp_avg_sq")
+        if exp_avg_sq is None:
+            exp_avg_sq = torch.zeros_like(param, memory_format=torch.preserve_format)
+        if maximize:
+            grad = torch._foreach_neg([grad])[0] if foreach else -grad
+        record("grad", grad if maximize else None)  # None: the .grad the capture sends
+        if foreach and step_t.is_cpu:
+            torch._foreach_add_([step_t], torch.tensor(1.0, device="cpu"), alpha=1.0)
+        elif foreach:
+            torch._foreach_add_([step_t], 1)
+        else:
+            step_t += 1
+        step = step_t.item()
+        record("step", step)
+        if wd != 0 and decoupled:
+            factor = 1 - lr * wd
+            record("decay_factor", factor)
+            if foreach:
+                torch._foreach_mul_([param], factor)
+            else:
+                param.mul_(factor)
+            record("decayed_param", param)
+        elif wd != 0:
+            if foreach and maximize:
+                torch._foreach_add_([grad], [param], alpha=wd)
+            elif foreach:
+                grad = torch._foreach_add([grad], [param], alpha=wd)[0]
+            else:
+                grad = grad.add(param, alpha=wd)
+            record("grad_with_weight_decay", grad)
+        record("exp_avg_prev", exp_avg)
+        record("exp_avg_sq_prev", exp_avg_sq)
+        if foreach:
+            torch._foreach_lerp_([exp_avg], [grad], 1 - beta1)
+            torch._foreach_mul_([exp_avg_sq], beta2)
+            torch._foreach_addcmul_([exp_avg_sq], [grad], [grad], 1 - beta2)
+        else:
+            exp_avg.lerp_(grad, 1 - beta1)
+            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        record("exp_avg", exp_avg)
+        record("exp_avg_sq", exp_avg_sq)
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2**0.5
+        for key, value in (
+            ("bias_correction1", bias_correction1),
+            ("bias_correction2", bias_correction2),
+            ("step_size", step_size),
+            ("bias_correction2_sqrt", bias_correction2_sqrt),
+        ):
+            record(key, value)
+        # m̂ and v̂ are what the rule writes; torch folds them into step_size and denom.
+        record("exp_avg_hat", exp_avg / bias_correction1)
+        record("exp_avg_sq_hat", exp_avg_sq / bias_correction2)
+        second = exp_avg_sq
+        if amsgrad:
+            second = state.get("max_exp_avg_sq")
+            if second is None:
+                second = torch.zeros_like(param, memory_format=torch.preserve_format)
+            if foreach:
+                torch._foreach_maximum_([second], [exp_avg_sq])
+            else:
+                torch.maximum(second, exp_avg_sq, out=second)
+            record("max_exp_avg_sq", second)
+            record.replay.state["max_exp_avg_sq"] = second
+        if foreach:
+            denom = torch._foreach_sqrt([second])
+            torch._foreach_div_(denom, [bias_correction2_sqrt])
+            torch._foreach_add_(denom, eps)
+            record("denom", denom[0])
+            torch._foreach_addcdiv_([param], [exp_avg], denom, [(lr / bias_correction1) * -1])
+        else:
+            denom_t = (second.sqrt() / bias_correction2_sqrt).add_(eps)
+            record("denom", denom_t)
+            param.addcdiv_(exp_avg, denom_t, value=-step_size)
+        record.replay.state.update(step=step_t, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)
+        return record.result(param)
+
+
+_BITS = {2: torch.int16, 4: torch.int32, 8: torch.int64}
+
+
+def bits_equal(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """True when two tensors hold the same bits (a NaN equals the same NaN, -0.0 ≠ 0.0)."""
+    if a.shape != b.shape or a.dtype != b.dtype or a.device != b.device:
+        return False
+    if not a.is_floating_point():
+        return torch.equal(a, b)
+    as_int = _BITS[a.element_size()]
+    return torch.equal(a.view(as_int), b.view(as_int))
+
+
+def same_bits(replay: Replay, param: torch.Tensor, state: dict[str, Any] | None) -> bool:
+    """True when the replayed parameter and state hold exactly what step() left."""
+    if replay.param is None or not bits_equal(replay.param, param.detach()):
+        return False
+    live = state or {}
+    return all(
+        isinstance(live.get(key), torch.Tensor) and bits_equal(value, live[key])
+        for key, value in replay.state.items()
+    )
