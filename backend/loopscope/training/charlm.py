@@ -1,6 +1,6 @@
 """A bigram character language model: the next character from the current one alone.
 
-    logits = lm_head(token_embedding(idx))
+    logits = lm_head(token_embedding(idx))     # idx: the batch's characters, (B*T,)
 
 The vocabulary is every distinct character of the corpus, sorted. Batches are random
 windows of the corpus, `batch_size` of them, `block_size` characters long, drawn with the
@@ -28,10 +28,10 @@ class BigramLM(nn.Module):
         self.lm_head = nn.Linear(n_embd, vocab_size)
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
-        # idx: (B, T) character ids
-        logits: torch.Tensor = self.lm_head(self.token_embedding(idx))  # (B, T, vocab_size)
-        # one row per position, as nn.CrossEntropyLoss takes them: (B*T, vocab_size)
-        return logits.view(-1, logits.size(-1))
+        # idx: (B, T) character ids. A bigram reads one character at a time, so the B*T
+        # positions are B*T independent rows: logits (B*T, vocab_size), one row per position.
+        logits: torch.Tensor = self.lm_head(self.token_embedding(idx.view(-1)))
+        return logits
 
 
 @dataclass(frozen=True)
