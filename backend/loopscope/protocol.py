@@ -9,17 +9,20 @@ Each number is the shortest decimal that converts back to exactly torch's float3
 infinities, so those travel as the strings ``"NaN"``, ``"Infinity"`` and
 ``"-Infinity"`` wherever a number may stand.
 
-The capture events are built as plain dicts in the hot path (``capture/*``);
-these models are their schema, and tests validate real frames against them.
+Commands are pydantic models (they are parsed).  The events the engine builds on its hot
+path (``capture/*``, ``training/events.py``) are TypedDicts: the builders write them as
+plain dicts that mypy checks against these definitions, pydantic validates them and
+writes their JSON Schema, and tests validate real frames against them.
 Scenario names, phase names and settable hyperparameters are derived from the one
 place each is defined (the scenario registry, the loop's source, the configs).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NotRequired, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, with_config
+from typing_extensions import TypedDict
 
 from .training.configs import SettableName
 from .training.scenarios import SCENARIOS, FitKind
@@ -50,6 +53,10 @@ ErrorCode = Literal[
 
 class _Message(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
+
+
+# The TypedDicts' pydantic rules: the same as the models'.
+_WIRE = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 # ---------------------------------------------------------------- commands (client → server)
@@ -136,12 +143,14 @@ COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
 # ---------------------------------------------------------------- values
 
 
-class Histogram(_Message):
+@with_config(_WIRE)
+class Histogram(TypedDict):
     edges: list[Float]
     counts: list[int]
 
 
-class TensorSummary(_Message):
+@with_config(_WIRE)
+class TensorSummary(TypedDict):
     """Statistics of a tensor too large to send in full."""
 
     numel: int
@@ -153,19 +162,21 @@ class TensorSummary(_Message):
     first: list[Float]
 
 
-class TensorValue(_Message):
+@with_config(_WIRE)
+class TensorValue(TypedDict):
     """A tensor: all its values (row-major) when small, else a summary."""
 
     shape: list[int]
     dtype: str
-    values: list[Float] | None = None
-    summary: TensorSummary | None = None
+    values: NotRequired[list[Float] | None]
+    summary: NotRequired[TensorSummary | None]
 
 
 # ---------------------------------------------------------------- session
 
 
-class ParameterInfo(_Message):
+@with_config(_WIRE)
+class ParameterInfo(TypedDict):
     name: str  # qualified, as model.named_parameters() gives it: "linear.weight"
     local: str  # the key in its module's _parameters: "weight"
     shape: list[int]
@@ -173,7 +184,8 @@ class ParameterInfo(_Message):
     numel: int
 
 
-class ModuleInfo(_Message):
+@with_config(_WIRE)
+class ModuleInfo(TypedDict):
     """One module of the tree, with the parameters registered in its own _parameters."""
 
     path: str  # "" for the root, else as named_modules() gives it
@@ -184,34 +196,40 @@ class ModuleInfo(_Message):
     children: list[ModuleInfo]
 
 
-class ParamGroupInfo(_Message):
-    params: list[str]  # parameter names, resolved by identity (`is`)
+@with_config(_WIRE)
+class ParamGroupInfo(TypedDict):
+    params: list[str | None]  # parameter names, resolved by identity (`is`); None: not one
     hyper: dict[str, Float | bool | list[Float] | None]
 
 
-class OptimizerInfo(_Message):
+@with_config(_WIRE)
+class OptimizerInfo(TypedDict):
     cls: str
     param_groups: list[ParamGroupInfo]
 
 
-class CriterionInfo(_Message):
+@with_config(_WIRE)
+class CriterionInfo(TypedDict):
     cls: str
     reduction: str
 
 
-class SourceInfo(_Message):
+@with_config(_WIRE)
+class SourceInfo(TypedDict):
     lines: list[str]
     phase_lines: dict[PhaseName, int]  # 1-based line that each phase executes
     setup_lines: int  # lines before the loop (the model/optimizer/criterion set-up)
 
 
-class HistoryInfo(_Message):
+@with_config(_WIRE)
+class HistoryInfo(TypedDict):
     first: int  # the oldest iteration a rewind can reach
     last: int  # the newest
     bytes: int
 
 
-class ParamReference(_Message):
+@with_config(_WIRE)
+class ParamReference(TypedDict):
     """One entry of optimizer.param_groups[group]['params'] and the parameter it *is*."""
 
     group: int
@@ -224,7 +242,8 @@ class ParamReference(_Message):
     version_after: int
 
 
-class FitView(_Message):
+@with_config(_WIRE)
+class FitView(TypedDict):
     """The current model's output on a grid over the data (computed by the model, no_grad)."""
 
     kind: FitKind
@@ -234,7 +253,8 @@ class FitView(_Message):
     output: TensorValue  # outputs: (size, 1), or P(class 1) as (size, size)
 
 
-class Landscape(_Message):
+@with_config(_WIRE)
+class Landscape(TypedDict):
     """`linear` only: the loss of y = w·x + b over a (w, b) grid, rows b, columns w."""
 
     w: TensorValue
@@ -246,7 +266,8 @@ class Landscape(_Message):
 OptimizerStateKey = Literal["step", "momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
 
 
-class Capabilities(_Message):
+@with_config(_WIRE)
+class Capabilities(TypedDict):
     """What this run can show and do; the page builds its panels from this, not from a name."""
 
     source: Literal["scenario", "trace"]  # a built-in scenario, or a traced script
@@ -260,7 +281,8 @@ class Capabilities(_Message):
     compare: bool  # POST /api/compare can train variants of it
 
 
-class TextSample(_Message):
+@with_config(_WIRE)
+class TextSample(TypedDict):
     """Text the model wrote: `text` drawn one character at a time from its softmax, with a
     generator seeded by the run's seed (the same draws every time, so the text changes only
     as the model does), after `iteration` iterations."""
@@ -269,7 +291,8 @@ class TextSample(_Message):
     text: str
 
 
-class LanguageInfo(_Message):
+@with_config(_WIRE)
+class LanguageInfo(TypedDict):
     """A language model's run: its characters and where its loss starts."""
 
     corpus: str
@@ -280,7 +303,8 @@ class LanguageInfo(_Message):
     sample: TextSample  # from the model as it is now
 
 
-class PositionSoftmax(_Message):
+@with_config(_WIRE)
+class PositionSoftmax(TypedDict):
     """Softmax and cross-entropy at one position of the batch (row `position` of y_pred)."""
 
     position: int
@@ -291,16 +315,18 @@ class PositionSoftmax(_Message):
     top_probs: TensorValue  # (len(top_ids),) their probabilities
 
 
-class LanguageCapture(_Message):
+@with_config(_WIRE)
+class LanguageCapture(TypedDict):
     """What a language model's captured phase shows; each field belongs to one phase."""
 
-    rows_used: list[int] | None = None  # forward: the embedding rows x_batch looked up
-    position: PositionSoftmax | None = None  # loss
-    grad_rows: list[int] | None = None  # backward: the embedding .grad rows that are not zero
-    sample: TextSample | None = None  # step, when a multiple of sample_every was passed
+    rows_used: NotRequired[list[int]]  # forward: the embedding rows x_batch looked up
+    position: NotRequired[PositionSoftmax]  # loss
+    grad_rows: NotRequired[list[int]]  # backward: the embedding .grad rows that are not zero
+    sample: NotRequired[TextSample]  # step, when a multiple of sample_every was passed
 
 
-class SessionEvent(_Message):
+@with_config(_WIRE)
+class SessionEvent(TypedDict):
     """Sent on start, reset and rewind: what the run is made of.  Fields a traced script
     has no value for (no scenario, config, data set, fit or landscape) are null."""
 
@@ -330,29 +356,34 @@ class SessionEvent(_Message):
     references: list[ParamReference]  # param_groups entries → the parameters they are
     fit: FitView | None
     landscape: Landscape | None
-    language: LanguageInfo | None = None  # a language model's run only (else absent)
+    language: NotRequired[LanguageInfo]  # a language model's run only
 
 
 # ---------------------------------------------------------------- graph
 
 
-class SavedTensor(_Message):
+@with_config(_WIRE)
+class SavedTensor(TypedDict):
     name: str  # the attribute without "_saved_": "mat1", "self", "target"
-    shape: list[int] | None = None  # a tensor's shape, or None for a non-tensor
-    value: str | None = None  # a non-tensor's repr, e.g. "1" for alpha
-    tensor: str | None = None  # which named tensor it is by identity: "x", "y", "y_pred", a param
+    shape: NotRequired[list[int] | None]  # a tensor's shape, or None for a non-tensor
+    value: NotRequired[str | None]  # a non-tensor's repr, e.g. "1" for alpha
+    tensor: NotRequired[
+        str | None
+    ]  # which named tensor it is by identity: "x", "y", "y_pred", a param
 
 
-class GraphNode(_Message):
+@with_config(_WIRE)
+class GraphNode(TypedDict):
     # stable across iterations for the same model: "AddmmBackward0", "AccumulateGrad:linear.bias"
     id: str
     op: str  # "AddmmBackward0", "AccumulateGrad"
-    param: str | None = None  # for AccumulateGrad: the parameter it fills
-    module: str | None = None  # the module whose forward produced this node, if known
+    param: NotRequired[str | None]  # for AccumulateGrad: the parameter it fills
+    module: NotRequired[str | None]  # the module whose forward produced this node, if known
     saved: list[SavedTensor]
 
 
-class GraphEdge(_Message):
+@with_config(_WIRE)
+class GraphEdge(TypedDict):
     """`source.next_functions[slot]` is `target`: gradients flow source → target."""
 
     source: str
@@ -360,7 +391,8 @@ class GraphEdge(_Message):
     slot: int
 
 
-class GraphEvent(_Message):
+@with_config(_WIRE)
+class GraphEvent(TypedDict):
     """The autograd graph's topology; sent when it changes (values follow keyed by node id)."""
 
     type: Literal["graph"]
@@ -374,7 +406,8 @@ class GraphEvent(_Message):
 # ---------------------------------------------------------------- phase captures
 
 
-class ModuleCall(_Message):
+@with_config(_WIRE)
+class ModuleCall(TypedDict):
     module: str  # path, "" for the root
     cls: str
     depth: int
@@ -382,38 +415,44 @@ class ModuleCall(_Message):
     output: str | None
 
 
-class TraceEntry(_Message):
+@with_config(_WIRE)
+class TraceEntry(TypedDict):
     event: Literal["pre_hook", "hook"]  # inside Module.__call__: before forward, after it
     module: str
 
 
-class ForwardCapture(_Message):
+@with_config(_WIRE)
+class ForwardCapture(TypedDict):
     calls: list[ModuleCall]  # in the order __call__ entered them
     trace: list[TraceEntry]  # pre-hooks and hooks in the order torch ran them
     tensors: dict[str, TensorValue]  # each distinct tensor once, referenced by calls
     batch_index: list[int] | None  # rows of the data set in this batch; None = full batch
 
 
-class LossCapture(_Message):
+@with_config(_WIRE)
+class LossCapture(TypedDict):
     graph_id: str
     y: TensorValue  # the criterion's target (this batch); y_pred is node_values[tensors.y_pred]
     node_values: dict[str, TensorValue]  # node id → the forward value it produced (when known)
 
 
-class ZeroGradCapture(_Message):
+@with_config(_WIRE)
+class ZeroGradCapture(TypedDict):
     skipped: bool  # skip_zero_grad: the call did not run
     set_to_none: bool
     before: dict[str, TensorValue | None]
     after: dict[str, TensorValue | None]
 
 
-class GradFill(_Message):
+@with_config(_WIRE)
+class GradFill(TypedDict):
     param: str
     node: str  # the AccumulateGrad node that filled it
     value: TensorValue  # .grad right after the fill
 
 
-class BackwardCapture(_Message):
+@with_config(_WIRE)
+class BackwardCapture(TypedDict):
     graph_id: str
     order: list[str]  # node ids in the order autograd executed them
     sent: dict[
@@ -448,7 +487,8 @@ UpdateTermKey = Literal[
 ]
 
 
-class UpdateTerm(_Message):
+@with_config(_WIRE)
+class UpdateTerm(TypedDict):
     """One term of a parameter's update rule, as torch computed it on the run's device
     (a tensor of the parameter's shape, or a Python float torch's optimizer used)."""
 
@@ -456,7 +496,8 @@ class UpdateTerm(_Message):
     value: TensorValue | Float
 
 
-class ParamUpdate(_Message):
+@with_config(_WIRE)
+class ParamUpdate(TypedDict):
     name: str
     before: TensorValue
     grad: TensorValue | None
@@ -470,19 +511,22 @@ class ParamUpdate(_Message):
     same_bits: bool | None  # replayed parameter and state torch.equal step()'s; None: no replay
 
 
-class StepCapture(_Message):
+@with_config(_WIRE)
+class StepCapture(TypedDict):
     skipped: list[str]  # parameters without .grad, left alone by step()
     updates: list[ParamUpdate]
     references: list[ParamReference]
 
 
-class LossPoint(_Message):
+@with_config(_WIRE)
+class LossPoint(TypedDict):
     iteration: int
     epoch: int
     loss: Float
 
 
-class PhaseEvent(_Message):
+@with_config(_WIRE)
+class PhaseEvent(TypedDict):
     """One phase ran; `capture` holds what torch did in it."""
 
     type: Literal["phase"]
@@ -502,16 +546,18 @@ class PhaseEvent(_Message):
     history: HistoryInfo | None
     fit: FitView | None  # after `step` (the parameters changed) when the run has a fit
     capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
-    language: LanguageCapture | None = None  # a language model's captured phase (else absent)
+    language: NotRequired[LanguageCapture]  # a language model's captured phase only
 
 
-class LossChunk(_Message):
+@with_config(_WIRE)
+class LossChunk(TypedDict):
     """Losses of consecutive iterations: iteration `first + k` has loss `values[k]`."""
 
     first: int
     values: list[Float]
 
 
+@with_config(_WIRE)
 class LossesEvent(LossChunk):
     """A LossChunk that did not fit in a phase event's `losses` (a long command, or phase
     events coalesced for a slow reader); sent before that phase event, in order, so that
@@ -578,17 +624,17 @@ SCENARIO_CONFIGS: dict[str, type[BaseModel]] = {
 }
 # The members of the Command and Event unions (each names itself by its `type`).
 COMMANDS: tuple[type[BaseModel], ...] = get_args(get_args(Command)[0])
-EVENTS: tuple[type[BaseModel], ...] = get_args(get_args(Event)[0])
+EVENTS: tuple[Any, ...] = get_args(get_args(Event)[0])
 
 
 def protocol_schema() -> dict[str, Any]:
     """JSON Schema of every command and event (and the scenario configs), one $defs table."""
     # LossChunk: the shape the page keeps losses in (PhaseEvent.losses moves to it next).
     configs = list(dict.fromkeys(SCENARIO_CONFIGS.values()))
-    models: list[type[BaseModel]] = [*COMMANDS, *EVENTS, LossChunk, *configs]
+    models: list[Any] = [*COMMANDS, *EVENTS, LossChunk, *configs]
     defs: dict[str, Any] = {}
     for model in models:
-        schema = model.model_json_schema(ref_template="#/$defs/{model}")
+        schema = TypeAdapter(model).json_schema(ref_template="#/$defs/{model}")
         defs.update(schema.pop("$defs", {}))
         defs[model.__name__] = schema
     return {

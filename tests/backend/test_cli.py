@@ -158,3 +158,14 @@ def test_warm_up_steps_every_scenario_once_and_skips_a_missing_device(
         stepped.clear()
         cli._warm_up("cuda")  # no such device here: nothing runs, nothing is raised
         assert stepped == []
+
+
+def test_run_offers_every_registered_scenario() -> None:
+    from loopscope.training.scenarios import SCENARIOS
+
+    parser = cli.build_parser()
+    for name in SCENARIOS:
+        assert parser.parse_args(["run", "--scenario", name]).scenario == name
+    assert parser.parse_args(["run"]).scenario == next(iter(SCENARIOS))
+    with pytest.raises(SystemExit):
+        parser.parse_args(["run", "--scenario", "resnet"])

@@ -10,20 +10,23 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from loopscope.config import Settings
 from loopscope.protocol import (
     COMMAND_ADAPTER,
     EVENT_ADAPTER,
+    SCENARIO_CONFIGS,
     PhaseEvent,
     StepCommand,
     protocol_schema,
 )
 from loopscope.server.app import create_app
 from loopscope.server.connection import error_event
+from loopscope.training.scenarios import SCENARIOS
+from loopscope.training.source import PHASES
 
-from ._helpers import check_event, make_session, receive_text, step_phases
+from ._helpers import check_event, make_session, receive_text, step_phases, wire
 
 
 def test_commands_parse_with_defaults() -> None:
@@ -108,9 +111,14 @@ def test_events_with_non_finite_numbers_validate() -> None:
 def test_phase_event_rejects_unknown_fields() -> None:
     session = make_session("linear", n_points=5)
     (event,) = step_phases(session, 1)
-    PhaseEvent.model_validate(event)
+    adapter = TypeAdapter(PhaseEvent)
+    adapter.validate_python(wire(event))
     with pytest.raises(ValidationError):
-        PhaseEvent.model_validate({**event, "surprise": 1})
+        adapter.validate_python({**wire(event), "surprise": 1})
+    nested = wire(event)
+    nested["params"]["linear.bias"]["surprise"] = 1  # a TensorValue inside: forbidden too
+    with pytest.raises(ValidationError):
+        adapter.validate_python(nested)
 
 
 def test_protocol_schema_lists_every_message_and_resolves() -> None:
@@ -175,3 +183,26 @@ def test_the_documented_example_frames_are_what_the_server_sends() -> None:
     for doc, real in zip(documented, sent, strict=True):
         EVENT_ADAPTER.validate_python(doc)
         assert _addresses_removed(doc) == _addresses_removed(real)
+
+
+# ---------------------------------------------------------------- names from one place
+
+
+def test_scenario_names_come_from_the_registry() -> None:
+    """A scenario registered in training/scenarios.py is a valid `start` and is listed in
+    the schema's StartCommand and SessionEvent, with its config model."""
+    schema = protocol_schema()
+    start = schema["$defs"]["StartCommand"]["properties"]["scenario"]
+    assert start["enum"] == list(SCENARIOS) and start["default"] == next(iter(SCENARIOS))
+    for name, scenario in SCENARIOS.items():
+        assert COMMAND_ADAPTER.validate_python({"type": "start", "scenario": name})
+        assert SCENARIO_CONFIGS[name] is scenario.config_cls
+        assert scenario.config_cls.__name__ in schema["$defs"]
+    session = schema["$defs"]["SessionEvent"]["properties"]["scenario"]
+    assert [s.get("enum") for s in session["anyOf"] if "enum" in s] == [list(SCENARIOS)]
+
+
+def test_phase_names_are_the_loop_source_order() -> None:
+    schema = protocol_schema()
+    phase = schema["$defs"]["PhaseEvent"]["properties"]["phase"]
+    assert phase["enum"] == list(PHASES) == ["forward", "loss", "zero_grad", "backward", "step"]

@@ -11,12 +11,15 @@ the .grad that node has just filled.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from .graph import WalkedGraph
 from .values import ValueCache, optional_tensor_value
+
+if TYPE_CHECKING:
+    from ..protocol import BackwardCapture, GradFill, TensorValue
 
 _ACCUMULATE = "AccumulateGrad:"  # the id prefix of a parameter's AccumulateGrad node
 
@@ -31,8 +34,8 @@ class BackwardRecorder:
         self.values = values
         self.cap = values.cap
         self.order: list[str] = []
-        self.sent: dict[str, list[dict[str, Any] | None]] = {}
-        self.fills: list[dict[str, Any]] = []
+        self.sent: dict[str, list[TensorValue | None]] = {}
+        self.fills: list[GradFill] = []
         self.hook_calls = 0
         self._handles: list[Any] = []
         for node_id, node in graph.nodes.items():
@@ -57,10 +60,9 @@ class BackwardRecorder:
 
         def hook(grad_inputs: tuple[torch.Tensor | None, ...], grad_outputs: Any) -> None:
             record(grad_inputs, grad_outputs)
-            assert param.grad is not None
-            self.fills.append(
-                {"param": name, "node": node_id, "value": self.values.grad(name, param)}
-            )
+            value = self.values.grad(name, param)
+            assert value is not None
+            self.fills.append({"param": name, "node": node_id, "value": value})
 
         return hook
 
@@ -70,7 +72,7 @@ class BackwardRecorder:
             handle.remove()
         self._handles.clear()
 
-    def capture(self) -> dict[str, Any]:
+    def capture(self) -> BackwardCapture:
         """The BackwardCapture dict."""
         return {
             "graph_id": self.graph_id,

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
+
+if TYPE_CHECKING:
+    from ..protocol import GraphEdge, GraphEvent, GraphNode, SavedTensor
 
 Node = Any  # torch.autograd.graph.Node (C++ classes with no common Python type)
 
@@ -58,7 +61,7 @@ class WalkedGraph:
     """One iteration's graph: the topology (wire form) and the live nodes by id."""
 
     graph_id: str
-    topology: dict[str, Any]
+    topology: GraphEvent
     nodes: dict[str, Node] = field(repr=False)
 
 
@@ -76,14 +79,14 @@ def _label(tensor: torch.Tensor, named: dict[str, torch.Tensor]) -> str | None:
     return view_of
 
 
-def _saved(node: Node, op: str, named: dict[str, torch.Tensor]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def _saved(node: Node, op: str, named: dict[str, torch.Tensor]) -> list[SavedTensor]:
+    out: list[SavedTensor] = []
     for attr in _saved_attrs(node, op):
         try:
             value = getattr(node, attr)
         except RuntimeError:  # freed after backward
             continue
-        entry: dict[str, Any] = {"name": attr.removeprefix("_saved_")}
+        entry: SavedTensor = {"name": attr.removeprefix("_saved_")}
         if isinstance(value, torch.Tensor):
             entry["shape"] = list(value.shape)
             entry["tensor"] = _label(value, named)
@@ -105,8 +108,8 @@ class _Walk:
         self.module_of = module_of
         self.ids: dict[Node, str] = {}
         self.counts: dict[str, int] = {}
-        self.nodes: list[dict[str, Any]] = []
-        self.edges: list[dict[str, Any]] = []
+        self.nodes: list[GraphNode] = []
+        self.edges: list[GraphEdge] = []
         self.live: dict[str, Node] = {}
 
     def visit(self, node: Node, module: str | None) -> str:
@@ -162,11 +165,12 @@ def walk_graph(
     if graph_id != known:
         for entry in nodes:
             entry["saved"] = _saved(live[entry["id"]], entry["op"], named)
-    topology = {
+    topology: GraphEvent = {
         "type": "graph",
         "graph_id": graph_id,
         "root": root_id,
         "nodes": nodes,
         "edges": edges,
+        "tensors": {},  # named tensors → nodes: filled in by the caller, who knows them
     }
     return WalkedGraph(graph_id=graph_id, topology=topology, nodes=live)

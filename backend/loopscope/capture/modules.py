@@ -10,13 +10,23 @@ runs uncaptured, `detach()` takes them off so the plain forward pays nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
 from .graph import Node
 from .values import ValueCache, tensor_value
+
+if TYPE_CHECKING:
+    from ..protocol import (
+        ForwardCapture,
+        ModuleCall,
+        ModuleInfo,
+        ParameterInfo,
+        TensorValue,
+        TraceEntry,
+    )
 
 
 class ForwardRecorder:
@@ -31,15 +41,15 @@ class ForwardRecorder:
         self._reset({})
 
     def _reset(self, named: dict[str, torch.Tensor]) -> None:
-        self.calls: list[dict[str, Any]] = []
-        self.trace: list[dict[str, str]] = []
-        self.tensors: dict[str, dict[str, Any]] = {}
+        self.calls: list[ModuleCall] = []
+        self.trace: list[TraceEntry] = []
+        self.tensors: dict[str, TensorValue] = {}
         self._data = set(named)
         self._keys: dict[int, str] = {id(t): name for name, t in named.items()}
         self._held: list[torch.Tensor] = list(named.values())  # ids stay unique while held
         self.outputs: dict[str, torch.Tensor] = {}  # module path → output tensor
         self.module_of: dict[Node, str] = {}  # output grad_fn → innermost module that made it
-        self._open: dict[str, dict[str, Any]] = {}
+        self._open: dict[str, ModuleCall] = {}
 
     def attach(self, model: nn.Module) -> None:
         """Register a pre-hook and a hook on every module of `model` (once).  The recorder
@@ -91,8 +101,14 @@ class ForwardRecorder:
             if not self.recording:
                 return
             self.trace.append({"event": "pre_hook", "module": path})
-            call = {"module": path, "cls": cls, "depth": depth, "input": None, "output": None}
-            call["input"] = self._key(args[0] if args else None, f"{path or 'model'}.input")
+            key = self._key(args[0] if args else None, f"{path or 'model'}.input")
+            call: ModuleCall = {
+                "module": path,
+                "cls": cls,
+                "depth": depth,
+                "input": key,
+                "output": None,
+            }
             self.calls.append(call)
             self._open[path] = call
 
@@ -120,13 +136,19 @@ class ForwardRecorder:
         self._keys[id(tensor)] = name
         self.tensors[name] = self.tensors.pop(old)
         for call in self.calls:
-            for side in ("input", "output"):
-                if call[side] == old:
-                    call[side] = name
+            if call["input"] == old:
+                call["input"] = name
+            if call["output"] == old:
+                call["output"] = name
 
-    def capture(self) -> dict[str, Any]:
-        """The ForwardCapture dict."""
-        return {"calls": self.calls, "trace": self.trace, "tensors": self.tensors}
+    def capture(self, batch_index: list[int] | None) -> ForwardCapture:
+        """The ForwardCapture of the last record (`batch_index`: the batch's data rows)."""
+        return {
+            "calls": self.calls,
+            "trace": self.trace,
+            "tensors": self.tensors,
+            "batch_index": batch_index,
+        }
 
     def release(self) -> None:
         """Drop references to live tensors and nodes (call when the iteration ends)."""
@@ -135,9 +157,9 @@ class ForwardRecorder:
         self.module_of.clear()
 
 
-def module_tree(module: torch.nn.Module, path: str, name: str) -> dict[str, Any]:
+def module_tree(module: torch.nn.Module, path: str, name: str) -> ModuleInfo:
     """ModuleInfo: the module, the parameters in its own _parameters, its children."""
-    params = []
+    params: list[ParameterInfo] = []
     for local, param in module._parameters.items():
         if param is None:
             continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -18,7 +18,25 @@ from .update import (
 )
 from .values import ValueCache, encode_float, tensor_value
 
-_STATE_KEYS = ("momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step")
+if TYPE_CHECKING:
+    from ..protocol import (
+        Float,
+        OptimizerInfo,
+        OptimizerStateKey,
+        ParamReference,
+        ParamUpdate,
+        StepCapture,
+        TensorValue,
+        UpdateTerm,
+    )
+
+_STATE_KEYS: tuple[OptimizerStateKey, ...] = (
+    "momentum_buffer",
+    "exp_avg",
+    "exp_avg_sq",
+    "max_exp_avg_sq",
+    "step",
+)
 
 
 def hyper_of(group: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +64,7 @@ def name_of(param: torch.Tensor, named: dict[str, torch.nn.Parameter]) -> str | 
 
 def describe_optimizer(
     optimizer: torch.optim.Optimizer, named: dict[str, torch.nn.Parameter]
-) -> dict[str, Any]:
+) -> OptimizerInfo:
     """OptimizerInfo: class and param groups, each entry resolved to a parameter name by `is`."""
     return {
         "cls": type(optimizer).__name__,
@@ -57,22 +75,25 @@ def describe_optimizer(
     }
 
 
-def state_keys(optimizer: torch.optim.Optimizer) -> list[str]:
+def state_keys(optimizer: torch.optim.Optimizer) -> list[OptimizerStateKey]:
     """The optimizer.state[p] keys this optimizer keeps, in the order its update uses them."""
     group = optimizer.param_groups[0]
     if isinstance(optimizer, torch.optim.SGD):
         return ["momentum_buffer"] if group["momentum"] else []
     if isinstance(optimizer, torch.optim.Adam):  # AdamW is an Adam
-        return ["step", "exp_avg", "exp_avg_sq"] + (["max_exp_avg_sq"] if group["amsgrad"] else [])
+        keys: list[OptimizerStateKey] = ["step", "exp_avg", "exp_avg_sq"]
+        return keys + (["max_exp_avg_sq"] if group["amsgrad"] else [])
     return [key for key in _STATE_KEYS if any(key in s for s in optimizer.state.values())]
 
 
-def state_of(optimizer: torch.optim.Optimizer, param: torch.Tensor, cap: int) -> dict[str, Any]:
+def state_of(
+    optimizer: torch.optim.Optimizer, param: torch.Tensor, cap: int
+) -> dict[str, TensorValue | Float]:
     """The optimizer's per-parameter state (read with .get: indexing would insert a key)."""
     state = optimizer.state.get(param)
     if not state:
         return {}
-    out: dict[str, Any] = {}
+    out: dict[str, TensorValue | Float] = {}
     for key in _STATE_KEYS:
         value = state.get(key)
         if isinstance(value, torch.Tensor):
@@ -84,9 +105,9 @@ def state_of(optimizer: torch.optim.Optimizer, param: torch.Tensor, cap: int) ->
 
 def list_references(
     optimizer: torch.optim.Optimizer, named: dict[str, torch.nn.Parameter]
-) -> list[dict[str, Any]]:
+) -> list[ParamReference]:
     """ParamReferences: each param_groups entry, the parameter it *is*, and its version now."""
-    refs = []
+    refs: list[ParamReference] = []
     for gi, group in enumerate(optimizer.param_groups):
         for index, param in enumerate(group["params"]):
             ref_name = name_of(param, named)
@@ -119,8 +140,8 @@ class StepRecorder:
         self.named = named
         self.values = values
         self.cap = values.cap
-        self.before: dict[str, dict[str, Any]] = {}
-        self.grads: dict[str, dict[str, Any] | None] = {}
+        self.before: dict[str, TensorValue] = {}
+        self.grads: dict[str, TensorValue | None] = {}
         for name, param in named.items():
             self.before[name] = values.param(name, param)
             self.grads[name] = values.grad(name, param)
@@ -144,8 +165,8 @@ class StepRecorder:
                 self.priors[id(param)] = take_prior(param, param.grad, state)
 
     def _replay(
-        self, gi: int, param: torch.Tensor, update: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], bool | None]:
+        self, gi: int, param: torch.Tensor, update: ParamUpdate
+    ) -> tuple[list[UpdateTerm], bool | None]:
         """The replayed terms of `param`'s update and whether they end in step()'s bits
         (`update`: its ParamUpdate so far, whose values the terms share)."""
         prior = self.priors.get(id(param))
@@ -163,9 +184,10 @@ class StepRecorder:
         shared = {"param": update["after"], **update["state"]} if same else None
         return replay.wire_terms(update["grad"], shared, self.cap), same
 
-    def capture(self) -> dict[str, Any]:
+    def capture(self) -> StepCapture:
         """The StepCapture dict, read after step() ran."""
-        updates, skipped = [], []
+        updates: list[ParamUpdate] = []
+        skipped: list[str] = []
         refs = iter(self.refs)
         for gi, group in enumerate(self.optimizer.param_groups):
             hyper = hyper_of(group)
@@ -178,14 +200,16 @@ class StepRecorder:
                 if self.grads[name] is None:
                     skipped.append(name)
                     continue
-                update = {
+                update: ParamUpdate = {
                     "name": name,
                     "before": self.before[name],
                     "grad": self.grads[name],
                     "after": self.values.param(name, param),
                     "hyper": hyper,
                     "state": state_of(self.optimizer, param, self.cap),
+                    "terms": [],
                     "kernel": self.kernels[gi],
+                    "same_bits": None,
                 }
                 update["terms"], update["same_bits"] = self._replay(gi, param, update)
                 updates.append(update)

@@ -11,12 +11,15 @@ random numbers, and its result is compared with step()'s (`same_bits`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import torch
 from torch.optim.optimizer import _default_to_fused_or_foreach, _get_scalar_dtype
 
 from .values import encode_float, tensor_value
+
+if TYPE_CHECKING:
+    from ..protocol import TensorValue, UpdateTerm, UpdateTermKey
 
 Kernel = Literal["single_tensor", "foreach", "fused"]
 # Group options whose arithmetic the replay does not follow: such a step is not replayed.
@@ -42,17 +45,17 @@ class Replay:
     """One parameter's update replayed: its terms (wire values, or for SHARED keys the final
     tensor, encoded by `terms_for`) and the parameter and state it ended with."""
 
-    terms: list[tuple[str, Any]] = field(default_factory=list)
+    terms: list[tuple[UpdateTermKey, Any]] = field(default_factory=list)
     param: torch.Tensor | None = None
     state: dict[str, torch.Tensor] = field(default_factory=dict)
 
     def wire_terms(
-        self, grad: dict[str, Any], shared: dict[str, Any] | None, cap: int
-    ) -> list[dict[str, Any]]:
+        self, grad: TensorValue | None, shared: dict[str, Any] | None, cap: int
+    ) -> list[UpdateTerm]:
         """UpdateTerms. An unnegated `grad` is the capture's .grad value; SHARED keys take
         their value from `shared` (the capture's own encoding of the same bits), or are
         encoded here when `shared` is None (the replay's bits differ)."""
-        out = []
+        out: list[UpdateTerm] = []
         for key, value in self.terms:
             if key == "grad" and value is None:
                 value = grad
@@ -106,7 +109,7 @@ class _Recorder:
         self.cap = cap
         self.replay = Replay()
 
-    def __call__(self, key: str, value: torch.Tensor | float | None) -> None:
+    def __call__(self, key: UpdateTermKey, value: torch.Tensor | float | None) -> None:
         if key in SHARED or value is None:
             wire: Any = value
         elif isinstance(value, torch.Tensor):
@@ -235,13 +238,10 @@ def replay_adam(prior: Prior, group: dict[str, Any], foreach: bool, cap: int) ->
         bias_correction2 = 1 - beta2**step
         step_size = lr / bias_correction1
         bias_correction2_sqrt = bias_correction2**0.5
-        for key, value in (
-            ("bias_correction1", bias_correction1),
-            ("bias_correction2", bias_correction2),
-            ("step_size", step_size),
-            ("bias_correction2_sqrt", bias_correction2_sqrt),
-        ):
-            record(key, value)
+        record("bias_correction1", bias_correction1)
+        record("bias_correction2", bias_correction2)
+        record("step_size", step_size)
+        record("bias_correction2_sqrt", bias_correction2_sqrt)
         # m̂ and v̂ are what the rule writes; torch folds them into step_size and denom.
         record("exp_avg_hat", exp_avg / bias_correction1)
         record("exp_avg_sq_hat", exp_avg_sq / bias_correction2)

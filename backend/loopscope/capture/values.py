@@ -9,17 +9,22 @@ are the strings "NaN", "Infinity" and "-Infinity".
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import torch
 
-NAN, POS_INF, NEG_INF = "NaN", "Infinity", "-Infinity"
+if TYPE_CHECKING:
+    from ..protocol import Float, TensorSummary, TensorValue
+
+NAN: Literal["NaN"] = "NaN"
+POS_INF: Literal["Infinity"] = "Infinity"
+NEG_INF: Literal["-Infinity"] = "-Infinity"
 HISTOGRAM_BINS = 16
 FIRST_VALUES = 8
 
 
-def encode_float(value: float) -> float | str:
+def encode_float(value: float) -> Float:
     """One Python float as a wire number, non-finite as its string."""
     if math.isfinite(value):
         return value
@@ -59,7 +64,7 @@ def _numbers(array: np.ndarray) -> Any:
     return array.tolist()
 
 
-def tensor_value(tensor: torch.Tensor, cap: int = 4096) -> dict[str, Any]:
+def tensor_value(tensor: torch.Tensor, cap: int = 4096) -> TensorValue:
     """A tensor as a TensorValue dict: all values (row-major) up to `cap` elements, else a summary.
 
     The numbers are copied out now, so later in-place updates cannot change what is sent.
@@ -81,9 +86,9 @@ class ValueCache:
 
     def __init__(self, cap: int) -> None:
         self.cap = cap
-        self._slots: dict[str, tuple[torch.Tensor, int, dict[str, Any]]] = {}
+        self._slots: dict[str, tuple[torch.Tensor, int, TensorValue]] = {}
 
-    def get(self, slot: str, tensor: torch.Tensor | None) -> dict[str, Any] | None:
+    def get(self, slot: str, tensor: torch.Tensor | None) -> TensorValue | None:
         """The (possibly cached) TensorValue of `tensor` in `slot`; None for None."""
         if tensor is None:
             self._slots.pop(slot, None)
@@ -96,23 +101,23 @@ class ValueCache:
         self._slots[slot] = (tensor, version, value)
         return value
 
-    def param(self, name: str, tensor: torch.Tensor) -> dict[str, Any]:
+    def param(self, name: str, tensor: torch.Tensor) -> TensorValue:
         """A parameter's value (or any other tensor that is never None)."""
         value = self.get(name, tensor)
         assert value is not None
         return value
 
-    def grad(self, name: str, tensor: torch.Tensor) -> dict[str, Any] | None:
+    def grad(self, name: str, tensor: torch.Tensor) -> TensorValue | None:
         """A parameter's .grad (None when it is None)."""
         return self.get(f"grad:{name}", tensor.grad)
 
 
-def optional_tensor_value(tensor: torch.Tensor | None, cap: int = 4096) -> dict[str, Any] | None:
+def optional_tensor_value(tensor: torch.Tensor | None, cap: int = 4096) -> TensorValue | None:
     """tensor_value, or None for a missing tensor (a .grad that is None)."""
     return None if tensor is None else tensor_value(tensor, cap)
 
 
-def summarize_array(flat: np.ndarray) -> dict[str, Any]:
+def summarize_array(flat: np.ndarray) -> TensorSummary:
     """Shape-free statistics of a large array: min/max/mean/std over finite values, a histogram."""
     values = flat.astype(np.float64, copy=False)
     finite = values[np.isfinite(values)]
@@ -138,12 +143,14 @@ def summarize_array(flat: np.ndarray) -> dict[str, Any]:
     }
 
 
-def value_is_finite(value: dict[str, Any]) -> bool:
+def value_is_finite(value: TensorValue) -> bool:
     """True when a TensorValue holds only finite numbers (read off its encoding)."""
-    values = value.get("values")
+    # The encoder may hand orjson a numpy array where the wire has a list (the same JSON).
+    values: Any = value.get("values")
     if isinstance(values, np.ndarray):
         return True  # arrays are only sent as such when finite (see _numbers)
     if values is not None:
         return not any(isinstance(v, str) for v in values)
-    summary = value["summary"]  # its statistics cover the finite values only
+    summary = value.get("summary")  # its statistics cover the finite values only
+    assert summary is not None
     return bool(sum(summary["histogram"]["counts"]) == summary["numel"])

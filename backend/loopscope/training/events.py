@@ -6,7 +6,7 @@ Builders only read: they take the run's parts and return the event, changing not
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
@@ -14,10 +14,24 @@ import torch
 from ..capture.modules import module_tree
 from ..capture.optimizer import describe_optimizer, list_references, state_keys
 from ..capture.values import encode_float, tensor_value
-from .configs import SETTABLE, RunConfig
+from .configs import SETTABLE, RunConfig, SettableName
 from .scenarios import Scenario
 from .source import PHASES
 from .stepper import PhaseResult, Stepper
+
+if TYPE_CHECKING:
+    from ..protocol import (
+        Capabilities,
+        FitView,
+        Float,
+        HistoryInfo,
+        Landscape,
+        LossesEvent,
+        LossPoint,
+        PhaseEvent,
+        SessionEvent,
+        SourceInfo,
+    )
 
 # A phase event carries at most this many losses; a command that ran more iterations
 # sends the older ones first, compactly, in `losses` events of at most LOSSES_CHUNK
@@ -26,9 +40,10 @@ MAX_LOSSES_PER_EVENT = 10_000
 LOSSES_CHUNK = 50_000
 
 
-def wire_float(value: float) -> Any:
+def wire_float(value: float) -> Float:
     """A float32 loss as the shortest decimal that gives it back (non-finite as a string)."""
-    return np.float32(value) if math.isfinite(value) else encode_float(value)
+    # a numpy float32 in place of the float: orjson writes it as the shortest decimal
+    return cast(float, np.float32(value)) if math.isfinite(value) else encode_float(value)
 
 
 class PendingLosses:
@@ -39,7 +54,7 @@ class PendingLosses:
 
     def __init__(self) -> None:
         self.first = 0  # the iteration of values[0]
-        self.values: list[Any] = []  # wire floats
+        self.values: list[Float] = []
 
     def add(self, iteration: int, loss: float) -> None:
         """Append `iteration`'s loss (iterations arrive in order, none skipped)."""
@@ -52,13 +67,13 @@ class PendingLosses:
         """Forget them (the run restarted or went back)."""
         self.values = []
 
-    def spill(self, n_batches: int) -> list[dict[str, Any]]:
+    def spill(self, n_batches: int) -> list[LossesEvent]:
         """LossesEvents for the oldest losses, those a phase event has no room for."""
         values, first = self.values, self.first
         over = len(values) - MAX_LOSSES_PER_EVENT
         if over <= 0:
             return []
-        events = [
+        events: list[LossesEvent] = [
             {
                 "type": "losses",
                 "first": first + start,
@@ -70,9 +85,9 @@ class PendingLosses:
         self.values, self.first = values[over:], first + over
         return events
 
-    def take_points(self, n_batches: int) -> list[dict[str, Any]]:
+    def take_points(self, n_batches: int) -> list[LossPoint]:
         """The rest as a phase event's LossPoints, and none left pending."""
-        points = [
+        points: list[LossPoint] = [
             {"iteration": i, "epoch": i // n_batches, "loss": loss}
             for i, loss in enumerate(self.values, self.first)
         ]
@@ -80,10 +95,10 @@ class PendingLosses:
         return points
 
 
-def settable(config: RunConfig, group: dict[str, Any]) -> list[str]:
+def settable(config: RunConfig, group: dict[str, Any]) -> list[SettableName]:
     """The hyperparameters `set` accepts for this run: those its optimizer's param group has
     (betas as beta1 and beta2; momentum only when the run uses it), and skip_zero_grad."""
-    keys: list[str] = []
+    keys: list[SettableName] = []
     for key in SETTABLE:
         if key == "momentum":
             ok = config.optimizer == "momentum"
@@ -98,7 +113,7 @@ def settable(config: RunConfig, group: dict[str, Any]) -> list[str]:
 
 def capabilities(
     scenario: Scenario, config: RunConfig, optimizer: torch.optim.Optimizer, landscape: bool
-) -> dict[str, Any]:
+) -> Capabilities:
     """Capabilities of a built-in scenario's run: everything but a landscape it may lack."""
     return {
         "source": "scenario",
@@ -116,10 +131,10 @@ def capabilities(
 def phase_event(
     stepper: Stepper,
     result: PhaseResult,
-    losses: list[dict[str, Any]],
-    history: dict[str, int],
-    fit: dict[str, Any] | None,
-) -> dict[str, Any]:
+    losses: list[LossPoint],
+    history: HistoryInfo,
+    fit: FitView | None,
+) -> PhaseEvent:
     """The PhaseEvent for `result`, with the current params and grads."""
     s = stepper
     loss = None if result.phase == "forward" or s.loss_value is None else wire_float(s.loss_value)
@@ -149,11 +164,11 @@ def session_event(
     token: str,
     scenario: Scenario,
     config: RunConfig,
-    source: dict[str, Any],
-    history: dict[str, int],
-    fit: dict[str, Any] | None,
-    landscape: dict[str, Any] | None,
-) -> dict[str, Any]:
+    source: SourceInfo,
+    history: HistoryInfo,
+    fit: FitView | None,
+    landscape: Landscape | None,
+) -> SessionEvent:
     """The SessionEvent: what the run is made of, and where it stands."""
     s = stepper
     return {

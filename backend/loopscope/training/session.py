@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
 
@@ -21,7 +21,27 @@ from .scenarios import ConfigError, Scenario, build, get_scenario
 from .source import N_PHASES, loop_source
 from .stepper import PhaseResult, Stepper
 from .textview import TextView
-from .views import FitView, loss_landscape
+from .views import FitGrid, loss_landscape
+
+if TYPE_CHECKING:
+    from ..protocol import (
+        FitView,
+        GraphEvent,
+        HistoryInfo,
+        Landscape,
+        LanguageCapture,
+        LossesEvent,
+        PhaseEvent,
+        SessionEvent,
+    )
+
+    SentEvent = SessionEvent | GraphEvent | LossesEvent | PhaseEvent
+
+
+def _handed_over(events: list[SentEvent]) -> list[dict[str, Any]]:
+    """Events as the connection takes them: plain dicts, which its outbox may merge."""
+    return cast("list[dict[str, Any]]", events)
+
 
 # Rewind checkpoints: one every this many iterations (an iteration between two is reached
 # by replaying from the one before it; at most this many - 1 iterations are replayed).
@@ -53,11 +73,11 @@ class Session:
         except ValidationError as exc:
             raise first_error(exc, "config") from None
         self.run_id = uuid.uuid4().hex[:12]
-        self.landscape: dict[str, Any] | None = None
+        self.landscape: Landscape | None = None
         self.token = secrets.token_urlsafe(24)  # lets the same learner resume after a drop
         self.stepper = self._build()
         self._refresh_source()
-        self.fit_view = self._fit_view()
+        self.fit_grid = self._fit_grid()
         self.text_view = self._text_view()
         self.losses = PendingLosses()
         self.sent_graph_id: str | None = None
@@ -83,7 +103,7 @@ class Session:
         stepper = self._build()
         self.stepper = stepper
         self._refresh_source()
-        self.fit_view = self._fit_view()
+        self.fit_grid = self._fit_grid()
         self.text_view = self._text_view()
         self.history = History(self.history.max_bytes)
         self.losses.clear()
@@ -117,7 +137,7 @@ class Session:
                 "count",
             )
         last_iteration = (target - 1) // N_PHASES
-        events: list[dict[str, Any]] = []
+        events: list[SentEvent] = []
         result: PhaseResult | None = None
         stepped = False
         graph = None
@@ -152,7 +172,7 @@ class Session:
         if language is not None:  # a language model's captured phase only
             event["language"] = language
         events.append(event)
-        return events
+        return _handed_over(events)
 
     def check_rewind(self, iteration: int) -> None:
         """Raise the CommandError a rewind to `iteration` would meet (not in history)."""
@@ -235,7 +255,7 @@ class Session:
         s = self.stepper
         self.source = loop_source(self.scenario, self.config, s.criterion, s.optimizer)
 
-    def history_info(self) -> dict[str, int]:
+    def history_info(self) -> HistoryInfo:
         """HistoryInfo: every iteration from the oldest checkpoint to the current one."""
         first = self.history.first
         return {
@@ -244,18 +264,18 @@ class Session:
             "bytes": self.history.nbytes,
         }
 
-    def _fit_view(self) -> FitView | None:
+    def _fit_grid(self) -> FitGrid | None:
         fit = self.scenario.fit
-        return None if fit is None else FitView(fit, self.stepper.x, self.cap)
+        return None if fit is None else FitGrid(fit, self.stepper.x, self.cap)
 
-    def _fit(self) -> dict[str, Any] | None:
-        return None if self.fit_view is None else self.fit_view.value(self.stepper.model)
+    def _fit(self) -> FitView | None:
+        return None if self.fit_grid is None else self.fit_grid.value(self.stepper.model)
 
     def _text_view(self) -> TextView | None:
         text = self.scenario.text
         return None if text is None else TextView(text(self.config), self.stepper.model, self.cap)
 
-    def _language(self, result: PhaseResult) -> dict[str, Any] | None:
+    def _language(self, result: PhaseResult) -> LanguageCapture | None:
         if self.text_view is None or result.capture is None:
             return None
         x_batch, y_batch = self.stepper.batch_tensors
@@ -264,6 +284,9 @@ class Session:
 
     def session_event(self) -> dict[str, Any]:
         """The SessionEvent: what the run is made of, and where it stands (changes nothing)."""
+        return _handed_over([self._session_event()])[0]
+
+    def _session_event(self) -> SessionEvent:
         event = session_event(
             self.stepper,
             run_id=self.run_id,
@@ -283,4 +306,4 @@ class Session:
         """A session event after which the client rebuilds its view: the graph goes out again
         with the next captured loss phase."""
         self.sent_graph_id = None
-        return [self.session_event()]
+        return _handed_over([self._session_event()])

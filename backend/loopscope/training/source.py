@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import torch
 from torch import nn
 
 from .configs import RunConfig
 from .scenarios import Scenario
+
+if TYPE_CHECKING:
+    from ..protocol import SourceInfo
 
 PhaseName = Literal["forward", "loss", "zero_grad", "backward", "step"]
 # The loop body's calls in the order they run (the one list every other place derives from).
@@ -34,7 +37,7 @@ def _optimizer_source(optimizer: torch.optim.Optimizer, adamw: bool) -> str:
 
 def loop_source(
     scenario: Scenario, config: RunConfig, criterion: nn.Module, optimizer: torch.optim.Optimizer
-) -> dict[str, Any]:
+) -> SourceInfo:
     """SourceInfo: the program the stepper runs, as a learner would write it, with the
     optimizer's hyperparameters as its param_groups hold them now; 1-based line of each
     phase, and how many lines come before the loop."""

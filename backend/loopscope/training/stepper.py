@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -26,18 +26,28 @@ from ..capture.optimizer import StepRecorder
 from ..capture.values import ValueCache, tensor_value, value_is_finite
 from .history import Snapshot, restore_snapshot, take_snapshot
 from .scenarios import Built
-from .source import PHASES
+from .source import PHASES, PhaseName
+
+if TYPE_CHECKING:
+    from ..protocol import (
+        BackwardCapture,
+        ForwardCapture,
+        LossCapture,
+        StepCapture,
+        TensorValue,
+        ZeroGradCapture,
+    )
 
 
 @dataclass(slots=True)
 class PhaseResult:
     """What running one phase gave: its capture (when asked for) and the graph when walked."""
 
-    phase: str
+    phase: PhaseName
     iteration: int
     epoch: int
     batch: int
-    capture: dict[str, Any] | None
+    capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
     graph: WalkedGraph | None = None
 
 
@@ -105,7 +115,7 @@ class Stepper:
         return self._x_batch, self._y_batch
 
     @property
-    def next_phase(self) -> str:
+    def next_phase(self) -> PhaseName:
         return PHASES[self.phase_index]
 
     # ------------------------------------------------------------------ phases
@@ -174,9 +184,8 @@ class Stepper:
             recorder.stop()
         recorder.rename(self.y_pred, "y_pred")
         self._forward = recorder
-        result.capture = recorder.capture()
         index = self._batch_index
-        result.capture["batch_index"] = None if index is None else index.tolist()
+        result.capture = recorder.capture(None if index is None else index.tolist())
 
     def _run_loss(self, capture: bool, result: PhaseResult) -> None:
         assert self.y_pred is not None
@@ -225,7 +234,7 @@ class Stepper:
         before = self.grads_value() if capture else None
         if not self.skip_zero_grad:
             self.optimizer.zero_grad()
-        if capture:
+        if before is not None:
             result.capture = {
                 "skipped": self.skip_zero_grad,
                 "set_to_none": True,
@@ -307,11 +316,11 @@ class Stepper:
 
     # ------------------------------------------------------------------ views
 
-    def params_value(self) -> dict[str, dict[str, Any]]:
+    def params_value(self) -> dict[str, TensorValue]:
         """Every parameter's current value (TensorValue dicts)."""
         return {name: self._values.param(name, p) for name, p in self.params.items()}
 
-    def grads_value(self) -> dict[str, dict[str, Any] | None]:
+    def grads_value(self) -> dict[str, TensorValue | None]:
         """Every parameter's current .grad (None where it is None)."""
         return {name: self._values.grad(name, p) for name, p in self.params.items()}
 

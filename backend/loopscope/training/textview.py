@@ -7,7 +7,7 @@ tensors, and sampling runs under no_grad with a generator of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -15,6 +15,9 @@ from torch import nn
 from ..capture.language import position_loss, rows_used, rows_with_grad, uniform_loss
 from ..capture.values import tensor_value
 from .charlm import Vocabulary, sample_text
+
+if TYPE_CHECKING:
+    from ..protocol import LanguageCapture, LanguageInfo, TextSample
 
 TOP_K = 10  # the most probable next characters listed at the shown position
 SHOWN_POSITION = 0  # the first character of the batch's first window
@@ -50,13 +53,13 @@ class TextView:
         self.embedding = embedding_weight(model)
         self.sampled_at = 0  # iterations done when the last sample was sent
 
-    def sample(self, done: int) -> dict[str, Any]:
+    def sample(self, done: int) -> TextSample:
         """TextSample: text from the model as it is after `done` iterations."""
         r = self.run
         text = sample_text(self.model, r.vocab, r.sample_length, r.block_size, r.seed)
         return {"iteration": done, "text": text}
 
-    def info(self, done: int) -> dict[str, Any]:
+    def info(self, done: int) -> LanguageInfo:
         """LanguageInfo: the characters (id = index), ln(vocab_size), a sample of now."""
         r = self.run
         return {
@@ -75,7 +78,7 @@ class TextView:
         y_pred: torch.Tensor | None,
         y: torch.Tensor,
         done: int,
-    ) -> dict[str, Any] | None:
+    ) -> LanguageCapture | None:
         """LanguageCapture of a captured phase (`done`: iterations finished after it)."""
         if phase == "forward":
             return {"rows_used": rows_used(x_batch).tolist()}

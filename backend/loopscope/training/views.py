@@ -6,13 +6,16 @@ parameter, so it cannot change the run.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from ..capture.values import tensor_value
 from .scenarios import FitKind
+
+if TYPE_CHECKING:
+    from ..protocol import FitView, Landscape
 
 CURVE_POINTS = 128
 REGION_SIZE = 48
@@ -25,7 +28,7 @@ def _padded_range(values: torch.Tensor, pad: float = 0.1) -> tuple[float, float]
     return low - pad * span, high + pad * span
 
 
-class FitView:
+class FitGrid:
     """Fit: the model's output on a grid over the data (a line, a curve, or class regions).
 
     The data never change during a run, so the grid and its wire value are made once;
@@ -49,8 +52,8 @@ class FitView:
             self.extent = [low, high]
         self.grid_value = tensor_value(self.grid, cap)
 
-    def value(self, model: nn.Module) -> dict[str, Any]:
-        """The FitView dict for the model as it is now."""
+    def value(self, model: nn.Module) -> FitView:
+        """The FitView of the model as it is now."""
         with torch.no_grad():
             output = model(self.grid)
             if self.regions:  # the probability of class 1 on each grid cell
@@ -66,7 +69,7 @@ class FitView:
 
 def loss_landscape(
     x: torch.Tensor, y: torch.Tensor, criterion: nn.Module, start: tuple[float, float], cap: int
-) -> dict[str, Any]:
+) -> Landscape:
     """Loss of y = w·x + b over a (w, b) grid spanning the start and the least-squares optimum.
 
     Shapes: x, y (n, 1). The loss is the criterion's own reduction ('mean' MSE or L1),

@@ -109,8 +109,8 @@ def test_hooks_record_only_between_start_and_stop_and_detach_removes_them() -> N
     for module in model.modules():
         assert len(module._forward_hooks) == len(module._forward_pre_hooks) == 1
     recorder.rename(y, "y_pred")
-    assert recorder.capture()["calls"][0]["output"] == "y_pred"
-    assert recorder.capture()["calls"][0]["input"] == "x"
+    assert recorder.capture(None)["calls"][0]["output"] == "y_pred"
+    assert recorder.capture(None)["calls"][0]["input"] == "x"
     assert recorder.module_of[y.grad_fn] == "2"  # innermost module that made it
     recorder.start(model, {"x": x})  # a second record starts empty; hooks are not added twice
     assert recorder.trace == [] and recorder.calls == []

@@ -132,7 +132,7 @@ export interface OptimizerInfo {
 }
 
 export interface ParamGroupInfo {
-  params: string[];
+  params: (string | null)[];
   hyper: Record<string, number | "NaN" | "Infinity" | "-Infinity" | boolean | (number | "NaN" | "Infinity" | "-Infinity")[] | null>;
 }
 
@@ -222,7 +222,7 @@ export interface SessionEvent {
   references: ParamReference[];
   fit: FitView | null;
   landscape: Landscape | null;
-  language?: LanguageInfo | null;
+  language?: LanguageInfo;
 }
 
 /** `source.next_functions[slot]` is `target`: gradients flow source → target. */
@@ -279,10 +279,10 @@ export interface GradFill {
 
 /** What a language model's captured phase shows; each field belongs to one phase. */
 export interface LanguageCapture {
-  rows_used?: number[] | null;
-  position?: PositionSoftmax | null;
-  grad_rows?: number[] | null;
-  sample?: TextSample | null;
+  rows_used?: number[];
+  position?: PositionSoftmax;
+  grad_rows?: number[];
+  sample?: TextSample;
 }
 
 export interface LossCapture {
@@ -371,7 +371,7 @@ export interface PhaseEvent {
   history: HistoryInfo | null;
   fit: FitView | null;
   capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | null;
-  language?: LanguageCapture | null;
+  language?: LanguageCapture;
 }
 
 /**
