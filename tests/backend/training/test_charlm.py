@@ -360,3 +360,11 @@ def test_a_step_sends_a_sample_each_time_sample_every_iterations_passed() -> Non
     assert text == sample_text(session.stepper.model, vocab, 20, 8, seed=42)
     assert check_event(session.step("iteration", 1)[-1])["language"]["sample"]["iteration"] == 18
     assert "language" not in check_event(session.step("iteration", 1)[-1])
+
+
+def test_a_frozen_embedding_has_no_gradient_rows_to_show() -> None:
+    session = make_session("charlm", frozen=["token_embedding.weight"], batch_size=4)
+    events = by_phase(step_phases(session, 5))
+    assert events["forward"]["language"]["rows_used"]
+    assert "language" not in events["backward"]
+    assert session.stepper.params["token_embedding.weight"].grad is None
