@@ -26,14 +26,15 @@ from typing_extensions import TypedDict
 
 from .training.configs import SettableName
 from .training.scenarios import SCENARIOS, FitKind
-from .training.source import PHASES as PHASES  # the order of the loop body, on the wire too
-from .training.source import PhaseName
 
 if TYPE_CHECKING:
     ScenarioName = str
 else:  # the registry's keys, so that a new scenario needs no edit here
     ScenarioName = Literal[tuple(SCENARIOS)]
 DEFAULT_SCENARIO: str = next(iter(SCENARIOS))
+PhaseName = Literal["forward", "loss", "zero_grad", "backward", "step"]
+# The loop body's calls in the order they run (the one list every other place derives from).
+PHASES: tuple[PhaseName, ...] = get_args(PhaseName)
 StepUnit = Literal["phase", "iteration", "epoch"]
 NonFinite = Literal["NaN", "Infinity", "-Infinity"]
 Float = float | NonFinite

@@ -19,6 +19,11 @@ from loopscope.training.scenarios import Built, build, get_scenario
 from loopscope.training.session import CHECKPOINT_EVERY, Session
 
 PHASES = ("forward", "loss", "zero_grad", "backward", "step")
+# float32 values that are easy to get wrong: signed zeros, subnormals, the extremes, and
+# decimals that do not round-trip through a naive formatter
+F32_MAX = float(np.finfo(np.float32).max)
+F32_TINY = float(np.finfo(np.float32).smallest_subnormal)
+EDGES = [0.0, -0.0, F32_TINY, -F32_TINY, 1.1754942e-38, F32_MAX, -F32_MAX, 0.1, 1 / 3, 16777217.0]
 
 
 def wire(event: dict[str, Any]) -> dict[str, Any]:

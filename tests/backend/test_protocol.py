@@ -16,6 +16,7 @@ from loopscope.config import Settings
 from loopscope.protocol import (
     COMMAND_ADAPTER,
     EVENT_ADAPTER,
+    PHASES,
     SCENARIO_CONFIGS,
     PhaseEvent,
     StepCommand,
@@ -24,7 +25,6 @@ from loopscope.protocol import (
 from loopscope.server.app import create_app
 from loopscope.server.connection import error_event
 from loopscope.training.scenarios import SCENARIOS
-from loopscope.training.source import PHASES
 
 from ._helpers import check_event, make_session, receive_text, step_phases, wire
 

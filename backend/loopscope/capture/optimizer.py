@@ -152,14 +152,14 @@ class StepRecorder:
         self.all_buffers: list[bool] = []
         for group in optimizer.param_groups:
             with_grad = [p for p in group["params"] if p.grad is not None]
-            kernel = kernel_of(optimizer, group, with_grad)
-            if not replayable(optimizer, group, kernel):
-                self.kernels.append(None)
-                self.all_buffers.append(False)
-                continue
+            # Optimizers with a `foreach` option pick their path the way sgd() and adam() do.
+            kernel = kernel_of(optimizer, group, with_grad) if "foreach" in group else None
             self.kernels.append(kernel)
+            self.all_buffers.append(False)
+            if kernel is None or not replayable(optimizer, group, kernel):
+                continue
             states = [optimizer.state.get(p) or {} for p in with_grad]
-            self.all_buffers.append(all("momentum_buffer" in st for st in states))
+            self.all_buffers[-1] = all("momentum_buffer" in st for st in states)
             for param, state in zip(with_grad, states, strict=True):
                 assert param.grad is not None
                 self.priors[id(param)] = take_prior(param, param.grad, state)
@@ -170,11 +170,10 @@ class StepRecorder:
         """The replayed terms of `param`'s update and whether they end in step()'s bits
         (`update`: its ParamUpdate so far, whose values the terms share)."""
         prior = self.priors.get(id(param))
-        kernel = self.kernels[gi]
-        if prior is None or kernel is None:
+        if prior is None:  # not replayed: see update.replayable
             return [], None
         group = self.optimizer.param_groups[gi]
-        foreach = kernel == "foreach"
+        foreach = self.kernels[gi] == "foreach"
         if isinstance(self.optimizer, torch.optim.SGD):
             replay = replay_sgd(prior, group, foreach, self.all_buffers[gi], self.cap)
         else:

@@ -125,6 +125,18 @@ class _Recorder:
         return self.replay
 
 
+def _coupled_decay(
+    grad: torch.Tensor, param: torch.Tensor, wd: float, foreach: bool, maximize: bool
+) -> torch.Tensor:
+    """g + wd·p as sgd.py and adam.py compute it (foreach: in place on a negated grad)."""
+    if foreach and maximize:
+        torch._foreach_add_([grad], [param], alpha=wd)
+        return grad
+    if foreach:
+        return torch._foreach_add([grad], [param], alpha=wd)[0]
+    return grad.add(param, alpha=wd)
+
+
 def replay_sgd(
     prior: Prior, group: dict[str, Any], foreach: bool, all_buffers: bool, cap: int
 ) -> Replay:
@@ -142,12 +154,7 @@ def replay_sgd(
             grad = torch._foreach_neg([grad])[0] if foreach else -grad
         record("grad", grad if maximize else None)  # None: the .grad the capture sends
         if wd != 0:
-            if foreach and maximize:
-                torch._foreach_add_([grad], [param], alpha=wd)
-            elif foreach:
-                grad = torch._foreach_add([grad], [param], alpha=wd)[0]
-            else:
-                grad = grad.add(param, alpha=wd)
+            grad = _coupled_decay(grad, param, wd, foreach, maximize)
             record("grad_with_weight_decay", grad)
         direction = grad
         if momentum != 0:
@@ -216,12 +223,7 @@ def replay_adam(prior: Prior, group: dict[str, Any], foreach: bool, cap: int) ->
                 param.mul_(factor)
             record("decayed_param", param)
         elif wd != 0:
-            if foreach and maximize:
-                torch._foreach_add_([grad], [param], alpha=wd)
-            elif foreach:
-                grad = torch._foreach_add([grad], [param], alpha=wd)[0]
-            else:
-                grad = grad.add(param, alpha=wd)
+            grad = _coupled_decay(grad, param, wd, foreach, maximize)
             record("grad_with_weight_decay", grad)
         record("exp_avg_prev", exp_avg)
         record("exp_avg_sq_prev", exp_avg_sq)

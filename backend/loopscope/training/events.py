@@ -14,9 +14,9 @@ import torch
 from ..capture.modules import module_tree
 from ..capture.optimizer import describe_optimizer, list_references, state_keys
 from ..capture.values import encode_float, tensor_value
+from ..protocol import PHASES
 from .configs import SETTABLE, RunConfig, SettableName
 from .scenarios import Scenario
-from .source import PHASES
 from .stepper import PhaseResult, Stepper
 
 if TYPE_CHECKING:

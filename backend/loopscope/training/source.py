@@ -1,22 +1,20 @@
-"""The program the stepper runs, as a learner would write it, and the five phases of its loop."""
+"""The program the stepper runs, as a learner would write it, with the line of each phase."""
 
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
+from ..protocol import PHASES
 from .configs import RunConfig
 from .scenarios import Scenario
 
 if TYPE_CHECKING:
     from ..protocol import SourceInfo
 
-PhaseName = Literal["forward", "loss", "zero_grad", "backward", "step"]
-# The loop body's calls in the order they run (the one list every other place derives from).
-PHASES: tuple[PhaseName, ...] = get_args(PhaseName)
 N_PHASES = len(PHASES)
 
 

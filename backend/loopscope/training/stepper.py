@@ -24,9 +24,9 @@ from ..capture.graph import WalkedGraph, walk_graph
 from ..capture.modules import ForwardRecorder
 from ..capture.optimizer import StepRecorder
 from ..capture.values import ValueCache, tensor_value, value_is_finite
+from ..protocol import PHASES, PhaseName
 from .history import Snapshot, restore_snapshot, take_snapshot
 from .scenarios import Built
-from .source import PHASES, PhaseName
 
 if TYPE_CHECKING:
     from ..protocol import (

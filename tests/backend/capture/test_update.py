@@ -233,7 +233,18 @@ def test_an_optimizer_not_replayed_says_so() -> None:
     recorder = StepRecorder(optimizer, dict(model.named_parameters()), ValueCache(4096))
     optimizer.step()
     for update in recorder.capture()["updates"]:
-        assert (update["terms"], update["kernel"], update["same_bits"]) == ([], None, None)
+        assert (update["terms"], update["same_bits"]) == ([], None)
+        assert update["kernel"] == "single_tensor"  # the path RMSprop took on the CPU
+
+
+def test_a_fused_step_names_its_kernel_and_is_not_replayed() -> None:
+    model = make_model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01, fused=True)
+    model(torch.ones(1, 2)).sum().backward()
+    recorder = StepRecorder(optimizer, dict(model.named_parameters()), ValueCache(4096))
+    optimizer.step()
+    for update in recorder.capture()["updates"]:
+        assert (update["terms"], update["kernel"], update["same_bits"]) == ([], "fused", None)
 
 
 def test_bits_equal_tells_nan_and_signed_zero_apart() -> None:

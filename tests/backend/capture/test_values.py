@@ -23,11 +23,7 @@ from loopscope.capture.values import (
     value_is_finite,
 )
 
-from .._helpers import decode, wire
-
-F32_MAX = float(np.finfo(np.float32).max)
-F32_TINY = float(np.finfo(np.float32).smallest_subnormal)
-EDGES = [0.0, -0.0, F32_TINY, -F32_TINY, 1.1754942e-38, F32_MAX, -F32_MAX, 0.1, 1 / 3, 16777217.0]
+from .._helpers import EDGES, F32_MAX, F32_TINY, decode, wire
 
 any_f32 = st.floats(width=32, allow_nan=False, allow_infinity=False, allow_subnormal=True)
 # Small enough that no sum of a few hundred of them overflows float32.

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 import torch
 
+from loopscope.protocol import PHASES
 from loopscope.training.models import SimpleNet
 from loopscope.training.scenarios import SCENARIOS, build, get_scenario
-from loopscope.training.source import PHASES, _optimizer_source, loop_source
+from loopscope.training.source import _optimizer_source, loop_source
 
 
 def built(scenario: str, **config: Any) -> Any:
