@@ -368,3 +368,14 @@ def test_a_frozen_embedding_has_no_gradient_rows_to_show() -> None:
     assert events["forward"]["language"]["rows_used"]
     assert "language" not in events["backward"]
     assert session.stepper.params["token_embedding.weight"].grad is None
+
+
+def test_without_zero_grad_the_gradient_rows_pile_up() -> None:
+    """skip_zero_grad: .grad keeps the rows of every batch since the last zero_grad."""
+    session = make_session("charlm", skip_zero_grad=True, batch_size=2, block_size=3)
+    used: set[int] = set()
+    for _ in range(3):
+        events = by_phase(step_phases(session, 5))
+        used |= set(events["forward"]["language"]["rows_used"])
+        assert events["backward"]["language"]["grad_rows"] == sorted(used)
+    assert len(used) > len(events["forward"]["language"]["rows_used"])
