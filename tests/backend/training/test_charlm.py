@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -292,9 +293,14 @@ def test_headless_run_logs_like_the_other_scenarios(capsys: pytest.CaptureFixtur
     args = ["run", "--scenario", "charlm", "--epochs", "4", "--every", "2", "--config", config]
     assert cli.main([*args, "--torch-threads", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split(",")[0] for line in lines] == ["Epoch [2/4]", "Epoch [4/4]"]
-    losses = [float(line.split("Loss: ")[1].split(",")[0]) for line in lines]
+    logs, samples = lines[0::2], lines[1::2]
+    assert [line.split(",")[0] for line in logs] == ["Epoch [2/4]", "Epoch [4/4]"]
+    losses = [float(line.split("Loss: ")[1].split(",")[0]) for line in logs]
     assert losses[1] < losses[0] < uniform_loss(len(corpus_vocabulary("poetry_zh"))) + 0.5
+    # Each log line is followed by the model's text, quoted (newlines show as \n).
+    texts = [ast.literal_eval(line.removeprefix("  sample: ")) for line in samples]
+    assert len(texts) == 2 and all(len(text) == 80 for text in texts)
+    assert set("".join(texts)) <= set(corpus_vocabulary("poetry_zh").chars)
 
 
 # ---------------------------------------------------------------------- on the wire
