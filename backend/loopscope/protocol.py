@@ -285,6 +285,50 @@ class Capabilities(TypedDict):
 
 
 @with_config(_WIRE)
+class TextSample(TypedDict):
+    """Text the model wrote: `text` drawn one character at a time from its softmax, with a
+    generator seeded by the run's seed (the same draws every time, so the text changes only
+    as the model does), after `iteration` iterations."""
+
+    iteration: int
+    text: str
+
+
+@with_config(_WIRE)
+class LanguageInfo(TypedDict):
+    """A language model's run: its characters and where its loss starts."""
+
+    corpus: str
+    vocab: str  # every character of the corpus, sorted: a character's id is its index
+    uniform_loss: float  # ln(len(vocab)): the loss of giving every character the same chance
+    block_size: int  # characters in each window of a batch
+    sample_every: int  # a step sends a new sample once this many more iterations are done
+    sample: TextSample  # from the model as it is now
+
+
+@with_config(_WIRE)
+class PositionSoftmax(TypedDict):
+    """Softmax and cross-entropy at one position of the batch (row `position` of y_pred)."""
+
+    position: int
+    target: int  # the id of the character that really came next
+    loss: TensorValue  # 0-d: -log probs[target], this position's term of the mean loss
+    probs: TensorValue  # softmax of the position's logits: (vocab_size,)
+    top_ids: list[int]  # the most probable next characters, most probable first
+    top_probs: TensorValue  # (len(top_ids),) their probabilities
+
+
+@with_config(_WIRE)
+class LanguageCapture(TypedDict):
+    """What a language model's captured phase shows; each field belongs to one phase."""
+
+    rows_used: NotRequired[list[int]]  # forward: the embedding rows x_batch looked up
+    position: NotRequired[PositionSoftmax]  # loss
+    grad_rows: NotRequired[list[int]]  # backward: the embedding .grad rows that are not zero
+    sample: NotRequired[TextSample]  # step, when a multiple of sample_every was passed
+
+
+@with_config(_WIRE)
 class SessionEvent(TypedDict):
     """Sent on start, reset and rewind: what the run is made of.  Fields a traced script
     has no value for (no scenario, config, data set, fit or landscape) are null."""
@@ -315,6 +359,7 @@ class SessionEvent(TypedDict):
     references: list[ParamReference]  # param_groups entries → the parameters they are
     fit: FitView | None
     landscape: Landscape | None
+    language: NotRequired[LanguageInfo]  # a language model's run only
 
 
 # ---------------------------------------------------------------- graph
@@ -504,6 +549,7 @@ class PhaseEvent(TypedDict):
     history: HistoryInfo | None
     fit: FitView | None  # after `step` (the parameters changed) when the run has a fit
     capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
+    language: NotRequired[LanguageCapture]  # a language model's captured phase only
 
 
 @with_config(_WIRE)

@@ -19,6 +19,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from .corpora import CorpusName
+
 OptimizerName = Literal["sgd", "momentum", "adam", "adamw"]
 ActivationName = Literal["tanh", "relu", "sigmoid"]
 
@@ -134,3 +136,42 @@ class ClassifyConfig(RunConfig):
 # skip_zero_grad in the stepper); SetCommand has exactly these fields.
 SettableName = Literal["lr", "momentum", "beta1", "beta2", "eps", "weight_decay", "skip_zero_grad"]
 SETTABLE: tuple[SettableName, ...] = get_args(SettableName)
+
+
+MAX_N_EMBD = 128
+MAX_BLOCK_SIZE = 64
+MAX_LM_BATCH = 512
+MAX_SAMPLE_LENGTH = 400
+
+
+class CharLMConfig(RunConfig):
+    """A bigram character model, `lm_head(token_embedding(idx))`, learning a shipped corpus.
+
+    The data are the corpus itself, so the regression fields `n_points` and `noise` play
+    no part; `batch_size` counts windows of `block_size` characters."""
+
+    optimizer: OptimizerName = Field("adamw", description="sgd, momentum, adam or adamw.")
+    corpus: CorpusName = Field(
+        "poetry_zh",
+        description="poetry_zh = classical Chinese poems; english = sonnets, speeches, fables.",
+    )
+    n_embd: int = Field(
+        32, ge=1, le=MAX_N_EMBD, description="Embedding size: nn.Embedding(vocab, n_embd)."
+    )
+    block_size: int = Field(
+        8, ge=1, le=MAX_BLOCK_SIZE, description="Characters in each window of the batch."
+    )
+    batch_size: int = Field(  # never null: a batch is always windows
+        32, ge=1, le=MAX_LM_BATCH, description="Windows per batch, drawn at random each iteration."
+    )
+    sample_every: int = Field(
+        100, ge=1, le=100_000, description="Sample text from the model every N iterations."
+    )
+    sample_length: int = Field(
+        80, ge=1, le=MAX_SAMPLE_LENGTH, description="Characters in each sample."
+    )
+
+    @model_validator(mode="after")
+    def _batch_fits(self) -> CharLMConfig:
+        # Windows are drawn with replacement from the corpus: n_points does not bound them.
+        return self

@@ -119,7 +119,7 @@ def capabilities(
         "source": "scenario",
         "fit": scenario.fit,
         "landscape": landscape,
-        "data_plot": True,
+        "data_plot": scenario.fit is not None,  # the data are drawn under the fit
         "rewind": True,
         "config": True,
         "settable": settable(config, optimizer.param_groups[0]),
@@ -166,7 +166,7 @@ def session_event(
     config: RunConfig,
     source: SourceInfo,
     history: HistoryInfo,
-    fit: FitView,
+    fit: FitView | None,
     landscape: Landscape | None,
 ) -> SessionEvent:
     """The SessionEvent: what the run is made of, and where it stands."""

@@ -11,7 +11,8 @@ from .session import Session
 def run_headless(
     scenario: str, config: dict[str, Any], epochs: int, every: int = 100
 ) -> Iterator[str]:
-    """Yield `Epoch [k/N], Loss: …, w: …, b: …` every `every` epochs (w, b: linear only)."""
+    """Yield `Epoch [k/N], Loss: …, w: …, b: …` every `every` epochs (w, b: linear only;
+    a language model adds a line of text sampled from it, quoted)."""
     session = Session(scenario, config, history_bytes=0)
     params = list(session.stepper.params.values())
     for epoch in range(1, epochs + 1):
@@ -22,3 +23,5 @@ def run_headless(
                 w, b = (float(p.detach().reshape(-1)[0]) for p in params)
                 line += f", w: {w:.2f}, b: {b:.2f}"
             yield line
+            if session.text_view is not None:
+                yield f"  sample: {session.text_view.sample(session.stepper.iteration)['text']!r}"

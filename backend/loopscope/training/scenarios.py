@@ -15,8 +15,10 @@ import torch
 from torch import nn
 
 from . import data
-from .configs import ClassifyConfig, LinearConfig, MlpConfig, RunConfig
+from .charlm import BigramLM, Windows, corpus_data, corpus_vocabulary
+from .configs import CharLMConfig, ClassifyConfig, LinearConfig, MlpConfig, RunConfig
 from .models import MLP, SimpleNet
+from .textview import TextRun
 
 # torch.manual_seed seeds one global generator: building two runs at once in
 # different threads would interleave their draws, so builds take turns.
@@ -42,6 +44,7 @@ class Built:
     x: torch.Tensor
     y: torch.Tensor
     device: torch.device
+    windows: Windows | None = None  # random windows of (x, y) each iteration, not epochs
 
 
 FitKind = Literal["line", "curve", "regions"]
@@ -54,7 +57,7 @@ class Scenario:
     name: str
     description: str
     config_cls: type[RunConfig]
-    fit: FitKind  # how the model's output over the data is drawn
+    fit: FitKind | None  # how the model's output over the data is drawn (None: not drawn)
     landscape: bool  # the loss over a (w, b) grid: a model of one weight and one bias only
     log_params: bool  # `loopscope run` also logs w and b (the notes' reference log)
     model_cls: type[nn.Module]
@@ -63,6 +66,10 @@ class Scenario:
     make_data: Callable[[Any], tuple[torch.Tensor, torch.Tensor]]
     data_source: Callable[[Any], str]
     make_criterion: Callable[[Any], nn.Module]
+    # Batches of random windows of (x, y) each iteration; None: epochs over x and y's rows.
+    windows: Callable[[Any], Windows] | None = None
+    # A language model's text: vocabulary, sampling (None: not a language model).
+    text: Callable[[Any], TextRun] | None = None
 
     def validate(self, raw: dict[str, Any]) -> RunConfig:
         """Validate a raw config dict (pydantic errors name the field)."""
@@ -174,6 +181,34 @@ SCENARIOS: dict[str, Scenario] = {
         data_source=lambda c: f"x, y = {c.dataset}(n, noise)  # y: class labels 0 / 1",
         make_criterion=lambda c: nn.CrossEntropyLoss(),
     ),
+    "charlm": Scenario(
+        name="charlm",
+        description=(
+            "A bigram character language model learns which character comes next,"
+            " in classical Chinese poems or English texts."
+        ),
+        config_cls=CharLMConfig,
+        fit=None,
+        landscape=False,
+        log_params=False,
+        model_cls=BigramLM,
+        build_model=lambda c: BigramLM(len(corpus_vocabulary(c.corpus)), c.n_embd),
+        model_source=lambda c: f"BigramLM({len(corpus_vocabulary(c.corpus))}, {c.n_embd})",
+        make_data=lambda c: corpus_data(c.corpus),
+        data_source=lambda c: (
+            f"ids = encode(open({c.corpus + '.txt'!r}).read());  x, y = ids[:-1], ids[1:]"
+        ),
+        make_criterion=lambda c: nn.CrossEntropyLoss(),
+        windows=lambda c: Windows(c.batch_size, c.block_size),
+        text=lambda c: TextRun(
+            c.corpus,
+            corpus_vocabulary(c.corpus),
+            c.block_size,
+            c.sample_every,
+            c.sample_length,
+            c.seed,
+        ),
+    ),
 }
 
 
@@ -217,4 +252,5 @@ def build(scenario: Scenario, config: RunConfig, default_device: str = "auto") -
         x=x.to(device),
         y=y.to(device),
         device=device,
+        windows=None if scenario.windows is None else scenario.windows(config),
     )

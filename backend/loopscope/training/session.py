@@ -20,6 +20,7 @@ from .history import History
 from .scenarios import ConfigError, Scenario, build, get_scenario
 from .source import N_PHASES, loop_source
 from .stepper import PhaseResult, Stepper
+from .textview import TextView
 from .views import FitGrid, loss_landscape
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
         GraphEvent,
         HistoryInfo,
         Landscape,
+        LanguageCapture,
         LossesEvent,
         PhaseEvent,
         SessionEvent,
@@ -75,7 +77,8 @@ class Session:
         self.token = secrets.token_urlsafe(24)  # lets the same learner resume after a drop
         self.stepper = self._build()
         self._refresh_source()
-        self.fit_grid = FitGrid(self.scenario.fit, self.stepper.x, self.cap)
+        self.fit_grid = self._fit_grid()
+        self.text_view = self._text_view()
         self.losses = PendingLosses()
         self.sent_graph_id: str | None = None
         self._checkpoint_due = True  # the next iteration boundary must be a checkpoint
@@ -100,7 +103,8 @@ class Session:
         stepper = self._build()
         self.stepper = stepper
         self._refresh_source()
-        self.fit_grid = FitGrid(self.scenario.fit, stepper.x, self.cap)
+        self.fit_grid = self._fit_grid()
+        self.text_view = self._text_view()
         self.history = History(self.history.max_bytes)
         self.losses.clear()
         self._snapshot()
@@ -163,7 +167,11 @@ class Session:
             events.append(graph.topology)
         fit = self._fit() if result.phase == "step" and result.capture is not None else None
         losses = self.losses.take_points(s.n_batches)
-        events.append(phase_event(s, result, losses, self.history_info(), fit))
+        event = phase_event(s, result, losses, self.history_info(), fit)
+        language = self._language(result)
+        if language is not None:  # a language model's captured phase only
+            event["language"] = language
+        events.append(event)
         return _handed_over(events)
 
     def check_rewind(self, iteration: int) -> None:
@@ -256,15 +264,30 @@ class Session:
             "bytes": self.history.nbytes,
         }
 
-    def _fit(self) -> FitView:
-        return self.fit_grid.value(self.stepper.model)
+    def _fit_grid(self) -> FitGrid | None:
+        fit = self.scenario.fit
+        return None if fit is None else FitGrid(fit, self.stepper.x, self.cap)
+
+    def _fit(self) -> FitView | None:
+        return None if self.fit_grid is None else self.fit_grid.value(self.stepper.model)
+
+    def _text_view(self) -> TextView | None:
+        text = self.scenario.text
+        return None if text is None else TextView(text(self.config), self.stepper.model, self.cap)
+
+    def _language(self, result: PhaseResult) -> LanguageCapture | None:
+        if self.text_view is None or result.capture is None:
+            return None
+        x_batch, y_batch = self.stepper.batch_tensors
+        y_pred = self.stepper.y_pred
+        return self.text_view.capture(result.phase, x_batch, y_pred, y_batch, result.iteration + 1)
 
     def session_event(self) -> dict[str, Any]:
         """The SessionEvent: what the run is made of, and where it stands (changes nothing)."""
         return _handed_over([self._session_event()])[0]
 
     def _session_event(self) -> SessionEvent:
-        return session_event(
+        event = session_event(
             self.stepper,
             run_id=self.run_id,
             token=self.token,
@@ -275,6 +298,9 @@ class Session:
             fit=self._fit(),
             landscape=self.landscape,
         )
+        if self.text_view is not None:  # a language model's run only
+            event["language"] = self.text_view.info(self.stepper.iteration)
+        return event
 
     def _opening_events(self) -> list[dict[str, Any]]:
         """A session event after which the client rebuilds its view: the graph goes out again

@@ -40,8 +40,9 @@ def loop_source(
     optimizer's hyperparameters as its param_groups hold them now; 1-based line of each
     phase, and how many lines come before the loop."""
     lines = inspect.getsource(scenario.model_cls).rstrip("\n").split("\n") + [""]
+    if scenario.windows is None:  # windows of a text need no size or noise
+        lines.append(f"n, noise = {config.n_points}, {config.noise!r}")
     lines += [
-        f"n, noise = {config.n_points}, {config.noise!r}",
         f"torch.manual_seed({config.seed})",
         scenario.data_source(config),
         f"model = {scenario.model_source(config)}.to(device)",
@@ -51,7 +52,17 @@ def loop_source(
         f"optimizer = {_optimizer_source(optimizer, config.optimizer == 'adamw')}",
         f"criterion = nn.{type(criterion).__name__}()",
     ]
-    if config.batch_size is None:
+    if scenario.windows is not None:
+        w = scenario.windows(config)
+        lines.append(f"g = torch.Generator().manual_seed({config.seed})  # which windows")
+        loop = [
+            "for iteration in range(iterations):",
+            f"    starts = torch.randint(len(x) - {w.block_size} + 1, ({w.batch_size},),"
+            " generator=g)",
+            f"    rows = starts.unsqueeze(1) + torch.arange({w.block_size})  # one window per row",
+            "    x_batch, y_batch = x[rows], y[rows].view(-1)",
+        ]
+    elif config.batch_size is None:
         loop = [
             "for epoch in range(epochs):",
             "    x_batch, y_batch = x, y  # full batch: gradient descent",

@@ -64,8 +64,12 @@ class Stepper:
         self.x, self.y = built.x, built.y
         self.n = int(self.x.shape[0])
         self.batch_size = self.n if batch_size is None else batch_size
-        self.full_batch = batch_size is None or batch_size >= self.n
-        self.n_batches = math.ceil(self.n / self.batch_size)
+        self.windows = built.windows
+        self.full_batch = self.windows is None and (batch_size is None or batch_size >= self.n)
+        if self.windows is not None:
+            self.n_batches = self.windows.per_epoch(self.n)
+        else:
+            self.n_batches = math.ceil(self.n / self.batch_size)
         self.skip_zero_grad = skip_zero_grad
         self.cap = cap
         self._values = ValueCache(cap)  # params and grads change only at a few phases
@@ -106,6 +110,11 @@ class Stepper:
         return self.iteration % self.n_batches
 
     @property
+    def batch_tensors(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """This iteration's x_batch and y_batch (once its forward phase ran)."""
+        return self._x_batch, self._y_batch
+
+    @property
     def next_phase(self) -> PhaseName:
         return PHASES[self.phase_index]
 
@@ -143,6 +152,10 @@ class Stepper:
         self.iteration += 1
 
     def _select_batch(self) -> None:
+        if self.windows is not None:  # fresh random windows every iteration
+            self._x_batch, self._y_batch = self.windows.draw(self.x, self.y, self.generator)
+            self.generator_state = self.generator.get_state()
+            return
         if self.full_batch:
             self._x_batch, self._y_batch = self.x, self.y
             self._batch_index = None

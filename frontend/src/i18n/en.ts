@@ -28,6 +28,7 @@ export const en = {
   "scenario.linear": "Linear regression (SimpleNet)",
   "scenario.mlp": "MLP fitting a sine",
   "scenario.classify": "Two-class classifier",
+  "scenario.charlm": "Character language model (bigram)",
   "config.title": "Run settings",
   "config.lr": "Learning rate",
   "config.optimizer": "Optimizer",

@@ -29,6 +29,7 @@ export const zh: Record<MessageKey, string> = {
   "scenario.linear": "线性回归（SimpleNet）",
   "scenario.mlp": "多层感知机拟合正弦",
   "scenario.classify": "二分类器",
+  "scenario.charlm": "字符语言模型（二元语法）",
   "config.title": "运行设置",
   "config.lr": "学习率",
   "config.optimizer": "优化器",

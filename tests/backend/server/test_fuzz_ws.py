@@ -34,7 +34,7 @@ import loopscope.training.session as session_module
 from loopscope.config import Settings
 from loopscope.protocol import ErrorEvent
 from loopscope.server.app import create_app
-from loopscope.training.configs import ClassifyConfig, LinearConfig, MlpConfig
+from loopscope.training.configs import CharLMConfig, ClassifyConfig, LinearConfig, MlpConfig
 
 from .._helpers import receive_text
 
@@ -396,7 +396,7 @@ def field_faults() -> st.SearchStrategy[Bad]:
                     "",
                 ]
             ),
-            st.text(max_size=30).filter(lambda s: s not in ("linear", "mlp", "classify")),
+            st.text(max_size=30).filter(lambda s: s not in SCENARIO_CLASSES),
             st.integers(),
             st.none(),
             containers(),
@@ -436,11 +436,17 @@ def field_faults() -> st.SearchStrategy[Bad]:
 
 # -- config faults: answered by the run's builder with invalid_config naming config.<field>
 
-SCENARIO_CLASSES = {"linear": LinearConfig, "mlp": MlpConfig, "classify": ClassifyConfig}
+SCENARIO_CLASSES = {
+    "linear": LinearConfig,
+    "mlp": MlpConfig,
+    "classify": ClassifyConfig,
+    "charlm": CharLMConfig,
+}
 PARAMETER_NAMES = {
     "linear": ["linear.weight", "linear.bias"],
     "mlp": ["layers.0.weight", "layers.0.bias"],
     "classify": ["layers.0.weight", "layers.0.bias"],
+    "charlm": ["token_embedding.weight", "lm_head.bias"],
 }
 
 

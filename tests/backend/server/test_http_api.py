@@ -176,7 +176,7 @@ def test_health_reports_idle_counts(client: TestClient) -> None:
 
 def test_scenario_defaults_validate_against_their_config(client: TestClient) -> None:
     scenarios = client.get("/api/scenarios").json()
-    assert [s["name"] for s in scenarios] == ["linear", "mlp", "classify"]
+    assert [s["name"] for s in scenarios] == ["linear", "mlp", "classify", "charlm"]
     for s in scenarios:
         SCENARIO_CONFIGS[s["name"]].model_validate(s["defaults"])
         assert s["config_schema"]["additionalProperties"] is False

@@ -235,7 +235,7 @@ async def test_http_endpoints(server: str) -> None:
         body = (await client.get("/api/health")).json()
         assert body["status"] == "ok" and body["torch_threads"] == 1
         scenarios = (await client.get("/api/scenarios")).json()
-        assert [s["name"] for s in scenarios] == ["linear", "mlp", "classify"]
+        assert [s["name"] for s in scenarios] == ["linear", "mlp", "classify", "charlm"]
         assert all("properties" in s["config_schema"] and s["defaults"] for s in scenarios)
         protocol = (await client.get("/api/protocol")).json()
         assert set(protocol["events"]) <= set(protocol["$defs"])

@@ -309,7 +309,7 @@ def test_http_api(client: TestClient) -> None:
     assert body["status"] == "ok" and body["torch"] == torch.__version__
     assert body["connections"] == 0
     scenarios = client.get("/api/scenarios").json()
-    assert [s["name"] for s in scenarios] == ["linear", "mlp", "classify"]
+    assert [s["name"] for s in scenarios] == ["linear", "mlp", "classify", "charlm"]
     for info in scenarios:
         assert info["config_schema"]["type"] == "object"
         assert "lr" in info["config_schema"]["properties"]

@@ -112,7 +112,7 @@ def test_unknown_scenario() -> None:
     with pytest.raises(ConfigError) as exc:
         get_scenario("resnet")
     assert exc.value.field == "scenario"
-    assert set(SCENARIOS) == {"linear", "mlp", "classify"}
+    assert set(SCENARIOS) == {"linear", "mlp", "classify", "charlm"}
 
 
 @pytest.mark.parametrize(

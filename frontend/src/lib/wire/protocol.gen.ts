@@ -5,7 +5,7 @@
 /** Build a scenario and start a new run (replaces the current one). */
 export interface StartCommand {
   type: "start";
-  scenario?: "linear" | "mlp" | "classify";
+  scenario?: "linear" | "mlp" | "classify" | "charlm";
   config?: Record<string, unknown>;
 }
 
@@ -106,6 +106,16 @@ export interface Landscape {
   optimum: number[];
 }
 
+/** A language model's run: its characters and where its loss starts. */
+export interface LanguageInfo {
+  corpus: string;
+  vocab: string;
+  uniform_loss: number;
+  block_size: number;
+  sample_every: number;
+  sample: TextSample;
+}
+
 /** One module of the tree, with the parameters registered in its own _parameters. */
 export interface ModuleInfo {
   path: string;
@@ -172,6 +182,16 @@ export interface TensorValue {
 }
 
 /**
+ * Text the model wrote: `text` drawn one character at a time from its softmax, with a
+ * generator seeded by the run's seed (the same draws every time, so the text changes only
+ * as the model does), after `iteration` iterations.
+ */
+export interface TextSample {
+  iteration: number;
+  text: string;
+}
+
+/**
  * Sent on start, reset and rewind: what the run is made of.  Fields a traced script
  * has no value for (no scenario, config, data set, fit or landscape) are null.
  */
@@ -180,7 +200,7 @@ export interface SessionEvent {
   run_id: string;
   token: string;
   capabilities: Capabilities;
-  scenario: "linear" | "mlp" | "classify" | null;
+  scenario: "linear" | "mlp" | "classify" | "charlm" | null;
   description: string;
   config: Record<string, unknown> | null;
   config_schema: Record<string, unknown> | null;
@@ -202,6 +222,7 @@ export interface SessionEvent {
   references: ParamReference[];
   fit: FitView | null;
   landscape: Landscape | null;
+  language?: LanguageInfo;
 }
 
 /** `source.next_functions[slot]` is `target`: gradients flow source → target. */
@@ -256,6 +277,14 @@ export interface GradFill {
   value: TensorValue;
 }
 
+/** What a language model's captured phase shows; each field belongs to one phase. */
+export interface LanguageCapture {
+  rows_used?: number[];
+  position?: PositionSoftmax;
+  grad_rows?: number[];
+  sample?: TextSample;
+}
+
 export interface LossCapture {
   graph_id: string;
   y: TensorValue;
@@ -286,6 +315,16 @@ export interface ParamUpdate {
   terms: UpdateTerm[];
   kernel: "single_tensor" | "foreach" | "fused" | null;
   same_bits: boolean | null;
+}
+
+/** Softmax and cross-entropy at one position of the batch (row `position` of y_pred). */
+export interface PositionSoftmax {
+  position: number;
+  target: number;
+  loss: TensorValue;
+  probs: TensorValue;
+  top_ids: number[];
+  top_probs: TensorValue;
 }
 
 export interface StepCapture {
@@ -332,6 +371,7 @@ export interface PhaseEvent {
   history: HistoryInfo | null;
   fit: FitView | null;
   capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | null;
+  language?: LanguageCapture;
 }
 
 /**
@@ -481,6 +521,53 @@ export interface ClassifyConfig {
   hidden?: number[];
   /** Activation between layers. */
   activation?: "tanh" | "relu" | "sigmoid";
+}
+
+/**
+ * A bigram character model, `lm_head(token_embedding(idx))`, learning a shipped corpus.
+ *
+ * The data are the corpus itself, so the regression fields `n_points` and `noise` play
+ * no part; `batch_size` counts windows of `block_size` characters.
+ */
+export interface CharLMConfig {
+  /** torch.manual_seed before data and model. */
+  seed?: number;
+  /** Learning rate. */
+  lr?: number;
+  /** sgd, momentum, adam or adamw. */
+  optimizer?: "sgd" | "momentum" | "adam" | "adamw";
+  /** SGD momentum (optimizer 'momentum'). */
+  momentum?: number;
+  /** Adam/AdamW beta1. */
+  beta1?: number;
+  /** Adam/AdamW beta2. */
+  beta2?: number;
+  /** Adam/AdamW eps. */
+  eps?: number;
+  /** Weight decay; null = torch's default for the optimizer. */
+  weight_decay?: number | null;
+  /** Windows per batch, drawn at random each iteration. */
+  batch_size?: number;
+  /** Number of data points. */
+  n_points?: number;
+  /** Standard deviation of the data noise. */
+  noise?: number;
+  /** auto = cuda if available, else mps, else cpu; or cpu, cuda, cuda:N, mps. */
+  device?: string;
+  /** Skip optimizer.zero_grad(): gradients accumulate across iterations. */
+  skip_zero_grad?: boolean;
+  /** Parameter names set to requires_grad=False (e.g. 'linear.bias'). */
+  frozen?: string[];
+  /** poetry_zh = classical Chinese poems; english = sonnets, speeches, fables. */
+  corpus?: "poetry_zh" | "english";
+  /** Embedding size: nn.Embedding(vocab, n_embd). */
+  n_embd?: number;
+  /** Characters in each window of the batch. */
+  block_size?: number;
+  /** Sample text from the model every N iterations. */
+  sample_every?: number;
+  /** Characters in each sample. */
+  sample_length?: number;
 }
 
 /** Every message the client may send. */

@@ -1,0 +1,95 @@
+"""Language-model capture: embedding rows and sparse grads, softmax/CE at one position."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from loopscope.capture.language import position_loss, rows_used, rows_with_grad, uniform_loss
+from loopscope.training.charlm import BigramLM, Vocabulary, Windows, corpus_pairs
+from loopscope.training.corpora import load_corpus
+
+
+def _batch_and_grads(
+    corpus: str, batch_size: int, block_size: int, seed: int = 0
+) -> tuple[BigramLM, torch.Tensor, torch.Tensor, torch.Tensor]:
+    vocab = Vocabulary.of(load_corpus(corpus))
+    ids = vocab.encode(load_corpus(corpus))
+    torch.manual_seed(seed)
+    model = BigramLM(len(vocab), 16)
+    windows = Windows(batch_size, block_size)
+    x, y = windows.draw(*corpus_pairs(ids), torch.Generator().manual_seed(seed))
+    logits = model(x)
+    F.cross_entropy(logits, y).backward()
+    return model, x, y, logits.detach()
+
+
+@pytest.mark.parametrize(
+    ("corpus", "batch_size", "block_size"), [("poetry_zh", 4, 8), ("english", 32, 8)]
+)
+def test_only_the_rows_a_batch_used_get_a_nonzero_grad(
+    corpus: str, batch_size: int, block_size: int
+) -> None:
+    model, x, _, _ = _batch_and_grads(corpus, batch_size, block_size)
+    used = sorted(set(x.view(-1).tolist()))
+    assert rows_used(x).tolist() == used
+    grad = model.token_embedding.weight.grad
+    assert grad is not None
+    assert torch.equal(rows_with_grad(grad), rows_used(x))
+    unused = torch.ones(grad.shape[0], dtype=torch.bool)
+    unused[used] = False
+    assert unused.any() and torch.count_nonzero(grad[unused]) == 0
+    # The output layer is dense: every character's logit gets a gradient.
+    head = model.lm_head.weight.grad
+    assert head is not None and rows_with_grad(head).numel() == head.shape[0]
+
+
+def test_rows_with_grad_on_a_hand_made_gradient() -> None:
+    grad = torch.zeros(6, 3)
+    grad[1, 2] = -0.5
+    grad[4] = 1.0
+    assert rows_with_grad(grad).tolist() == [1, 4]
+    assert rows_with_grad(torch.zeros(6, 3)).tolist() == []
+
+
+@pytest.mark.parametrize("position", [0, 7, 255])
+def test_position_loss_is_torch_softmax_and_cross_entropy(position: int) -> None:
+    _, _, y, logits = _batch_and_grads("english", 32, 8, seed=3)
+    captured = position_loss(logits, y, position)
+    assert captured.target == int(y[position])
+    assert torch.equal(captured.logits, logits[position])
+    assert torch.equal(captured.probs, F.softmax(logits, dim=-1)[position])
+    per_position = F.cross_entropy(logits, y, reduction="none")
+    assert torch.equal(captured.loss, per_position[position])
+    order = torch.argsort(captured.probs, descending=True, stable=True)
+    assert torch.equal(captured.top_probs, captured.probs[order[:5]])
+    assert captured.top_probs[0] == captured.probs.max()
+
+
+def test_the_batch_loss_is_the_mean_of_the_position_losses() -> None:
+    _, _, y, logits = _batch_and_grads("poetry_zh", 8, 4, seed=1)
+    losses = torch.stack([position_loss(logits, y, i).loss for i in range(len(y))])
+    assert torch.allclose(losses.mean(), F.cross_entropy(logits, y))
+
+
+def test_position_outside_the_batch_is_refused() -> None:
+    logits, targets = torch.zeros(4, 3), torch.zeros(4, dtype=torch.int64)
+    with pytest.raises(ValueError, match="position 4"):
+        position_loss(logits, targets, 4)
+    with pytest.raises(ValueError, match="position -1"):
+        position_loss(logits, targets, -1)
+
+
+@pytest.mark.parametrize("vocab_size", [1, 2, 65, 1015])
+def test_uniform_loss_is_the_cross_entropy_of_equal_logits(vocab_size: int) -> None:
+    equal = torch.zeros(1, vocab_size)
+    torch_loss = F.cross_entropy(equal, torch.tensor([vocab_size - 1]))
+    assert math.isclose(uniform_loss(vocab_size), float(torch_loss), rel_tol=1e-6, abs_tol=1e-7)
+
+
+def test_uniform_loss_needs_a_vocabulary() -> None:
+    with pytest.raises(ValueError, match="vocab_size"):
+        uniform_loss(0)
