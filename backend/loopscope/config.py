@@ -82,7 +82,7 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Estimated CPU time one step may ask for (measured at start-up)."
     )
     max_compare_seconds: float = Field(
-        2.0, gt=0, description="Estimated CPU time one POST /api/compare may ask for."
+        5.0, gt=0, description="Estimated CPU time one POST /api/compare may ask for."
     )
     max_concurrent_compares: int = Field(
         1, ge=1, description="POST /api/compare requests trained at once; more get 503."

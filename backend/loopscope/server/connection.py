@@ -42,6 +42,7 @@ from ..protocol import (
 )
 from ..training.session import CommandError, Session, error_code, field_path
 from .outbox import Outbox
+from .protocols import TokenBucket
 from .runs import RunRegistry
 from .work import Work
 
@@ -105,8 +106,7 @@ class Connection:
         self._play_stop = asyncio.Event()
         self._play_options: tuple[str, float] | None = None  # unit and rate while playing
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loopscope-run")
-        self._tokens = settings.commands_per_second
-        self._last_refill = time.monotonic()
+        self._commands = TokenBucket(settings.commands_per_second, settings.commands_per_second)
         self._last_message = time.monotonic()
         # Commands (or error events refusing messages) waiting their turn, numbered in order.
         self._inbox: asyncio.Queue[tuple[int, Any]] = asyncio.Queue(maxsize=INBOX_SIZE)
@@ -220,7 +220,7 @@ class Connection:
             if size > self.settings.max_message_bytes:
                 await self.websocket.close(code=1009, reason="message too big")
                 return
-            if not self._take_token():
+            if not self._commands.take():
                 self._queue(error_event("rate_limited", "too many commands; slow down"))
             elif text is None:
                 refusal = "binary frames are not accepted; send JSON text"
@@ -257,16 +257,6 @@ class Connection:
         """Whether an interrupting message arrived after the running command (called from
         the worker thread between iterations: it only reads two ints)."""
         return self._interrupted > self._running
-
-    def _take_token(self) -> bool:
-        now = time.monotonic()
-        rate = self.settings.commands_per_second
-        self._tokens = min(rate, self._tokens + (now - self._last_refill) * rate)
-        self._last_refill = now
-        if self._tokens < 1:
-            return False
-        self._tokens -= 1
-        return True
 
     # ------------------------------------------------------------------ commands
 

@@ -24,14 +24,8 @@ from loopscope.server.protocols import uvicorn_options
 
 
 @contextlib.contextmanager
-def live_server(bind: str = "127.0.0.1", **overrides: Any) -> Iterator[str]:
-    """host:port of a server running `overrides` (device cpu), stopped on exit."""
-    settings = as_served(Settings(device="cpu", host=bind, port=0, **overrides))
-    options = {k: v for k, v in uvicorn_options(settings).items() if k not in ("host", "port")}
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", **options))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind((bind, 0))
-    port = sock.getsockname()[1]
+def serving(server: uvicorn.Server, sock: socket.socket) -> Iterator[None]:
+    """Run `server` in a thread on the bound `sock` until the block ends."""
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -39,11 +33,36 @@ def live_server(bind: str = "127.0.0.1", **overrides: Any) -> Iterator[str]:
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
     try:
-        yield f"{bind}:{port}"
+        yield
     finally:
         server.should_exit = True
         thread.join(15)
         sock.close()
+        assert not thread.is_alive(), "uvicorn did not stop"
+
+
+def bound_socket(bind: str = "127.0.0.1") -> socket.socket:
+    """A TCP socket bound to a free port of `bind`."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((bind, 0))
+    return sock
+
+
+def uvicorn_server(settings: Settings, app: Any = None) -> uvicorn.Server:
+    """uvicorn configured as `loopscope serve` configures it (host and port: the socket's)."""
+    options = {k: v for k, v in uvicorn_options(settings).items() if k not in ("host", "port")}
+    app = app if app is not None else create_app(settings)
+    return uvicorn.Server(uvicorn.Config(app, log_level="warning", **options))
+
+
+@contextlib.contextmanager
+def live_server(bind: str = "127.0.0.1", **overrides: Any) -> Iterator[str]:
+    """host:port of a server running `overrides` (device cpu), stopped on exit."""
+    settings = as_served(Settings(device="cpu", host=bind, port=0, **overrides))
+    sock = bound_socket(bind)
+    port = sock.getsockname()[1]
+    with serving(uvicorn_server(settings), sock):
+        yield f"{bind}:{port}"
 
 
 def health(host: str) -> dict[str, Any]:
