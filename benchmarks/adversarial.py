@@ -73,6 +73,7 @@ async def probe(
         await ws.recv()
         async with httpx.AsyncClient(timeout=60) as http:
             while not stop.is_set():
+                steady = ready.is_set()  # the attack was under way before this probe began
                 begin = time.perf_counter()
                 await ws.send('{"type": "step"}')
                 while orjson.loads(await ws.recv())["type"] != "phase":
@@ -81,7 +82,7 @@ async def probe(
                 begin = time.perf_counter()
                 await http.get(f"http://127.0.0.1:{port}/api/health")
                 polled = (time.perf_counter() - begin) * 1000
-                for suffix in ("", "_steady") if ready.is_set() else ("",):
+                for suffix in ("", "_steady") if steady else ("",):
                     out["step" + suffix].append(stepped)
                     out["health" + suffix].append(polled)
                 await asyncio.sleep(0.05)
@@ -121,9 +122,12 @@ def long_commands(clients: int) -> Attack:
     async def run(port: int, stop: asyncio.Event, ready: asyncio.Event) -> None:
         started = 0
 
-        async def one() -> None:
+        async def one(i: int) -> None:
             nonlocal started
-            async with websockets.connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
+            # Learners on their own addresses: the per-address cap is not what is measured.
+            address = (f"127.0.{1 + i // 250}.{1 + i % 250}", 0)
+            url = f"ws://127.0.0.1:{port}/ws"
+            async with websockets.connect(url, max_size=None, local_addr=address) as ws:
                 await ws.send(orjson.dumps(LONG).decode())
                 await ws.recv()
                 await ws.send('{"type": "step", "unit": "epoch", "count": 5}')
@@ -132,7 +136,7 @@ def long_commands(clients: int) -> Attack:
                     ready.set()
                 await stop.wait()
 
-        await asyncio.gather(*(one() for _ in range(clients)), return_exceptions=True)
+        await asyncio.gather(*(one(i) for i in range(clients)), return_exceptions=True)
 
     return run
 
@@ -162,12 +166,15 @@ async def measure(name: str, port: int, pid: int, attack: Attack, seconds: float
         peak = max(peak, rss_mb(pid))
         await asyncio.sleep(0.1)
     stop.set()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    for failed in await asyncio.gather(*tasks, return_exceptions=True):
+        if isinstance(failed, BaseException):
+            print(f"   ({name}: {type(failed).__name__}: {failed})")
     await asyncio.sleep(1.0)
     print(
         f"{name:>14}: RSS {before:.0f} → peak {peak:.0f} → after {rss_mb(pid):.0f} MB;"
         f" other client's step p99 {percentile(out['step'], 0.99):.1f} ms"
-        f" (under way: {percentile(out['step_steady'], 0.99):.1f}),"
+        f" (under way: p50 {percentile(out['step_steady'], 0.5):.1f},"
+        f" p99 {percentile(out['step_steady'], 0.99):.1f}),"
         f" /api/health p99 {percentile(out['health'], 0.99):.1f} ms"
         f" (under way: {percentile(out['health_steady'], 0.99):.1f});"
         f" {len(out['step'])} probes, {len(out['step_steady'])} under way"

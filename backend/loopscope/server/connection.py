@@ -270,9 +270,13 @@ class Connection:
             log.exception("command %s failed", command.type)
             self._emit([error_event("internal", f"internal error: {type(exc).__name__}: {exc}")])
 
-    async def _call(self, fn: Any, *args: Any) -> Any:
+    async def _in_worker(self, fn: Any, *args: Any) -> Any:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, fn, *args)
+
+    async def _call(self, fn: Any, *args: Any) -> Any:
+        """Run `fn` in this connection's worker as short work (long slices make way)."""
+        return await self.work.short(self._in_worker, fn, *args)
 
     def _require_session(self) -> Session:
         if self.session is None:
@@ -297,7 +301,7 @@ class Connection:
             self.work.check_step(session, command.unit, command.count)
             await self._stop_play()
             await self.work.step(
-                self._call, session, command.unit, command.count, self._cut_short, self._emit
+                self._in_worker, session, command.unit, command.count, self._cut_short, self._emit
             )
         elif isinstance(command, PlayCommand):
             session = self._require_session()
@@ -343,7 +347,8 @@ class Connection:
                 "too_many_runs", f"server busy: {self.settings.max_runs} runs already", "type"
             )
         try:
-            session = await self._call(self._new_session, command.scenario, command.config)
+            async with self.work.builds:
+                session = await self._call(self._new_session, command.scenario, command.config)
         finally:
             if reserved:
                 self.stats.unreserve()
@@ -396,7 +401,7 @@ class Connection:
         try:
             while not stop.is_set():
                 try:
-                    await self.work.step(self._call, session, unit, 1, stop.is_set, self._emit)
+                    await self.work.step(self._in_worker, session, unit, 1, stop.is_set, self._emit)
                 except Exception as exc:
                     if isinstance(exc, CommandError):
                         self._emit([error_event(exc.code, exc.message, exc.field)])

@@ -6,6 +6,11 @@ commands at once would starve `/api/health` and every short command. A command e
 to take longer than one slice runs as several `Session.step` calls of about SLICE_S each,
 cut short by the time (its `cut_short` callback), and each slice waits its turn at a
 server-wide gate; short commands (a phase, an iteration, a play tick) never wait there.
+
+Short work also goes first within a slice: torch releases the GIL around each op, and a
+thread that gives it up that often waits up to the switch interval (5 ms) to get it back
+from a busy one, for every op. So while short work runs, a slice sleeps between its
+iterations (up to YIELD_MAX_S each time), leaving the GIL to it.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from ..training.stepper import N_PHASES, Stepper
 from .outbox import Outbox
 
 SLICE_S = 0.05
+YIELD_S = 0.0005
+YIELD_MAX_S = 0.05
 CALIBRATION_S = 0.2  # time spent measuring this machine at start-up
 
 Call = Callable[..., Awaitable[Any]]
@@ -65,10 +72,19 @@ def target_position(stepper: Stepper, unit: str, count: int) -> int:
     return (stepper.epoch + count) * stepper.n_batches * N_PHASES
 
 
-def _slice(session: Session, unit: str, count: int, stop: Callable[[], bool]) -> Any:
-    """One slice of a long step: it runs until SLICE_S has passed or `stop` says so."""
+def _slice(work: Work, session: Session, unit: str, count: int, stop: Callable[[], bool]) -> Any:
+    """One slice of a long step: it runs until SLICE_S has passed or `stop` says so, and
+    makes way for short work between iterations."""
     deadline = time.monotonic() + SLICE_S
-    return session.step(unit, count, True, lambda: stop() or time.monotonic() >= deadline)
+
+    def cut_short() -> bool:
+        waited = 0.0
+        while work.short_running and waited < YIELD_MAX_S:
+            time.sleep(YIELD_S)
+            waited += YIELD_S
+        return stop() or time.monotonic() >= deadline
+
+    return session.step(unit, count, True, cut_short)
 
 
 class Work:
@@ -78,7 +94,19 @@ class Work:
         self.settings = settings
         self.speed = 1.0
         self.gate = asyncio.Semaphore(max(1, (os.cpu_count() or 2) - 1))
+        # Runs are built one at a time (tens of ms each): a crowd of `start`s at once
+        # would otherwise share the GIL with, and slow, everyone's short commands.
+        self.builds = asyncio.Semaphore(1)
         self.compares = 0
+        self.short_running = 0  # short calls in the workers now (read by slices' threads)
+
+    async def short(self, call: Call, fn: Any, *args: Any) -> Any:
+        """Run `fn` through `call` as short work: long slices make way while it runs."""
+        self.short_running += 1
+        try:
+            return await call(fn, *args)
+        finally:
+            self.short_running -= 1
 
     def estimate_s(self, session: Session, iterations: int) -> float:
         """Seconds `iterations` uncaptured iterations of `session` take on this machine."""
@@ -114,7 +142,7 @@ class Work:
         events go to `emit`. A refused step raises CommandError before anything ran."""
         seconds = self.check_step(session, unit, count)
         if seconds <= SLICE_S:
-            emit(await call(session.step, unit, count, True, stop))
+            emit(await self.short(call, session.step, unit, count, True, stop))
             return
         s = session.stepper
         target = target_position(s, unit, count)
@@ -123,7 +151,7 @@ class Work:
         first = True
         while first or (not stop() and position(s) < target):
             async with self.gate:
-                answer.put(await call(_slice, session, unit, count, stop))
+                answer.put(await call(_slice, self, session, unit, count, stop))
             first = False
             unit, count = "phase", target - position(s)
         emit(answer.take_all())
