@@ -11,6 +11,7 @@ import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from .._helpers import comparable, make_session, wire
 from ._live import RawClient, health, live_server, wait_for
 
 LINEAR = {"type": "start", "scenario": "linear", "config": {"n_points": 12, "device": "cpu"}}
@@ -165,3 +166,30 @@ def test_compares_beyond_the_concurrency_limit_get_503() -> None:
 
         statuses = asyncio.run(scenario())
         assert statuses[0] == 200 and 503 in statuses, statuses
+
+
+def test_a_long_step_run_in_slices_answers_once_with_the_engines_numbers() -> None:
+    """2 500 iterations (several slices) come back as one phase event carrying all 2 500
+    losses, equal to the in-process engine's single `step` of as many iterations."""
+    config = {"n_points": 2000, "batch_size": 1}
+    local = make_session("linear", **config)
+    expected = [wire(e) for e in local.step("iteration", 2500)]
+    with live_server() as host:
+
+        async def scenario() -> list[dict[str, Any]]:
+            async with connect(f"ws://{host}/ws", max_size=None) as ws:
+                start = {"type": "start", "scenario": "linear", "config": config}
+                await ws.send(json.dumps(start))
+                await asyncio.wait_for(ws.recv(), 30)
+                await ws.send(json.dumps({"type": "step", "unit": "iteration", "count": 2500}))
+                events = [json.loads(await asyncio.wait_for(ws.recv(), 60))]
+                while events[-1]["type"] != "phase":
+                    events.append(json.loads(await asyncio.wait_for(ws.recv(), 60)))
+                await ws.send(json.dumps({"type": "step"}))  # answered after, not before
+                events.append(json.loads(await asyncio.wait_for(ws.recv(), 60)))
+                return events
+
+        *answer, after = asyncio.run(scenario())
+    assert [e["type"] for e in answer] == [e["type"] for e in expected] == ["graph", "phase"]
+    assert [comparable(e) for e in answer] == [comparable(e) for e in expected]
+    assert (after["type"], after["iteration"], after["phase"]) == ("phase", 2500, "forward")
