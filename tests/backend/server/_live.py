@@ -24,8 +24,8 @@ from loopscope.server.protocols import uvicorn_options
 
 
 @contextlib.contextmanager
-def serving(server: uvicorn.Server, sock: socket.socket) -> Iterator[None]:
-    """Run `server` in a thread on the bound `sock` until the block ends."""
+def serving(server: uvicorn.Server, sock: socket.socket) -> Iterator[threading.Thread]:
+    """Run `server` in a thread (yielded) on the bound `sock` until the block ends."""
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -33,7 +33,7 @@ def serving(server: uvicorn.Server, sock: socket.socket) -> Iterator[None]:
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
     try:
-        yield
+        yield thread
     finally:
         server.should_exit = True
         thread.join(15)

@@ -35,6 +35,7 @@ from loopscope.protocol import EVENT_ADAPTER, PHASES
 from loopscope.server.app import create_app
 
 from .._helpers import receive_text
+from ._live import bound_socket, serving, uvicorn_server
 
 with warnings.catch_warnings():
     # starlette.testclient warns when it finds httpx rather than httpx2 (httpx is what the
@@ -138,34 +139,14 @@ class Server:
         return connect(self.ws_url, max_size=None, open_timeout=5, **kwargs)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def running(settings: Settings) -> Iterator[Server]:
     """A real uvicorn server (as `loopscope serve` runs it) in a thread."""
     app = create_app(settings)
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, ws="websockets-sansio", log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield Server(app, server, thread, port)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        assert not thread.is_alive(), "uvicorn did not stop"
+    sock = bound_socket()
+    server = uvicorn_server(settings, app)
+    with serving(server, sock) as thread:
+        yield Server(app, server, thread, sock.getsockname()[1])
 
 
 def ws_recv(ws: ClientConnection, timeout: float = 10.0) -> dict[str, Any]:
