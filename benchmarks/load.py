@@ -63,12 +63,14 @@ def start_server(env: dict[str, str] | None = None) -> tuple[int, subprocess.Pop
     server = subprocess.Popen(
         [*command, "--log-level", "warning"], env={**os.environ, **(env or {})}
     )
-    for _ in range(200):
+    for _ in range(1200):  # up to a minute: the warm-up is slow on a busy machine
         try:
             health(port)
             break
         except OSError:
             time.sleep(0.05)
+    else:
+        raise RuntimeError("the server did not answer /api/health within a minute")
     return port, server
 
 

@@ -37,6 +37,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .config import Settings, as_served
     from .server.app import create_app
+    from .server.protocols import uvicorn_options
 
     overrides = {
         k: v for k, v in vars(args).items() if k in Settings.model_fields and v is not None
@@ -51,14 +52,7 @@ def _serve(args: argparse.Namespace) -> int:
     gc.freeze()
     shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host
     print(f"loopscope: open http://{shown}:{settings.port}/", flush=True)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=args.log_level,
-        ws="websockets-sansio",
-        ws_max_size=settings.max_message_bytes,  # uvicorn refuses bigger frames itself (1009)
-    )
+    uvicorn.run(app, log_level=args.log_level, **uvicorn_options(settings))
     return 0
 
 

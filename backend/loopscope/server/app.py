@@ -11,13 +11,13 @@ from typing import Any
 
 import torch
 from fastapi import FastAPI, Request, WebSocket
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__
 from ..config import Settings
@@ -25,9 +25,11 @@ from ..protocol import ApiError, CompareRequest, CompareResponse, protocol_schem
 from ..training.compare import compare_runs
 from ..training.errors import CommandError
 from ..training.scenarios import SCENARIOS, resolve_device
+from .admission import Admission
 from .memory import release_free_memory
 from .runs import RunRegistry
-from .security import SecurityHeaders
+from .security import BodyLimit, HostGuard, SecurityHeaders
+from .work import Work, measure_speed
 from .ws import websocket_endpoint
 
 STATIC_DIR = Path(__file__).parent.parent / "static"  # the Vite build, in the package
@@ -73,14 +75,20 @@ def api_error(code: str, message: str, field: str | None) -> dict[str, Any]:
     return {"code": code, "message": message, "field": field}
 
 
+class Busy(Exception):
+    """Refused for now: the server is already doing as much of this as it allows."""
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The whole app: /api/*, /ws and the built frontend at /."""
     settings = settings or Settings()
     stats = RunRegistry(settings.resume_grace_s)
+    work = Work(settings)
     sockets: set[WebSocket] = set()
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        work.speed = await asyncio.to_thread(measure_speed, settings.device)
         sweeper = asyncio.create_task(_sweep_forever(stats))
         yield
         sweeper.cancel()
@@ -90,13 +98,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await websocket.close(code=1001, reason="server shutting down")
         stats.clear()
 
-    app = FastAPI(title="loopscope", version=__version__, lifespan=lifespan)
-    app.add_middleware(SecurityHeaders)
+    docs = settings.api_docs
+    app = FastAPI(
+        title="loopscope",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    # The last added runs first: security headers go on every answer, the guards' too.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.allowed_hosts:
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+        app.add_middleware(HostGuard, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(SecurityHeaders)
     app.state.settings = settings
     app.state.stats = stats
     app.state.sockets = sockets
+    app.state.work = work
+    app.state.admission = Admission(settings)
 
     @app.get("/api/health")
     async def health() -> Health:
@@ -134,11 +154,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """JSON Schema of every websocket message."""
         return protocol_schema()
 
-    @app.post("/api/compare", responses={422: {"model": ApiError}})
-    def compare(request: CompareRequest) -> CompareResponse:
+    @app.post("/api/compare", responses={422: {"model": ApiError}, 503: {"model": ApiError}})
+    async def compare(request: CompareRequest) -> CompareResponse:
         """Train a few variants of one scenario headless; their losses side by side."""
-        runs = compare_runs(request.scenario, request.config, request.variants, request.epochs)
+        if work.compares >= settings.max_concurrent_compares:
+            raise Busy(f"{work.compares} compare(s) running; try again shortly")
+        work.compares += 1
+        try:
+            await run_in_threadpool(work.check_compare, request)
+            runs = await run_in_threadpool(
+                compare_runs, request.scenario, request.config, request.variants, request.epochs
+            )
+        finally:
+            work.compares -= 1
         return CompareResponse.model_validate({"runs": runs})
+
+    @app.exception_handler(Busy)
+    async def busy(_: Request, exc: Busy) -> JSONResponse:
+        """Too much of this at once: 503, to be tried again (Retry-After)."""
+        body = api_error("busy", str(exc), None)
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
 
     @app.exception_handler(CommandError)
     async def command_error(_: Request, exc: CommandError) -> JSONResponse:

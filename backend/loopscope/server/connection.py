@@ -11,6 +11,9 @@ A long command can be cut short: when a valid `pause` or `reset` arrives while a
 (or play's step) is running or waiting, that step finishes the iteration it is in,
 runs one more iteration captured and returns (see Session.step); then the `pause` or
 `reset` runs as usual, in order.
+
+What waits to be sent stays within the connection's byte budget (Outbox): past it the
+socket closes with CLOSE_SEND_BUDGET and the run parks for `resume`, as after a drop.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -39,12 +43,16 @@ from ..protocol import (
 from ..training.errors import CommandError, error_code, field_path
 from ..training.session import Session
 from .outbox import Outbox
+from .protocols import TokenBucket
 from .runs import RunRegistry
+from .work import Work
 
-ENCODE_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
 COMMAND_NAMES = ("start", "step", "play", "pause", "reset", "rewind", "set", "resume")
 COMMAND_TYPES = ", ".join(COMMAND_NAMES)
 INBOX_SIZE = 64  # messages received but not yet run; beyond, they are refused
+CLOSE_SEND_BUDGET = 4008  # more than send_budget_bytes waited to be sent
+CLOSE_EVICTED = 4013  # the server was full and this connection the longest idle
+CLOSE_WAIT_S = 1.0  # a close frame waits this long behind unsent frames, then the socket goes
 log = logging.getLogger(__name__)
 
 
@@ -86,32 +94,40 @@ def validation_error(exc: ValidationError) -> dict[str, Any]:
 class Connection:
     """A learner's connection and the run it owns."""
 
-    def __init__(self, websocket: WebSocket, settings: Settings, stats: RunRegistry) -> None:
+    def __init__(
+        self, websocket: WebSocket, settings: Settings, stats: RunRegistry, work: Work
+    ) -> None:
         self.websocket = websocket
         self.settings = settings
         self.stats = stats
-        self.outbox = Outbox()
+        self.work = work
+        self.outbox = Outbox(settings.send_budget_bytes)
         self.session: Session | None = None
         self.play_task: asyncio.Task[None] | None = None
         self._play_stop = asyncio.Event()
+        self._play_options: tuple[str, float] | None = None  # unit and rate while playing
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loopscope-run")
-        self._tokens = settings.commands_per_second
-        self._last_refill = time.monotonic()
+        self._commands = TokenBucket(settings.commands_per_second, settings.commands_per_second)
+        self._last_message = time.monotonic()
         # Commands (or error events refusing messages) waiting their turn, numbered in order.
         self._inbox: asyncio.Queue[tuple[int, Any]] = asyncio.Queue(maxsize=INBOX_SIZE)
         self._received = 0  # messages queued so far (their sequence numbers)
         self._running = -1  # sequence number of the command now running
         self._interrupted = -1  # sequence number of the newest interrupting message
         self._in_flight = False  # a command is running now
+        self._closing = asyncio.Event()
+        self._close_with = (1000, "")
 
     async def serve(self) -> None:
-        """Run receiver and sender until either ends; release everything after."""
+        """Run receiver, commands, sender and the close watch until one ends; release after."""
         self.stats.connections += 1
         self.stats.workers += 1
-        receiver = asyncio.create_task(self._receive_loop())
-        commands = asyncio.create_task(self._command_loop())
-        sender = asyncio.create_task(self._send_loop())
-        tasks = {receiver, commands, sender}
+        tasks = {
+            asyncio.create_task(self._receive_loop()),
+            asyncio.create_task(self._command_loop()),
+            asyncio.create_task(self._send_loop()),
+            asyncio.create_task(self._close_when_asked()),
+        }
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -126,7 +142,7 @@ class Connection:
             self._interrupted = self._received + 1  # a step in flight stops early
             for task in tasks:
                 task.cancel()
-            await self._stop_play()
+            await self._stop_play(announce=False)
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
@@ -139,12 +155,46 @@ class Connection:
             self.stats.workers -= 1
             self.stats.connections -= 1
 
+    # ------------------------------------------------------------------ admission
+
+    def idle_s(self) -> float:
+        """Seconds since the last message from the client."""
+        return time.monotonic() - self._last_message
+
+    def busy(self) -> bool:
+        """Whether play is running or a command is running or waiting its turn."""
+        playing = self.play_task is not None and not self.play_task.done()
+        return playing or self._in_flight or not self._inbox.empty()
+
+    def evict(self) -> None:
+        """Close to make room for a new connection; the run parks for `resume`."""
+        self._ask_close(CLOSE_EVICTED, "closed to make room: idle")
+
+    def _ask_close(self, code: int, reason: str) -> None:
+        if not self._closing.is_set():
+            self._close_with = (code, reason)
+            self._closing.set()
+
+    async def _close_when_asked(self) -> None:
+        await self._closing.wait()
+        code, reason = self._close_with
+        # A client that does not read keeps the close frame queued behind its frames: after
+        # CLOSE_WAIT_S the connection ends all the same (the transport is then dropped).
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.websocket.close(code=code, reason=reason), CLOSE_WAIT_S)
+
     # ------------------------------------------------------------------ loops
+
+    def _emit(self, events: list[dict[str, Any]]) -> None:
+        """Queue events for the client; past the byte budget, the connection closes."""
+        self.outbox.put(events)
+        if self.outbox.overflow.is_set():
+            self._ask_close(CLOSE_SEND_BUDGET, "send budget exceeded: read faster")
 
     async def _send_loop(self) -> None:
         while True:
-            event = await self.outbox.get()
-            await self.websocket.send_text(orjson.dumps(event, option=ENCODE_OPTIONS).decode())
+            frame = await self.outbox.get()
+            await self.websocket.send_text(frame.decode())
 
     async def _receive_loop(self) -> None:
         while True:
@@ -153,7 +203,7 @@ class Connection:
                     self.websocket.receive(), self.settings.idle_timeout_s
                 )
             except TimeoutError:
-                if self._busy():
+                if self.busy():
                     continue  # silent but not idle: play or a command is still running
                 await self.websocket.close(code=1000, reason="idle timeout")
                 return
@@ -161,6 +211,7 @@ class Connection:
                 return
             if message["type"] == "websocket.disconnect":
                 return
+            self._last_message = time.monotonic()
             text: str | None = message.get("text")
             data: bytes | None = message.get("bytes")
             if text is not None:
@@ -170,7 +221,7 @@ class Connection:
             if size > self.settings.max_message_bytes:
                 await self.websocket.close(code=1009, reason="message too big")
                 return
-            if not self._take_token():
+            if not self._commands.take():
                 self._queue(error_event("rate_limited", "too many commands; slow down"))
             elif text is None:
                 refusal = "binary frames are not accepted; send JSON text"
@@ -178,18 +229,12 @@ class Connection:
             else:
                 self._queue(parse_command(text))
 
-    def _busy(self) -> bool:
-        """Whether play is running or a command is running or waiting its turn."""
-        playing = self.play_task is not None and not self.play_task.done()
-        return playing or self._in_flight or not self._inbox.empty()
-
     def _queue(self, item: Any) -> None:
         """Queue a validated command (or the error event refusing a message) for the command
         task, which answers in the order they came; a `pause` or `reset` also cuts short the
         step before it."""
         if self._inbox.full():  # overloaded: this refusal cannot wait its turn
-            message = "too many commands waiting; slow down"
-            self.outbox.put([error_event("rate_limited", message)])
+            self._emit([error_event("rate_limited", "too many commands waiting; slow down")])
             return
         self._received += 1
         if not isinstance(item, dict) and item.type in ("pause", "reset"):
@@ -201,7 +246,7 @@ class Connection:
             number, item = await self._inbox.get()
             self._running = number
             if isinstance(item, dict):
-                self.outbox.put([item])
+                self._emit([item])
             else:
                 self._in_flight = True
                 try:
@@ -214,41 +259,25 @@ class Connection:
         the worker thread between iterations: it only reads two ints)."""
         return self._interrupted > self._running
 
-    def _take_token(self) -> bool:
-        now = time.monotonic()
-        rate = self.settings.commands_per_second
-        self._tokens = min(rate, self._tokens + (now - self._last_refill) * rate)
-        self._last_refill = now
-        if self._tokens < 1:
-            return False
-        self._tokens -= 1
-        return True
-
     # ------------------------------------------------------------------ commands
-
-    async def handle_text(self, text: str) -> None:
-        """Parse, validate and run one command; any refusal becomes an error event."""
-        item = parse_command(text)
-        if isinstance(item, dict):
-            self.outbox.put([item])
-        else:
-            await self._run(item)
 
     async def _run(self, command: Any) -> None:
         """Run a validated command; a refusal (or a bug) becomes an error event."""
         try:
             await self._dispatch(command)
         except CommandError as exc:
-            self.outbox.put([error_event(exc.code, exc.message, exc.field)])
+            self._emit([error_event(exc.code, exc.message, exc.field)])
         except Exception as exc:  # a bug must not take the connection down: report it
             log.exception("command %s failed", command.type)
-            self.outbox.put(
-                [error_event("internal", f"internal error: {type(exc).__name__}: {exc}")]
-            )
+            self._emit([error_event("internal", f"internal error: {type(exc).__name__}: {exc}")])
 
-    async def _call(self, fn: Any, *args: Any) -> Any:
+    async def _in_worker(self, fn: Any, *args: Any) -> Any:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, fn, *args)
+
+    async def _call(self, fn: Any, *args: Any) -> Any:
+        """Run `fn` in this connection's worker as short work (long slices make way)."""
+        return await self.work.short(self._in_worker, fn, *args)
 
     def _require_session(self) -> Session:
         if self.session is None:
@@ -257,12 +286,7 @@ class Connection:
 
     async def _dispatch(self, command: Any) -> None:
         if isinstance(command, StartCommand):
-            if self.session is None and self.stats.runs >= self.settings.max_runs:
-                raise CommandError(
-                    "too_many_runs", f"server busy: {self.settings.max_runs} runs already", "type"
-                )
-            session = await self._call(self._new_session, command.scenario, command.config)
-            await self._adopt(session)
+            await self._start(command)
         elif isinstance(command, ResumeCommand):
             parked = self.stats.claim(command.token)
             if parked is None:
@@ -271,12 +295,14 @@ class Connection:
                     "token: no run to resume (unknown, or its grace period ended)",
                     "token",
                 )
+            parked.token = secrets.token_urlsafe(24)  # the token that was sent is spent
             await self._adopt(parked)
         elif isinstance(command, StepCommand):
             session = self._require_session()
+            self.work.check_step(session, command.unit, command.count)
             await self._stop_play()
-            self.outbox.put(
-                await self._call(session.step, command.unit, command.count, True, self._cut_short)
+            await self.work.step(
+                self._in_worker, session, command.unit, command.count, self._cut_short, self._emit
             )
         elif isinstance(command, PlayCommand):
             session = self._require_session()
@@ -286,29 +312,48 @@ class Connection:
                     f"rate: at most {self.settings.max_play_rate:g} per second",
                     "rate",
                 )
-            await self._stop_play()
+            self.work.check_step(session, command.unit, 1)
+            await self._stop_play(announce=False)
             self._play_stop = asyncio.Event()
+            self._play_options = (command.unit, command.rate)
             self.play_task = asyncio.create_task(
                 self._play(session, command.unit, command.rate, self._play_stop)
             )
+            self._emit([self._play_state("started")])
         elif command.type == "pause":
             await self._stop_play()
         elif command.type == "reset":
             session = self._require_session()
             await self._stop_play()
-            self.outbox.put(await self._call(session.reset))
+            self._emit(await self._call(session.reset))
         elif isinstance(command, RewindCommand):
             session = self._require_session()
             session.check_rewind(command.iteration)  # a refused rewind leaves play running
             await self._stop_play()
-            self.outbox.put(await self._call(session.rewind, command.iteration))
+            self._emit(await self._call(session.rewind, command.iteration))
         elif isinstance(command, SetCommand):
             session = self._require_session()
             changes = command.model_dump(exclude_none=True, exclude={"type"})
             if not changes:  # no one field is at fault: the command names none of them
                 names = ", ".join(k for k in SetCommand.model_fields if k != "type")
                 raise CommandError("invalid_message", f"set: give at least one of {names}")
-            self.outbox.put(await self._call(session.set, changes))
+            self._emit(await self._call(session.set, changes))
+
+    async def _start(self, command: StartCommand) -> None:
+        """Build a new run, its slot reserved first so that concurrent starts cannot pass
+        max_runs together (the previous run of this connection gives its slot up)."""
+        reserved = self.session is None
+        if reserved and not self.stats.reserve(self.settings.max_runs):
+            raise CommandError(
+                "too_many_runs", f"server busy: {self.settings.max_runs} runs already", "type"
+            )
+        try:
+            async with self.work.builds:
+                session = await self._call(self._new_session, command.scenario, command.config)
+        finally:
+            if reserved:
+                self.stats.unreserve()
+        await self._adopt(session)
 
     def _new_session(self, scenario: str, config: dict[str, Any]) -> Session:
         return Session(
@@ -322,11 +367,11 @@ class Connection:
 
     async def _adopt(self, session: Session) -> None:
         """Make `session` this connection's run (the previous one is released)."""
+        self.stats.live_runs += 1  # counted before any await: its slot is taken now
         await self._stop_play()
         self._drop_session()
         self.session = session
-        self.stats.live_runs += 1
-        self.outbox.put([session.session_event()])
+        self._emit([session.session_event()])
 
     def _drop_session(self) -> Session | None:
         session, self.session = self.session, None
@@ -335,6 +380,18 @@ class Connection:
         return session
 
     # ------------------------------------------------------------------ play
+
+    def _play_state(self, reason: str) -> dict[str, Any]:
+        """The PlayStateEvent dict: whether play runs now, and why that changed."""
+        playing = self.play_task is not None and not self.play_task.done()
+        unit, rate = self._play_options if playing and self._play_options else (None, None)
+        return {
+            "type": "play_state",
+            "playing": playing,
+            "unit": unit,
+            "rate": rate,
+            "reason": reason,
+        }
 
     async def _play(self, session: Session, unit: str, rate: float, stop: asyncio.Event) -> None:
         """Step at `rate` per second on a fixed schedule (a late tick is not made up in a burst)
@@ -345,24 +402,33 @@ class Connection:
         try:
             while not stop.is_set():
                 try:
-                    events = await self._call(session.step, unit, 1, True, stop.is_set)
-                except CommandError as exc:
-                    self.outbox.put([error_event(exc.code, exc.message, exc.field)])
+                    await self.work.step(self._in_worker, session, unit, 1, stop.is_set, self._emit)
+                except Exception as exc:
+                    if isinstance(exc, CommandError):
+                        self._emit([error_event(exc.code, exc.message, exc.field)])
+                    else:
+                        log.exception("play failed")
+                        message = f"internal error: {type(exc).__name__}: {exc}"
+                        self._emit([error_event("internal", message)])
+                    self.play_task = None
+                    self._emit([self._play_state("error")])
                     return
-                self.outbox.put(events)
                 next_tick = max(next_tick + period, time.monotonic())
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), next_tick - time.monotonic())
         finally:
             self.stats.play_tasks -= 1
 
-    async def _stop_play(self) -> None:
-        """Stop play after the step in flight (whose events are kept), then return."""
+    async def _stop_play(self, announce: bool = True) -> None:
+        """Stop play after the step in flight (whose events are kept), then return; say so
+        in a play_state event unless `announce` is off."""
         task, self.play_task = self.play_task, None
         if task is not None and not task.done():
             self._play_stop.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            if announce:
+                self._emit([self._play_state("paused")])
 
 
 async def refuse(websocket: WebSocket, code: int, message: str) -> None:

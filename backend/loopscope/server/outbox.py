@@ -1,4 +1,9 @@
-"""Frames waiting to be sent; a slow reader gets the latest phase, never a growing backlog."""
+"""Frames waiting to be sent, within a byte budget; a slow reader gets the latest phase,
+never a growing backlog.
+
+The outbox does not know where its events come from (a built-in run, a traced script):
+whatever feeds it, one connection never holds more than its budget in waiting frames.
+"""
 
 from __future__ import annotations
 
@@ -6,63 +11,119 @@ import asyncio
 from collections import deque
 from typing import Any
 
+import orjson
+
+ENCODE_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
 MAX_MERGED_LOSSES = 10_000  # LossPoints one phase event carries
 # Losses spilled out of coalesced phase events wait compactly, in a `losses` event, up to
 # this many; a reader that falls further behind than that loses the oldest ones.
 MAX_SPILLED_LOSSES = 200_000
 
 
+def encode(event: Any) -> bytes:
+    """An event as the JSON bytes of its frame."""
+    return orjson.dumps(event, option=ENCODE_OPTIONS)
+
+
+class Entry:
+    """A queued event and the bytes it will take (encoded now, except a growing `losses`)."""
+
+    __slots__ = ("event", "frame", "size")
+
+    def __init__(self, event: dict[str, Any], frame: bytes | None, size: int) -> None:
+        self.event = event
+        self.frame = frame
+        self.size = size
+
+
 class Outbox:
-    """A queue of event dicts in which consecutive phase events coalesce (latest wins).
+    """A queue of events in which consecutive phase events coalesce (latest wins).
 
     A dropped phase event hands its `losses` to the one replacing it, so every iteration's
     loss still reaches the client: beyond MAX_MERGED_LOSSES the older ones move, compactly,
-    into a `losses` event queued just before it.  Other events keep their order.
+    into a `losses` event queued just before it.  Other events keep their order.  When what
+    waits passes `budget` bytes, `overflow` is set: the connection must close.
     """
 
-    def __init__(self) -> None:
-        self._queue: deque[dict[str, Any]] = deque()
+    def __init__(self, budget: int) -> None:
+        self._queue: deque[Entry] = deque()
         self._ready = asyncio.Event()
+        self.budget = budget
+        self.nbytes = 0
         self.coalesced = 0
+        self.overflow = asyncio.Event()
 
     def put(self, events: list[dict[str, Any]]) -> None:
         """Queue events, replacing a queued phase event at the tail by a newer one."""
         for event in events:
-            tail = self._queue[-1] if self._queue else None
-            if event["type"] == "phase" and tail is not None and tail["type"] == "phase":
-                merged = tail["losses"] + event["losses"]
-                self._queue.pop()
-                if len(merged) > MAX_MERGED_LOSSES:
-                    self._spill(merged[:-MAX_MERGED_LOSSES], event["n_batches"])
-                    merged = merged[-MAX_MERGED_LOSSES:]
-                event["losses"] = merged
-                self._queue.append(event)
+            tail = self._queue[-1].event if self._queue else None
+            if tail is not None and event["type"] == "phase" and tail["type"] == "phase":
+                self._pop_tail()
+                self._merge_losses(tail, event)
                 self.coalesced += 1
-            else:
-                self._queue.append(event)
+            self._append(event)
         if self._queue:
             self._ready.set()
+        if self.nbytes > self.budget:
+            self.overflow.set()
+
+    def _append(self, event: dict[str, Any]) -> None:
+        frame = encode(event)
+        self._queue.append(Entry(event, frame, len(frame)))
+        self.nbytes += len(frame)
+
+    def _pop_tail(self) -> None:
+        self.nbytes -= self._queue.pop().size
+
+    def _merge_losses(self, dropped: dict[str, Any], event: dict[str, Any]) -> None:
+        """Give `event` the losses of the phase event it replaces (the oldest spilled)."""
+        merged = dropped["losses"] + event["losses"]
+        if len(merged) > MAX_MERGED_LOSSES:
+            self._spill(merged[:-MAX_MERGED_LOSSES], event["n_batches"])
+            merged = merged[-MAX_MERGED_LOSSES:]
+        event["losses"] = merged
 
     def _spill(self, points: list[dict[str, Any]], n_batches: int) -> None:
         """Queue `points` (consecutive iterations) as a `losses` event, extending the one at
         the tail when they follow on from it."""
         first = points[0]["iteration"]
-        tail: dict[str, Any] = self._queue[-1] if self._queue else {"type": None}
-        if tail["type"] != "losses" or tail["first"] + len(tail["values"]) != first:
+        values = [p["loss"] for p in points]
+        entry = self._queue[-1] if self._queue else None
+        tail: dict[str, Any] = entry.event if entry is not None else {"type": None}
+        follows = tail["type"] == "losses" and tail["first"] + len(tail["values"]) == first
+        if entry is None or not follows:
             tail = {"type": "losses", "first": first, "n_batches": n_batches, "values": []}
-            self._queue.append(tail)
-        tail["values"].extend(p["loss"] for p in points)
+            entry = Entry(tail, None, len(encode(tail)))
+            self._queue.append(entry)
+            self.nbytes += entry.size
+        # The values' text without its brackets, and a comma after those already there.
+        added = len(encode(values)) - 2 + (1 if tail["values"] else 0)
+        tail["values"].extend(values)
+        entry.size += added
+        self.nbytes += added
         drop = len(tail["values"]) - MAX_SPILLED_LOSSES
         if drop > 0:
             del tail["values"][:drop]
             tail["first"] += drop
+            size = len(encode(tail))
+            self.nbytes += size - entry.size
+            entry.size = size
 
-    async def get(self) -> dict[str, Any]:
-        """The next event to send (waits for one)."""
+    async def get(self) -> bytes:
+        """The next frame to send (waits for one)."""
         while not self._queue:
             self._ready.clear()
             await self._ready.wait()
-        return self._queue.popleft()
+        entry = self._queue.popleft()
+        self.nbytes -= entry.size
+        return entry.frame if entry.frame is not None else encode(entry.event)
+
+    def take_all(self) -> list[dict[str, Any]]:
+        """Every queued event, in order, leaving the outbox empty."""
+        events = [entry.event for entry in self._queue]
+        self._queue.clear()
+        self.nbytes = 0
+        return events
 
     def __len__(self) -> int:
         return len(self._queue)

@@ -21,6 +21,7 @@ class RunRegistry:
         self.live_runs = 0
         self.play_tasks = 0
         self.workers = 0
+        self.reserved = 0  # runs being built: counted before they exist
         self._parked: dict[str, tuple[Session, float]] = {}
 
     @property
@@ -33,6 +34,18 @@ class RunRegistry:
     def parked(self) -> int:
         self.sweep()
         return len(self._parked)
+
+    def reserve(self, limit: int) -> bool:
+        """Hold a slot for a run about to be built; False when `limit` runs (live, parked
+        or being built) already exist. Checked and taken in one step, with no await between."""
+        if self.runs + self.reserved >= limit:
+            return False
+        self.reserved += 1
+        return True
+
+    def unreserve(self) -> None:
+        """Give back a slot taken by `reserve` (the run was built and counted, or failed)."""
+        self.reserved -= 1
 
     def park(self, session: Session) -> None:
         """Keep `session` for a reconnect (released after the grace period)."""

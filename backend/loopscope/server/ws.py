@@ -1,4 +1,4 @@
-"""/ws: check the Origin, refuse beyond the connection limit, hand the socket to a Connection."""
+"""/ws: check the Origin, admit within the connection limits, hand the socket to a Connection."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from urllib.parse import urlsplit
 from starlette.websockets import WebSocket
 
 from ..config import Settings
+from .admission import Admission
 from .connection import Connection, refuse
 from .runs import RunRegistry
 
 
 def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
-    """Same-origin (Origin's host:port equals Host) or listed in settings.allowed_origins.
+    """Same-origin (Origin is exactly the page's own scheme://host[:port], which is what a
+    browser sends from a page this server served) or listed in settings.allowed_origins.
 
     A client that sends no Origin (not a browser) cannot be hijacked cross-site and is let in.
     """
@@ -21,27 +23,35 @@ def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
         return True
     if origin in settings.allowed_origins or "*" in settings.allowed_origins:
         return True
-    return urlsplit(origin).netloc == websocket.headers.get("host")
+    scheme = "https" if websocket.url.scheme == "wss" else "http"
+    host = websocket.headers.get("host", "")
+    parts = urlsplit(origin)
+    same = parts.scheme == scheme and parts.netloc.lower() == host.lower()
+    return same and not (parts.path or parts.query or parts.fragment or parts.username)
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
     """One run per connection: commands in, events out."""
     settings: Settings = websocket.app.state.settings
     stats: RunRegistry = websocket.app.state.stats
+    admission: Admission = websocket.app.state.admission
     if not origin_allowed(websocket, settings):
         await websocket.close(code=1008)  # before accept: the handshake gets HTTP 403
         return
     # Connections, not runs: a learner coming back for a parked run must get in to `resume`
     # it; a new run beyond the limit (parked ones included) is refused at `start`.
-    if stats.connections >= settings.max_runs:
-        await refuse(
-            websocket, 1013, f"server busy: {settings.max_runs} runs already; try again later"
-        )
+    client = websocket.client.host if websocket.client else ""
+    refusal = admission.refusal(client)
+    if refusal is not None:
+        await refuse(websocket, 1013, refusal)
         return
     await websocket.accept()
     sockets: set[WebSocket] = websocket.app.state.sockets
     sockets.add(websocket)
+    connection = Connection(websocket, settings, stats, websocket.app.state.work)
+    admission.add(connection, client)
     try:
-        await Connection(websocket, settings, stats).serve()
+        await connection.serve()
     finally:
+        admission.discard(connection)
         sockets.discard(websocket)

@@ -19,8 +19,12 @@ from typing import Any
 
 import torch
 
-# Python-side cost of one cloned tensor (object, storage header), counted with its bytes.
-TENSOR_OVERHEAD = 200
+# What one snapshot holds besides its tensors' data, measured against the process's RSS
+# (tests/backend/test_history.py): per tensor, the Python object, TensorImpl, StorageImpl
+# and the allocator's header; per snapshot, the Snapshot, its lists, dicts and group copies.
+TENSOR_OVERHEAD = 768
+SNAPSHOT_OVERHEAD = 2048
+ALIGNMENT = 64  # torch's CPU allocator hands out 64-byte aligned blocks
 
 
 def _clone(value: Any) -> Any:
@@ -29,7 +33,8 @@ def _clone(value: Any) -> Any:
 
 def _bytes(value: Any) -> int:
     if isinstance(value, torch.Tensor):
-        return value.numel() * value.element_size() + TENSOR_OVERHEAD
+        data = value.untyped_storage().nbytes()
+        return -(-data // ALIGNMENT) * ALIGNMENT + TENSOR_OVERHEAD
     return 0
 
 
@@ -79,7 +84,7 @@ def take_snapshot(
         perm=perm,
         diverged=diverged,
         skip_zero_grad=skip_zero_grad,
-        nbytes=nbytes + 512,
+        nbytes=nbytes + SNAPSHOT_OVERHEAD,
         config=config,
     )
 
@@ -104,8 +109,20 @@ def restore_snapshot(
     generator.set_state(snapshot.generator)
 
 
+def _shared(snapshot: Snapshot) -> list[torch.Tensor]:
+    """The tensors a snapshot may share with its neighbours: the generator state (about
+    5 KB) and the epoch's permutation, the same objects for every snapshot of an epoch."""
+    return [t for t in (snapshot.generator, snapshot.perm) if t is not None]
+
+
+def _holds(snapshot: Snapshot | None, tensor: torch.Tensor) -> bool:
+    return snapshot is not None and any(t is tensor for t in _shared(snapshot))
+
+
 class History:
-    """Snapshots by iteration, oldest evicted first beyond `max_bytes` (the newest always kept)."""
+    """Snapshots by iteration, oldest evicted first beyond `max_bytes` (the newest always kept).
+
+    A shared tensor is counted once, in the oldest snapshot holding it."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -117,11 +134,18 @@ class History:
         old = self._snapshots.pop(snapshot.iteration, None)
         if old is not None:
             self.nbytes -= old.nbytes
+        newest = self._snapshots[next(reversed(self._snapshots))] if self._snapshots else None
+        snapshot.nbytes += sum(_bytes(t) for t in _shared(snapshot) if not _holds(newest, t))
         self._snapshots[snapshot.iteration] = snapshot
         self.nbytes += snapshot.nbytes
         while self.nbytes > self.max_bytes and len(self._snapshots) > 1:
             _, dropped = self._snapshots.popitem(last=False)
             self.nbytes -= dropped.nbytes
+            oldest = self._snapshots[next(iter(self._snapshots))]
+            for tensor in _shared(dropped):
+                if _holds(oldest, tensor):  # it now holds the tensor first: it is counted there
+                    oldest.nbytes += _bytes(tensor)
+                    self.nbytes += _bytes(tensor)
 
     def latest_at_or_before(self, iteration: int) -> Snapshot | None:
         """The newest snapshot taken at or before `iteration` (None when there is none)."""

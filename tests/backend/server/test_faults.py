@@ -35,6 +35,7 @@ from loopscope.protocol import EVENT_ADAPTER, PHASES
 from loopscope.server.app import create_app
 
 from .._helpers import receive_text
+from ._live import bound_socket, serving, uvicorn_server
 
 with warnings.catch_warnings():
     # starlette.testclient warns when it finds httpx rather than httpx2 (httpx is what the
@@ -138,34 +139,14 @@ class Server:
         return connect(self.ws_url, max_size=None, open_timeout=5, **kwargs)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def running(settings: Settings) -> Iterator[Server]:
     """A real uvicorn server (as `loopscope serve` runs it) in a thread."""
     app = create_app(settings)
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, ws="websockets-sansio", log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield Server(app, server, thread, port)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        assert not thread.is_alive(), "uvicorn did not stop"
+    sock = bound_socket()
+    server = uvicorn_server(settings, app)
+    with serving(server, sock) as thread:
+        yield Server(app, server, thread, sock.getsockname()[1])
 
 
 def ws_recv(ws: ClientConnection, timeout: float = 10.0) -> dict[str, Any]:
@@ -221,7 +202,8 @@ def test_disconnect_mid_play_parks_the_run_and_resume_continues_it(how: str) -> 
             ws_send(ws, {"type": "resume", "token": token})
             resumed = ws_recv(ws)
             assert resumed["type"] == "session"
-            assert (resumed["run_id"], resumed["token"]) == (session["run_id"], token)
+            assert resumed["run_id"] == session["run_id"]
+            assert resumed["token"] != token  # rotated: the token that was sent is spent
             assert srv.health()["parked_runs"] == 0
             phases_done = resumed["iteration"] * len(PHASES) + PHASES.index(resumed["next_phase"])
             assert phases_done >= 8
@@ -389,6 +371,7 @@ def test_a_refused_command_does_not_stop_play(command: dict[str, Any], code: str
         ws_send(ws, START)
         assert recv(ws)["type"] == "session"
         ws_send(ws, {"type": "play", "unit": "phase", "rate": 40})
+        assert recv(ws)["type"] == "play_state"
         until_phase(lambda: recv(ws))
         ws_send(ws, command)
         while (event := recv(ws))["type"] != "error":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from loopscope.server.outbox import MAX_MERGED_LOSSES, MAX_SPILLED_LOSSES, Outbox
@@ -13,15 +14,15 @@ def phase(n: int, losses: list[int] | None = None) -> dict[str, Any]:
     return {"type": "phase", "n": n, "n_batches": 1, "losses": points}
 
 
+UNBOUNDED = 1 << 40
+
+
 def drain(outbox: Outbox) -> list[dict[str, Any]]:
-    out = []
-    while len(outbox):
-        out.append(outbox._queue.popleft())
-    return out
+    return outbox.take_all()
 
 
 def test_consecutive_phases_coalesce_latest_wins_losses_merged() -> None:
-    outbox = Outbox()
+    outbox = Outbox(UNBOUNDED)
     outbox.put([phase(1, [0])])
     outbox.put([phase(2, [1, 2])])
     outbox.put([phase(3)])
@@ -32,7 +33,7 @@ def test_consecutive_phases_coalesce_latest_wins_losses_merged() -> None:
 
 
 def test_other_events_keep_their_order_and_break_coalescing() -> None:
-    outbox = Outbox()
+    outbox = Outbox(UNBOUNDED)
     outbox.put([{"type": "session", "n": 0}, phase(1, [0])])
     outbox.put([{"type": "graph", "n": 1}, phase(2, [1])])
     outbox.put([phase(3, [2]), {"type": "error", "n": 4}, phase(5)])
@@ -65,7 +66,7 @@ def reported(events: list[dict[str, Any]]) -> list[tuple[int, float]]:
 
 
 def test_losses_beyond_a_phase_event_spill_into_a_losses_event_before_it() -> None:
-    outbox = Outbox()
+    outbox = Outbox(UNBOUNDED)
     outbox.put([phase(1, list(range(MAX_MERGED_LOSSES)))])
     outbox.put([phase(2, [MAX_MERGED_LOSSES, MAX_MERGED_LOSSES + 1])])
     outbox.put([phase(3, [MAX_MERGED_LOSSES + 2])])
@@ -80,7 +81,7 @@ def test_losses_beyond_a_phase_event_spill_into_a_losses_event_before_it() -> No
 
 
 def test_spilled_losses_are_bounded_for_a_reader_far_behind() -> None:
-    outbox = Outbox()
+    outbox = Outbox(UNBOUNDED)
     chunk = MAX_MERGED_LOSSES
     total = MAX_SPILLED_LOSSES + 3 * chunk
     for start in range(0, total, chunk):
@@ -93,7 +94,7 @@ def test_spilled_losses_are_bounded_for_a_reader_far_behind() -> None:
 
 
 def test_a_gap_starts_a_new_losses_event() -> None:
-    outbox = Outbox()
+    outbox = Outbox(UNBOUNDED)
     outbox.put([{"type": "losses", "first": 0, "n_batches": 1, "values": [0.0]}])
     outbox.put([phase(1, list(range(5, 5 + MAX_MERGED_LOSSES)))])
     outbox.put([phase(2, [5 + MAX_MERGED_LOSSES])])
@@ -103,13 +104,45 @@ def test_a_gap_starts_a_new_losses_event() -> None:
 
 
 async def test_get_waits_for_an_event() -> None:
-    outbox = Outbox()
+    outbox = Outbox(UNBOUNDED)
     getter = asyncio.create_task(outbox.get())
     await asyncio.sleep(0)
     assert not getter.done()
     outbox.put([phase(1)])
-    assert (await asyncio.wait_for(getter, 5))["n"] == 1
+    assert json.loads(await asyncio.wait_for(getter, 5))["n"] == 1
     outbox.put([{"type": "graph", "n": 2}, phase(3)])
-    assert (await outbox.get())["n"] == 2
-    assert (await outbox.get())["n"] == 3
+    assert json.loads(await outbox.get())["n"] == 2
+    assert json.loads(await outbox.get())["n"] == 3
     assert len(outbox) == 0
+
+
+async def test_nbytes_is_what_waits_to_be_sent() -> None:
+    """The count the budget is checked against equals the bytes the frames really take
+    (losses spilled into a growing `losses` event included, to within a few bytes)."""
+    outbox = Outbox(UNBOUNDED)
+    outbox.put([{"type": "session", "data": list(range(500))}])
+    for start in range(0, 3 * MAX_MERGED_LOSSES, 1000):
+        outbox.put([phase(start, list(range(start, start + 1000)))])
+    outbox.put([{"type": "error", "code": "x"}])
+    counted = outbox.nbytes
+    frames = [await outbox.get() for _ in range(len(outbox))]
+    sent = sum(len(f) for f in frames)
+    assert abs(counted - sent) <= 16, (counted, sent)
+    assert outbox.nbytes == 0
+
+
+def test_overflow_is_set_past_the_budget_and_not_before() -> None:
+    event = {"type": "session", "data": list(range(1000))}
+    size = len(json.dumps(event, separators=(",", ":")))
+    outbox = Outbox(3 * size)
+    outbox.put([event, event, event])
+    assert not outbox.overflow.is_set()
+    outbox.put([phase(1)])
+    assert outbox.overflow.is_set()
+
+
+def test_coalesced_phases_do_not_count_twice() -> None:
+    outbox = Outbox(UNBOUNDED)
+    for n in range(100):
+        outbox.put([phase(n)])
+    assert outbox.nbytes == len(json.dumps(phase(99), separators=(",", ":")))

@@ -7,9 +7,6 @@ import ast
 import contextlib
 import json
 import re
-import socket
-import threading
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +25,7 @@ from loopscope.config import Settings, as_served
 from loopscope.server.app import create_app
 
 from .._helpers import receive_text
+from ._live import bound_socket, serving, uvicorn_server
 
 with warnings.catch_warnings():
     # starlette.testclient warns when it finds httpx rather than httpx2 (httpx is what the
@@ -116,28 +114,10 @@ def test_wildcard_allowed_origin_admits_any() -> None:
 @contextlib.contextmanager
 def running(settings: Settings) -> Iterator[int]:
     """A real uvicorn server (as `loopscope serve` runs it) in a thread; yields its port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        ws="websockets-sansio",
-        log_level="warning",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
+    sock = bound_socket()
+    port: int = sock.getsockname()[1]
+    with serving(uvicorn_server(settings), sock):
         yield port
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_real_server_answers_a_foreign_origin_with_403() -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +19,7 @@ from loopscope import cli
 from loopscope.protocol import EVENT_ADAPTER
 
 from .._helpers import PHASES, make_session, wire
+from ._live import serving
 
 START = {"type": "start", "scenario": "linear", "config": {"n_points": 12, "device": "cpu"}}
 MAX_MESSAGE_BYTES = 4096
@@ -40,17 +39,8 @@ def server() -> Iterator[str]:
         mp.setenv("LOOPSCOPE_RESUME_GRACE_S", "60")
         cli.main(["serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"])
     ((app, kwargs),) = calls
-    server = uvicorn.Server(uvicorn.Config(app, **kwargs))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(15)
-    sock.close()
+    with serving(uvicorn.Server(uvicorn.Config(app, **kwargs)), sock):
+        yield f"127.0.0.1:{port}"
 
 
 def ws_url(host: str) -> str:

@@ -20,6 +20,7 @@ from loopscope.protocol import EVENT_ADAPTER
 from loopscope.server.app import create_app
 from loopscope.server.connection import Connection
 from loopscope.server.runs import RunRegistry
+from loopscope.server.work import Work
 
 from .._helpers import PHASES
 
@@ -27,7 +28,8 @@ START = {"type": "start", "scenario": "linear", "config": {"n_points": 12, "devi
 
 
 def settings(**overrides: Any) -> Settings:
-    return Settings(device="cpu", **overrides)
+    # Long steps here are about cutting short; the work budget has its own tests (test_limits).
+    return Settings(device="cpu", **{"max_command_seconds": 3600.0, **overrides})
 
 
 @pytest.fixture
@@ -327,12 +329,46 @@ def test_health_counts_connections(client: TestClient) -> None:
         assert (body["connections"], body["runs"], body["workers"]) == (1, 1, 1)
 
 
+class FakeSocket:
+    """The two ends of a websocket a Connection serves: messages in, frames out."""
+
+    def __init__(self) -> None:
+        self.incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.frames: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    def push(self, message: Any) -> None:
+        text = message if isinstance(message, str) else json.dumps(message)
+        self.incoming.put_nowait({"type": "websocket.receive", "text": text})
+
+    async def receive(self) -> dict[str, Any]:
+        return await self.incoming.get()
+
+    async def send_text(self, text: str) -> None:
+        self.frames.put_nowait(json.loads(text))
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        self.incoming.put_nowait({"type": "websocket.disconnect", "code": code})
+
+    async def until(self, kind: str) -> list[dict[str, Any]]:
+        events = [await asyncio.wait_for(self.frames.get(), 10)]
+        while events[-1]["type"] != kind:
+            events.append(await asyncio.wait_for(self.frames.get(), 10))
+        return events
+
+
+def served(sock: FakeSocket) -> tuple[Connection, asyncio.Task[None]]:
+    """A Connection serving `sock`: its receiver reads the messages pushed, in order."""
+    s = settings()
+    connection = Connection(sock, s, RunRegistry(0), Work(s))  # type: ignore[arg-type]
+    return connection, asyncio.create_task(connection.serve())
+
+
 async def test_pause_keeps_the_events_of_a_step_already_running() -> None:
-    connection = Connection(None, settings(), RunRegistry(0))  # type: ignore[arg-type]
+    sock = FakeSocket()
+    connection, serving = served(sock)
     try:
-        await connection.handle_text(json.dumps(START))
-        while len(connection.outbox):
-            await connection.outbox.get()
+        sock.push(START)
+        await sock.until("session")
         session = connection.session
         assert session is not None
         gate, entered = threading.Event(), threading.Event()
@@ -344,28 +380,26 @@ async def test_pause_keeps_the_events_of_a_step_already_running() -> None:
             return real_step(unit, count, *options)
 
         session.step = gated_step  # type: ignore[method-assign]
-        await connection.handle_text('{"type": "play", "unit": "phase", "rate": 1}')
+        sock.push({"type": "play", "unit": "phase", "rate": 1})
         assert await asyncio.to_thread(entered.wait, 10)
         play = connection.play_task
         assert play is not None
-        pause = asyncio.create_task(connection.handle_text('{"type": "pause"}'))
+        sock.push({"type": "pause"})
         for _ in range(100):  # let the pause reach the play task
             await asyncio.sleep(0)
             if play.done():
                 break
         gate.set()
-        await pause
-        await connection._call(lambda: None)  # the worker is idle: the step has finished
-        events = []
-        while len(connection.outbox):
-            events.append(await connection.outbox.get())
+        events = await sock.until("play_state")  # started
+        events += await sock.until("play_state")  # paused, after the step's events
         ran = session.stepper.iteration * 5 + session.stepper.phase_index
         assert ran == 1  # the forward phase ran ...
-        assert [e["phase"] for e in events if e["type"] == "phase"] == [
-            "forward"
-        ]  # ... and said so
+        assert [e["phase"] for e in events if e["type"] == "phase"] == ["forward"]  # ... said so
+        states = [(e["playing"], e["reason"]) for e in events if e["type"] == "play_state"]
+        assert states == [(True, "started"), (False, "paused")]
     finally:
-        connection.executor.shutdown(wait=True)
+        await sock.close()
+        await asyncio.wait_for(serving, 10)
 
 
 BIG_EPOCHS = {  # batch_size 1 on 2000 points: an epoch is 2000 iterations
@@ -410,9 +444,11 @@ def test_a_set_or_a_bad_pause_does_not_cut_a_step_short(client: TestClient) -> N
 
 async def test_pause_cuts_short_the_step_play_is_running() -> None:
     """Play hands its step a `cut_short` that turns true when pause stops play."""
-    connection = Connection(None, settings(), RunRegistry(0))  # type: ignore[arg-type]
+    sock = FakeSocket()
+    connection, serving = served(sock)
     try:
-        await connection.handle_text(json.dumps(START))
+        sock.push(START)
+        await sock.until("session")
         session = connection.session
         assert session is not None
         entered, saw_cut = threading.Event(), threading.Event()
@@ -429,12 +465,16 @@ async def test_pause_cuts_short_the_step_play_is_running() -> None:
             return real_step(unit, count, *options)
 
         session.step = watching_step  # type: ignore[method-assign]
-        await connection.handle_text('{"type": "play", "unit": "epoch", "rate": 1}')
+        sock.push({"type": "play", "unit": "epoch", "rate": 1})
         assert await asyncio.to_thread(entered.wait, 10)
-        await connection.handle_text('{"type": "pause"}')
+        sock.push({"type": "pause"})
+        await sock.until("play_state")  # started
+        (*_, paused) = await sock.until("play_state")
+        assert (paused["playing"], paused["reason"]) == (False, "paused")
         assert saw_cut.is_set()
     finally:
-        connection.executor.shutdown(wait=True)
+        await sock.close()
+        await asyncio.wait_for(serving, 10)
 
 
 def test_messages_beyond_the_inbox_are_refused_at_once_and_the_rest_answered_in_order(

@@ -26,7 +26,7 @@ from loopscope.training.charlm import (
 )
 from loopscope.training.configs import CharLMConfig
 from loopscope.training.corpora import CORPORA, load_corpus
-from loopscope.training.session import CommandError
+from loopscope.training.errors import CommandError
 
 from .._helpers import (
     all_equal,
