@@ -660,4 +660,6 @@ def protocol_schema() -> dict[str, Any]:
         "$defs": defs,
         "commands": [m.__name__ for m in COMMANDS],
         "events": [m.__name__ for m in EVENTS],
+        # Name lists the page needs as values, not only as types (written in this order).
+        "names": {"PHASES": list(PHASES), "SCENARIOS": list(SCENARIOS)},
     }

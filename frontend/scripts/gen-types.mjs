@@ -139,6 +139,9 @@ function render(schema) {
   out += `export type Command = ${list(schema.commands)};\n\n`;
   out += "/** Every message the server may send. */\n";
   out += `export type ServerEvent = ${list(schema.events)};\n`;
+  for (const [name, values] of Object.entries(schema.names ?? {})) {
+    out += `\nexport const ${name} = ${JSON.stringify(values)} as const;\n`;
+  }
   return out;
 }
 

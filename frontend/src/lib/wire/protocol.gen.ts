@@ -575,3 +575,7 @@ export type Command = StartCommand | StepCommand | PlayCommand | PauseCommand | 
 
 /** Every message the server may send. */
 export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent | PlayStateEvent;
+
+export const PHASES = ["forward","loss","zero_grad","backward","step"] as const;
+
+export const SCENARIOS = ["linear","mlp","classify","charlm"] as const;

@@ -12,28 +12,20 @@ import type {
   StepCommand,
   ZeroGradCapture,
 } from "./protocol.gen";
+import { PHASES as GEN_PHASES, SCENARIOS as GEN_SCENARIOS } from "./protocol.gen";
 
 export type * from "./protocol.gen";
 
 /** One of the five phases of an iteration, in the order the loop runs them. */
 export type PhaseName = PhaseEvent["phase"];
-// Name lists below are records' keys (in the order written): the compiler checks that each
-// names every value of its generated type, and nothing else.
-const PHASE_NAMES: Record<PhaseName, true> = {
-  forward: true,
-  loss: true,
-  zero_grad: true,
-  backward: true,
-  step: true,
-};
-export const PHASES: readonly PhaseName[] = Object.keys(PHASE_NAMES) as PhaseName[];
+// The name lists come generated from the server's own (protocol_schema's "names").
+export const PHASES: readonly PhaseName[] = GEN_PHASES;
 
 /** A float on the wire: a JSON number, or a string for what JSON cannot write. */
 export type WireFloat = number | "NaN" | "Infinity" | "-Infinity";
 /** A built-in scenario (the server's registry; null in a session of a traced script). */
 export type ScenarioName = NonNullable<SessionEvent["scenario"]>;
-const SCENARIO_NAMES: Record<ScenarioName, true> = { linear: true, mlp: true, classify: true };
-export const SCENARIOS: readonly ScenarioName[] = Object.keys(SCENARIO_NAMES) as ScenarioName[];
+export const SCENARIOS: readonly ScenarioName[] = GEN_SCENARIOS;
 export type StepUnit = NonNullable<StepCommand["unit"]>;
 export type ErrorCode = Extract<ServerEvent, { type: "error" }>["code"];
 
