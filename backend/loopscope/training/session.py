@@ -166,7 +166,7 @@ class Session:
             self.sent_graph_id = graph.graph_id
             events.append(graph.topology)
         fit = self._fit() if result.phase == "step" and result.capture is not None else None
-        losses = self.losses.take_points(s.n_batches)
+        losses = self.losses.take(s.iteration)
         event = phase_event(s, result, losses, self.history_info(), fit)
         language = self._language(result)
         if language is not None:  # a language model's captured phase only
