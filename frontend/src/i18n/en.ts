@@ -353,6 +353,9 @@ export const en = {
   "teach.narr.step.inPlace":
     "It reached the model's tensors through the references in param_groups: {name}._version went {v0} → {v1}, so the same object was changed in place.",
   "teach.narr.next": "Next: line {line}, {code}",
+  "hint.first":
+    "New here? Press Step (→) to run the loop's next line, and watch the objects, the graph and the code follow; Play (Space) runs it on its own.",
+  "hint.close": "Close the hint",
   // Texts that follow what the run really did (overshoot, divergence, a rise, skipped
   // parameters, a run picked up part-way).
   "teach.narr.resumed":

@@ -336,6 +336,9 @@ export const zh: Record<MessageKey, string> = {
   "teach.narr.step.inPlace":
     "它是通过 param_groups 里的引用找到模型的张量的：{name}._version 从 {v0} 变成 {v1}，说明被原地修改的正是同一个对象。",
   "teach.narr.next": "下一步：第 {line} 行，{code}",
+  "hint.first":
+    "第一次来？按「单步」（→）执行循环的下一行，看对象、计算图和代码如何跟着变化；按「播放」（空格）让它自己跑。",
+  "hint.close": "关闭提示",
   "teach.narr.resumed":
     "第 {iteration} 次迭代（第 {epoch} 轮），{next} 之前：运行是从这里接着开始的（回退、重置、分支或重新加载页面），所以屏幕上的数值是模型此刻真正持有的，并不是从头开始。",
   "teach.narr.resumed.oldGraph":
