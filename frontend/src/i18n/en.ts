@@ -356,6 +356,23 @@ export const en = {
   "hint.first":
     "New here? Press Step (→) to run the loop's next line, and watch the objects, the graph and the code follow; Play (Space) runs it on its own.",
   "hint.close": "Close the hint",
+  "notes.intro":
+    "Try it on real torch objects: change the numbers and run them; torch's float32 result stands next to the notes' arithmetic.",
+  "notes.pred": "predictions",
+  "notes.target": "targets",
+  "notes.run": "Run in torch",
+  "notes.badList": "Predictions and targets must be numbers separated by commas.",
+  "notes.offline": "The server did not answer.",
+  "notes.bounds":
+    "{field} is out of range: w and grad between −1000 and 1000, lr above 0 and at most 10, at most 8 predictions, as many targets as predictions.",
+  "notes.sgd":
+    "SGD step: by hand {w} − {lr} × ({grad}) = {hand}; torch's optimizer.step() left w = {torch} (float32).",
+  "notes.mse":
+    "MSE: by hand ({squares}) / {n} = {hand}; torch's nn.MSELoss() gave {torch} (float32).",
+  "notes.stateDict":
+    "optimizer.state_dict() saved lr = {saved} and the momentum buffer {buf}; after lr was changed to {changed} and another step, load_state_dict() brought back lr = {restored} and the buffer {bufBack}.",
+  "notes.zeroGrad":
+    'zero_grad() on a .grad of {grad}: with set_to_none=True (the default since PyTorch 2.0) .grad becomes {none}; with set_to_none=False it becomes {zero}, the notes\' ".grad = 0". None saves the memory of a tensor of zeros, and backward() then writes the new gradient instead of adding to zeros.',
   // Texts that follow what the run really did (overshoot, divergence, a rise, skipped
   // parameters, a run picked up part-way).
   "teach.narr.resumed":

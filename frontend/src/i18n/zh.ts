@@ -339,6 +339,23 @@ export const zh: Record<MessageKey, string> = {
   "hint.first":
     "第一次来？按「单步」（→）执行循环的下一行，看对象、计算图和代码如何跟着变化；按「播放」（空格）让它自己跑。",
   "hint.close": "关闭提示",
+  "notes.intro":
+    "在真实的 torch 对象上试一试：改动这些数再运行；torch 的 float32 结果会和讲义里的手算并排显示。",
+  "notes.pred": "预测值",
+  "notes.target": "目标值",
+  "notes.run": "交给 torch 计算",
+  "notes.badList": "预测值和目标值必须是用逗号分开的数字。",
+  "notes.offline": "服务器没有响应。",
+  "notes.bounds":
+    "{field} 超出范围：w 和 grad 在 −1000 到 1000 之间，lr 大于 0 且不超过 10，预测值最多 8 个，目标值与预测值个数相同。",
+  "notes.sgd":
+    "SGD 一步：手算 {w} − {lr} × ({grad}) = {hand}；torch 的 optimizer.step() 之后 w = {torch}（float32）。",
+  "notes.mse":
+    "MSE：手算 ({squares}) / {n} = {hand}；torch 的 nn.MSELoss() 得到 {torch}（float32）。",
+  "notes.stateDict":
+    "optimizer.state_dict() 存下了 lr = {saved} 和动量缓冲 {buf}；把 lr 改成 {changed} 并再走一步之后，load_state_dict() 又恢复了 lr = {restored} 和缓冲 {bufBack}。",
+  "notes.zeroGrad":
+    "对 .grad = {grad} 调用 zero_grad()：set_to_none=True（PyTorch 2.0 起的默认值）时 .grad 变成 {none}；set_to_none=False 时变成 {zero}，也就是讲义图里的 “.grad = 0”。用 None 可以省下一个全零张量的内存，之后 backward() 直接写入新梯度，而不是加到一堆零上。",
   "teach.narr.resumed":
     "第 {iteration} 次迭代（第 {epoch} 轮），{next} 之前：运行是从这里接着开始的（回退、重置、分支或重新加载页面），所以屏幕上的数值是模型此刻真正持有的，并不是从头开始。",
   "teach.narr.resumed.oldGraph":
