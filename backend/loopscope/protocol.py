@@ -522,10 +522,11 @@ class StepCapture(TypedDict):
 
 
 @with_config(_WIRE)
-class LossPoint(TypedDict):
-    iteration: int
-    epoch: int
-    loss: Float
+class LossChunk(TypedDict):
+    """Losses of consecutive iterations: iteration `first + k` has loss `values[k]`."""
+
+    first: int
+    values: list[Float]
 
 
 @with_config(_WIRE)
@@ -540,9 +541,10 @@ class PhaseEvent(TypedDict):
     batch: int  # index of the batch within its epoch
     n_batches: int
     loss: Float | None  # this iteration's loss, once computed
-    # every iteration completed since the previous phase event (the latest 10 000; older
-    # ones come first, in `losses` events)
-    losses: list[LossPoint]
+    # the losses of the iterations completed since the previous phase event (the latest
+    # 10 000; older ones come first, in `losses` events); `first` is the next iteration
+    # to complete when there are none
+    losses: LossChunk
     diverged: bool
     params: dict[str, TensorValue]
     grads: dict[str, TensorValue | None]
@@ -550,14 +552,6 @@ class PhaseEvent(TypedDict):
     fit: FitView | None  # after `step` (the parameters changed) when the run has a fit
     capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
     language: NotRequired[LanguageCapture]  # a language model's captured phase only
-
-
-@with_config(_WIRE)
-class LossChunk(TypedDict):
-    """Losses of consecutive iterations: iteration `first + k` has loss `values[k]`."""
-
-    first: int
-    values: list[Float]
 
 
 @with_config(_WIRE)
@@ -646,9 +640,8 @@ EVENTS: tuple[Any, ...] = get_args(get_args(Event)[0])
 
 def protocol_schema() -> dict[str, Any]:
     """JSON Schema of every command and event (and the scenario configs), one $defs table."""
-    # LossChunk: the shape the page keeps losses in (PhaseEvent.losses moves to it next).
     configs = list(dict.fromkeys(SCENARIO_CONFIGS.values()))
-    models: list[Any] = [*COMMANDS, *EVENTS, LossChunk, *configs]
+    models: list[Any] = [*COMMANDS, *EVENTS, *configs]
     defs: dict[str, Any] = {}
     for model in models:
         schema = TypeAdapter(model).json_schema(ref_template="#/$defs/{model}")

@@ -182,3 +182,12 @@ def receive_text(ws: WebSocketTestSession, timeout: float = 10.0) -> str:
     assert message["type"] == "websocket.send", message
     text: str = message["text"]
     return text
+
+
+def points(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """A phase event's losses, one {iteration, epoch, loss} per iteration (its chunk unrolled)."""
+    chunk = event["losses"]
+    return [
+        {"iteration": i, "epoch": i // event["n_batches"], "loss": loss}
+        for i, loss in enumerate(chunk["values"], chunk["first"])
+    ]

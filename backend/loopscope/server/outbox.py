@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 ENCODE_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
-MAX_MERGED_LOSSES = 10_000  # LossPoints one phase event carries
+MAX_MERGED_LOSSES = 10_000  # losses one phase event carries
 # Losses spilled out of coalesced phase events wait compactly, in a `losses` event, up to
 # this many; a reader that falls further behind than that loses the oldest ones.
 MAX_SPILLED_LOSSES = 200_000
@@ -77,17 +77,18 @@ class Outbox:
 
     def _merge_losses(self, dropped: dict[str, Any], event: dict[str, Any]) -> None:
         """Give `event` the losses of the phase event it replaces (the oldest spilled)."""
-        merged = dropped["losses"] + event["losses"]
-        if len(merged) > MAX_MERGED_LOSSES:
-            self._spill(merged[:-MAX_MERGED_LOSSES], event["n_batches"])
-            merged = merged[-MAX_MERGED_LOSSES:]
-        event["losses"] = merged
+        older, newer = dropped["losses"], event["losses"]
+        values = older["values"] + newer["values"]
+        first = older["first"] if older["values"] else newer["first"]
+        if len(values) > MAX_MERGED_LOSSES:
+            over = len(values) - MAX_MERGED_LOSSES
+            self._spill(first, values[:over], event["n_batches"])
+            first, values = first + over, values[over:]
+        event["losses"] = {"first": first, "values": values}
 
-    def _spill(self, points: list[dict[str, Any]], n_batches: int) -> None:
-        """Queue `points` (consecutive iterations) as a `losses` event, extending the one at
-        the tail when they follow on from it."""
-        first = points[0]["iteration"]
-        values = [p["loss"] for p in points]
+    def _spill(self, first: int, values: list[Any], n_batches: int) -> None:
+        """Queue the losses of iterations `first`, `first + 1`, ... as a `losses` event,
+        extending the one at the tail when they follow on from it."""
         entry = self._queue[-1] if self._queue else None
         tail: dict[str, Any] = entry.event if entry is not None else {"type": None}
         follows = tail["type"] == "losses" and tail["first"] + len(tail["values"]) == first

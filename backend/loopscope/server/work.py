@@ -28,7 +28,6 @@ from ..training.compare import estimated_us
 from ..training.errors import CommandError
 from ..training.session import Session
 from ..training.source import N_PHASES
-from ..training.stepper import Stepper
 from .outbox import Outbox
 
 SLICE_S = 0.05
@@ -58,20 +57,6 @@ def measure_speed(device: str) -> float:
         session.step("iteration", 16, capture=False)
         fastest = min(fastest, (time.thread_time() - cpu) / 16)
     return max(0.1, fastest * 1e6 / estimated_us(session))
-
-
-def position(stepper: Stepper) -> int:
-    """Phases run so far."""
-    return stepper.iteration * N_PHASES + stepper.phase_index
-
-
-def target_position(stepper: Stepper, unit: str, count: int) -> int:
-    """The position a `step` of `count` `unit`s ends at (as Session.step reckons it)."""
-    if unit == "phase":
-        return position(stepper) + count
-    if unit == "iteration":
-        return (stepper.iteration + count) * N_PHASES
-    return (stepper.epoch + count) * stepper.n_batches * N_PHASES
 
 
 def _slice(work: Work, session: Session, unit: str, count: int, stop: Callable[[], bool]) -> Any:
@@ -116,8 +101,7 @@ class Work:
 
     def check_step(self, session: Session, unit: str, count: int) -> float:
         """The estimated seconds of a step; CommandError when past max_command_seconds."""
-        s = session.stepper
-        iterations = -(-(target_position(s, unit, count) - position(s)) // N_PHASES)
+        iterations = -(-(session.target_position(unit, count) - session.position()) // N_PHASES)
         if iterations > session.max_iterations:
             return 0.0  # Session.step refuses it, naming its own bound
         seconds = self.estimate_s(session, iterations)
@@ -146,16 +130,15 @@ class Work:
         if seconds <= SLICE_S:
             emit(await self.short(call, session.step, unit, count, True, stop))
             return
-        s = session.stepper
-        target = target_position(s, unit, count)
+        target = session.target_position(unit, count)
         # The slices' events coalesce as a slow reader's would: the client gets one answer.
         answer = Outbox(self.settings.send_budget_bytes)
         first = True
-        while first or (not stop() and position(s) < target):
+        while first or (not stop() and session.position() < target):
             async with self.gate:
                 answer.put(await call(_slice, self, session, unit, count, stop))
             first = False
-            unit, count = "phase", target - position(s)
+            unit, count = "phase", target - session.position()
         emit(answer.take_all())
 
     def check_compare(self, request: CompareRequest) -> None:

@@ -126,3 +126,15 @@ def sample_text(
     start = vocab.chars.find("\n")
     ids = sample_ids(model, max(start, 0), length, block_size, seed)
     return vocab.decode(ids)
+
+
+@dataclass(frozen=True)
+class TextRun:
+    """A language run's text settings: its corpus, vocabulary, context and sampling."""
+
+    corpus: str
+    vocab: Vocabulary
+    block_size: int
+    sample_every: int
+    sample_length: int
+    seed: int

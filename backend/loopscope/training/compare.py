@@ -66,7 +66,7 @@ def compare_runs(
         epoch_means: list[float | str] = []
         for _ in range(epochs):
             event = session.step("epoch", 1, capture=False)[-1]
-            losses = [decode_float(point["loss"]) for point in event["losses"]]
+            losses = [decode_float(loss) for loss in event["losses"]["values"]]
             iterations.extend(encode_float(v) for v in losses)
             epoch_means.append(encode_float(sum(losses) / len(losses)))
         results.append(

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
         Float,
         HistoryInfo,
         Landscape,
+        LossChunk,
         LossesEvent,
-        LossPoint,
         PhaseEvent,
         SessionEvent,
         SourceInfo,
@@ -85,14 +85,14 @@ class PendingLosses:
         self.values, self.first = values[over:], first + over
         return events
 
-    def take_points(self, n_batches: int) -> list[LossPoint]:
-        """The rest as a phase event's LossPoints, and none left pending."""
-        points: list[LossPoint] = [
-            {"iteration": i, "epoch": i // n_batches, "loss": loss}
-            for i, loss in enumerate(self.values, self.first)
-        ]
+    def take(self, next_iteration: int) -> LossChunk:
+        """The rest as a phase event's LossChunk (empty, starting at `next_iteration`, when
+        none is pending), and none left pending."""
+        if not self.values:
+            return {"first": next_iteration, "values": []}
+        chunk: LossChunk = {"first": self.first, "values": self.values}
         self.values = []
-        return points
+        return chunk
 
 
 def settable(config: RunConfig, group: dict[str, Any]) -> list[SettableName]:
@@ -131,7 +131,7 @@ def capabilities(
 def phase_event(
     stepper: Stepper,
     result: PhaseResult,
-    losses: list[LossPoint],
+    losses: LossChunk,
     history: HistoryInfo,
     fit: FitView | None,
 ) -> PhaseEvent:

@@ -15,10 +15,9 @@ import torch
 from torch import nn
 
 from . import data
-from .charlm import BigramLM, Windows, corpus_data, corpus_vocabulary
+from .charlm import BigramLM, TextRun, Windows, corpus_data, corpus_vocabulary
 from .configs import CharLMConfig, ClassifyConfig, LinearConfig, MlpConfig, RunConfig
 from .models import MLP, SimpleNet
-from .textview import TextRun
 
 # torch.manual_seed seeds one global generator: building two runs at once in
 # different threads would interleave their draws, so builds take turns.

@@ -110,6 +110,19 @@ class Session:
         self._snapshot()
         return self._opening_events()
 
+    def position(self) -> int:
+        """Phases run so far (iteration × 5 + the phase within it)."""
+        return self.stepper.iteration * N_PHASES + self.stepper.phase_index
+
+    def target_position(self, unit: str, count: int) -> int:
+        """The position a `step` of `count` `unit`s ends at."""
+        s = self.stepper
+        if unit == "phase":
+            return self.position() + count
+        if unit == "iteration":
+            return (s.iteration + count) * N_PHASES
+        return (s.epoch + count) * s.n_batches * N_PHASES
+
     def step(
         self,
         unit: str,
@@ -122,13 +135,8 @@ class Session:
         `cut_short` is asked between uncaptured iterations; once it says yes, the command
         ends after one more iteration, run and captured like a last one."""
         s = self.stepper
-        here = s.iteration * N_PHASES + s.phase_index
-        if unit == "phase":
-            target = here + count
-        elif unit == "iteration":
-            target = (s.iteration + count) * N_PHASES
-        else:
-            target = (s.epoch + count) * s.n_batches * N_PHASES
+        here = self.position()
+        target = self.target_position(unit, count)
         if (target - here) // N_PHASES > self.max_iterations:
             raise CommandError(
                 "out_of_range",
@@ -166,7 +174,7 @@ class Session:
             self.sent_graph_id = graph.graph_id
             events.append(graph.topology)
         fit = self._fit() if result.phase == "step" and result.capture is not None else None
-        losses = self.losses.take_points(s.n_batches)
+        losses = self.losses.take(s.iteration)
         event = phase_event(s, result, losses, self.history_info(), fit)
         language = self._language(result)
         if language is not None:  # a language model's captured phase only

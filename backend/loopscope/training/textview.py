@@ -6,7 +6,6 @@ tensors, and sampling runs under no_grad with a generator of its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
@@ -14,25 +13,13 @@ from torch import nn
 
 from ..capture.language import position_loss, rows_used, rows_with_grad, uniform_loss
 from ..capture.values import tensor_value
-from .charlm import Vocabulary, sample_text
+from .charlm import TextRun, sample_text
 
 if TYPE_CHECKING:
     from ..protocol import LanguageCapture, LanguageInfo, TextSample
 
 TOP_K = 10  # the most probable next characters listed at the shown position
 SHOWN_POSITION = 0  # the first character of the batch's first window
-
-
-@dataclass(frozen=True)
-class TextRun:
-    """A language run's text settings: its corpus, vocabulary, context and sampling."""
-
-    corpus: str
-    vocab: Vocabulary
-    block_size: int
-    sample_every: int
-    sample_length: int
-    seed: int
 
 
 def embedding_weight(model: nn.Module) -> torch.Tensor | None:

@@ -34,7 +34,7 @@ from loopscope.config import Settings
 from loopscope.protocol import EVENT_ADAPTER, PHASES
 from loopscope.server.app import create_app
 
-from .._helpers import receive_text
+from .._helpers import points, receive_text
 from ._live import bound_socket, serving, uvicorn_server
 
 with warnings.catch_warnings():
@@ -393,8 +393,8 @@ def test_divergence_is_reported_and_reset_recovers() -> None:
         event = until_phase(lambda: recv(ws))  # recv parses strictly: no bare NaN tokens
         assert event["diverged"] is True
         assert event["loss"] in ("NaN", "Infinity", "-Infinity")
-        assert any(p["loss"] in ("NaN", "Infinity") for p in event["losses"])
-        assert all(isinstance(p["loss"], float | str) for p in event["losses"])
+        assert any(p["loss"] in ("NaN", "Infinity") for p in points(event))
+        assert all(isinstance(p["loss"], float | str) for p in points(event))
         assert not all(map(finite, all_values(event["params"])))
 
         # It keeps answering while diverged.

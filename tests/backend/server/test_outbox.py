@@ -10,8 +10,14 @@ from loopscope.server.outbox import MAX_MERGED_LOSSES, MAX_SPILLED_LOSSES, Outbo
 
 
 def phase(n: int, losses: list[int] | None = None) -> dict[str, Any]:
-    points = [{"iteration": i, "epoch": 0, "loss": float(i)} for i in (losses or [])]
-    return {"type": "phase", "n": n, "n_batches": 1, "losses": points}
+    """A phase event whose iterations `losses` (consecutive) ended with loss float(i)."""
+    iterations = losses or []
+    chunk = {"first": iterations[0] if iterations else n, "values": [float(i) for i in iterations]}
+    return {"type": "phase", "n": n, "n_batches": 1, "losses": chunk}
+
+
+def iterations_of(chunk: dict[str, Any]) -> list[int]:
+    return list(range(chunk["first"], chunk["first"] + len(chunk["values"])))
 
 
 UNBOUNDED = 1 << 40
@@ -28,7 +34,7 @@ def test_consecutive_phases_coalesce_latest_wins_losses_merged() -> None:
     outbox.put([phase(3)])
     (event,) = drain(outbox)
     assert event["n"] == 3
-    assert [p["iteration"] for p in event["losses"]] == [0, 1, 2]
+    assert iterations_of(event["losses"]) == [0, 1, 2]
     assert outbox.coalesced == 2
 
 
@@ -47,7 +53,7 @@ def test_other_events_keep_their_order_and_break_coalescing() -> None:
         ("phase", 5),
     ]
     # No loss is lost: phase 2's went to phase 3, which replaced it.
-    assert [p["iteration"] for e in events if e["type"] == "phase" for p in e["losses"]] == [
+    assert [i for e in events if e["type"] == "phase" for i in iterations_of(e["losses"])] == [
         0,
         1,
         2,
@@ -58,10 +64,8 @@ def reported(events: list[dict[str, Any]]) -> list[tuple[int, float]]:
     """(iteration, loss) of every loss the events carry, in the order they carry them."""
     out: list[tuple[int, float]] = []
     for e in events:
-        if e["type"] == "losses":
-            out += [(e["first"] + k, v) for k, v in enumerate(e["values"])]
-        elif e["type"] == "phase":
-            out += [(p["iteration"], p["loss"]) for p in e["losses"]]
+        chunk = e if e["type"] == "losses" else e["losses"]
+        out += [(chunk["first"] + k, v) for k, v in enumerate(chunk["values"])]
     return out
 
 
@@ -72,7 +76,7 @@ def test_losses_beyond_a_phase_event_spill_into_a_losses_event_before_it() -> No
     outbox.put([phase(3, [MAX_MERGED_LOSSES + 2])])
     events = drain(outbox)
     assert [e["type"] for e in events] == ["losses", "phase"]
-    assert len(events[1]["losses"]) == MAX_MERGED_LOSSES
+    assert len(events[1]["losses"]["values"]) == MAX_MERGED_LOSSES
     assert events[1]["n"] == 3  # the newest phase is kept
     # Every loss, once each, in order: the spills of both merges joined into one event.
     n = MAX_MERGED_LOSSES + 3

@@ -22,7 +22,7 @@ from loopscope.server.connection import Connection
 from loopscope.server.runs import RunRegistry
 from loopscope.server.work import Work
 
-from .._helpers import PHASES
+from .._helpers import PHASES, points
 
 START = {"type": "start", "scenario": "linear", "config": {"n_points": 12, "device": "cpu"}}
 
@@ -99,7 +99,7 @@ def test_start_and_five_steps_give_the_five_phases(client: TestClient) -> None:
         phases = [forward[0], loss[1], zero, backward, update]
         assert [e["phase"] for e in phases] == list(PHASES)
         assert [e["next_phase"] for e in phases] == [*PHASES[1:], "forward"]
-        assert [p["iteration"] for p in update["losses"]] == [0]
+        assert [p["iteration"] for p in points(update)] == [0]
         (again,) = step(ws)
         assert (again["phase"], again["iteration"]) == ("forward", 1)
         assert [e["type"] for e in step(ws)] == ["phase"]  # same topology: no graph event
@@ -111,13 +111,13 @@ def test_step_units_reset_rewind_set(client: TestClient) -> None:
         *graph, epochs = step(ws, unit="epoch", count=2)
         assert [g["type"] for g in graph] == ["graph"]
         assert (epochs["epoch"], epochs["batch"], epochs["n_batches"]) == (1, 2, 3)
-        assert [p["iteration"] for p in epochs["losses"]] == list(range(6))
+        assert [p["iteration"] for p in points(epochs)] == list(range(6))
         send(ws, {"type": "rewind", "iteration": 2})
         (rewound,) = until(ws, "session")
         assert rewound["iteration"] == 2 and rewound["history"]["last"] == 2
         *_, after = step(ws, unit="iteration")  # the graph comes again after a session event
         assert after["iteration"] == 2
-        assert after["losses"][0]["loss"] == epochs["losses"][2]["loss"]  # same numbers again
+        assert points(after)[0]["loss"] == points(epochs)[2]["loss"]  # same numbers again
         send(ws, {"type": "set", "lr": 0.05})
         (changed,) = until(ws, "session")
         assert changed["config"]["lr"] == 0.05
@@ -126,7 +126,7 @@ def test_step_units_reset_rewind_set(client: TestClient) -> None:
         (reset,) = until(ws, "session")
         assert reset["iteration"] == 0 and reset["run_id"] == rewound["run_id"]
         *_, first = step(ws, unit="iteration")
-        assert first["losses"][0]["loss"] == epochs["losses"][0]["loss"]
+        assert points(first)[0]["loss"] == points(epochs)[0]["loss"]
 
 
 def test_play_and_pause(client: TestClient) -> None:
@@ -421,7 +421,7 @@ def test_pause_cuts_a_long_step_short_and_the_run_stays_exact(client: TestClient
         assert event["phase"] == "step" and event["capture"] is not None
         ran = event["iteration"] + 1
         assert ran < 50 * 2000 // 2, ran  # cut short long before the end
-        assert [p["iteration"] for p in event["losses"]] == list(range(ran))
+        assert [p["iteration"] for p in points(event)] == list(range(ran))
         start(twin, BIG_EPOCHS)
         *_, theirs = step(twin, unit="iteration", count=ran)
         assert comparable(event) == comparable(theirs)

@@ -57,8 +57,8 @@ def test_pending_losses_keep_every_iteration_once_in_order() -> None:
     for i in range(start, start + total):
         pending.add(i, float(i))
     spilled = pending.spill(n_batches=4)
-    points = pending.take_points(n_batches=4)
-    assert len(points) == MAX_LOSSES_PER_EVENT
+    chunk = pending.take(next_iteration=start + total)
+    assert len(chunk["values"]) == MAX_LOSSES_PER_EVENT
     assert [len(e["values"]) for e in spilled] == [LOSSES_CHUNK, LOSSES_CHUNK, 7]
     iterations: list[int] = []
     for event in spilled:
@@ -70,11 +70,12 @@ def test_pending_losses_keep_every_iteration_once_in_order() -> None:
         assert losses_of(event["values"]) == [
             float(i) for i in range(event["first"], event["first"] + len(event["values"]))
         ]
-    iterations += [p["iteration"] for p in points]
+    iterations += range(chunk["first"], chunk["first"] + len(chunk["values"]))
     assert iterations == list(range(start, start + total))
-    assert all(p["epoch"] == p["iteration"] // 4 for p in points)
-    assert losses_of([p["loss"] for p in points]) == [float(p["iteration"]) for p in points]
-    assert pending.take_points(4) == [] and pending.spill(4) == []
+    assert losses_of(chunk["values"]) == [float(i) for i in iterations[-MAX_LOSSES_PER_EVENT:]]
+    # Nothing left: the next phase event's chunk is empty and starts where asked.
+    assert pending.take(next_iteration=9) == {"first": 9, "values": []}
+    assert pending.spill(4) == []
 
 
 def test_pending_losses_refuse_a_gap() -> None:
@@ -88,7 +89,7 @@ def test_a_loss_that_fits_goes_with_the_phase_event_only() -> None:
     pending = PendingLosses()
     pending.add(0, math.inf)
     assert pending.spill(1) == []
-    assert pending.take_points(1) == [{"iteration": 0, "epoch": 0, "loss": "Infinity"}]
+    assert pending.take(next_iteration=1) == {"first": 0, "values": ["Infinity"]}
 
 
 def test_settable_keys_are_setcommand_fields() -> None:

@@ -19,6 +19,7 @@ from .._helpers import (
     params_of,
     plain_iterations,
     plain_params,
+    points,
     step_phases,
     wire_loss,
 )
@@ -98,7 +99,7 @@ def test_fast_forward_by_epochs_equals_plain_loop(optimizer: str, batching: str)
         events = session.step("epoch", 3)
         references = [next(plain) for _ in range(3 * n_batches)]
         assert all_equal(params_of(session), plain_params(references[-1]))
-        losses = events[-1]["losses"]
+        losses = points(events[-1])
         assert [p["iteration"] for p in losses] == [r.iteration for r in references]
         for point, reference in zip(losses, references, strict=True):
             assert torch.equal(wire_loss(float(point["loss"])), reference.loss)

@@ -20,6 +20,7 @@ from .._helpers import (
     params_of,
     plain_iterations,
     plain_params,
+    points,
     step_phases,
     wire_loss,
 )
@@ -65,10 +66,10 @@ def test_step_epochs_reports_every_loss_and_captures_the_last_phase(batch_size: 
     assert (event["epoch"], event["batch"]) == (2, n_batches - 1)
     assert event["iteration"] == 3 * n_batches - 1
     references = [next(plain) for _ in range(3 * n_batches)]
-    assert [(p["iteration"], p["epoch"]) for p in event["losses"]] == [
+    assert [(p["iteration"], p["epoch"]) for p in points(event)] == [
         (r.iteration, r.epoch) for r in references
     ]
-    for point, reference in zip(event["losses"], references, strict=True):
+    for point, reference in zip(points(event), references, strict=True):
         assert torch.equal(wire_loss(point["loss"]), reference.loss)
     # The last phase is captured in full: a StepCapture of the last iteration.
     capture = event["capture"]
@@ -79,7 +80,7 @@ def test_step_epochs_reports_every_loss_and_captures_the_last_phase(batch_size: 
     # Nothing is reported twice: the next event carries only its own losses.
     # (a graph event may come first: the last mini-batch was smaller, so shapes changed)
     *_, following = [check_event(e) for e in session.step("iteration", 1)]
-    assert [p["iteration"] for p in following["losses"]] == [3 * n_batches]
+    assert [p["iteration"] for p in points(following)] == [3 * n_batches]
 
 
 def test_step_iterations_mid_iteration_finishes_the_current_one_first() -> None:
@@ -87,7 +88,7 @@ def test_step_iterations_mid_iteration_finishes_the_current_one_first() -> None:
     step_phases(session, 2)
     (event,) = [check_event(e) for e in session.step("iteration", 2)]
     assert (event["phase"], event["iteration"]) == ("step", 1)
-    assert [p["iteration"] for p in event["losses"]] == [0, 1]
+    assert [p["iteration"] for p in points(event)] == [0, 1]
 
 
 def test_uncaptured_steps_carry_no_capture() -> None:

@@ -16,12 +16,7 @@ import type { SessionEvent } from "../wire/protocol";
 
 describe("loss chart data", () => {
   it("separates non-finite losses and cuts at an iteration", () => {
-    const losses = [
-      { iteration: 0, epoch: 0, loss: 4 },
-      { iteration: 1, epoch: 0, loss: "Infinity" as const },
-      { iteration: 2, epoch: 0, loss: "NaN" as const },
-      { iteration: 3, epoch: 0, loss: 1 },
-    ];
+    const losses = { first: 0, values: [4, "Infinity" as const, "NaN" as const, 1] };
     const all = lossSeries(losses);
     expect(all.points).toEqual([
       { x: 0, y: 4 },

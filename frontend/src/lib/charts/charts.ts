@@ -4,7 +4,7 @@ import { scaleLinear, scaleLog } from "d3-scale";
 import type { ScaleContinuousNumeric } from "d3-scale";
 import type {
   FitView,
-  LossPoint,
+  LossChunk,
   PhaseEvent,
   SessionEvent,
   TensorValue,
@@ -31,13 +31,13 @@ export interface LossSeries {
 }
 
 /** The losses as (iteration, loss), the non-finite ones apart; only those before `before`. */
-export function lossSeries(losses: readonly LossPoint[], before: number | null = null): LossSeries {
+export function lossSeries(losses: LossChunk, before: number | null = null): LossSeries {
   const points: SeriesPoint[] = [];
   const nonFinite: NonFinitePoint[] = [];
-  for (const p of losses) {
-    if (before !== null && p.iteration >= before) continue;
-    pushValue(points, nonFinite, p.iteration, p.loss);
-  }
+  losses.values.forEach((loss, k) => {
+    const iteration = losses.first + k;
+    if (before === null || iteration < before) pushValue(points, nonFinite, iteration, loss);
+  });
   return { points, nonFinite };
 }
 

@@ -100,7 +100,10 @@ function reducePhase(frame: RunFrame, event: PhaseEvent): RunFrame {
       ? [...frame.stepLog, { iteration: event.iteration, capture: step }].slice(-2)
       : frame.stepLog,
     fit: event.fit ?? frame.fit,
-    lossesThrough: Math.max(frame.lossesThrough, event.losses.at(-1)?.iteration ?? -1),
+    lossesThrough: Math.max(
+      frame.lossesThrough,
+      event.losses.first + event.losses.values.length - 1,
+    ),
   };
 }
 

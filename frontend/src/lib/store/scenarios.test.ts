@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { loadScenarios } from "../__fixtures__/load";
+import { SCENARIOS } from "../wire/protocol";
 import { fallbackScenarios, fetchScenarios, parseScenarios, schemaDefaults } from "./scenarios";
 
 describe("parseScenarios", () => {
   it("reads the server's /api/scenarios answer", () => {
     const list = parseScenarios(loadScenarios());
-    expect(list.map((s) => s.name)).toEqual(["linear", "mlp", "classify"]);
+    expect(list.map((s) => s.name)).toEqual([...SCENARIOS]);
     expect(list[0]?.description).toMatch(/SimpleNet/);
     expect(list[0]?.defaults.lr).toBe(0.01);
     expect(list[1]?.defaults.optimizer).toBe("adam");

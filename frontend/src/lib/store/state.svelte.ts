@@ -8,7 +8,7 @@ import type { Clock } from "../util/animation";
 import type {
   Command,
   ErrorEvent,
-  LossPoint,
+  LossChunk,
   PhaseEvent,
   PhaseName,
   ScenarioName,
@@ -18,7 +18,6 @@ import type {
   TensorValue,
   WireFloat,
 } from "../wire/protocol";
-import { lossPoints } from "../wire/protocol";
 import {
   EMPTY_FRAME,
   epochOf,
@@ -33,6 +32,7 @@ import {
   reduce,
 } from "./frame";
 import type { RunFrame } from "./frame";
+import { appendLosses, lossesThrough, NO_LOSSES } from "./losses";
 import { PAUSED, playStatusAfter } from "./playstate";
 import type { PlayState, PlayStatus } from "./playstate";
 import { fallbackScenarios } from "./scenarios";
@@ -84,7 +84,7 @@ export class LoopStore {
   /** The run as the latest event left it. */
   live = $state.raw<RunFrame>(EMPTY_FRAME);
   /** Losses of the run so far, shared by the frames (each cuts them at `lossesThrough`). */
-  losses = $state.raw<LossPoint[]>([]);
+  losses = $state.raw<LossChunk>(NO_LOSSES);
   playStatus = $state.raw<PlayStatus>(PAUSED);
   speedIndex = $state(DEFAULT_SPEED);
   toasts = $state<Toast[]>([]);
@@ -221,7 +221,7 @@ export class LoopStore {
         break;
       case "losses":
         // Older losses of a long command (or of coalesced frames), ahead of its phase event.
-        this.addLosses(lossPoints(event));
+        this.addLosses(event);
         break;
       case "error":
         this.applyError(event);
@@ -280,7 +280,7 @@ export class LoopStore {
     }
     // A rewind keeps the losses before its iteration; anything else starts them over.
     const through = this.live.lossesThrough;
-    this.losses = this.losses.filter((p) => p.iteration <= through);
+    this.losses = lossesThrough(this.losses, through);
     this.animator.finish();
     for (const listener of this.sessionListeners) listener(event, previous);
   }
@@ -302,10 +302,8 @@ export class LoopStore {
     );
   }
 
-  private addLosses(points: readonly LossPoint[]): void {
-    if (!points.length) return;
-    const merged = this.losses.concat(points);
-    this.losses = merged.length > MAX_LOSSES ? merged.slice(-MAX_LOSSES) : merged;
+  private addLosses(chunk: LossChunk): void {
+    this.losses = appendLosses(this.losses, chunk, MAX_LOSSES);
   }
 
   private pushError(event: ErrorEvent): void {

@@ -291,10 +291,10 @@ export interface LossCapture {
   node_values: Record<string, TensorValue>;
 }
 
-export interface LossPoint {
-  iteration: number;
-  epoch: number;
-  loss: number | "NaN" | "Infinity" | "-Infinity";
+/** Losses of consecutive iterations: iteration `first + k` has loss `values[k]`. */
+export interface LossChunk {
+  first: number;
+  values: (number | "NaN" | "Infinity" | "-Infinity")[];
 }
 
 export interface ModuleCall {
@@ -364,7 +364,7 @@ export interface PhaseEvent {
   batch: number;
   n_batches: number;
   loss: number | "NaN" | "Infinity" | "-Infinity" | null;
-  losses: LossPoint[];
+  losses: LossChunk;
   diverged: boolean;
   params: Record<string, TensorValue>;
   grads: Record<string, TensorValue | null>;
@@ -405,12 +405,6 @@ export interface PlayStateEvent {
   unit: "phase" | "iteration" | "epoch" | null;
   rate: number | null;
   reason: "started" | "paused" | "refused" | "ended" | "error";
-}
-
-/** Losses of consecutive iterations: iteration `first + k` has loss `values[k]`. */
-export interface LossChunk {
-  first: number;
-  values: (number | "NaN" | "Infinity" | "-Infinity")[];
 }
 
 /** The notes' SimpleNet: y = 2x + 1 + noise, one nn.Linear(1, 1). */

@@ -4,7 +4,6 @@ import type {
   ForwardCapture,
   LossCapture,
   LossesEvent,
-  LossPoint,
   PhaseEvent,
   SessionEvent,
   ServerEvent,
@@ -36,14 +35,6 @@ export interface CaptureByPhase {
   zero_grad: ZeroGradCapture;
   backward: BackwardCapture;
   step: StepCapture;
-}
-
-/** A `losses` event's compact values as the LossPoints a phase event would carry. */
-export function lossPoints(event: LossesEvent): LossPoint[] {
-  return event.values.map((loss, k) => {
-    const iteration = event.first + k;
-    return { iteration, epoch: Math.floor(iteration / event.n_batches), loss };
-  });
 }
 
 const EVENT_TYPE_NAMES: Record<ServerEvent["type"], true> = {
