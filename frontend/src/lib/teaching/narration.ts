@@ -5,6 +5,7 @@ import type { Line } from "../util/line";
 import type {
   CaptureByPhase,
   GraphEvent,
+  LossChunk,
   ParamReference,
   PhaseName,
   SessionEvent,
@@ -74,17 +75,9 @@ export function priorStepOf(
   return log.find((r) => r.iteration === iteration - 1)?.capture;
 }
 
-/** The loss of the iteration before `iteration`, from the run's loss points (null: none). */
-export function lossBefore(
-  losses: readonly { iteration: number; loss: WireFloat }[],
-  iteration: number,
-): WireFloat | null {
-  for (let i = losses.length - 1; i >= 0; i--) {
-    const p = losses[i];
-    if (p && p.iteration === iteration - 1) return p.loss;
-    if (p && p.iteration < iteration - 1) break;
-  }
-  return null;
+/** The loss of the iteration before `iteration`, from the run's kept losses (null: none). */
+export function lossBefore(losses: LossChunk, iteration: number): WireFloat | null {
+  return losses.values[iteration - 1 - losses.first] ?? null;
 }
 
 /** The sentences for the latest phase, then one saying which line runs next. */

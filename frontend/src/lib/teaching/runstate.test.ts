@@ -15,7 +15,7 @@ import type {
   TensorValue,
   WireFloat,
 } from "../wire/protocol";
-import { narrate, type NarrationInput } from "./narration";
+import { lossBefore, narrate, type NarrationInput } from "./narration";
 import { classifyLoss, classifyStep, classifyUpdate, relativeMove } from "./runstate";
 
 const linear = loadFixture("linear");
@@ -214,6 +214,14 @@ describe("the classes read from torch's numbers", () => {
     const step = stepOf([withValues(w0, 2, 1.98, 2), withValues(b0, 1, "Infinity", 1)]);
     expect(classifyStep(step)?.kind).toBe("diverged");
     expect(classifyStep(step)?.update.name).toBe(b0.name);
+  });
+
+  it("the loss before an iteration comes from the kept chunk, or is unknown", () => {
+    const kept = { first: 5, values: [1, 2, "NaN"] as WireFloat[] };
+    expect(lossBefore(kept, 7)).toBe(2);
+    expect(lossBefore(kept, 8)).toBe("NaN");
+    expect(lossBefore(kept, 5)).toBeNull();
+    expect(lossBefore(kept, 9)).toBeNull();
   });
 
   it("losses: rose, fell, first, non-finite", () => {
