@@ -8,7 +8,18 @@ import { LoopStore } from "./lib/store/state.svelte";
 import { parseHash } from "./lib/store/urlstate";
 import { i18n } from "./i18n/index.svelte";
 
-const store = new LoopStore();
+// The run's resume token lives in this tab's sessionStorage: a reload resumes the same run
+// (the server parks it for a while after the socket closes).
+const TOKEN_KEY = "loopscope.token";
+const store = new LoopStore({
+  tokenStore: {
+    load: () => sessionStorage.getItem(TOKEN_KEY),
+    save: (token) =>
+      token === null
+        ? sessionStorage.removeItem(TOKEN_KEY)
+        : sessionStorage.setItem(TOKEN_KEY, token),
+  },
+});
 // A shared link (#scenario=linear&lr=0.02&lang=zh) chooses the first run and the language.
 const linked = parseHash(window.location.hash);
 if (linked?.lang) i18n.set(linked.lang);

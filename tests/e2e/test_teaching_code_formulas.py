@@ -261,7 +261,7 @@ def test_panels_render_in_both_languages(page: Page, lang: str) -> None:
         assert re.search(r"[\u4e00-\u9fff]", narration), narration
         assert "第" in narration and "行" in narration
     else:
-        assert "optimizer.step() moved each parameter" in narration
+        assert "optimizer.step() moved weight against its gradient" in narration
     page.get_by_test_id("explain-tab-math").click()
     page.wait_for_timeout(300)
     save_screenshot(page, f"26-teaching-{lang}")

@@ -27,6 +27,7 @@ from ..training.errors import CommandError
 from ..training.scenarios import SCENARIOS, resolve_device
 from .admission import Admission
 from .memory import release_free_memory
+from .notes import notes
 from .runs import RunRegistry
 from .security import BodyLimit, HostGuard, SecurityHeaders
 from .work import Work, measure_speed
@@ -206,6 +207,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_websocket_route("/ws", websocket_endpoint)
 
     api_methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    app.add_api_route("/api/notes", notes, methods=["POST"], responses={422: {"model": ApiError}})
 
     @app.api_route("/api/{rest:path}", methods=api_methods, include_in_schema=False)
     async def api_fallback(request: Request, rest: str) -> JSONResponse:

@@ -168,7 +168,7 @@ export const en = {
   "graph.legend.op": "op (grad_fn)",
   "graph.legend.value": "forward value",
   "graph.legend.grad": "gradient",
-  "graph.caption.none": "Nothing has run yet.",
+  "graph.caption.none": "No phase of this iteration has run yet.",
   "graph.caption.forward":
     "Forward: values flow from x and the parameters towards y_pred, and autograd records each op as a node.",
   "graph.caption.loss": "loss = criterion(y_pred, y) closes the graph; its root is {root}.",
@@ -343,15 +343,61 @@ export const en = {
   "teach.narr.backward.pos":
     "The gradient is positive: nudging {name} up would raise the loss, so the step will lower it.",
   "teach.narr.step.sgd":
-    "Line {line}: optimizer.step() moved each parameter a little against its gradient: {name} went {before} → {after}, that is minus lr {lr} times grad {grad}.",
+    "Line {line}: optimizer.step() moved {name} against its gradient: {name} went {before} → {after}, that is minus lr {lr} times grad {grad}.",
   "teach.narr.step.momentum":
     "Line {line}: optimizer.step() with momentum {mu} moved {name} {before} → {after}. The step follows the running buffer {buf}, which remembers earlier gradients, not this gradient ({grad}) alone.",
   "teach.narr.step.adam":
     "Line {line}: {cls}'s step() updated its running averages for {name} (m = {m}, v = {v}) and moved it {before} → {after}: a step of about lr = {lr} in the direction of −m̂/√v̂, however large the gradient itself was.",
-  "teach.narr.step.none": "Line {line}: optimizer.step() found no .grad, so no parameter changed.",
+  "teach.narr.step.none":
+    "Line {line}: optimizer.step() found no .grad on any parameter, so none of them changed.",
   "teach.narr.step.inPlace":
     "It reached the model's tensors through the references in param_groups: {name}._version went {v0} → {v1}, so the same object was changed in place.",
   "teach.narr.next": "Next: line {line}, {code}",
+  "hint.first":
+    "New here? Press Step (→) to run the loop's next line, and watch the objects, the graph and the code follow; Play (Space) runs it on its own.",
+  "hint.close": "Close the hint",
+  "notes.intro":
+    "Try it on real torch objects: change the numbers and run them; torch's float32 result stands next to the notes' arithmetic.",
+  "notes.pred": "predictions",
+  "notes.target": "targets",
+  "notes.run": "Run in torch",
+  "notes.badList": "Predictions and targets must be numbers separated by commas.",
+  "notes.offline": "The server did not answer.",
+  "notes.bounds":
+    "{field} is out of range: w and grad between −1000 and 1000, lr above 0 and at most 10, at most 8 predictions, as many targets as predictions.",
+  "notes.sgd":
+    "SGD step: by hand {w} − {lr} × ({grad}) = {hand}; torch's optimizer.step() left w = {torch} (float32).",
+  "notes.mse":
+    "MSE: by hand ({squares}) / {n} = {hand}; torch's nn.MSELoss() gave {torch} (float32).",
+  "notes.stateDict":
+    "optimizer.state_dict() saved lr = {saved} and the momentum buffer {buf}; after lr was changed to {changed} and another step, load_state_dict() brought back lr = {restored} and the buffer {bufBack}.",
+  "notes.zeroGrad":
+    'zero_grad() on a .grad of {grad}: with set_to_none=True (the default since PyTorch 2.0) .grad becomes {none}; with set_to_none=False it becomes {zero}, the notes\' ".grad = 0". None saves the memory of a tensor of zeros, and backward() then writes the new gradient instead of adding to zeros.',
+  // Texts that follow what the run really did (overshoot, divergence, a rise, skipped
+  // parameters, a run picked up part-way).
+  "teach.narr.resumed":
+    "Iteration {iteration} (epoch {epoch}), before {next}: the run was picked up here (a rewind, a reset, a branch or a reload), so the values on screen are the ones the model holds now, not a fresh start.",
+  "teach.narr.resumed.oldGraph":
+    "The graph on screen is still the one built in iteration {previous}; the next forward will build this iteration's own.",
+  "teach.narr.resumed.noGraph": "No graph yet: the next forward builds this iteration's.",
+  "teach.narr.idle.oldGraph":
+    "The graph on screen is left over from before the reset: the parameters are back at their starting values, and the first forward will build a new graph.",
+  "teach.narr.step.far":
+    "That is a long way, more than {name}'s own size ({before}): from a small start it can be progress, and the next loss will show whether it went past the minimum.",
+  "teach.narr.loss.rose":
+    "The loss went up, from {previous} to {loss}: the last step made the fit worse, a sign that the learning rate carries the parameters past the minimum.",
+  "teach.narr.loss.nonfinite":
+    "The loss is {loss}: the numbers have overflowed float32, and once a NaN or ∞ is in the parameters every later loss stays that way.",
+  "teach.narr.step.overshoot":
+    "Line {line}: optimizer.step() overshot: {name} went {before} → {after}, and its gradient ({grad}) now points the other way and is larger than at the step before, so the last step went past the minimum and landed further from it. lr {lr} is too big for this slope.",
+  "teach.narr.step.diverged":
+    "Line {line}: optimizer.step() turned {name} from {before} into {after}: the run has diverged, and no later step can bring it back.",
+  "teach.narr.step.frozen":
+    "{names}: frozen (requires_grad=False), so it has no .grad and step() left it exactly as it was.",
+  "teach.narr.step.noGrad":
+    "{names}: .grad is None (backward() never reached it), so step() skipped it and it did not move.",
+  "landscape.diverging":
+    "This learning rate is too big for the valley: each step across it lands higher up the far side than it started, so the path zigzags outward and leaves the plot instead of settling.",
 
   "teach.call.empty": "Press Step to run the forward line; the calls torch made will appear here.",
   "teach.call.skipped":

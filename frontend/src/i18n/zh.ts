@@ -162,7 +162,7 @@ export const zh: Record<MessageKey, string> = {
   "graph.legend.op": "运算（grad_fn）",
   "graph.legend.value": "前向数值",
   "graph.legend.grad": "梯度",
-  "graph.caption.none": "还没有执行任何阶段。",
+  "graph.caption.none": "本次迭代还没有执行任何阶段。",
   "graph.caption.forward": "前向：数值从 x 和参数流向 y_pred，autograd 把每一步运算记成一个节点。",
   "graph.caption.loss": "loss = criterion(y_pred, y) 让计算图闭合，它的根节点是 {root}。",
   "graph.caption.zero_grad": "zero_grad() 只动 .grad；计算图原样等着 backward()。",
@@ -326,15 +326,59 @@ export const zh: Record<MessageKey, string> = {
   "teach.narr.backward.neg": "梯度是负的：把 {name} 稍微调大会让损失变小，所以这一步会让它变大。",
   "teach.narr.backward.pos": "梯度是正的：把 {name} 稍微调大会让损失变大，所以这一步会让它变小。",
   "teach.narr.step.sgd":
-    "第 {line} 行：optimizer.step() 让每个参数沿梯度的反方向移动一点：{name} 从 {before} 变成 {after}，也就是减去 lr {lr} 乘以梯度 {grad}。",
+    "第 {line} 行：optimizer.step() 让 {name} 沿梯度的反方向移动：{name} 从 {before} 变成 {after}，即减去 lr {lr} 乘以梯度 {grad}。",
   "teach.narr.step.momentum":
     "第 {line} 行：带动量 {mu} 的 optimizer.step() 把 {name} 从 {before} 变成 {after}。这一步跟随的是累积的动量缓冲 {buf}（它记住了以前的梯度），而不只是本次迭代的梯度 {grad}。",
   "teach.narr.step.adam":
     "第 {line} 行：{cls} 的 step() 先更新了 {name} 的滑动平均（m = {m}，v = {v}），再把它从 {before} 变成 {after}：沿 −m̂/√v̂ 的方向走了大约 lr = {lr} 那么远，不管梯度本身有多大。",
-  "teach.narr.step.none": "第 {line} 行：optimizer.step() 没有找到 .grad，所以没有参数被修改。",
+  "teach.narr.step.none":
+    "第 {line} 行：optimizer.step() 在所有参数上都没有找到 .grad，所以它们都没有变。",
   "teach.narr.step.inPlace":
     "它是通过 param_groups 里的引用找到模型的张量的：{name}._version 从 {v0} 变成 {v1}，说明被原地修改的正是同一个对象。",
   "teach.narr.next": "下一步：第 {line} 行，{code}",
+  "hint.first":
+    "第一次来？按「单步」（→）执行循环的下一行，看对象、计算图和代码如何跟着变化；按「播放」（空格）让它自己跑。",
+  "hint.close": "关闭提示",
+  "notes.intro":
+    "在真实的 torch 对象上试一试：改动这些数再运行；torch 的 float32 结果会和讲义里的手算并排显示。",
+  "notes.pred": "预测值",
+  "notes.target": "目标值",
+  "notes.run": "交给 torch 计算",
+  "notes.badList": "预测值和目标值必须是用逗号分开的数字。",
+  "notes.offline": "服务器没有响应。",
+  "notes.bounds":
+    "{field} 超出范围：w 和 grad 在 −1000 到 1000 之间，lr 大于 0 且不超过 10，预测值最多 8 个，目标值与预测值个数相同。",
+  "notes.sgd":
+    "SGD 一步：手算 {w} − {lr} × ({grad}) = {hand}；torch 的 optimizer.step() 之后 w = {torch}（float32）。",
+  "notes.mse":
+    "MSE：手算 ({squares}) / {n} = {hand}；torch 的 nn.MSELoss() 得到 {torch}（float32）。",
+  "notes.stateDict":
+    "optimizer.state_dict() 存下了 lr = {saved} 和动量缓冲 {buf}；把 lr 改成 {changed} 并再走一步之后，load_state_dict() 又恢复了 lr = {restored} 和缓冲 {bufBack}。",
+  "notes.zeroGrad":
+    "对 .grad = {grad} 调用 zero_grad()：set_to_none=True（PyTorch 2.0 起的默认值）时 .grad 变成 {none}；set_to_none=False 时变成 {zero}，也就是讲义图里的 “.grad = 0”。用 None 可以省下一个全零张量的内存，之后 backward() 直接写入新梯度，而不是加到一堆零上。",
+  "teach.narr.resumed":
+    "第 {iteration} 次迭代（第 {epoch} 轮），{next} 之前：运行是从这里接着开始的（回退、重置、分支或重新加载页面），所以屏幕上的数值是模型此刻真正持有的，并不是从头开始。",
+  "teach.narr.resumed.oldGraph":
+    "屏幕上的计算图仍是第 {previous} 次迭代建的；下一次前向会建出本次迭代自己的图。",
+  "teach.narr.resumed.noGraph": "还没有计算图：下一次前向会为本次迭代建图。",
+  "teach.narr.idle.oldGraph":
+    "屏幕上的计算图是重置之前留下的：参数已经回到初始值，第一次前向会建出新的图。",
+  "teach.narr.step.far":
+    "这一步走得很远，超过了 {name} 本身的大小（{before}）：从很小的初值出发，这可能是进步；下一次的损失会说明它有没有越过最低点。",
+  "teach.narr.loss.rose":
+    "损失上升了，从 {previous} 变成 {loss}：上一步让拟合变差了，说明学习率把参数推过了最低点。",
+  "teach.narr.loss.nonfinite":
+    "损失是 {loss}：数值已经超出 float32 的范围；参数里一旦出现 NaN 或 ∞，之后每次的损失都会如此。",
+  "teach.narr.step.overshoot":
+    "第 {line} 行：optimizer.step() 冲过头了：{name} 从 {before} 变成 {after}，它的梯度（{grad}）和上一步相比方向反了、而且更大，说明上一步越过了最低点，落到了离它更远的地方。对这个坡度来说，lr {lr} 太大了。",
+  "teach.narr.step.diverged":
+    "第 {line} 行：optimizer.step() 把 {name} 从 {before} 变成了 {after}：训练已经发散，之后的任何一步都救不回来。",
+  "teach.narr.step.frozen":
+    "{names}：已冻结（requires_grad=False），没有 .grad，所以 step() 完全没有动它。",
+  "teach.narr.step.noGrad":
+    "{names}：.grad 是 None（backward() 没有走到它），所以 step() 跳过了它，它没有变。",
+  "landscape.diverging":
+    "这个学习率对这条山谷来说太大了：每一步横穿山谷后，落点都比出发点在对岸更高，所以路径左右来回、越摆越远，最后跑出图外，而不是稳定下来。",
 
   "teach.call.empty": "按「单步」执行前向那一行，torch 实际的调用过程会显示在这里。",
   "teach.call.skipped":

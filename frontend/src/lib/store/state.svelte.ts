@@ -66,6 +66,16 @@ export interface StoreOptions {
   send?: (command: Command) => boolean;
   clock?: Clock;
   reducedMotion?: () => boolean;
+  /**
+   * Where the run's resume token outlives the page (sessionStorage: this tab only), so a
+   * reload takes the same run back instead of silently starting over.
+   */
+  tokenStore?: TokenStore;
+}
+
+export interface TokenStore {
+  load(): string | null;
+  save(token: string | null): void;
 }
 
 export class LoopStore {
@@ -104,11 +114,14 @@ export class LoopStore {
   /** The run's secret from its session event: sent in `resume` after a dropped connection. */
   private token: string | null = null;
   private resuming = false;
+  private readonly tokenStore: TokenStore | null;
   private sessionListeners: SessionListener[] = [];
 
   constructor(options: StoreOptions = {}) {
     this.send = options.send ?? (() => false);
     this.reducedMotion = options.reducedMotion ?? prefersReducedMotion;
+    this.tokenStore = options.tokenStore ?? null;
+    this.token = this.tokenStore?.load() ?? null;
     this.animator = new Animator((t, animating) => {
       this.progress = t;
       this.animating = animating;
@@ -230,6 +243,7 @@ export class LoopStore {
       // The server no longer holds our run (grace period over, or restarted): start anew.
       this.resuming = false;
       this.token = null;
+      this.tokenStore?.save(null);
       this.startRun();
     } else if (session === null && event.code === "invalid_config") {
       // The first run's config (from a shared link) was refused: say why, run the defaults.
@@ -256,7 +270,9 @@ export class LoopStore {
       event.n_batches,
     );
     this.resuming = false;
+    // Each resume answers with a new token (the old one is spent): keep the newest.
     this.token = event.token ?? null;
+    this.tokenStore?.save(this.token);
     // A run of a built-in scenario is what the picker and the settings form show.
     if (event.scenario !== null) {
       this.scenario = event.scenario;

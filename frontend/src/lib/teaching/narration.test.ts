@@ -84,7 +84,9 @@ describe("narration of the default linear run", () => {
   it("step: before → after with lr and grad, and the in-place _version bump", () => {
     expect(step?.[0]).toContain("weight went 0.1447 → 1.5797");
     expect(step?.[0]).toContain("lr 0.01 times grad −143.5077");
-    expect(step?.[1]).toContain("weight._version went 1 → 2");
+    // Ten times its own size: said so, next to the SGD sentence.
+    expect(step?.[1]).toContain("more than weight's own size (0.1447)");
+    expect(step?.[2]).toContain("weight._version went 1 → 2");
     expect(forward2?.[0]).toContain(`Line ${at.forward} ran`);
   });
 });
@@ -116,6 +118,6 @@ describe("narration per optimizer and in Chinese", () => {
   it("speaks Chinese with the same numbers", () => {
     const lines = replay(loadFixture("linear"), zh);
     expect(lines[5]?.[0]).toContain("weight 从 0.1447 变成 1.5797");
-    expect(lines[5]?.[1]).toContain("weight._version 从 1 变成 2");
+    expect(lines[5]?.[2]).toContain("weight._version 从 1 变成 2");
   });
 });

@@ -5,13 +5,16 @@ import type { Line } from "../util/line";
 import type {
   CaptureByPhase,
   GraphEvent,
+  LossChunk,
   ParamReference,
   PhaseName,
   SessionEvent,
+  StepCapture,
   TensorValue,
   WireFloat,
 } from "../wire/protocol";
 import { decodeFloat, formatNumber, formatShape, formatTensor, scalarOf } from "../util/tensor";
+import { classifyLoss, classifyPosition, classifyStep, skippedOf } from "./runstate";
 
 export interface NarrationInput {
   session: SessionEvent | null;
@@ -25,6 +28,10 @@ export interface NarrationInput {
   previousGrads: Record<string, TensorValue | null>;
   references: readonly ParamReference[];
   iteration: number;
+  /** The loss of the iteration before this one, when the page has it (for "the loss rose"). */
+  previousLoss?: WireFloat | null;
+  /** The step() capture of the iteration before, when the page has it (for "overshoot"). */
+  priorStep?: StepCapture;
 }
 
 const line = (key: Line["key"], params: Record<string, string | number> = {}): Line => ({
@@ -60,6 +67,19 @@ function codeOf(session: SessionEvent | null, phase: PhaseName): string {
   return (session?.source.lines[n - 1] ?? "").trim();
 }
 
+/** The step() capture of the iteration before `iteration`, from the frame's step log. */
+export function priorStepOf(
+  log: readonly { iteration: number; capture: StepCapture }[],
+  iteration: number,
+): StepCapture | undefined {
+  return log.find((r) => r.iteration === iteration - 1)?.capture;
+}
+
+/** The loss of the iteration before `iteration`, from the run's kept losses (null: none). */
+export function lossBefore(losses: LossChunk, iteration: number): WireFloat | null {
+  return losses.values[iteration - 1 - losses.first] ?? null;
+}
+
 /** The sentences for the latest phase, then one saying which line runs next. */
 export function narrate(input: NarrationInput): Line[] {
   const { session, phase } = input;
@@ -72,12 +92,31 @@ export function narrate(input: NarrationInput): Line[] {
   const c = input.captures;
   switch (phase) {
     case null:
-      lines.push(
-        line("teach.narr.idle", {
-          params: session.parameters.map(nameOf).join(", "),
-          count: session.parameters.length,
-        }),
-      );
+      if (classifyPosition(session) === "resumed") {
+        // Part-way through a run (rewind, reset to a point, branch, reload): say where it
+        // stands, and that a graph still on screen belongs to an earlier iteration.
+        lines.push(
+          line("teach.narr.resumed", {
+            iteration: session.iteration,
+            epoch: session.epoch,
+            next: session.next_phase,
+          }),
+        );
+        lines.push(
+          input.graph
+            ? line("teach.narr.resumed.oldGraph", { previous: session.iteration - 1 })
+            : line("teach.narr.resumed.noGraph"),
+        );
+      } else {
+        lines.push(
+          line("teach.narr.idle", {
+            params: session.parameters.map(nameOf).join(", "),
+            count: session.parameters.length,
+          }),
+        );
+        // After a reset the same model's graph stays on screen until forward builds a new one.
+        if (input.graph) lines.push(line("teach.narr.idle.oldGraph"));
+      }
       break;
     case "forward": {
       const f = c.forward;
@@ -106,6 +145,15 @@ export function narrate(input: NarrationInput): Line[] {
           root: input.graph?.root ?? "grad_fn",
         }),
       );
+      const trend = classifyLoss(input.loss, input.previousLoss ?? null);
+      if (trend === "rose" || trend === "nonfinite") {
+        lines.push(
+          line(trend === "rose" ? "teach.narr.loss.rose" : "teach.narr.loss.nonfinite", {
+            loss: formatNumber(input.loss, 6),
+            previous: formatNumber(input.previousLoss ?? null, 6),
+          }),
+        );
+      }
       break;
     }
     case "zero_grad": {
@@ -151,47 +199,67 @@ export function narrate(input: NarrationInput): Line[] {
       }
       break;
     }
-    case "step": {
-      const s = c.step;
-      const u = s?.updates[0];
-      const ref = input.references.find((r) => r.param === u?.name);
-      const cls = session.optimizer.cls;
-      const hyper = u?.hyper ?? session.optimizer.param_groups[0]?.hyper ?? {};
-      const params = {
-        line: at("step"),
-        name: u ? elementName(nameOf(u.name), u.before) : "?",
-        before: firstValue(u?.before),
-        after: firstValue(u?.after),
-        grad: firstValue(u?.grad),
-        lr: String(hyper.lr ?? "?"),
-        v0: ref?.version_before ?? "?",
-        v1: ref?.version_after ?? "?",
-      };
-      if (!u) lines.push(line("teach.narr.step.none", { line: at("step") }));
-      else if (cls === "Adam" || cls === "AdamW") {
-        lines.push(
-          line("teach.narr.step.adam", {
-            ...params,
-            cls,
-            m: firstValue(u.state.exp_avg as TensorValue | undefined),
-            v: firstValue(u.state.exp_avg_sq as TensorValue | undefined),
-          }),
-        );
-      } else if (typeof hyper.momentum === "number" && hyper.momentum > 0) {
-        lines.push(
-          line("teach.narr.step.momentum", {
-            ...params,
-            mu: hyper.momentum,
-            buf: firstValue(u.state.momentum_buffer as TensorValue | undefined),
-          }),
-        );
-      } else {
-        lines.push(line("teach.narr.step.sgd", params));
-      }
-      if (u) lines.push(line("teach.narr.step.inPlace", { ...params, name: nameOf(u.name) }));
+    case "step":
+      lines.push(...narrateStep(input, at("step"), nameOf));
       break;
-    }
   }
   lines.push(line("teach.narr.next", { line: at(input.next), code: codeOf(session, input.next) }));
   return lines;
+}
+
+/** The step's sentences: what moved and how far, then what did not move and why. */
+function narrateStep(input: NarrationInput, at: number, nameOf: (n: string) => string): Line[] {
+  const session = input.session as SessionEvent;
+  const s = input.captures.step;
+  const out: Line[] = [];
+  const worst = classifyStep(s, input.priorStep);
+  const u = worst?.update;
+  const ref = input.references.find((r) => r.param === u?.name);
+  const cls = session.optimizer.cls;
+  const hyper = u?.hyper ?? session.optimizer.param_groups[0]?.hyper ?? {};
+  const params = {
+    line: at,
+    name: u ? elementName(nameOf(u.name), u.before) : "?",
+    before: firstValue(u?.before),
+    after: firstValue(u?.after),
+    grad: firstValue(u?.grad),
+    lr: String(hyper.lr ?? "?"),
+    v0: ref?.version_before ?? "?",
+    v1: ref?.version_after ?? "?",
+  };
+  if (!u) out.push(line("teach.narr.step.none", { line: at }));
+  else if (worst.kind === "diverged") out.push(line("teach.narr.step.diverged", params));
+  else if (worst.kind === "overshoot") out.push(line("teach.narr.step.overshoot", params));
+  else if (cls === "Adam" || cls === "AdamW") {
+    out.push(
+      line("teach.narr.step.adam", {
+        ...params,
+        cls,
+        m: firstValue(u.state.exp_avg as TensorValue | undefined),
+        v: firstValue(u.state.exp_avg_sq as TensorValue | undefined),
+      }),
+    );
+  } else if (typeof hyper.momentum === "number" && hyper.momentum > 0) {
+    out.push(
+      line("teach.narr.step.momentum", {
+        ...params,
+        mu: hyper.momentum,
+        buf: firstValue(u.state.momentum_buffer as TensorValue | undefined),
+      }),
+    );
+  } else {
+    out.push(line("teach.narr.step.sgd", params));
+  }
+  // A big step from a small start is often progress: said next to the optimizer's own
+  // sentence, not instead of it.
+  if (worst?.kind === "far") out.push(line("teach.narr.step.far", params));
+  const skipped = skippedOf(session, s);
+  if (skipped.frozen.length > 0) {
+    out.push(line("teach.narr.step.frozen", { names: skipped.frozen.map(nameOf).join(", ") }));
+  }
+  if (skipped.noGrad.length > 0) {
+    out.push(line("teach.narr.step.noGrad", { names: skipped.noGrad.map(nameOf).join(", ") }));
+  }
+  if (u) out.push(line("teach.narr.step.inPlace", { ...params, name: nameOf(u.name) }));
+  return out;
 }
