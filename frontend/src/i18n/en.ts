@@ -184,7 +184,7 @@ export const en = {
   "graph.group.collapse": "Fold {group} back into one box",
   "graph.group.count": "{n} nodes",
   "graph.group.done": "{done}/{n} ran",
-  "graph.groupsHint": "Big graph: each module is folded into a box. Click a box to open it.",
+  "graph.groupsHint": "Some modules are folded into a box: click a box to open it in place.",
 
   "tensor.shape": "shape {shape}",
   "tensor.stats": "min {min} · max {max} · mean {mean} · std {std}",

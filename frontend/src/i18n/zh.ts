@@ -176,7 +176,7 @@ export const zh: Record<MessageKey, string> = {
   "graph.group.collapse": "把 {group} 收回成一个方框",
   "graph.group.count": "{n} 个节点",
   "graph.group.done": "已运行 {done}/{n}",
-  "graph.groupsHint": "图很大：每个模块收成一个方框，点击方框即可展开。",
+  "graph.groupsHint": "有些模块收成了一个方框：点击方框即可就地展开。",
 
   "tensor.shape": "形状 {shape}",
   "tensor.stats": "最小 {min} · 最大 {max} · 均值 {mean} · 标准差 {std}",

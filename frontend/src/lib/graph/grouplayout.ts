@@ -97,7 +97,7 @@ export class GroupedLayouts {
       return {
         id: n.id,
         main: bt ? n.y : n.x,
-        cross: (bt ? n.x - n.width / 2 : n.y - n.height / 2),
+        cross: bt ? n.x - n.width / 2 : n.y - n.height / 2,
         mainSize: bt ? h : w,
         crossSize: bt ? w : h,
       };
@@ -147,8 +147,18 @@ export class GroupedLayouts {
       const t = at.get(e.target);
       if (!s || !t) continue;
       const points = route(s, t, bt);
-      const via = e.via.length > 1 || e.source !== e.via[0]?.source ? e.via.map((v) => v.source) : undefined;
-      edges.push({ id, source: e.source, target: e.target, slot: e.slot, kind: "grad", points, path: edgePath(points), ...(via ? { via } : {}) });
+      const via =
+        e.via.length > 1 || e.source !== e.via[0]?.source ? e.via.map((v) => v.source) : undefined;
+      edges.push({
+        id,
+        source: e.source,
+        target: e.target,
+        slot: e.slot,
+        kind: "grad",
+        points,
+        path: edgePath(points),
+        ...(via ? { via } : {}),
+      });
     }
     for (const e of skeleton.edges) {
       if (e.kind !== "data") continue;

@@ -117,7 +117,12 @@ export function foldGraph(graph: GraphEvent, collapsed: ReadonlySet<string>): Fo
     Object.entries(graph.tensors).map(([name, id]) => [name, unitOf.get(id) ?? id]),
   );
   return {
-    graph: { ...graph, nodes, edges: edges.map(({ source, target, slot }) => ({ source, target, slot })), tensors },
+    graph: {
+      ...graph,
+      nodes,
+      edges: edges.map(({ source, target, slot }) => ({ source, target, slot })),
+      tensors,
+    },
     edges,
     unitOf,
     members,
