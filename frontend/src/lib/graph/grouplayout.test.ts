@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { fakeClock } from "../__fixtures__/clock";
 import { transformerGraph } from "../__fixtures__/graphs";
+import { loadFixture } from "../__fixtures__/load";
+import { LoopStore } from "../store/state.svelte";
 import { FRAME_LABEL, GroupedLayouts } from "./grouplayout";
-import { collapsibleGroups, defaultCollapsed, groupMembers } from "./groups";
+import { collapsibleGroups, defaultCollapsed, groupMembers, tensorsToUnits } from "./groups";
+import { graphLevels } from "./phaseview";
 import type { GraphLayout, LayoutNode, Rankdir } from "./layout";
 
 const tf = transformerGraph();
@@ -90,5 +94,28 @@ describe.each(["BT", "RL"] as Rankdir[])("grouped layout, rankdir %s", (rankdir)
     for (const e of closed.edges) {
       expect(level.get(e.source) as number).toBeGreaterThan(level.get(e.target) as number);
     }
+  });
+});
+
+describe("the transformer's graph arriving through the store", () => {
+  it("is shown folded, the forward pass reaching the folded groups", () => {
+    const store = new LoopStore({ clock: fakeClock(), reducedMotion: () => true });
+    const session = loadFixture("mlp").frames.find((f) => f.type === "session");
+    if (!session) throw new Error("mlp fixture has no session");
+    store.handle(session);
+    store.handle(tf);
+    const graph = store.view.graph;
+    expect(graph).toBe(tf);
+    if (!graph) return;
+    const layout = new GroupedLayouts().layout(graph, defaultCollapsed(graph), { rankdir: "BT" });
+    const tensors = tensorsToUnits(graph.tensors, layout.nodes);
+    const levels = graphLevels(layout, { ...graph, tensors });
+    // y_pred is made inside lm_head: the forward pass ends at its folded box, and every
+    // block's box is built by model(x) before it.
+    expect(tensors.y_pred).toBe("group:lm_head");
+    for (const g of ["group:blocks.0", "group:blocks.1", "group:lm_head"]) {
+      expect(levels.forward.has(g)).toBe(true);
+    }
+    expect(levels.forward.has(graph.root)).toBe(false);
   });
 });

@@ -86,6 +86,9 @@ export interface LayoutOptions {
   dataTensors?: readonly string[];
   /** "BT" (default): the loss at the bottom, leaves on top; "RL": the loss on the right. */
   rankdir?: Rankdir;
+  /** dagre's ranking ("network-simplex" by default; "longest-path" is far faster on big
+   * graphs, at the price of longer edges). */
+  ranker?: "network-simplex" | "tight-tree" | "longest-path";
 }
 
 export type Rankdir = "BT" | "RL";
@@ -269,7 +272,13 @@ export function layoutGraph(graph: GraphEvent, options: LayoutOptions = {}): Gra
   // Module boxes are drawn around the laid-out nodes rather than as dagre clusters:
   // compound layouts spread a layered MLP diagonally, twice as wide and tall.
   const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir, ...SPACING[rankdir], marginx: 0, marginy: 0 });
+  g.setGraph({
+    rankdir,
+    ...SPACING[rankdir],
+    marginx: 0,
+    marginy: 0,
+    ranker: options.ranker ?? "network-simplex",
+  });
   g.setDefaultEdgeLabel(() => ({}));
 
   const nodes = [...graph.nodes].sort((a, b) => a.id.localeCompare(b.id));
