@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import statistics
 import subprocess
 import tempfile
 from pathlib import Path
@@ -110,7 +109,16 @@ def main() -> None:
         page.set_content("<html><body></body></html>")
         page.add_script_tag(content=bundle)
         print(f"Chromium {browser.version}; median of {args.repeat} cold runs, ms")
-        header = ("blocks", "nodes", "edges", "dagre whole", "folded", "open one", "open all", "recompose")
+        header = (
+            "blocks",
+            "nodes",
+            "edges",
+            "dagre whole",
+            "folded",
+            "open one",
+            "open all",
+            "recompose",
+        )
         print("{:>6} {:>6} {:>6} {:>12} {:>8} {:>9} {:>9} {:>10}".format(*header))
         for blocks, graph in graphs:
             page.evaluate(MEASURE, [graph, 1])  # warm the JIT
