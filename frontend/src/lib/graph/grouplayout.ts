@@ -200,7 +200,7 @@ export class GroupedLayouts {
  * deepest box, boxes at their rank's start; within a rank keep the skeleton's `cross`
  * unless the box before needs the room.
  */
-export function placeRanks(boxes: Box[], gap: number): void {
+function placeRanks(boxes: Box[], gap: number): void {
   const ranks = new Map<number, Box[]>();
   for (const b of boxes) {
     const r = Math.round(b.main * 2) / 2;
