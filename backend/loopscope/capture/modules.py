@@ -110,6 +110,14 @@ class ForwardRecorder:
                 "output": None,
             }
             self.calls.append(call)
+            # The input was made inside the module that calls this one (unless a module's
+            # output, already known): ops between two submodule calls (attention's
+            # matmuls and softmax between its linears) belong to the caller, not to the
+            # submodule whose output happens to sit above them in the graph.
+            caller = next(reversed(self._open), None)
+            first = args[0] if args else None
+            if caller is not None and isinstance(first, torch.Tensor) and first.grad_fn is not None:
+                self.module_of.setdefault(first.grad_fn, caller)
             self._open[path] = call
 
         return pre_hook

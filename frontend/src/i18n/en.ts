@@ -180,6 +180,11 @@ export const en = {
   "graph.zoomHint": "Scroll to zoom, drag to pan.",
   "graph.partialHint":
     "Only part of the graph fits here: the view follows the run. Drag to pan, scroll out to see all of it.",
+  "graph.group.expand": "Open {group} ({n} nodes) in place",
+  "graph.group.collapse": "Fold {group} back into one box",
+  "graph.group.count": "{n} nodes",
+  "graph.group.done": "{done}/{n} ran",
+  "graph.groupsHint": "Some modules are folded into a box: click a box to open it in place.",
 
   "tensor.shape": "shape {shape}",
   "tensor.stats": "min {min} · max {max} · mean {mean} · std {std}",

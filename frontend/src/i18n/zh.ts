@@ -172,6 +172,11 @@ export const zh: Record<MessageKey, string> = {
   "graph.zoomHint": "滚轮缩放，拖动平移。",
   "graph.partialHint":
     "窗口只容得下计算图的一部分，视野会跟着运行移动；拖动可平移，滚轮缩小可看全图。",
+  "graph.group.expand": "就地展开 {group}（{n} 个节点）",
+  "graph.group.collapse": "把 {group} 收回成一个方框",
+  "graph.group.count": "{n} 个节点",
+  "graph.group.done": "已运行 {done}/{n}",
+  "graph.groupsHint": "有些模块收成了一个方框：点击方框即可就地展开。",
 
   "tensor.shape": "形状 {shape}",
   "tensor.stats": "最小 {min} · 最大 {max} · 均值 {mean} · 标准差 {std}",

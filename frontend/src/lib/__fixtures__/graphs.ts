@@ -13,3 +13,9 @@ export function graphOf(name: "linear" | "mlp" | "classify"): GraphEvent {
   if (!g) throw new Error(`${name} fixture has no graph frame`);
   return g;
 }
+
+/** A 2-block transformer's graph (scripts/record-transformer-graph.py, from the real walk). */
+export function transformerGraph(): GraphEvent {
+  const url = new URL("./transformer-graph.json", import.meta.url);
+  return JSON.parse(readFileSync(url, "utf8")) as GraphEvent;
+}

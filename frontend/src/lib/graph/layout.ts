@@ -11,7 +11,8 @@ import { curveCatmullRom, line } from "d3-shape";
 import type { GraphEvent, GraphNode } from "../wire/protocol";
 import { formatShape } from "../util/tensor";
 
-export type NodeKind = "op" | "leaf" | "data";
+/** "group": a collapsed module group standing for its nodes (groups.ts). */
+export type NodeKind = "op" | "leaf" | "data" | "group";
 
 export interface Point {
   x: number;
@@ -34,6 +35,8 @@ export interface LayoutNode {
   y: number;
   width: number;
   height: number;
+  /** For a collapsed group: the ids of the nodes inside it. */
+  members?: readonly string[];
 }
 
 export interface LayoutEdge {
@@ -45,10 +48,14 @@ export interface LayoutEdge {
   kind: "grad" | "data";
   points: Point[];
   path: string;
+  /** For an edge merged from several (into or out of a collapsed group): their sources. */
+  via?: readonly string[];
 }
 
 export interface LayoutCluster {
   module: string;
+  /** Set on an opened module group's frame (the frame then offers to collapse it). */
+  group?: string;
   x: number;
   y: number;
   width: number;
@@ -57,6 +64,9 @@ export interface LayoutCluster {
 
 export interface GraphLayout {
   key: string;
+  /** Equal for layouts of one graph that differ only in which groups are open: the view
+   * keeps its place across them (defaults to key). */
+  topology?: string;
   rankdir: Rankdir;
   nodes: LayoutNode[];
   edges: LayoutEdge[];
@@ -76,6 +86,9 @@ export interface LayoutOptions {
   dataTensors?: readonly string[];
   /** "BT" (default): the loss at the bottom, leaves on top; "RL": the loss on the right. */
   rankdir?: Rankdir;
+  /** dagre's ranking ("network-simplex" by default; "longest-path" is far faster on big
+   * graphs, at the price of longer edges). */
+  ranker?: "network-simplex" | "tight-tree" | "longest-path";
 }
 
 export type Rankdir = "BT" | "RL";
@@ -259,7 +272,13 @@ export function layoutGraph(graph: GraphEvent, options: LayoutOptions = {}): Gra
   // Module boxes are drawn around the laid-out nodes rather than as dagre clusters:
   // compound layouts spread a layered MLP diagonally, twice as wide and tall.
   const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir, ...SPACING[rankdir], marginx: 0, marginy: 0 });
+  g.setGraph({
+    rankdir,
+    ...SPACING[rankdir],
+    marginx: 0,
+    marginy: 0,
+    ranker: options.ranker ?? "network-simplex",
+  });
   g.setDefaultEdgeLabel(() => ({}));
 
   const nodes = [...graph.nodes].sort((a, b) => a.id.localeCompare(b.id));

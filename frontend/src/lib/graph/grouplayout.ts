@@ -1,0 +1,240 @@
+// The grouped autograd graph laid out hierarchically (pure, cached): first a skeleton with
+// every group folded into one node (dagre, a few dozen nodes), then the inside of each
+// opened group on its own (dagre, cached per group). The two are composed rank by rank:
+//
+// - ranks are stacked from the skeleton's first rank (the leaves' end) onwards, each as
+//   deep as its deepest unit, and every unit sits at the start of its rank;
+// - within a rank, units keep the skeleton's order and place, pushed along only as far as
+//   an opened neighbour before them needs.
+//
+// So opening a group moves nothing before it: earlier ranks and the units before it in its
+// rank stay exactly where they were, later ranks move as one block by the depth it added,
+// and the units after it in its rank move as one by the width it added. Dagre on a
+// thousand nodes at once would take seconds and reshuffle everything on each click.
+import { forwardLevels, edgePath, layoutGraph, MARGIN } from "./layout";
+import type { GraphLayout, LayoutCluster, LayoutEdge, LayoutNode, Point, Rankdir } from "./layout";
+import { collapsibleGroups, foldGraph, groupMembers, subgraph, GROUP_PREFIX } from "./groups";
+import type { GraphEvent } from "../wire/protocol";
+
+/** Room above an opened group's frame for its name and the button that closes it. */
+export const FRAME_LABEL = 18;
+/** Space between ranks and between neighbours in a rank. */
+const RANK_GAP: Record<Rankdir, number> = { BT: 32, RL: 50 };
+const CROSS_GAP = 20;
+/** dagre's ranker for a group's inside (see docs/performance.md for the times). */
+export const INNER_RANKER = "tight-tree";
+
+export interface GroupedOptions {
+  rankdir: Rankdir;
+  /** Saved tensors that get a data node of their own (next to ungrouped nodes only). */
+  dataTensors?: readonly string[];
+}
+
+interface Box {
+  id: string;
+  /** Position of the box's low corner, and its size, along the rank axis and across it. */
+  main: number;
+  cross: number;
+  mainSize: number;
+  crossSize: number;
+}
+
+/** Layouts of one graph's skeleton and groups, kept while the graph's topology stays. */
+export class GroupedLayouts {
+  #graphKey = "";
+  #cache = new Map<string, GraphLayout>();
+
+  #memo(graph: GraphEvent, key: string, make: () => GraphLayout): GraphLayout {
+    const graphKey = `${graph.graph_id}:${graph.nodes.length}:${graph.edges.length}`;
+    if (graphKey !== this.#graphKey) {
+      this.#graphKey = graphKey;
+      this.#cache.clear();
+    }
+    let layout = this.#cache.get(key);
+    if (!layout) {
+      layout = make();
+      this.#cache.set(key, layout);
+    }
+    return layout;
+  }
+
+  /** Every collapsible group folded: what the layout of any opened set is composed from. */
+  skeleton(graph: GraphEvent, options: GroupedOptions): GraphLayout {
+    const data = options.dataTensors ?? ["x", "y"];
+    return this.#memo(graph, `skeleton:${options.rankdir}:${data.join(",")}`, () =>
+      layoutGraph(foldGraph(graph, new Set(collapsibleGroups(graph))).graph, {
+        rankdir: options.rankdir,
+        dataTensors: data,
+      }),
+    );
+  }
+
+  /** One group's inside, laid out alone (no data nodes: those belong to the skeleton). */
+  inner(graph: GraphEvent, group: string, ids: readonly string[], rankdir: Rankdir): GraphLayout {
+    return this.#memo(graph, `inner:${rankdir}:${group}`, () =>
+      layoutGraph(subgraph(graph, ids), { rankdir, dataTensors: [], ranker: INNER_RANKER }),
+    );
+  }
+
+  /** The graph with the groups in `collapsed` folded and the other groups opened. */
+  layout(graph: GraphEvent, collapsed: ReadonlySet<string>, options: GroupedOptions): GraphLayout {
+    const { rankdir } = options;
+    const bt = rankdir === "BT";
+    const skeleton = this.skeleton(graph, options);
+    const members = groupMembers(graph);
+    const inners = new Map<string, GraphLayout>();
+    for (const n of skeleton.nodes) {
+      if (!n.id.startsWith(GROUP_PREFIX)) continue;
+      const group = n.id.slice(GROUP_PREFIX.length);
+      if (!collapsed.has(group)) {
+        inners.set(n.id, this.inner(graph, group, members.get(group) ?? [], rankdir));
+      }
+    }
+
+    // Each skeleton unit's box at its opened or folded size, then ranks stacked.
+    const boxes: Box[] = skeleton.nodes.map((n) => {
+      const inner = inners.get(n.id);
+      const w = inner ? inner.width : n.width;
+      const h = inner ? inner.height + FRAME_LABEL : n.height;
+      return {
+        id: n.id,
+        main: bt ? n.y : n.x,
+        cross: bt ? n.x - n.width / 2 : n.y - n.height / 2,
+        mainSize: bt ? h : w,
+        crossSize: bt ? w : h,
+      };
+    });
+    placeRanks(boxes, RANK_GAP[rankdir]);
+
+    const folded = foldGraph(graph, collapsed);
+    const skeletonNode = new Map(skeleton.nodes.map((n) => [n.id, n]));
+    const nodes: LayoutNode[] = [];
+    const clusters: LayoutCluster[] = [];
+    const innerEdges: LayoutEdge[] = [];
+    for (const b of boxes) {
+      const x = bt ? b.cross : b.main;
+      const y = bt ? b.main : b.cross;
+      const w = bt ? b.crossSize : b.mainSize;
+      const h = bt ? b.mainSize : b.crossSize;
+      const inner = inners.get(b.id);
+      const n = skeletonNode.get(b.id) as LayoutNode;
+      if (!inner) {
+        const group = b.id.startsWith(GROUP_PREFIX);
+        const inside = folded.members.get(b.id);
+        nodes.push({
+          ...n,
+          x: x + w / 2,
+          y: y + h / 2,
+          ...(group ? { kind: "group" as const, members: inside ?? [] } : {}),
+        });
+        continue;
+      }
+      const group = b.id.slice(GROUP_PREFIX.length);
+      clusters.push({ module: group, group, x, y, width: w, height: h });
+      const shift = (p: Point): Point => ({ x: p.x + x, y: p.y + y + FRAME_LABEL });
+      for (const m of inner.nodes) nodes.push({ ...m, ...shift(m) });
+      for (const e of inner.edges) {
+        const points = e.points.map(shift);
+        innerEdges.push({ ...e, points, path: edgePath(points) });
+      }
+    }
+
+    const at = new Map(nodes.map((n) => [n.id, n]));
+    const inside = new Set(innerEdges.map((e) => e.id));
+    const edges: LayoutEdge[] = [...innerEdges];
+    for (const e of folded.edges) {
+      const id = `${e.source}#${e.slot}`;
+      if (inside.has(id)) continue;
+      const s = at.get(e.source);
+      const t = at.get(e.target);
+      if (!s || !t) continue;
+      const points = route(s, t, bt);
+      const via =
+        e.via.length > 1 || e.source !== e.via[0]?.source ? e.via.map((v) => v.source) : undefined;
+      edges.push({
+        id,
+        source: e.source,
+        target: e.target,
+        slot: e.slot,
+        kind: "grad",
+        points,
+        path: edgePath(points),
+        ...(via ? { via } : {}),
+      });
+    }
+    for (const e of skeleton.edges) {
+      if (e.kind !== "data") continue;
+      const s = at.get(e.source);
+      const t = at.get(e.target);
+      if (!s || !t) continue;
+      const points = route(s, t, bt);
+      edges.push({ ...e, points, path: edgePath(points) });
+    }
+
+    const levels = forwardLevels(
+      nodes.map((n) => n.id),
+      edges,
+    );
+    const laid = nodes.map((n) => ({ ...n, level: levels.get(n.id) ?? 0 }));
+    const xs = laid.map((n) => n.x + n.width / 2).concat(clusters.map((c) => c.x + c.width));
+    const ys = laid.map((n) => n.y + n.height / 2).concat(clusters.map((c) => c.y + c.height));
+    const modules = [...new Set(laid.map((n) => n.module).filter((m): m is string => !!m))];
+    const open = [...inners.keys()].sort().join(",");
+    const topology = `grouped:${skeleton.key}`;
+    return {
+      key: `${topology}|open:${open}`,
+      topology,
+      rankdir,
+      nodes: laid,
+      edges,
+      clusters,
+      modules: modules.sort(),
+      width: Math.max(0, ...xs) + MARGIN,
+      height: Math.max(0, ...ys) + MARGIN,
+    };
+  }
+}
+
+/**
+ * Stack the boxes' ranks (equal skeleton `main`) from MARGIN on, each as deep as its
+ * deepest box, boxes at their rank's start; within a rank keep the skeleton's `cross`
+ * unless the box before needs the room.
+ */
+function placeRanks(boxes: Box[], gap: number): void {
+  const ranks = new Map<number, Box[]>();
+  for (const b of boxes) {
+    const r = Math.round(b.main * 2) / 2;
+    const list = ranks.get(r);
+    if (list) list.push(b);
+    else ranks.set(r, [b]);
+  }
+  let start = MARGIN;
+  for (const r of [...ranks.keys()].sort((a, b) => a - b)) {
+    const rank = (ranks.get(r) as Box[]).sort((a, b) => a.cross - b.cross);
+    let end = -Infinity;
+    let depth = 0;
+    for (const b of rank) {
+      b.main = start;
+      b.cross = Math.max(b.cross, end + CROSS_GAP);
+      end = b.cross + b.crossSize;
+      depth = Math.max(depth, b.mainSize);
+    }
+    start += depth + gap;
+  }
+}
+
+/** A route between two units: out of the source's side facing the target, into the target's. */
+function route(s: LayoutNode, t: LayoutNode, bt: boolean): Point[] {
+  if (bt) {
+    const down = t.y > s.y ? 1 : -1;
+    const a = { x: s.x, y: s.y + (down * s.height) / 2 };
+    const b = { x: t.x, y: t.y - (down * t.height) / 2 };
+    const mid = (a.y + b.y) / 2;
+    return [a, { x: a.x, y: mid }, { x: b.x, y: mid }, b];
+  }
+  const right = t.x > s.x ? 1 : -1;
+  const a = { x: s.x + (right * s.width) / 2, y: s.y };
+  const b = { x: t.x - (right * t.width) / 2, y: t.y };
+  const mid = (a.x + b.x) / 2;
+  return [a, { x: mid, y: a.y }, { x: mid, y: b.y }, b];
+}
