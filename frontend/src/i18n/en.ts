@@ -455,6 +455,23 @@ export const en = {
     "After step(): the same id, the same data_ptr, and _version {before} → {after}. The numbers were changed in place, through the reference: no new tensor was made, and the model sees the new value because it is the same object.",
   "teach.refs.sinceStart":
     "id() and data_ptr() are still the ones it had when the run started (both read before each step()): the object was never replaced.",
+  // A character language model's panel (charlm and any run whose session has `language`).
+  "loss.uniform": "ln(vocabulary size) = {value}: a uniform guess",
+  "charlm.title": "Character model: this iteration",
+  "charlm.batch": "The batch as characters",
+  "charlm.batchNote":
+    "Top row: the window fed in. Bottom row: the character that really follows each one, the target.",
+  "charlm.waitForward": "Run the forward pass to see the batch.",
+  "charlm.softmax": "Softmax and cross-entropy at one position",
+  "charlm.positionLine": "position {position}: target «{char}», p = {prob}, loss = −ln p = {loss}",
+  "charlm.others": "…and {n} other characters share the rest.",
+  "charlm.waitLoss": "Compute the loss to see the probabilities.",
+  "charlm.rows": "Embedding table: rows looked up (blue), rows with a nonzero .grad (red)",
+  "charlm.rowsUsed": "{used} of {total} rows used",
+  "charlm.gradSame": "{n} rows got a gradient: exactly the rows used",
+  "charlm.gradOther": "{n} rows have a nonzero gradient",
+  "charlm.sample": "Text the model writes (after {iteration} iterations)",
+  "charlm.uniform": "A uniform guess over {n} characters has loss ln {n} = {value}.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -5,12 +5,14 @@ import type {
   CaptureByPhase,
   FitView,
   GraphEvent,
+  LanguageCapture,
   ParamReference,
   PhaseEvent,
   PhaseName,
   ServerEvent,
   SessionEvent,
   TensorValue,
+  TextSample,
   WireFloat,
 } from "../wire/protocol";
 
@@ -40,6 +42,10 @@ export interface RunFrame {
   readonly fit: FitView | null;
   /** The iteration of the newest loss this frame has seen (-1: none); charts cut there. */
   readonly lossesThrough: number;
+  /** A language model's phases of the current iteration (rows used, position, grad rows). */
+  readonly language: Readonly<LanguageCapture>;
+  /** A language model's newest text sample (the session's, then each step's). */
+  readonly sample: TextSample | null;
 }
 
 export const EMPTY_FRAME: RunFrame = Object.freeze({
@@ -52,6 +58,8 @@ export const EMPTY_FRAME: RunFrame = Object.freeze({
   stepLog: [],
   fit: null,
   lossesThrough: -1,
+  language: {},
+  sample: null,
 });
 
 /** Same scenario, modules, parameters and criterion: the autograd graph has the same nodes. */
@@ -78,6 +86,8 @@ function reduceSession(frame: RunFrame, session: SessionEvent): RunFrame {
     stepLog: [],
     fit: session.fit ?? null,
     lossesThrough: sameRun ? Math.min(frame.lossesThrough, session.iteration - 1) : -1,
+    language: {},
+    sample: session.language?.sample ?? null,
   };
 }
 
@@ -100,6 +110,9 @@ function reducePhase(frame: RunFrame, event: PhaseEvent): RunFrame {
       ? [...frame.stepLog, { iteration: event.iteration, capture: step }].slice(-2)
       : frame.stepLog,
     fit: event.fit ?? frame.fit,
+    // Like the captures, a language model's details belong to one iteration.
+    language: { ...(sameIteration ? frame.language : {}), ...(event.language ?? {}) },
+    sample: event.language?.sample ?? frame.sample,
     lossesThrough: Math.max(frame.lossesThrough, event.losses.at(-1)?.iteration ?? -1),
   };
 }
