@@ -80,6 +80,7 @@ class RunConfig(BaseModel):
             raise ValueError("expected auto, cpu, mps, cuda or cuda:N")
         return value
 
+
 class DataConfig(RunConfig):
     """A scenario on generated points: how many, and how noisy."""
 
@@ -97,7 +98,6 @@ class DataConfig(RunConfig):
             )
             raise ValidationError.from_exception_data(type(self).__name__, [error])
         return self
-
 
 
 class LinearConfig(DataConfig):
