@@ -457,6 +457,18 @@ export const en = {
     "id() and data_ptr() are still the ones it had when the run started (both read before each step()): the object was never replaced.",
   // A character language model's panel (charlm and any run whose session has `language`).
   "loss.uniform": "ln(vocabulary size) = {value}: a uniform guess",
+  "layers.tab": "Layers",
+  "layers.wait": "Run optimizer.step() to see every parameter's health after it.",
+  "layers.intro":
+    "After the latest step(), for each parameter: its values and gradient as histograms, the gradient's norm, and how far the step moved it relative to its size.",
+  "layers.param": "parameter",
+  "layers.values": "values",
+  "layers.grads": "gradient",
+  "layers.overTime": "‖Δw‖/‖w‖ per step (log; green: 1e-4 to 1e-2)",
+  "layers.exploding": "exploding",
+  "layers.vanishing": "vanishing",
+  "layers.thresholds":
+    "Flagged exploding when the gradient is not finite or a step moves the weights by more than 10% of their norm; vanishing when it moves them by less than a millionth. About 1e-3 per step is the usual healthy pace.",
   "charlm.title": "Character model: this iteration",
   "charlm.batch": "The batch as characters",
   "charlm.batchNote":

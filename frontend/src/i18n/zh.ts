@@ -434,6 +434,18 @@ export const zh: Record<MessageKey, string> = {
     "id() 和 data_ptr() 仍然是运行开始时的值（都在每次 step() 之前读取）：这个对象从未被替换。",
   // 字符语言模型面板（charlm，以及会话带 language 的任何运行）。
   "loss.uniform": "ln(字表大小) = {value}：平均乱猜的损失",
+  "layers.tab": "各层",
+  "layers.wait": "运行 optimizer.step() 后，这里显示每个参数更新后的状况。",
+  "layers.intro":
+    "最近一次 step() 之后，每个参数的数值与梯度的直方图、梯度的范数，以及这一步相对它自身大小移动了多少。",
+  "layers.param": "参数",
+  "layers.values": "数值",
+  "layers.grads": "梯度",
+  "layers.overTime": "每步的 ‖Δw‖/‖w‖（对数轴；绿带为 1e-4 到 1e-2）",
+  "layers.exploding": "梯度爆炸",
+  "layers.vanishing": "梯度消失",
+  "layers.thresholds":
+    "梯度不是有限数，或一步让权重移动超过其范数的 10%，标为爆炸；移动不到百万分之一，标为消失。每步约 1e-3 是常见的健康节奏。",
   "charlm.title": "字符模型：本次迭代",
   "charlm.batch": "这一批数据里的字符",
   "charlm.batchNote": "上一行是输入的窗口，下一行是每个字符之后真正出现的字符，也就是目标。",

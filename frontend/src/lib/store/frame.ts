@@ -6,6 +6,7 @@ import type {
   FitView,
   GraphEvent,
   LanguageCapture,
+  LayerStats,
   ParamReference,
   PhaseEvent,
   PhaseName,
@@ -15,6 +16,8 @@ import type {
   TextSample,
   WireFloat,
 } from "../wire/protocol";
+import { appendRatios } from "../layers/layers";
+import type { RatioLog } from "../layers/layers";
 
 /** One step() capture and the iteration it belongs to. */
 export interface StepRecord {
@@ -46,6 +49,9 @@ export interface RunFrame {
   readonly language: Readonly<LanguageCapture>;
   /** A language model's newest text sample (the session's, then each step's). */
   readonly sample: TextSample | null;
+  /** Every parameter's health as of the latest captured step, and its ‖Δw‖/‖w‖ over time. */
+  readonly layers: readonly LayerStats[] | null;
+  readonly ratios: RatioLog;
 }
 
 export const EMPTY_FRAME: RunFrame = Object.freeze({
@@ -60,6 +66,8 @@ export const EMPTY_FRAME: RunFrame = Object.freeze({
   lossesThrough: -1,
   language: {},
   sample: null,
+  layers: null,
+  ratios: {},
 });
 
 /** Same scenario, modules, parameters and criterion: the autograd graph has the same nodes. */
@@ -88,6 +96,9 @@ function reduceSession(frame: RunFrame, session: SessionEvent): RunFrame {
     lossesThrough: sameRun ? Math.min(frame.lossesThrough, session.iteration - 1) : -1,
     language: {},
     sample: session.language?.sample ?? null,
+    layers: null,
+    // Same run (a rewind or new hyperparameters): the ratios logged so far still stand.
+    ratios: sameRun ? frame.ratios : {},
   };
 }
 
@@ -113,6 +124,8 @@ function reducePhase(frame: RunFrame, event: PhaseEvent): RunFrame {
     // Like the captures, a language model's details belong to one iteration.
     language: { ...(sameIteration ? frame.language : {}), ...(event.language ?? {}) },
     sample: event.language?.sample ?? frame.sample,
+    layers: event.layers ?? frame.layers,
+    ratios: event.layers ? appendRatios(frame.ratios, event.iteration, event.layers) : frame.ratios,
     lossesThrough: Math.max(frame.lossesThrough, event.losses.at(-1)?.iteration ?? -1),
   };
 }
