@@ -530,6 +530,21 @@ class LossChunk(TypedDict):
 
 
 @with_config(_WIRE)
+class LayerStats(TypedDict):
+    """One parameter's health after a step, computed by torch (capture/layers.py)."""
+
+    name: str
+    numel: int
+    value_norm: Float  # ‖w‖ before the step
+    grad_norm: Float | None  # ‖.grad‖ the step used; None: no .grad
+    update_norm: Float  # ‖Δw‖ = ‖after − before‖
+    ratio: Float | None  # ‖Δw‖ / ‖w‖; None when ‖w‖ = 0
+    flag: Literal["exploding", "vanishing"] | None  # thresholds in capture/layers.py
+    values: Histogram  # of the parameter after the step
+    grads: Histogram | None  # of its .grad
+
+
+@with_config(_WIRE)
 class PhaseEvent(TypedDict):
     """One phase ran; `capture` holds what torch did in it."""
 
@@ -552,6 +567,7 @@ class PhaseEvent(TypedDict):
     fit: FitView | None  # after `step` (the parameters changed) when the run has a fit
     capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
     language: NotRequired[LanguageCapture]  # a language model's captured phase only
+    layers: NotRequired[list[LayerStats]]  # a captured step: every parameter's health
 
 
 @with_config(_WIRE)

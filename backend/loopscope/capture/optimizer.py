@@ -29,6 +29,12 @@ if TYPE_CHECKING:
         UpdateTerm,
     )
 
+# The step frame carries a parameter ~15 times (before, grad, after, its state, the replayed
+# terms), and its event's `params` and `grads` carry the tensor and its .grad once more.
+# Past this many elements the update sends summaries, whose `first` values still hold the
+# element the formulas write out: a 1 000-value bias no longer fills 180 KB of one frame.
+STEP_FULL = 256
+
 _STATE_KEYS: tuple[OptimizerStateKey, ...] = (
     "momentum_buffer",
     "exp_avg",
@@ -86,17 +92,26 @@ def state_keys(optimizer: torch.optim.Optimizer) -> list[OptimizerStateKey]:
 
 
 def state_of(
-    optimizer: torch.optim.Optimizer, param: torch.Tensor, cap: int
+    optimizer: torch.optim.Optimizer,
+    param: torch.Tensor,
+    cap: int,
+    values: ValueCache | None = None,
+    name: str = "",
 ) -> dict[str, TensorValue | Float]:
-    """The optimizer's per-parameter state (read with .get: indexing would insert a key)."""
+    """The optimizer's per-parameter state (read with .get: indexing would insert a key).
+    With `values` (of the same cap), tensors go through its slots "state:KEY:NAME"."""
     state = optimizer.state.get(param)
     if not state:
         return {}
     out: dict[str, TensorValue | Float] = {}
     for key in _STATE_KEYS:
         value = state.get(key)
-        if isinstance(value, torch.Tensor):
-            out[key] = tensor_value(value, cap) if value.dim() else encode_float(float(value))
+        if isinstance(value, torch.Tensor) and not value.dim():
+            out[key] = encode_float(float(value))
+        elif isinstance(value, torch.Tensor) and values is not None:
+            out[key] = values.param(f"state:{key}:{name}", value)
+        elif isinstance(value, torch.Tensor):
+            out[key] = tensor_value(value, cap)
         elif isinstance(value, int | float):
             out[key] = encode_float(float(value))
     return out
@@ -139,11 +154,16 @@ class StepRecorder:
         self.named = named
         self.values = values
         self.cap = values.cap
+        self.small = min(self.cap, STEP_FULL)  # the cap of all but `after`
         self.before: dict[str, TensorValue] = {}
         self.grads: dict[str, TensorValue | None] = {}
         for name, param in named.items():
-            self.before[name] = values.param(name, param)
-            self.grads[name] = values.grad(name, param)
+            self.before[name] = self._value(name, param)
+            grad = param.grad
+            if grad is not None and self._trimmed(grad):
+                self.grads[name] = tensor_value(grad, self.small)
+            else:
+                self.grads[name] = values.grad(name, param)
         self.refs = list_references(optimizer, named)
         # The path step() will take, per group, and each update replayed before it runs.
         self.kernels: list[Kernel | None] = []
@@ -157,14 +177,58 @@ class StepRecorder:
                 continue
             foreach = kernel == "foreach"
             states = [optimizer.state.get(p) for p in with_grad]
+            # The state as the last step sent it: its tensors are the "_prev" terms now.
+            known = {
+                id(value): cached
+                for p, st in zip(with_grad, states, strict=True)
+                for key, value in (st or {}).items()
+                if (cached := self._cached_state(key, p, value)) is not None
+            }
             if isinstance(optimizer, torch.optim.SGD):
                 all_buffers = all(st and "momentum_buffer" in st for st in states)
                 for param, state in zip(with_grad, states, strict=True):
-                    replay = replay_sgd(param, state, group, foreach, all_buffers, self.cap)
+                    cap = self._cap_of(param)
+                    replay = replay_sgd(param, state, group, foreach, all_buffers, cap, known)
                     self.replays[id(param)] = replay
             else:
                 for param, state in zip(with_grad, states, strict=True):
-                    self.replays[id(param)] = replay_adam(param, state, group, foreach, self.cap)
+                    cap = self._cap_of(param)
+                    self.replays[id(param)] = replay_adam(param, state, group, foreach, cap, known)
+
+    def _shares_cache(self, tensor: torch.Tensor) -> bool:
+        """True when the run's ValueCache encodes `tensor` as this frame sends it."""
+        return not self._trimmed(tensor)
+
+    def _state(self, name: str, param: torch.Tensor) -> dict[str, TensorValue | Float]:
+        """The parameter's optimizer state, through the cache when this frame's cap is its."""
+        cache = self.values if self._shares_cache(param) else None
+        return state_of(self.optimizer, param, self._cap_of(param), cache, name)
+
+    def _cached_state(self, key: str, param: torch.Tensor, value: Any) -> TensorValue | None:
+        """The cached value of a state tensor still as the last capture encoded it."""
+        name = name_of(param, self.named)
+        if name is None or not isinstance(value, torch.Tensor) or not value.dim():
+            return None
+        if not self._shares_cache(param):
+            return None
+        return self.values.peek(f"state:{key}:{name}", value)
+
+    def _value(self, name: str, param: torch.Tensor) -> TensorValue:
+        """The parameter as this frame sends it: the cached value other frames send too, or
+        a summary when the frame's budget trims it (the event's `params` has it in full)."""
+        return (
+            tensor_value(param, self.small)
+            if self._trimmed(param)
+            else self.values.param(name, param)
+        )
+
+    def _trimmed(self, param: torch.Tensor) -> bool:
+        """True when the run's cap sends `param` in full but the step frame summarizes it."""
+        return self.small < param.numel() <= self.cap
+
+    def _cap_of(self, param: torch.Tensor) -> int:
+        """The cap of this parameter's state and terms: the run's, or STEP_FULL past it."""
+        return self.cap if param.numel() <= self.small else self.small
 
     def _replayed(
         self, param: torch.Tensor, update: ParamUpdate
@@ -177,7 +241,7 @@ class StepRecorder:
         same = same_bits(replay, param, self.optimizer.state.get(param))
         # With the same bits, the new parameter and state are the values sent anyway.
         shared = {"param": update["after"], **update["state"]} if same else None
-        return replay.wire_terms(update["grad"], shared, self.cap), same
+        return replay.wire_terms(update["grad"], shared, self._cap_of(param)), same
 
     def capture(self) -> StepCapture:
         """The StepCapture dict, read after step() ran."""
@@ -199,9 +263,9 @@ class StepRecorder:
                     "name": name,
                     "before": self.before[name],
                     "grad": self.grads[name],
-                    "after": self.values.param(name, param),
+                    "after": self._value(name, param),
                     "hyper": hyper,
-                    "state": state_of(self.optimizer, param, self.cap),
+                    "state": self._state(name, param),
                     "terms": [],
                     "kernel": self.kernels[gi],
                     "same_bits": None,

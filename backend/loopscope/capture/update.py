@@ -89,15 +89,16 @@ class _Recorder:
     """Terms as wire values, copied out when recorded (later in-place ops cannot change
     them); SHARED keys, recorded once final, keep their tensor."""
 
-    def __init__(self, cap: int) -> None:
+    def __init__(self, cap: int, known: dict[int, TensorValue] | None) -> None:
         self.cap = cap
+        self.known = known or {}  # id → value of tensors already encoded at this version
         self.replay = Replay()
 
     def __call__(self, key: UpdateTermKey, value: torch.Tensor | float | None) -> None:
         if key in SHARED or value is None:
             wire: Any = value
         elif isinstance(value, torch.Tensor):
-            wire = tensor_value(value, self.cap)
+            wire = self.known.get(id(value)) or tensor_value(value, self.cap)
         else:
             wire = encode_float(float(value))
         self.replay.terms.append((key, wire))
@@ -133,12 +134,14 @@ def replay_sgd(
     foreach: bool,
     all_buffers: bool,
     cap: int,
+    known: dict[int, TensorValue] | None = None,
 ) -> Replay:
     """SGD's update of one parameter (momentum, dampening, nesterov, weight decay, maximize).
 
     `all_buffers`: every parameter of the group has a momentum buffer (foreach then updates
-    them with foreach kernels, else one by one)."""
-    record = _Recorder(cap)
+    them with foreach kernels, else one by one); `known`: values of state tensors encoded
+    before, by id (reused, not encoded again)."""
+    record = _Recorder(cap, known)
     lr, wd, momentum = group["lr"], group["weight_decay"], group["momentum"]
     dampening, nesterov, maximize = group["dampening"], group["nesterov"], group["maximize"]
     assert param.grad is not None
@@ -191,9 +194,11 @@ def replay_adam(
     group: dict[str, Any],
     foreach: bool,
     cap: int,
+    known: dict[int, TensorValue] | None = None,
 ) -> Replay:
-    """Adam's or AdamW's update of one parameter (weight decay coupled or decoupled, amsgrad)."""
-    record = _Recorder(cap)
+    """Adam's or AdamW's update of one parameter (weight decay coupled or decoupled, amsgrad);
+    `known`: values of state tensors encoded before, by id (reused, not encoded again)."""
+    record = _Recorder(cap, known)
     lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
     wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
     decoupled = group.get("decoupled_weight_decay", False)

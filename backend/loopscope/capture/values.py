@@ -101,6 +101,13 @@ class ValueCache:
         self._slots[slot] = (tensor, version, value)
         return value
 
+    def peek(self, slot: str, tensor: torch.Tensor) -> TensorValue | None:
+        """The slot's value when it still holds `tensor` at its current version, else None."""
+        entry = self._slots.get(slot)
+        if entry is not None and entry[0] is tensor and entry[1] == tensor._version:
+            return entry[2]
+        return None
+
     def param(self, name: str, tensor: torch.Tensor) -> TensorValue:
         """A parameter's value (or any other tensor that is never None)."""
         value = self.get(name, tensor)
@@ -118,29 +125,52 @@ def optional_tensor_value(tensor: torch.Tensor | None, cap: int = 4096) -> Tenso
 
 
 def summarize_array(flat: np.ndarray) -> TensorSummary:
-    """Shape-free statistics of a large array: min/max/mean/std over finite values, a histogram."""
-    values = flat.astype(np.float64, copy=False)
-    finite = values[np.isfinite(values)]
+    """Shape-free statistics of a large array: min/max/mean/std over finite values, a histogram.
+
+    Few passes, each a vectorized loop (summaries run on every captured phase of a large
+    model): the extremes in the array's own dtype (exact, and NaN or ±inf show there, so
+    the usual all-finite array is never copied through a mask), the sums of the mean and
+    the std accumulated in float64, the bins as one small integer per value."""
+    data = flat if flat.dtype.kind == "f" else flat.astype(np.float64)
+    finite = data
+    if data.size and not (math.isfinite(data.min()) and math.isfinite(data.max())):
+        finite = data[np.isfinite(data)]  # NaN or ±inf somewhere: statistics of the rest
     if finite.size:
         low, high = float(finite.min()), float(finite.max())
-        mean, std = float(finite.mean()), float(finite.std())
+        mean = float(np.add.reduce(finite, dtype=np.float64)) / finite.size
+        # E[x²] - mean², both summed in float64 without a float64 copy of the array: the
+        # cancellation costs digits only when |mean| ≫ std, far below what the page shows.
+        squares = float(np.einsum("i,i", finite, finite, dtype=np.float64)) / finite.size
+        std = math.sqrt(max(squares - mean * mean, 0.0))
         top = high if high > low else low + 1.0  # one distinct value: a bin of width 1
-        counts, edges = np.histogram(finite, bins=HISTOGRAM_BINS, range=(low, top))
+        counts = _counts(finite, low, top)
+        edges = np.linspace(low, top, HISTOGRAM_BINS + 1)
     else:
         low = high = mean = std = math.nan
-        counts, edges = np.zeros(HISTOGRAM_BINS, dtype=np.int64), np.zeros(HISTOGRAM_BINS + 1)
+        counts, edges = [0] * HISTOGRAM_BINS, np.zeros(HISTOGRAM_BINS + 1)
     return {
-        "numel": int(values.size),
+        "numel": int(flat.size),
         "min": encode_float(low),
         "max": encode_float(high),
         "mean": encode_float(mean),
         "std": encode_float(std),
-        "histogram": {
-            "edges": [encode_float(e) for e in edges.tolist()],
-            "counts": [int(c) for c in counts.tolist()],
-        },
+        "histogram": {"edges": [encode_float(e) for e in edges.tolist()], "counts": counts},
         "first": _numbers(flat[:FIRST_VALUES].copy()),
     }
+
+
+def _counts(values: np.ndarray, low: float, top: float) -> list[int]:
+    """Counts of HISTOGRAM_BINS equal bins over [low, top] (the extremes of `values`, all
+    finite), the last bin closed as numpy's: a value's bin is ⌊(v - low) / width⌋, worked
+    out in the values' own precision (a value on an edge may fall either side of it)."""
+    scale = HISTOGRAM_BINS / (top - low)
+    if values.dtype != np.float64 and not math.isfinite(float(values.dtype.type(scale))):
+        values = values.astype(np.float64)  # a span too small for float32's reciprocal
+    shifted = values - values.dtype.type(low)
+    shifted *= values.dtype.type(scale)
+    np.minimum(shifted, HISTOGRAM_BINS - 1, out=shifted)  # the maximum: the last bin
+    bins = shifted.astype(np.uint8)
+    return [int(c) for c in np.bincount(bins, minlength=HISTOGRAM_BINS).tolist()]
 
 
 def value_is_finite(value: TensorValue) -> bool:

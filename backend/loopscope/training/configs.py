@@ -33,7 +33,7 @@ HiddenWidth = Annotated[int, Field(ge=1, le=MAX_HIDDEN_UNITS)]
 
 
 class RunConfig(BaseModel):
-    """Fields every scenario shares: data, optimizer, batching, device, teaching switches."""
+    """Fields every scenario shares: optimizer, batching, device, teaching switches."""
 
     model_config = ConfigDict(
         extra="forbid", allow_inf_nan=False, validate_assignment=True, strict=True
@@ -60,8 +60,6 @@ class RunConfig(BaseModel):
         le=MAX_POINTS,
         description="null = full batch (gradient descent); 1 = stochastic; k = mini-batch.",
     )
-    n_points: int = Field(100, ge=2, le=MAX_POINTS, description="Number of data points.")
-    noise: float = Field(0.1, ge=0, le=10, description="Standard deviation of the data noise.")
     device: str = Field(
         "auto",
         description="auto = cuda if available, else mps, else cpu; or cpu, cuda, cuda:N, mps.",
@@ -82,8 +80,15 @@ class RunConfig(BaseModel):
             raise ValueError("expected auto, cpu, mps, cuda or cuda:N")
         return value
 
+
+class DataConfig(RunConfig):
+    """A scenario on generated points: how many, and how noisy."""
+
+    n_points: int = Field(100, ge=2, le=MAX_POINTS, description="Number of data points.")
+    noise: float = Field(0.1, ge=0, le=10, description="Standard deviation of the data noise.")
+
     @model_validator(mode="after")
-    def _batch_fits(self) -> RunConfig:
+    def _batch_fits(self) -> DataConfig:
         if self.batch_size is not None and self.batch_size > self.n_points:
             message = f"batch_size {self.batch_size} exceeds n_points {self.n_points}"
             error = InitErrorDetails(
@@ -95,13 +100,13 @@ class RunConfig(BaseModel):
         return self
 
 
-class LinearConfig(RunConfig):
+class LinearConfig(DataConfig):
     """The notes' SimpleNet: y = 2x + 1 + noise, one nn.Linear(1, 1)."""
 
     loss: Literal["mse", "l1"] = Field("mse", description="MSELoss or L1Loss.")
 
 
-class MlpConfig(RunConfig):
+class MlpConfig(DataConfig):
     """A small MLP fitting a noisy sine."""
 
     optimizer: OptimizerName = Field("adam", description="sgd, momentum, adam or adamw.")
@@ -116,7 +121,7 @@ class MlpConfig(RunConfig):
     loss: Literal["mse", "l1"] = Field("mse", description="MSELoss or L1Loss.")
 
 
-class ClassifyConfig(RunConfig):
+class ClassifyConfig(DataConfig):
     """An MLP separating two classes in the plane with CrossEntropyLoss."""
 
     optimizer: OptimizerName = Field("adam", description="sgd, momentum, adam or adamw.")
@@ -147,8 +152,8 @@ MAX_SAMPLE_LENGTH = 400
 class CharLMConfig(RunConfig):
     """A bigram character model, `lm_head(token_embedding(idx))`, learning a shipped corpus.
 
-    The data are the corpus itself, so the regression fields `n_points` and `noise` play
-    no part; `batch_size` counts windows of `block_size` characters."""
+    The data are the corpus itself (no point count, no noise); `batch_size` counts windows
+    of `block_size` characters."""
 
     optimizer: OptimizerName = Field("adamw", description="sgd, momentum, adam or adamw.")
     corpus: CorpusName = Field(
@@ -170,8 +175,3 @@ class CharLMConfig(RunConfig):
     sample_length: int = Field(
         80, ge=1, le=MAX_SAMPLE_LENGTH, description="Characters in each sample."
     )
-
-    @model_validator(mode="after")
-    def _batch_fits(self) -> CharLMConfig:
-        # Windows are drawn with replacement from the corpus: n_points does not bound them.
-        return self

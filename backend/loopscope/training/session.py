@@ -179,6 +179,8 @@ class Session:
         language = self._language(result)
         if language is not None:  # a language model's captured phase only
             event["language"] = language
+        if result.layers is not None:
+            event["layers"] = result.layers
         events.append(event)
         return _handed_over(events)
 

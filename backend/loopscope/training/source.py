@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from ..protocol import PHASES
-from .configs import RunConfig
+from .configs import DataConfig, RunConfig
 from .scenarios import Scenario
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def loop_source(
     optimizer's hyperparameters as its param_groups hold them now; 1-based line of each
     phase, and how many lines come before the loop."""
     lines = inspect.getsource(scenario.model_cls).rstrip("\n").split("\n") + [""]
-    if scenario.windows is None:  # windows of a text need no size or noise
+    if isinstance(config, DataConfig):  # windows of a text need no size or noise
         lines.append(f"n, noise = {config.n_points}, {config.noise!r}")
     lines += [
         f"torch.manual_seed({config.seed})",

@@ -21,6 +21,7 @@ import torch
 
 from ..capture.backward import BackwardRecorder
 from ..capture.graph import WalkedGraph, walk_graph
+from ..capture.layers import layer_stats
 from ..capture.modules import ForwardRecorder
 from ..capture.optimizer import StepRecorder
 from ..capture.values import ValueCache, tensor_value, value_is_finite
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from ..protocol import (
         BackwardCapture,
         ForwardCapture,
+        LayerStats,
         LossCapture,
         StepCapture,
         TensorValue,
@@ -49,6 +51,7 @@ class PhaseResult:
     batch: int
     capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
     graph: WalkedGraph | None = None
+    layers: list[LayerStats] | None = None  # a captured step: every parameter's health
 
 
 class Stepper:
@@ -255,9 +258,11 @@ class Stepper:
 
     def _run_step(self, capture: bool, result: PhaseResult) -> None:
         recorder = StepRecorder(self.optimizer, self.params, self._values) if capture else None
+        before = {n: p.detach().clone() for n, p in self.params.items()} if capture else {}
         self.optimizer.step()
         if recorder is not None:
             result.capture = recorder.capture()
+            result.layers = [layer_stats(n, before[n], p) for n, p in self.params.items()]
 
     def check_params(self) -> None:
         """Mark the run diverged when a parameter is no longer finite (the loss is checked

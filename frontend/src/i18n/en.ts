@@ -506,6 +506,35 @@ export const en = {
     "After step(): the same id, the same data_ptr, and _version {before} → {after}. The numbers were changed in place, through the reference: no new tensor was made, and the model sees the new value because it is the same object.",
   "teach.refs.sinceStart":
     "id() and data_ptr() are still the ones it had when the run started (both read before each step()): the object was never replaced.",
+  // A character language model's panel (charlm and any run whose session has `language`).
+  "loss.uniform": "ln(vocabulary size) = {value}: a uniform guess",
+  "layers.tab": "Layers",
+  "layers.wait": "Run optimizer.step() to see every parameter's health after it.",
+  "layers.intro":
+    "After the latest step(), for each parameter: its values and gradient as histograms, the gradient's norm, and how far the step moved it relative to its size.",
+  "layers.param": "parameter",
+  "layers.values": "values",
+  "layers.grads": "gradient",
+  "layers.overTime": "‖Δw‖/‖w‖ per step (log; green: 1e-4 to 1e-2)",
+  "layers.exploding": "exploding",
+  "layers.vanishing": "vanishing",
+  "layers.thresholds":
+    "Flagged exploding when the gradient is not finite or a step moves the weights by more than 10% of their norm; vanishing when it moves them by less than a millionth. About 1e-3 per step is the usual healthy pace.",
+  "charlm.title": "Character model: this iteration",
+  "charlm.batch": "The batch as characters",
+  "charlm.batchNote":
+    "Top row: the window fed in. Bottom row: the character that really follows each one, the target.",
+  "charlm.waitForward": "Run the forward pass to see the batch.",
+  "charlm.softmax": "Softmax and cross-entropy at one position",
+  "charlm.positionLine": "position {position}: target «{char}», p = {prob}, loss = −ln p = {loss}",
+  "charlm.others": "…and {n} other characters share the rest.",
+  "charlm.waitLoss": "Compute the loss to see the probabilities.",
+  "charlm.rows": "Embedding table: rows looked up (blue), rows with a nonzero .grad (red)",
+  "charlm.rowsUsed": "{used} of {total} rows used",
+  "charlm.gradSame": "{n} rows got a gradient: exactly the rows used",
+  "charlm.gradOther": "{n} rows have a nonzero gradient",
+  "charlm.sample": "Text the model writes (after {iteration} iterations)",
+  "charlm.uniform": "A uniform guess over {n} characters has loss ln {n} = {value}.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -481,4 +481,32 @@ export const zh: Record<MessageKey, string> = {
     "step() 之后：id 相同，data_ptr 相同，_version 从 {before} 变成 {after}。数值是通过引用原地修改的：没有产生新的张量，模型能看到新值，因为它们本来就是同一个对象。",
   "teach.refs.sinceStart":
     "id() 和 data_ptr() 仍然是运行开始时的值（都在每次 step() 之前读取）：这个对象从未被替换。",
+  // 字符语言模型面板（charlm，以及会话带 language 的任何运行）。
+  "loss.uniform": "ln(字表大小) = {value}：平均乱猜的损失",
+  "layers.tab": "各层",
+  "layers.wait": "运行 optimizer.step() 后，这里显示每个参数更新后的状况。",
+  "layers.intro":
+    "最近一次 step() 之后，每个参数的数值与梯度的直方图、梯度的范数，以及这一步相对它自身大小移动了多少。",
+  "layers.param": "参数",
+  "layers.values": "数值",
+  "layers.grads": "梯度",
+  "layers.overTime": "每步的 ‖Δw‖/‖w‖（对数轴；绿带为 1e-4 到 1e-2）",
+  "layers.exploding": "梯度爆炸",
+  "layers.vanishing": "梯度消失",
+  "layers.thresholds":
+    "梯度不是有限数，或一步让权重移动超过其范数的 10%，标为爆炸；移动不到百万分之一，标为消失。每步约 1e-3 是常见的健康节奏。",
+  "charlm.title": "字符模型：本次迭代",
+  "charlm.batch": "这一批数据里的字符",
+  "charlm.batchNote": "上一行是输入的窗口，下一行是每个字符之后真正出现的字符，也就是目标。",
+  "charlm.waitForward": "先运行前向传播，才能看到这一批。",
+  "charlm.softmax": "某一位置上的 softmax 与交叉熵",
+  "charlm.positionLine": "位置 {position}：目标「{char}」，p = {prob}，损失 = −ln p = {loss}",
+  "charlm.others": "……其余 {n} 个字符分掉剩下的概率。",
+  "charlm.waitLoss": "先计算损失，才能看到概率。",
+  "charlm.rows": "嵌入表：被查到的行（蓝），.grad 不为零的行（红）",
+  "charlm.rowsUsed": "共 {total} 行，用到 {used} 行",
+  "charlm.gradSame": "{n} 行得到梯度：恰好就是用到的那些行",
+  "charlm.gradOther": "{n} 行的梯度不为零",
+  "charlm.sample": "模型现在写出的文字（第 {iteration} 次迭代后）",
+  "charlm.uniform": "在 {n} 个字符上平均猜测，损失为 ln {n} = {value}。",
 };

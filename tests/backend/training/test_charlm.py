@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F
+from pydantic import ValidationError
 from torch import nn
 
 from loopscope import cli
@@ -284,8 +285,14 @@ def test_defaults_and_large_batches() -> None:
     c = CharLMConfig()
     assert (c.corpus, c.n_embd, c.block_size, c.batch_size) == ("poetry_zh", 32, 8, 32)
     assert (c.lr, c.optimizer, c.seed) == (0.01, "adamw", 42)
-    # A batch counts windows, not data points: n_points does not bound it.
-    assert CharLMConfig(batch_size=512, n_points=2).batch_size == 512
+    # A batch counts windows, not data points: nothing bounds it but its own limit.
+    assert CharLMConfig(batch_size=512).batch_size == 512
+    # The regression scenarios' data fields are not charlm's: refused, by name.
+    for field in ("n_points", "noise"):
+        with pytest.raises(ValidationError) as exc:
+            CharLMConfig.model_validate({field: 2})
+        assert exc.value.errors()[0]["loc"] == (field,)
+        assert field not in CharLMConfig.model_json_schema()["properties"]
 
 
 def test_headless_run_logs_like_the_other_scenarios(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,14 +5,19 @@ import type {
   CaptureByPhase,
   FitView,
   GraphEvent,
+  LanguageCapture,
+  LayerStats,
   ParamReference,
   PhaseEvent,
   PhaseName,
   ServerEvent,
   SessionEvent,
   TensorValue,
+  TextSample,
   WireFloat,
 } from "../wire/protocol";
+import { appendRatios } from "../layers/layers";
+import type { RatioLog } from "../layers/layers";
 
 /** One step() capture and the iteration it belongs to. */
 export interface StepRecord {
@@ -40,6 +45,13 @@ export interface RunFrame {
   readonly fit: FitView | null;
   /** The iteration of the newest loss this frame has seen (-1: none); charts cut there. */
   readonly lossesThrough: number;
+  /** A language model's phases of the current iteration (rows used, position, grad rows). */
+  readonly language: Readonly<LanguageCapture>;
+  /** A language model's newest text sample (the session's, then each step's). */
+  readonly sample: TextSample | null;
+  /** Every parameter's health as of the latest captured step, and its ‖Δw‖/‖w‖ over time. */
+  readonly layers: readonly LayerStats[] | null;
+  readonly ratios: RatioLog;
 }
 
 export const EMPTY_FRAME: RunFrame = Object.freeze({
@@ -52,6 +64,10 @@ export const EMPTY_FRAME: RunFrame = Object.freeze({
   stepLog: [],
   fit: null,
   lossesThrough: -1,
+  language: {},
+  sample: null,
+  layers: null,
+  ratios: {},
 });
 
 /** Same scenario, modules, parameters and criterion: the autograd graph has the same nodes. */
@@ -78,6 +94,11 @@ function reduceSession(frame: RunFrame, session: SessionEvent): RunFrame {
     stepLog: [],
     fit: session.fit ?? null,
     lossesThrough: sameRun ? Math.min(frame.lossesThrough, session.iteration - 1) : -1,
+    language: {},
+    sample: session.language?.sample ?? null,
+    layers: null,
+    // Same run (a rewind or new hyperparameters): the ratios logged so far still stand.
+    ratios: sameRun ? frame.ratios : {},
   };
 }
 
@@ -100,6 +121,11 @@ function reducePhase(frame: RunFrame, event: PhaseEvent): RunFrame {
       ? [...frame.stepLog, { iteration: event.iteration, capture: step }].slice(-2)
       : frame.stepLog,
     fit: event.fit ?? frame.fit,
+    // Like the captures, a language model's details belong to one iteration.
+    language: { ...(sameIteration ? frame.language : {}), ...(event.language ?? {}) },
+    sample: event.language?.sample ?? frame.sample,
+    layers: event.layers ?? frame.layers,
+    ratios: event.layers ? appendRatios(frame.ratios, event.iteration, event.layers) : frame.ratios,
     lossesThrough: Math.max(
       frame.lossesThrough,
       event.losses.first + event.losses.values.length - 1,

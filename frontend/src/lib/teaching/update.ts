@@ -48,9 +48,14 @@ export interface UpdateFormula {
 
 type TermKey = UpdateTerm["key"];
 
+/** A tensor's first element on the wire: from its values, or a summary's first values. */
+function firstWire(tensor: TensorValue): WireFloat {
+  return tensor.values?.[0] ?? tensor.summary?.first[0] ?? "NaN";
+}
+
 /** A tensor's first element as the float it is (float32 on the wire is the shortest text). */
 function elementOf(tensor: TensorValue): number {
-  const x = decodeFloat(tensor.values?.[0] ?? null);
+  const x = decodeFloat(firstWire(tensor));
   return tensor.dtype === "float32" ? Math.fround(x) : x;
 }
 
@@ -227,9 +232,9 @@ export function updateFormula(
   });
   const size = u.before.shape.reduce((a, b) => a * b, 1);
   const wire = {
-    before: (u.before.values?.[0] ?? "NaN") as WireFloat,
-    grad: (u.grad.values?.[0] ?? "NaN") as WireFloat,
-    after: (u.after.values?.[0] ?? "NaN") as WireFloat,
+    before: firstWire(u.before),
+    grad: firstWire(u.grad),
+    after: firstWire(u.after),
     lr: hyperNumber(u, "lr"),
   };
   return {

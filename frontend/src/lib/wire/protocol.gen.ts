@@ -285,6 +285,19 @@ export interface LanguageCapture {
   sample?: TextSample;
 }
 
+/** One parameter's health after a step, computed by torch (capture/layers.py). */
+export interface LayerStats {
+  name: string;
+  numel: number;
+  value_norm: number | "NaN" | "Infinity" | "-Infinity";
+  grad_norm: number | "NaN" | "Infinity" | "-Infinity" | null;
+  update_norm: number | "NaN" | "Infinity" | "-Infinity";
+  ratio: number | "NaN" | "Infinity" | "-Infinity" | null;
+  flag: "exploding" | "vanishing" | null;
+  values: Histogram;
+  grads: Histogram | null;
+}
+
 export interface LossCapture {
   graph_id: string;
   y: TensorValue;
@@ -372,6 +385,7 @@ export interface PhaseEvent {
   fit: FitView | null;
   capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | null;
   language?: LanguageCapture;
+  layers?: LayerStats[];
 }
 
 /**
@@ -427,16 +441,16 @@ export interface LinearConfig {
   weight_decay?: number | null;
   /** null = full batch (gradient descent); 1 = stochastic; k = mini-batch. */
   batch_size?: number | null;
-  /** Number of data points. */
-  n_points?: number;
-  /** Standard deviation of the data noise. */
-  noise?: number;
   /** auto = cuda if available, else mps, else cpu; or cpu, cuda, cuda:N, mps. */
   device?: string;
   /** Skip optimizer.zero_grad(): gradients accumulate across iterations. */
   skip_zero_grad?: boolean;
   /** Parameter names set to requires_grad=False (e.g. 'linear.bias'). */
   frozen?: string[];
+  /** Number of data points. */
+  n_points?: number;
+  /** Standard deviation of the data noise. */
+  noise?: number;
   /** MSELoss or L1Loss. */
   loss?: "mse" | "l1";
 }
@@ -461,16 +475,16 @@ export interface MlpConfig {
   weight_decay?: number | null;
   /** null = full batch (gradient descent); 1 = stochastic; k = mini-batch. */
   batch_size?: number | null;
-  /** Number of data points. */
-  n_points?: number;
-  /** Standard deviation of the data noise. */
-  noise?: number;
   /** auto = cuda if available, else mps, else cpu; or cpu, cuda, cuda:N, mps. */
   device?: string;
   /** Skip optimizer.zero_grad(): gradients accumulate across iterations. */
   skip_zero_grad?: boolean;
   /** Parameter names set to requires_grad=False (e.g. 'linear.bias'). */
   frozen?: string[];
+  /** Number of data points. */
+  n_points?: number;
+  /** Standard deviation of the data noise. */
+  noise?: number;
   /** Hidden layer widths. */
   hidden?: number[];
   /** Activation between layers. */
@@ -499,16 +513,16 @@ export interface ClassifyConfig {
   weight_decay?: number | null;
   /** null = full batch (gradient descent); 1 = stochastic; k = mini-batch. */
   batch_size?: number | null;
-  /** Number of data points. */
-  n_points?: number;
-  /** Standard deviation of the point jitter. */
-  noise?: number;
   /** auto = cuda if available, else mps, else cpu; or cpu, cuda, cuda:N, mps. */
   device?: string;
   /** Skip optimizer.zero_grad(): gradients accumulate across iterations. */
   skip_zero_grad?: boolean;
   /** Parameter names set to requires_grad=False (e.g. 'linear.bias'). */
   frozen?: string[];
+  /** Number of data points. */
+  n_points?: number;
+  /** Standard deviation of the point jitter. */
+  noise?: number;
   /** Two moons or a spiral. */
   dataset?: "moons" | "spiral";
   /** Hidden layer widths. */
@@ -520,8 +534,8 @@ export interface ClassifyConfig {
 /**
  * A bigram character model, `lm_head(token_embedding(idx))`, learning a shipped corpus.
  *
- * The data are the corpus itself, so the regression fields `n_points` and `noise` play
- * no part; `batch_size` counts windows of `block_size` characters.
+ * The data are the corpus itself (no point count, no noise); `batch_size` counts windows
+ * of `block_size` characters.
  */
 export interface CharLMConfig {
   /** torch.manual_seed before data and model. */
@@ -542,10 +556,6 @@ export interface CharLMConfig {
   weight_decay?: number | null;
   /** Windows per batch, drawn at random each iteration. */
   batch_size?: number;
-  /** Number of data points. */
-  n_points?: number;
-  /** Standard deviation of the data noise. */
-  noise?: number;
   /** auto = cuda if available, else mps, else cpu; or cpu, cuda, cuda:N, mps. */
   device?: string;
   /** Skip optimizer.zero_grad(): gradients accumulate across iterations. */
