@@ -52,13 +52,13 @@ def press(page: Page, selector: str) -> None:
 
 
 def settled_view(page: Page) -> str:
-    """The view's transform once it stays the same over a few animation frames."""
-    last = ""
-    for _ in range(50):
-        now: str = page.evaluate(VIEW)
-        if now == last:
-            return now
-        last = now
+    """The view's transform once it has stayed the same for a second: the view follows the
+    phase animation node by node, and pauses between two nodes are not the end of it."""
+    readings: list[str] = []
+    for _ in range(100):
+        readings.append(page.evaluate(VIEW))
+        if len(readings) >= 10 and len(set(readings[-10:])) == 1:
+            return readings[-1]
         page.wait_for_timeout(100)
     raise AssertionError("the view kept moving")
 
