@@ -1,0 +1,153 @@
+"""torch's global hooks and a few wrappers, installed once in the traced process.
+
+Every hook first asks `tracer.here()`: a DataLoader worker forked from the traced
+process inherits these hooks, and in it (or in another thread) they do nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn.functional as F  # noqa: N812
+from torch import nn
+from torch.nn.modules import module as torch_module
+from torch.optim import optimizer as torch_optimizer
+
+from .tracer import Tracer
+
+# The loss functions of torch.nn.functional (the loss modules call these same functions).
+LOSS_FUNCTIONS = (
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cosine_embedding_loss",
+    "cross_entropy",
+    "ctc_loss",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "margin_ranking_loss",
+    "mse_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
+    "nll_loss",
+    "poisson_nll_loss",
+    "smooth_l1_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
+)
+
+
+def _wrap_loss(tracer: Tracer, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def loss(*args: Any, **kwargs: Any) -> Any:
+        if not tracer.here():
+            return fn(*args, **kwargs)
+        target = args[1] if len(args) > 1 else kwargs.get("target")
+        return tracer.loss_function(name, lambda: fn(*args, **kwargs), target)
+
+    return loss
+
+
+def _install_backward(tracer: Tracer) -> None:
+    tensor_backward: Callable[..., Any] = torch.Tensor.backward
+    autograd_backward = torch.autograd.backward
+
+    @functools.wraps(tensor_backward)
+    def backward(self: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        if not tracer.here() or tracer.in_backward:
+            return tensor_backward(self, *args, **kwargs)
+        return tracer.backward([self], lambda: tensor_backward(self, *args, **kwargs))
+
+    @functools.wraps(autograd_backward)
+    def autograd(tensors: Any, *args: Any, **kwargs: Any) -> Any:
+        if not tracer.here() or tracer.in_backward:
+            return autograd_backward(tensors, *args, **kwargs)
+        roots = [tensors] if isinstance(tensors, torch.Tensor) else list(tensors)
+        return tracer.backward(roots, lambda: autograd_backward(tensors, *args, **kwargs))
+
+    torch.Tensor.backward = backward  # type: ignore[method-assign]
+    torch.autograd.backward = autograd
+
+
+def _install_optimizers(tracer: Tracer) -> None:
+    init = torch.optim.Optimizer.__init__
+    optimizer_zero_grad = torch.optim.Optimizer.zero_grad
+    module_zero_grad = nn.Module.zero_grad
+
+    @functools.wraps(init)
+    def optimizer_init(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        if tracer.here():
+            tracer.optimizer_created(self)
+
+    @functools.wraps(optimizer_zero_grad)
+    def zero_grad_of_optimizer(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> None:
+        if not tracer.here():
+            return optimizer_zero_grad(self, *args, **kwargs)
+        return tracer.zero_grad(self, lambda: optimizer_zero_grad(self, *args, **kwargs))
+
+    @functools.wraps(module_zero_grad)
+    def zero_grad_of_module(self: nn.Module, *args: Any, **kwargs: Any) -> None:
+        if not tracer.here():
+            return module_zero_grad(self, *args, **kwargs)
+        return tracer.zero_grad(self, lambda: module_zero_grad(self, *args, **kwargs))
+
+    torch.optim.Optimizer.__init__ = optimizer_init  # type: ignore[method-assign]
+    torch.optim.Optimizer.zero_grad = zero_grad_of_optimizer  # type: ignore[method-assign]
+    nn.Module.zero_grad = zero_grad_of_module  # type: ignore[method-assign]
+
+    def step_pre(optimizer: torch.optim.Optimizer, _args: Any, _kwargs: Any) -> None:
+        if tracer.here():
+            tracer.step_pre(optimizer)
+
+    def step_post(optimizer: torch.optim.Optimizer, _args: Any, _kwargs: Any) -> None:
+        if tracer.here():
+            tracer.step_post(optimizer)
+
+    torch_optimizer.register_optimizer_step_pre_hook(step_pre)
+    torch_optimizer.register_optimizer_step_post_hook(step_post)
+
+    scaler_step = torch.amp.GradScaler.step
+
+    @functools.wraps(scaler_step)
+    def step_of_scaler(
+        self: torch.amp.GradScaler, optimizer: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        if not tracer.here():
+            return scaler_step(self, optimizer, *args, **kwargs)
+        return tracer.scaler_step(optimizer, lambda: scaler_step(self, optimizer, *args, **kwargs))
+
+    torch.amp.GradScaler.step = step_of_scaler  # type: ignore[method-assign]
+
+
+def install(tracer: Tracer) -> None:
+    """Install every hook and wrapper (once per process, before the script runs)."""
+
+    def pre_hook(module: nn.Module, args: tuple[Any, ...]) -> None:
+        if tracer.here():
+            tracer.module_pre(module, args)
+
+    def hook(module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+        if tracer.here():
+            tracer.module_post(module, args, output)
+
+    torch_module.register_module_forward_pre_hook(pre_hook)
+    torch_module.register_module_forward_hook(hook, always_call=True)
+    for name in LOSS_FUNCTIONS:
+        fn = getattr(F, name, None)
+        if fn is not None:
+            setattr(F, name, _wrap_loss(tracer, name, fn))
+    _install_backward(tracer)
+    _install_optimizers(tracer)
+
+    def forked() -> None:
+        tracer.active = False
+
+    os.register_at_fork(after_in_child=forked)
