@@ -76,6 +76,7 @@ class ForwardHooks(LoopState):
             return
         self.counts.forwards += 1
         self.inner_loss = call.inner_loss
+        self.inner_name = call.inner_name
         self.pending.append(
             PendingCall(module, nodes, call.location, module.training, self.capturing)
         )
@@ -124,6 +125,7 @@ class ForwardHooks(LoopState):
         if call is None or not self.capturing or not isinstance(output, torch.Tensor):
             return
         call.inner_loss = self.locator.locate(3)
+        call.inner_name = what
         if output.numel() == 1:
             call.inner_value = output.item()
 

@@ -246,6 +246,8 @@ class TraceSource:
             elif not ready:
                 self._release_lines(self.iteration)
         selector.close()
+        process.stdout.close()
+        process.stderr.close()
         self._release_lines(self.iteration)
         code = process.wait()
         if self.end is None:

@@ -60,6 +60,7 @@ class _Call:
     location: dict[str, Any] | None
     inner_loss: dict[str, Any] | None = None
     inner_value: float | None = None
+    inner_name: str | None = None
     extra: list[str] = field(default_factory=list)
 
 
@@ -88,6 +89,7 @@ class LoopState:
         self.pending: list[PendingCall] = []
         self.call: _Call | None = None
         self.loss_seen: tuple[str, dict[str, Any] | None] | None = None
+        self.inner_name: str | None = None
         self.inner_loss: dict[str, Any] | None = None  # the last forward returned a loss made at
         self.roots: list[torch.Tensor] = []  # this iteration's backward roots (detached)
         self.losses: list[list[torch.Tensor]] = []  # ended iterations' roots, not yet sent

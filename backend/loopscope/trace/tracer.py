@@ -71,6 +71,8 @@ class Tracer(ForwardHooks):
         inner = self.inner_loss
         source = "model" if inner is not None else "backward"
         what = type(root.grad_fn).__name__ if root.grad_fn is not None else "tensor"
+        if inner is not None and self.inner_name is not None:
+            what = self.inner_name
         graph = self.capture.walk(root, None, what)
         self._send_graph(graph)
         self.send(

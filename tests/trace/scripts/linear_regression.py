@@ -1,13 +1,12 @@
 """The notes' linear regression: fit y = 2x + 1 with one nn.Linear, full batch, SGD."""
 
-import os
 import sys
 
 import torch
 import torch.nn as nn
 
 device = torch.device("cpu")
-epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+epochs = 1000
 
 torch.manual_seed(42)
 n, noise = 100, 0.1
@@ -40,5 +39,5 @@ for epoch in range(epochs):
         w, b = model.linear.weight.item(), model.linear.bias.item()
         print(f"Epoch [{epoch + 1}/{epochs}], Loss: {loss.item():.4f}, w: {w:.2f}, b: {b:.2f}")
 
-if os.environ.get("SAVE_STATE"):
-    torch.save(model.state_dict(), os.environ["SAVE_STATE"])
+if len(sys.argv) > 1:
+    torch.save(model.state_dict(), sys.argv[1])
