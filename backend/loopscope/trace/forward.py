@@ -18,6 +18,21 @@ from .recorder import tensors_in
 from .state import MAX_PENDING, LoopState, PendingCall, _Call
 
 T = TypeVar("T")
+_CRITERIA: dict[type, bool] = {}
+
+
+def is_criterion(module: nn.Module) -> bool:
+    """A loss module: an nn.modules.loss._Loss, or a custom one without parameters whose
+    class is named like a loss (`DiceLoss`, `Criterion`)."""
+    cls = type(module)
+    known = _CRITERIA.get(cls)
+    if known is None:
+        name = cls.__name__.lower()
+        known = isinstance(module, nn.modules.loss._Loss) or (
+            ("loss" in name or "criterion" in name) and next(module.parameters(), None) is None
+        )
+        _CRITERIA[cls] = known
+    return known
 
 
 class ForwardHooks(LoopState):
@@ -28,7 +43,7 @@ class ForwardHooks(LoopState):
         self.depth += 1
         if self.loss_depth:
             return
-        if isinstance(module, nn.modules.loss._Loss):
+        if is_criterion(module):
             self.loss_depth = self.depth
             if self.depth == 1 and torch.is_grad_enabled():
                 self._before("loss", type(module).__name__)

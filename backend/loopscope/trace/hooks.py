@@ -44,13 +44,50 @@ LOSS_FUNCTIONS = (
 )
 
 
+def _around(
+    tracer: Tracer, handler: Callable[[Callable[[], Any]], Any], run: Callable[[], Any]
+) -> Any:
+    """`handler(run)`, where an error of the tracer's own turns tracing off instead of
+    reaching the script; an error of `run` (the script's own call) still propagates."""
+    started, results = [], []
+
+    def call() -> Any:
+        started.append(True)
+        result = run()
+        results.append(result)
+        return result
+
+    try:
+        return handler(call)
+    except Exception as exc:
+        if started and not results:
+            raise  # the script's own call failed
+        tracer.fail(exc)
+        return results[0] if results else run()
+
+
+def _guard(tracer: Tracer, handler: Callable[..., None]) -> Callable[..., None]:
+    """A hook that turns tracing off on an error of its own."""
+
+    def hook(*args: Any) -> None:
+        if tracer.here():
+            try:
+                handler(*args)
+            except Exception as exc:  # noqa: BLE001 - reported as a notice, never to the script
+                tracer.fail(exc)
+
+    return hook
+
+
 def _wrap_loss(tracer: Tracer, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def loss(*args: Any, **kwargs: Any) -> Any:
         if not tracer.here():
             return fn(*args, **kwargs)
         target = args[1] if len(args) > 1 else kwargs.get("target")
-        return tracer.loss_function(name, lambda: fn(*args, **kwargs), target)
+        return _around(
+            tracer, lambda run: tracer.loss_function(name, run, target), lambda: fn(*args, **kwargs)
+        )
 
     return loss
 
@@ -63,14 +100,22 @@ def _install_backward(tracer: Tracer) -> None:
     def backward(self: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
         if not tracer.here() or tracer.in_backward:
             return tensor_backward(self, *args, **kwargs)
-        return tracer.backward([self], lambda: tensor_backward(self, *args, **kwargs))
+        return _around(
+            tracer,
+            lambda run: tracer.backward([self], run),
+            lambda: tensor_backward(self, *args, **kwargs),
+        )
 
     @functools.wraps(autograd_backward)
     def autograd(tensors: Any, *args: Any, **kwargs: Any) -> Any:
         if not tracer.here() or tracer.in_backward:
             return autograd_backward(tensors, *args, **kwargs)
         roots = [tensors] if isinstance(tensors, torch.Tensor) else list(tensors)
-        return tracer.backward(roots, lambda: autograd_backward(tensors, *args, **kwargs))
+        return _around(
+            tracer,
+            lambda run: tracer.backward(roots, run),
+            lambda: autograd_backward(tensors, *args, **kwargs),
+        )
 
     torch.Tensor.backward = backward  # type: ignore[method-assign]
     torch.autograd.backward = autograd
@@ -81,36 +126,39 @@ def _install_optimizers(tracer: Tracer) -> None:
     optimizer_zero_grad = torch.optim.Optimizer.zero_grad
     module_zero_grad = nn.Module.zero_grad
 
+    created = _guard(tracer, tracer.optimizer_created)
+
     @functools.wraps(init)
     def optimizer_init(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
-        if tracer.here():
-            tracer.optimizer_created(self)
+        created(self)
 
     @functools.wraps(optimizer_zero_grad)
-    def zero_grad_of_optimizer(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> None:
+    def zero_grad_of_optimizer(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> Any:
         if not tracer.here():
             return optimizer_zero_grad(self, *args, **kwargs)
-        return tracer.zero_grad(self, lambda: optimizer_zero_grad(self, *args, **kwargs))
+        return _around(
+            tracer,
+            lambda run: tracer.zero_grad(self, run),
+            lambda: optimizer_zero_grad(self, *args, **kwargs),
+        )
 
     @functools.wraps(module_zero_grad)
-    def zero_grad_of_module(self: nn.Module, *args: Any, **kwargs: Any) -> None:
+    def zero_grad_of_module(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
         if not tracer.here():
             return module_zero_grad(self, *args, **kwargs)
-        return tracer.zero_grad(self, lambda: module_zero_grad(self, *args, **kwargs))
+        return _around(
+            tracer,
+            lambda run: tracer.zero_grad(self, run),
+            lambda: module_zero_grad(self, *args, **kwargs),
+        )
 
     torch.optim.Optimizer.__init__ = optimizer_init  # type: ignore[method-assign]
     torch.optim.Optimizer.zero_grad = zero_grad_of_optimizer  # type: ignore[method-assign]
     nn.Module.zero_grad = zero_grad_of_module  # type: ignore[method-assign]
 
-    def step_pre(optimizer: torch.optim.Optimizer, _args: Any, _kwargs: Any) -> None:
-        if tracer.here():
-            tracer.step_pre(optimizer)
-
-    def step_post(optimizer: torch.optim.Optimizer, _args: Any, _kwargs: Any) -> None:
-        if tracer.here():
-            tracer.step_post(optimizer)
-
+    step_pre = _guard(tracer, lambda optimizer, _args, _kwargs: tracer.step_pre(optimizer))
+    step_post = _guard(tracer, lambda optimizer, _args, _kwargs: tracer.step_post(optimizer))
     torch_optimizer.register_optimizer_step_pre_hook(step_pre)
     torch_optimizer.register_optimizer_step_post_hook(step_post)
 
@@ -122,7 +170,11 @@ def _install_optimizers(tracer: Tracer) -> None:
     ) -> Any:
         if not tracer.here():
             return scaler_step(self, optimizer, *args, **kwargs)
-        return tracer.scaler_step(optimizer, lambda: scaler_step(self, optimizer, *args, **kwargs))
+        return _around(
+            tracer,
+            lambda run: tracer.scaler_step(optimizer, run),
+            lambda: scaler_step(self, optimizer, *args, **kwargs),
+        )
 
     torch.amp.GradScaler.step = step_of_scaler  # type: ignore[method-assign]
 
@@ -130,16 +182,8 @@ def _install_optimizers(tracer: Tracer) -> None:
 def install(tracer: Tracer) -> None:
     """Install every hook and wrapper (once per process, before the script runs)."""
 
-    def pre_hook(module: nn.Module, args: tuple[Any, ...]) -> None:
-        if tracer.here():
-            tracer.module_pre(module, args)
-
-    def hook(module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
-        if tracer.here():
-            tracer.module_post(module, args, output)
-
-    torch_module.register_module_forward_pre_hook(pre_hook)
-    torch_module.register_module_forward_hook(hook, always_call=True)
+    torch_module.register_module_forward_pre_hook(_guard(tracer, tracer.module_pre))
+    torch_module.register_module_forward_hook(_guard(tracer, tracer.module_post), always_call=True)
     for name in LOSS_FUNCTIONS:
         fn = getattr(F, name, None)
         if fn is not None:

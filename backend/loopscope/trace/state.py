@@ -110,6 +110,26 @@ class LoopState:
         """True in the traced process's main thread (not in a forked DataLoader worker)."""
         return self.active and threading.get_ident() == self.thread
 
+    def fail(self, exc: Exception) -> None:
+        """A bug of ours must not break the learner's script: stop tracing, say why."""
+        if not self.active:
+            return
+        self.active = False
+        message = f"tracing stopped after an internal error ({type(exc).__name__}: {exc}); "
+        message += "the script runs on untraced"
+        try:
+            self.send(
+                {
+                    "type": "notice",
+                    "iteration": self.iteration,
+                    "code": "trace_error",
+                    "message": message,
+                    "location": None,
+                }
+            )
+        except OSError:
+            pass
+
     def send(self, event: dict[str, Any]) -> None:
         """Send an event after the script's pending output, so lines keep their order."""
         sys.stdout.flush()

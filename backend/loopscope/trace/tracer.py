@@ -63,6 +63,14 @@ class Tracer(ForwardHooks):
             )
         self.micro += 1
         self._after(event)
+        if self.cycle.created == 0:
+            # No optimizer: the script updates the parameters itself after backward().
+            self.notice(
+                "no_optimizer",
+                "no torch.optim optimizer was created: each backward() is counted as one "
+                "iteration, and the script's own update code runs between them",
+            )
+            self._end_iteration(1)
         return result
 
     def _loss_at_backward(self, root: torch.Tensor) -> None:
