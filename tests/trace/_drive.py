@@ -38,7 +38,9 @@ class Traced:
         return out
 
 
-def start_plain(script: Path, args: list[str], stdin: bytes | None = None) -> subprocess.Popen[bytes]:
+def start_plain(
+    script: Path, args: list[str], stdin: bytes | None = None
+) -> subprocess.Popen[bytes]:
     """`python script.py args` (started now, read with communicate())."""
     return subprocess.Popen(
         [sys.executable, str(script), *args],

@@ -3,7 +3,6 @@ printed output equal to a plain `python script.py` run."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,9 @@ import torch
 from ._drive import SCRIPTS, Traced, start_plain, trace
 
 
-def _both(script: str, tmp_path: Path, extra: list[str] | None = None, **kw: object) -> tuple[Traced, str, str, Path, Path]:
+def _both(
+    script: str, tmp_path: Path, extra: list[str] | None = None, **kw: object
+) -> tuple[Traced, str, str, Path, Path]:
     """Run the script plainly (in parallel) and traced; saved states in two files."""
     plain_state, traced_state = tmp_path / "plain.pt", tmp_path / "traced.pt"
     plain = start_plain(SCRIPTS / script, [str(plain_state), *(extra or [])])
@@ -25,8 +26,16 @@ def _both(script: str, tmp_path: Path, extra: list[str] | None = None, **kw: obj
 
 def _assert_same_state(a: Path, b: Path) -> None:
     plain, traced = torch.load(a), torch.load(b)
-    flat_a = plain if "G" not in plain else {f"{k}.{n}": t for k, sd in plain.items() for n, t in sd.items()}
-    flat_b = traced if "G" not in traced else {f"{k}.{n}": t for k, sd in traced.items() for n, t in sd.items()}
+    flat_a = (
+        plain
+        if "G" not in plain
+        else {f"{k}.{n}": t for k, sd in plain.items() for n, t in sd.items()}
+    )
+    flat_b = (
+        traced
+        if "G" not in traced
+        else {f"{k}.{n}": t for k, sd in traced.items() for n, t in sd.items()}
+    )
     assert flat_a.keys() == flat_b.keys()
     for name in flat_a:
         assert torch.equal(flat_a[name], flat_b[name]), name
@@ -154,7 +163,7 @@ def test_script_that_exits() -> None:
 def test_signal_handler_and_input(tmp_path: Path) -> None:
     plain = start_plain(SCRIPTS / "signal_and_input.py", [str(tmp_path / "plain.pt")], b"Ada\n")
     out, _ = plain.communicate(b"Ada\n", timeout=120)
-    stdin = (tmp_path / "stdin.txt")
+    stdin = tmp_path / "stdin.txt"
     stdin.write_bytes(b"Ada\n")
     with stdin.open("rb") as handle:
         traced = trace(SCRIPTS / "signal_and_input.py", [str(tmp_path / "traced.pt")], stdin=handle)
@@ -172,3 +181,36 @@ def test_no_training_loop() -> None:
     assert [n["code"] for n in traced.of("notice")] == ["no_training_step"]
     assert traced.end["summary"]["iterations"] == 0
     assert traced.of("evaluation")[0]["grad_enabled"] is False
+
+
+def test_from_scratch_without_module_or_optimizer(tmp_path: Path) -> None:
+    traced, out, _err, a, b = _both("from_scratch.py", tmp_path)
+    assert traced.end["summary"]["iterations"] == 4
+    assert [n["code"] for n in traced.of("notice")] == ["backward_unknown_root", "no_optimizer"]
+    assert _first_iteration(traced) == ["loss", "backward"]
+    assert traced.phases[0]["capture"]["source"] == "backward"
+    assert traced.stdout == out
+    _assert_same_state(a, b)
+
+
+def test_grad_scaler_skip_and_custom_criterion(tmp_path: Path) -> None:
+    traced, out, _err, a, b = _both("amp_custom_loss.py", tmp_path, phases=6)
+    assert traced.end["summary"]["iterations"] == 6
+    assert _first_iteration(traced) == [
+        "zero_grad",
+        "forward",
+        "forward",
+        "loss",
+        "backward",
+        "step",
+    ]
+    loss = next(p for p in traced.phases if p["phase"] == "loss")
+    assert (loss["what"], loss["capture"]["source"]) == ("SquaredErrorLoss", "criterion")
+    steps = [p for p in traced.phases if p["phase"] == "step"]
+    assert steps and all(s["scaler_skipped"] and s["iteration_ended"] for s in steps)
+    assert [m["module"]["cls"] for m in traced.of("model")[-1]["models"]] == [
+        "Sequential",
+        "Linear",
+    ]
+    assert traced.stdout == out
+    _assert_same_state(a, b)

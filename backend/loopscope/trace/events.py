@@ -127,11 +127,12 @@ class TraceGateEvent(_Event):
 
 
 class TraceLossesEvent(_Event):
-    """Iteration `first + k` ended with loss `values[k]` (the sum of its backward roots)."""
+    """Iteration `first + k` ended with loss `values[k]`: the sum of the 0-dim tensors
+    backward() was called on in it (None when there was none)."""
 
     type: Literal["trace_losses"]
     first: int
-    values: list[Float]
+    values: list[Float | None]
 
 
 class TraceNoticeEvent(_Event):

@@ -71,6 +71,7 @@ class TraceSource:
         """Spawn the script's process; its events up to the first gate (or its end)."""
         if self.process is not None and self.end is None:
             raise TraceError("start: the script is already running; stop() or restart()")
+        self._release()
         channel, child = channel_pair()
         command = [self.python, "-m", "loopscope.trace.runner", "--fd", str(child.fileno())]
         self.process = subprocess.Popen(
@@ -153,8 +154,13 @@ class TraceSource:
     def close(self) -> None:
         """Stop the child if it runs, and free the channel."""
         self.stop()
+        self._release()
+
+    def _release(self) -> None:
+        """Free what a finished run held: its reader thread and its channel."""
         if self._reader is not None:
             self._reader.join(5)
+            self._reader = None
         if self._channel is not None:
             self._channel.close()
             self._channel = None

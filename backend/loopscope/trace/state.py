@@ -308,7 +308,7 @@ class LoopState:
         for call in self.pending:
             self._evaluation(call.module, True, call.training, call.location, call.shown)
         self.pending.clear()
-        if self.counts.steps == 0:
+        if self.iteration == 0:
             self.notice(
                 "no_training_step",
                 "no optimizer.step() was seen: the script ran no training iteration",

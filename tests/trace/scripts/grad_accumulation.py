@@ -14,7 +14,7 @@ model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
 optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
 loss_fn = nn.MSELoss()
 
-for i, (xb, yb) in enumerate(zip(x.split(4), y.split(4))):
+for i, (xb, yb) in enumerate(zip(x.split(4), y.split(4), strict=True)):
     loss = loss_fn(model(xb), yb) / accumulation_steps
     loss.backward()
     if (i + 1) % accumulation_steps == 0:

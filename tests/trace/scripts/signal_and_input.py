@@ -21,7 +21,7 @@ torch.manual_seed(5)
 model = nn.Linear(3, 1)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
 x, y = torch.randn(16, 3), torch.randn(16, 1)
-for step in range(3):
+for _ in range(3):
     optimizer.zero_grad()
     loss = ((model(x) - y) ** 2).mean()
     loss.backward()
