@@ -116,7 +116,7 @@ class ForwardHooks(LoopState):
 
     def loss_function(self, name: str, run: Callable[[], T], target: Any) -> T:
         """A torch.nn.functional loss: a phase at top level, noted inside a model's forward."""
-        if self.loss_depth or self.in_loss_function:
+        if self.fast or self.loss_depth or self.in_loss_function:
             return run()
         if self.depth == 0 and not torch.is_grad_enabled():
             return run()

@@ -182,8 +182,20 @@ def _install_optimizers(tracer: Tracer) -> None:
 def install(tracer: Tracer) -> None:
     """Install every hook and wrapper (once per process, before the script runs)."""
 
-    torch_module.register_module_forward_pre_hook(_guard(tracer, tracer.module_pre))
-    torch_module.register_module_forward_hook(_guard(tracer, tracer.module_post), always_call=True)
+    pre_hook, hook = _guard(tracer, tracer.module_pre), _guard(tracer, tracer.module_post)
+    handles: list[Any] = []
+
+    def set_module_hooks(on: bool) -> None:
+        # With no hook at all, Module.__call__ takes its fast path: fast-forward pays nothing.
+        for handle in handles:
+            handle.remove()
+        handles.clear()
+        if on:
+            handles.append(torch_module.register_module_forward_pre_hook(pre_hook))
+            handles.append(torch_module.register_module_forward_hook(hook, always_call=True))
+
+    set_module_hooks(True)
+    tracer.set_module_hooks = set_module_hooks
     for name in LOSS_FUNCTIONS:
         fn = getattr(F, name, None)
         if fn is not None:

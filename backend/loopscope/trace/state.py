@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from torch import nn
 
 from ..capture.graph import Node
 from ..capture.optimizer import describe_optimizer
+from ..training.session import module_tree
 from .channel import Channel, ChannelClosed
 from .location import Locator
 from .loop import Credits, OptimizerCycle, parse_command
@@ -27,6 +29,7 @@ from .recorder import IterationCapture, NameTable
 
 MAX_PENDING = 32  # forwards kept waiting for a backward; older ones are evaluation calls
 FLUSH_SECONDS = 0.25  # while running free, losses are sent at most this often
+POLL_SECONDS = 0.01  # while running free, the channel is looked at (for pause) this often
 
 
 class TraceStopped(BaseException):
@@ -91,8 +94,10 @@ class LoopState:
         self.loss_seen: tuple[str, dict[str, Any] | None] | None = None
         self.inner_name: str | None = None
         self.inner_loss: dict[str, Any] | None = None  # the last forward returned a loss made at
-        self.roots: list[torch.Tensor] = []  # this iteration's backward roots (detached)
-        self.losses: list[list[torch.Tensor]] = []  # ended iterations' roots, not yet sent
+        # this iteration's backward roots: floats on the CPU, detached tensors elsewhere (read
+        # when sent, so that a GPU is not made to wait every iteration)
+        self.roots: list[float | torch.Tensor] = []
+        self.losses: list[list[float | torch.Tensor]] = []  # ended iterations', not yet sent
         self.losses_first = 0
         self.names = NameTable()
         self.capture = IterationCapture(self.names, cap)
@@ -101,8 +106,12 @@ class LoopState:
         self.optimizer_locations: list[dict[str, Any] | None] = []
         self.models_changed = False
         self.noticed: set[str] = set()
-        self.last_flush = time.monotonic()
+        self.last_flush = self.last_poll = time.monotonic()
         self.printed = False  # the script wrote output since the last flush
+        # Fast-forward: between shown iterations the module hooks are off (only iterations,
+        # backward calls and steps are counted); hooks.install() provides the switch.
+        self.fast = False
+        self.set_module_hooks: Callable[[bool], None] | None = None
 
     # ------------------------------------------------------------------ plumbing
 
@@ -159,7 +168,10 @@ class LoopState:
             self.printed = False
             self.send({"type": "printed", "iteration": self.iteration})
         if self.losses:
-            values = [sum(t.item() for t in roots) if roots else None for roots in self.losses]
+            values = [
+                sum(v if isinstance(v, float) else v.item() for v in roots) if roots else None
+                for roots in self.losses
+            ]
             self.send({"type": "trace_losses", "first": self.losses_first, "values": values})
             self.losses_first += len(self.losses)
             self.losses = []
@@ -172,8 +184,6 @@ class LoopState:
 
     def model_event(self) -> dict[str, Any]:
         """TraceModelEvent: the models and optimizers seen so far."""
-        from ..training.session import module_tree  # pydantic and friends: only when needed
-
         models = [
             {"label": label, "module": module_tree(module, label, type(module).__name__)}
             for label, module in self.names.models
@@ -269,14 +279,22 @@ class LoopState:
         self.capture.end_iteration()
         self.capturing = False
         if self.credits.remaining != 0:
-            if self.channel.pending():
-                try:
-                    message = self.channel.recv()
-                except (ChannelClosed, OSError):
-                    raise TraceStopped from None
-                self._command(message)
-            if time.monotonic() - self.last_flush > FLUSH_SECONDS:
+            now = time.monotonic()
+            if now - self.last_poll > POLL_SECONDS:
+                self.last_poll = now
+                if self.channel.pending():
+                    try:
+                        message = self.channel.recv()
+                    except (ChannelClosed, OSError):
+                        raise TraceStopped from None
+                    self._command(message)
+            if now - self.last_flush > FLUSH_SECONDS:
                 self.flush()
+        fast = self.credits.unit == "iteration" and self.credits.remaining != 0
+        fast = fast and not self.credits.capture_iteration() and self.depth == 0
+        if fast != self.fast and self.set_module_hooks is not None:
+            self.fast = fast
+            self.set_module_hooks(not fast)
 
     def _evaluation(
         self,

@@ -27,7 +27,7 @@ class Tracer(ForwardHooks):
         tensors = [t for t in roots if isinstance(t, torch.Tensor)]
         self._before("backward", "backward")
         nodes = [t.grad_fn for t in tensors if t.grad_fn is not None]
-        if not self._classify(nodes) and not self.names.models:
+        if not self.fast and not self._classify(nodes) and not self.names.models:
             self.notice(
                 "backward_unknown_root",
                 "backward() on a tensor not produced by a known model: no module call "
@@ -49,7 +49,7 @@ class Tracer(ForwardHooks):
                 recorder.remove()
         self.counts.backwards += 1
         if root is not None and root.numel() == 1:
-            self.roots.append(root.detach())
+            self.roots.append(root.item() if root.device.type == "cpu" else root.detach())
         self.loss_seen = None
         self.inner_loss = None
         event = None
