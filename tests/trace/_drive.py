@@ -56,9 +56,11 @@ def trace(
     phases: int = 10,
     iterations: int = 3,
     stdin: Any = subprocess.DEVNULL,
+    rest: str = "iteration",
 ) -> Traced:
     """Trace `script`: `phases` single phases, then `iterations` iterations, then the rest
-    (fast-forward, the last captured); every event validated against its model."""
+    by `rest` (by iteration: fast-forward, the last captured; by phase: all captured);
+    every event validated against its model."""
     source = TraceSource(str(script), args, echo=False, stdin=stdin)
     events = source.start()
     try:
@@ -69,10 +71,11 @@ def trace(
         if source.end is None:
             events += source.step("iteration", iterations)
         while source.end is None:
-            events += source.step("iteration", 100_000)
+            events += source.step(rest, 100_000)
     finally:
         source.close()
     assert source.process is not None
+    source.process.wait(timeout=60)
     for event in events:
         if event["type"] != "printed":
             TRACE_EVENT_ADAPTER.validate_python(event)

@@ -4,6 +4,7 @@ printed output equal to a plain `python script.py` run."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -24,21 +25,21 @@ def _both(
     return traced, out.decode(), err.decode(), plain_state, traced_state
 
 
+def _flat(state: dict[str, Any], prefix: str = "") -> dict[str, torch.Tensor]:
+    out: dict[str, torch.Tensor] = {}
+    for key, value in state.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = value
+    return out
+
+
 def _assert_same_state(a: Path, b: Path) -> None:
-    plain, traced = torch.load(a), torch.load(b)
-    flat_a = (
-        plain
-        if "G" not in plain
-        else {f"{k}.{n}": t for k, sd in plain.items() for n, t in sd.items()}
-    )
-    flat_b = (
-        traced
-        if "G" not in traced
-        else {f"{k}.{n}": t for k, sd in traced.items() for n, t in sd.items()}
-    )
-    assert flat_a.keys() == flat_b.keys()
-    for name in flat_a:
-        assert torch.equal(flat_a[name], flat_b[name]), name
+    plain, traced = _flat(torch.load(a)), _flat(torch.load(b))
+    assert plain.keys() == traced.keys()
+    for name in plain:
+        assert torch.equal(plain[name], traced[name]), name
 
 
 def _first_iteration(traced: Traced) -> list[str]:
@@ -74,7 +75,7 @@ def test_linear_regression_matches_the_notes(tmp_path: Path) -> None:
 
 
 def test_char_lm_loss_inside_the_model(tmp_path: Path) -> None:
-    traced, out, _err, a, b = _both("char_lm.py", tmp_path)
+    traced, out, _err, a, b = _both("char_lm.py", tmp_path, rest="phase")
     assert traced.end["summary"]["iterations"] == 60
     assert traced.stdout == out  # the sampled text after training too
     _assert_same_state(a, b)
@@ -88,8 +89,11 @@ def test_char_lm_loss_inside_the_model(tmp_path: Path) -> None:
     assert loss["location"] == inside
     evaluations = traced.of("evaluation")
     assert any(not e["grad_enabled"] and not e["training"] for e in evaluations)  # estimate_loss
+    # generate() without no_grad: shown as forward phases (stepped by phase), then known to
+    # be inference because no backward reached them; never counted as iterations
     generate = [e for e in evaluations if e["grad_enabled"]]
-    assert sum(e["calls"] for e in generate) == 40  # generate() without no_grad: never training
+    assert sum(e["calls"] for e in generate) == 40
+    assert all(e["shown_as_forward"] and e["training"] for e in generate)
     assert traced.end["summary"]["backwards"] == 60
 
 

@@ -82,7 +82,7 @@ def _guard(tracer: Tracer, handler: Callable[..., None]) -> Callable[..., None]:
 def _wrap_loss(tracer: Tracer, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def loss(*args: Any, **kwargs: Any) -> Any:
-        if not tracer.here():
+        if tracer.fast or not tracer.here():
             return fn(*args, **kwargs)
         target = args[1] if len(args) > 1 else kwargs.get("target")
         return _around(
@@ -96,10 +96,24 @@ def _install_backward(tracer: Tracer) -> None:
     tensor_backward: Callable[..., Any] = torch.Tensor.backward
     autograd_backward = torch.autograd.backward
 
+    counted = _guard(tracer, tracer.backward_counted)
+
+    def fast(root: Any, run: Callable[[], Any]) -> Any:
+        """Fast-forward: run backward() and only count it."""
+        tracer.in_backward = True
+        try:
+            result = run()
+        finally:
+            tracer.in_backward = False
+        counted(root)
+        return result
+
     @functools.wraps(tensor_backward)
     def backward(self: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
         if not tracer.here() or tracer.in_backward:
             return tensor_backward(self, *args, **kwargs)
+        if tracer.fast:
+            return fast(self, lambda: tensor_backward(self, *args, **kwargs))
         return _around(
             tracer,
             lambda run: tracer.backward([self], run),
@@ -111,6 +125,10 @@ def _install_backward(tracer: Tracer) -> None:
         if not tracer.here() or tracer.in_backward:
             return autograd_backward(tensors, *args, **kwargs)
         roots = [tensors] if isinstance(tensors, torch.Tensor) else list(tensors)
+        if tracer.fast:
+            return fast(
+                roots[0] if roots else None, lambda: autograd_backward(tensors, *args, **kwargs)
+            )
         return _around(
             tracer,
             lambda run: tracer.backward(roots, run),
@@ -137,6 +155,9 @@ def _install_optimizers(tracer: Tracer) -> None:
     def zero_grad_of_optimizer(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> Any:
         if not tracer.here():
             return optimizer_zero_grad(self, *args, **kwargs)
+        if tracer.fast:
+            tracer.counts.zero_grads += 1
+            return optimizer_zero_grad(self, *args, **kwargs)
         return _around(
             tracer,
             lambda run: tracer.zero_grad(self, run),
@@ -146,6 +167,9 @@ def _install_optimizers(tracer: Tracer) -> None:
     @functools.wraps(module_zero_grad)
     def zero_grad_of_module(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
         if not tracer.here():
+            return module_zero_grad(self, *args, **kwargs)
+        if tracer.fast:
+            tracer.counts.zero_grads += 1
             return module_zero_grad(self, *args, **kwargs)
         return _around(
             tracer,

@@ -109,7 +109,7 @@ class TraceSource:
         self._send({"cmd": "pause"})
         return self._until_gate()
 
-    def stop(self, timeout: float = 3.0) -> list[Event]:
+    def stop(self, timeout: float = 10.0) -> list[Event]:
         """End the script: at its next gate, else (blocked elsewhere) by a signal."""
         if self.process is None or self.end is not None:
             return []
@@ -159,7 +159,7 @@ class TraceSource:
     def _release(self) -> None:
         """Free what a finished run held: its reader thread and its channel."""
         if self._reader is not None:
-            self._reader.join(5)
+            self._reader.join(30)
             self._reader = None
         if self._channel is not None:
             self._channel.close()

@@ -47,9 +47,6 @@ class Tracer(ForwardHooks):
             self.in_backward = False
             if recorder is not None:
                 recorder.remove()
-        self.counts.backwards += 1
-        if root is not None and root.numel() == 1:
-            self.roots.append(root.item() if root.device.type == "cpu" else root.detach())
         self.loss_seen = None
         self.inner_loss = None
         event = None
@@ -61,8 +58,16 @@ class Tracer(ForwardHooks):
                 loss=root.item() if root is not None and root.numel() == 1 else None,
                 capture=None if recorder is None else recorder.capture(),
             )
-        self.micro += 1
         self._after(event)
+        self.backward_counted(root)
+        return result
+
+    def backward_counted(self, root: Any) -> None:
+        """Count a backward() that ran (all that fast-forward does for one)."""
+        self.counts.backwards += 1
+        self.micro += 1
+        if isinstance(root, torch.Tensor) and root.numel() == 1:
+            self.roots.append(root.item() if root.device.type == "cpu" else root.detach())
         if self.cycle.created == 0:
             # No optimizer: the script updates the parameters itself after backward().
             self.notice(
@@ -71,7 +76,6 @@ class Tracer(ForwardHooks):
                 "iteration, and the script's own update code runs between them",
             )
             self._end_iteration(1)
-        return result
 
     def _loss_at_backward(self, root: torch.Tensor) -> None:
         """No loss call was seen: the loss is the tensor backward() is called on — out of the
@@ -154,6 +158,8 @@ class Tracer(ForwardHooks):
         if self.stepping is not None and self.stepping is not optimizer:
             return
         self.stepping = optimizer
+        if self.fast:
+            return
         self._before("step", f"{type(optimizer).__name__}.step")
         self.step_recorder = self.capture.step_recorder(optimizer) if self.capturing else None
 
