@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/trace.py [--iterations N] [--repeat R]
 
-Each workload is written to a temporary script that times its own loop (start-up and
-torch's import are not counted) and prints the seconds on its last line.  Traced
+Each workload is written to a temporary script that times its own loop in CPU seconds of
+its process (`time.process_time()`: start-up and torch's import are not counted, and other
+work on a shared machine disturbs it less than wall time) and prints them last.  Traced
 fast-forward steps all iterations in one command (only the last is captured); full
 capture steps phase by phase with every phase captured.  Ratios are printed, never
 asserted.
@@ -62,14 +63,14 @@ def batch(i):
 }
 
 _LOOP = """
-start = time.perf_counter()
+start = time.process_time()
 for i in range(iterations):
     xb, yb = batch(i)
     loss = criterion(model(xb), yb)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-print(f"{time.perf_counter() - start:.6f}")
+print(f"{time.process_time() - start:.6f}")
 """
 
 

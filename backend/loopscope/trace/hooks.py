@@ -139,6 +139,25 @@ def _install_backward(tracer: Tracer) -> None:
     torch.autograd.backward = autograd
 
 
+def _wrap_zero_grad(tracer: Tracer, zero_grad: Callable[..., Any]) -> Callable[..., Any]:
+    """Optimizer.zero_grad or Module.zero_grad, reported as the zero_grad phase."""
+
+    @functools.wraps(zero_grad)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not tracer.here():
+            return zero_grad(self, *args, **kwargs)
+        if tracer.fast:
+            tracer.counts.zero_grads += 1
+            return zero_grad(self, *args, **kwargs)
+        return _around(
+            tracer,
+            lambda run: tracer.zero_grad(self, run),
+            lambda: zero_grad(self, *args, **kwargs),
+        )
+
+    return wrapper
+
+
 def _install_optimizers(tracer: Tracer) -> None:
     init = torch.optim.Optimizer.__init__
     optimizer_zero_grad = torch.optim.Optimizer.zero_grad
@@ -151,35 +170,9 @@ def _install_optimizers(tracer: Tracer) -> None:
         init(self, *args, **kwargs)
         created(self)
 
-    @functools.wraps(optimizer_zero_grad)
-    def zero_grad_of_optimizer(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> Any:
-        if not tracer.here():
-            return optimizer_zero_grad(self, *args, **kwargs)
-        if tracer.fast:
-            tracer.counts.zero_grads += 1
-            return optimizer_zero_grad(self, *args, **kwargs)
-        return _around(
-            tracer,
-            lambda run: tracer.zero_grad(self, run),
-            lambda: optimizer_zero_grad(self, *args, **kwargs),
-        )
-
-    @functools.wraps(module_zero_grad)
-    def zero_grad_of_module(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
-        if not tracer.here():
-            return module_zero_grad(self, *args, **kwargs)
-        if tracer.fast:
-            tracer.counts.zero_grads += 1
-            return module_zero_grad(self, *args, **kwargs)
-        return _around(
-            tracer,
-            lambda run: tracer.zero_grad(self, run),
-            lambda: module_zero_grad(self, *args, **kwargs),
-        )
-
     torch.optim.Optimizer.__init__ = optimizer_init  # type: ignore[method-assign]
-    torch.optim.Optimizer.zero_grad = zero_grad_of_optimizer  # type: ignore[method-assign]
-    nn.Module.zero_grad = zero_grad_of_module  # type: ignore[method-assign]
+    torch.optim.Optimizer.zero_grad = _wrap_zero_grad(tracer, optimizer_zero_grad)  # type: ignore[method-assign]
+    nn.Module.zero_grad = _wrap_zero_grad(tracer, module_zero_grad)  # type: ignore[method-assign]
 
     step_pre = _guard(tracer, lambda optimizer, _args, _kwargs: tracer.step_pre(optimizer))
     step_post = _guard(tracer, lambda optimizer, _args, _kwargs: tracer.step_post(optimizer))

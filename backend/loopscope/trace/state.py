@@ -27,7 +27,7 @@ from .location import Locator
 from .loop import Credits, OptimizerCycle, parse_command
 from .recorder import IterationCapture, NameTable
 
-MAX_PENDING = 32  # forwards kept waiting for a backward; older ones are evaluation calls
+MAX_PENDING = 8  # forwards kept waiting for a backward; older ones are evaluation calls
 FLUSH_SECONDS = 0.25  # while running free, losses are sent at most this often
 POLL_SECONDS = 0.01  # while running free, the channel is looked at (for pause) this often
 
