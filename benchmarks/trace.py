@@ -116,9 +116,7 @@ def main() -> None:
                 runs["fast"].append(_traced(script, n, "iteration"))
                 runs["full"].append(_traced(script, n, "phase"))
             plain, fast, full = (min(runs[k]) for k in ("plain", "fast", "full"))
-            print(
-                f"{name:16} {plain / n * 1e6:12.1f} {fast / plain:9.2f}x {full / plain:9.2f}x"
-            )
+            print(f"{name:16} {plain / n * 1e6:12.1f} {fast / plain:9.2f}x {full / plain:9.2f}x")
 
 
 if __name__ == "__main__":
