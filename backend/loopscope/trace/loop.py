@@ -53,6 +53,8 @@ class OptimizerCycle:
         """Count one step of `optimizer`: how many iterations it ended (usually 0 or 1) and,
         when an idle optimizer was left out, a sentence saying so."""
         index = self.add(optimizer)
+        if len(self._refs) == 1:
+            return 1, None  # the common case: one optimizer, every step ends an iteration
         self._idle.discard(index)
         count = self._stepped.get(index, 0) + 1
         self._stepped[index] = count

@@ -270,14 +270,17 @@ class LoopState:
         self.micro = 0
         self.phases = 0
         self.losses.append(self.roots)
-        self.losses.extend([] for _ in range(ended - 1))
+        if ended > 1:
+            self.losses.extend([] for _ in range(ended - 1))
         self.roots = []
-        for call in self.pending:
-            self._evaluation(call.module, True, call.training, call.location, call.shown)
-        self.pending.clear()
+        if self.pending:
+            for call in self.pending:
+                self._evaluation(call.module, True, call.training, call.location, call.shown)
+            self.pending.clear()
         self.credits.iteration_done(ended)
-        self.capture.end_iteration()
-        self.capturing = False
+        if self.capturing:
+            self.capture.end_iteration()
+            self.capturing = False
         if self.credits.remaining != 0:
             now = time.monotonic()
             if now - self.last_poll > POLL_SECONDS:
