@@ -261,7 +261,7 @@ class TraceSource:
             self._emit(
                 {
                     "type": "end",
-                    "status": "stopped" if code < 0 else "failed",
+                    "status": "stopped" if code < 0 else "finished" if code == 0 else "failed",
                     "exit_code": code,
                     "traceback": None,
                     "message": f"the script's process ended ({died}) before it reported",
