@@ -83,6 +83,34 @@ def _schema(_: argparse.Namespace) -> int:
     return 0
 
 
+def _trace(args: argparse.Namespace) -> int:
+    """Run a script traced, headless: its output as usual, then one line of what was seen.
+    (The page for a traced run is served by the web layer, wired on top of TraceSource.)"""
+    from .trace.source import TraceSource
+
+    try:
+        source = TraceSource(args.script, args.script_args)
+    except FileNotFoundError as exc:
+        args.parser.error(str(exc))
+    try:
+        source.start()
+        source.play()
+        source.wait_end()
+    except KeyboardInterrupt:
+        source.stop()
+    finally:
+        source.close()
+    end = source.end or {"status": "stopped", "exit_code": 1, "summary": None}
+    seen = end.get("summary") or {}
+    print(
+        f"loopscope trace: {end['status']} (exit status {end['exit_code']}), "
+        f"{seen.get('iterations', 0)} training iterations, "
+        f"{seen.get('evaluation_calls', 0)} evaluation calls",
+        file=sys.stderr,
+    )
+    return int(end["exit_code"]) if args.exit_with_script else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line: serve, run, schema."""
     from .training.scenarios import SCENARIOS
@@ -105,6 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", help="JSON config, e.g. '{\"lr\": 0.02}'")
     run.add_argument("--torch-threads", dest="torch_threads", type=int, default=1)
     run.set_defaults(func=_run, parser=run)
+
+    trace = sub.add_parser("trace", help="run your own training script, traced (headless)")
+    trace.add_argument("script", help="the training script, run as `python script.py` would")
+    trace.add_argument("script_args", nargs=argparse.REMAINDER, help="its arguments")
+    trace.add_argument(
+        "--exit-with-script", action="store_true", help="exit with the script's exit status"
+    )
+    trace.set_defaults(func=_trace, parser=trace)
 
     schema = sub.add_parser("schema", help="print the protocol's JSON Schema")
     schema.set_defaults(func=_schema)
