@@ -10,7 +10,15 @@ from ._drive import SCRIPTS
 
 def test_trace_command_exits_with_the_script() -> None:
     script = str(SCRIPTS / "exits_early.py")
-    command = [sys.executable, "-m", "loopscope.cli", "trace", "--exit-with-script", script]
+    command = [
+        sys.executable,
+        "-m",
+        "loopscope.cli",
+        "trace",
+        "--headless",
+        "--exit-with-script",
+        script,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 3
     assert done.stdout == "leaving early\n"

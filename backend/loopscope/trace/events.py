@@ -47,7 +47,7 @@ class TraceLocation(_Event):
 class TraceLossCapture(LossCapture):
     """LossCapture where the target may be unknown (a custom criterion, a loss inside the model)."""
 
-    y: TensorValue | None  # type: ignore[assignment]
+    y: TensorValue | None
     source: LossSource  # which call produced the loss
     function: str  # "MSELoss", "cross_entropy", or the op that made the 0-dim tensor
 

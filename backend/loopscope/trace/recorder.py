@@ -93,7 +93,7 @@ class ForwardCalls:
         self.paths = {id(m): path for path, m in root.named_modules()}
         self.calls: list[dict[str, Any]] = []
         self.trace: list[dict[str, str]] = []
-        self.tensors: dict[str, dict[str, Any]] = {}
+        self.tensors: dict[str, Any] = {}
         self.keys: dict[int, str] = {}
         self.held: list[torch.Tensor] = []  # keeps ids unique while keyed
         self.outputs: dict[str, torch.Tensor] = {}  # module path → its output
@@ -212,7 +212,7 @@ class IterationCapture:
             tensors["y_pred"] = ids[y_pred.grad_fn]
         graph.topology["tensors"] = tensors
         self._graph, self._graph_root = graph, root.grad_fn
-        return graph.topology
+        return dict(graph.topology)
 
     def node_values(self, root: torch.Tensor) -> dict[str, Any]:
         """Node id → the forward value it produced, for the loss and the recorded outputs."""
@@ -220,7 +220,9 @@ class IterationCapture:
         if graph is None:
             return {}
         ids = {node: node_id for node_id, node in graph.nodes.items()}
-        values = {ids[root.grad_fn]: tensor_value(root, self.cap)} if root.grad_fn in ids else {}
+        values: dict[str, Any] = (
+            {ids[root.grad_fn]: tensor_value(root, self.cap)} if root.grad_fn in ids else {}
+        )
         for _module, forward in self._used:
             for out in forward.outputs.values():
                 node_id = ids.get(out.grad_fn)

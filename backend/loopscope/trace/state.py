@@ -20,8 +20,8 @@ import torch
 from torch import nn
 
 from ..capture.graph import Node
+from ..capture.modules import module_tree
 from ..capture.optimizer import describe_optimizer
-from ..training.session import module_tree
 from .channel import Channel, ChannelClosed
 from .location import Locator
 from .loop import Credits, OptimizerCycle, parse_command
