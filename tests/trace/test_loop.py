@@ -95,3 +95,20 @@ def test_frames_survive_arbitrary_splits() -> None:
         while (frame := buffer.next()) is not None:
             got.append(frame)
     assert got == [{"type": "a", "n": 1}, {"type": "b", "text": "ééé"}]
+
+
+def test_pydantic_models_inside_a_frame_are_written_as_json() -> None:
+    from loopscope.protocol import TensorValue
+
+    parent, child = channel_pair()
+    try:
+        parent.send({"type": "a", "value": TensorValue(shape=[1], dtype="float32", values=[1.5])})
+        buffer = FrameBuffer()
+        buffer.feed(child.recv(1 << 16))
+    finally:
+        parent.close()
+        child.close()
+    assert buffer.next() == {
+        "type": "a",
+        "value": {"shape": [1], "dtype": "float32", "values": [1.5], "summary": None},
+    }

@@ -17,6 +17,13 @@ _HEADER = struct.Struct(">I")
 MAX_FRAME = 64 * 1024 * 1024
 
 
+def _model_json(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    if dump is None:
+        raise TypeError(f"cannot encode {type(value).__name__}")
+    return dump(mode="json", exclude_none=False)
+
+
 class ChannelClosed(EOFError):
     """The other end closed the channel (its process ended or dropped it)."""
 
@@ -34,8 +41,11 @@ class Channel:
         return cls(socket.socket(fileno=fd))
 
     def send(self, message: dict[str, Any]) -> None:
-        """Encode `message` once and write it as one frame."""
-        self.send_bytes(orjson.dumps(message, option=orjson.OPT_SERIALIZE_NUMPY))
+        """Encode `message` once and write it as one frame (pydantic models inside it, as
+        capture code may return them, are written as their JSON form)."""
+        self.send_bytes(
+            orjson.dumps(message, default=_model_json, option=orjson.OPT_SERIALIZE_NUMPY)
+        )
 
     def send_bytes(self, body: bytes) -> None:
         """Write an already encoded frame body."""

@@ -174,8 +174,7 @@ def _install_optimizers(tracer: Tracer) -> None:
     torch.optim.Optimizer.zero_grad = _wrap_zero_grad(tracer, optimizer_zero_grad)  # type: ignore[method-assign]
     nn.Module.zero_grad = _wrap_zero_grad(tracer, module_zero_grad)  # type: ignore[method-assign]
 
-    step_pre = _guard(tracer, lambda optimizer, _args, _kwargs: tracer.step_pre(optimizer))
-    step_post = _guard(tracer, lambda optimizer, _args, _kwargs: tracer.step_post(optimizer))
+    step_pre, step_post = _guard(tracer, tracer.step_pre), _guard(tracer, tracer.step_post)
     torch_optimizer.register_optimizer_step_pre_hook(step_pre)
     torch_optimizer.register_optimizer_step_post_hook(step_post)
 

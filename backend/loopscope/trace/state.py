@@ -293,8 +293,9 @@ class LoopState:
                     self._command(message)
             if now - self.last_flush > FLUSH_SECONDS:
                 self.flush()
-        fast = self.credits.unit == "iteration" and self.credits.remaining != 0
-        fast = fast and not self.credits.capture_iteration() and self.depth == 0
+        remaining = self.credits.remaining
+        fast = self.credits.unit == "iteration" and remaining != 1 and remaining != 0
+        fast = fast and self.depth == 0
         if fast != self.fast and self.set_module_hooks is not None:
             self.fast = fast
             self.set_module_hooks(not fast)

@@ -152,7 +152,7 @@ class Tracer(ForwardHooks):
         self.optimizer_locations[index] = self.locator.locate(2)
         self.models_changed = True
 
-    def step_pre(self, optimizer: torch.optim.Optimizer) -> None:
+    def step_pre(self, optimizer: torch.optim.Optimizer, _args: Any, _kwargs: Any) -> None:
         """Global optimizer step pre-hook (an optimizer stepped inside another's step is not
         a step of the loop)."""
         if self.stepping is not None and self.stepping is not optimizer:
@@ -163,11 +163,19 @@ class Tracer(ForwardHooks):
         self._before("step", f"{type(optimizer).__name__}.step")
         self.step_recorder = self.capture.step_recorder(optimizer) if self.capturing else None
 
-    def step_post(self, optimizer: torch.optim.Optimizer) -> None:
+    def step_post(self, optimizer: torch.optim.Optimizer, _args: Any, _kwargs: Any) -> None:
         """Global optimizer step post-hook."""
         if self.stepping is not optimizer:
             return
         self.stepping = None
+        if self.fast:  # only counted
+            self.counts.steps += 1
+            ended, message = self.cycle.step(optimizer)
+            if message is not None:
+                self.notice("optimizer_idle", message)
+            if ended:
+                self._end_iteration(ended)
+            return
         self._step_done(optimizer, scaler_skipped=False)
 
     def scaler_step(self, optimizer: torch.optim.Optimizer, run: Callable[[], T]) -> T:
