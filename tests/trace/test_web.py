@@ -190,6 +190,18 @@ def test_reset_runs_the_script_again_from_the_top(traced: Any) -> None:
         assert (phase["phase"], phase["iteration"]) == ("forward", 0)
 
 
+def test_play_and_pause(traced: Any) -> None:
+    client = traced("linear_regression.py")
+    with client.websocket_connect("/ws") as ws:
+        until(ws, is_type("session"))
+        send(ws, type="play", unit="iteration", rate=50)
+        assert until(ws, lambda e: e["type"] == "play_state" and e["playing"])
+        assert until(ws, lambda e: e["type"] == "phase" and e["iteration"] >= 3)
+        send(ws, type="pause")
+        state = until(ws, lambda e: e["type"] == "play_state")[-1]
+        assert (state["playing"], state["reason"]) == (False, "paused")
+
+
 def test_a_failing_script_ends_with_its_traceback(traced: Any) -> None:
     client = traced("raises_midway.py")
     with client.websocket_connect("/ws") as ws:
