@@ -1,4 +1,5 @@
-"""`loopscope serve`, `loopscope run` (headless, the reference log) and `loopscope schema`."""
+"""`loopscope serve`, `loopscope run` (headless, the reference log), `loopscope trace`
+(step your own script in the page) and `loopscope schema`."""
 
 from __future__ import annotations
 
@@ -83,6 +84,84 @@ def _schema(_: argparse.Namespace) -> int:
     return 0
 
 
+def _trace(args: argparse.Namespace) -> int:
+    """Serve the page for the script given here (only here: the browser never names a file);
+    with --headless, play it to its end without a page and print one line of what was seen."""
+    import os
+
+    if not os.path.isfile(args.script):
+        args.parser.error(f"script: no such file {args.script!r}")
+    script_args = args.script_args[1:] if args.script_args[:1] == ["--"] else args.script_args
+    if args.headless:
+        return _trace_headless(args, script_args)
+    return _trace_served(args, script_args)
+
+
+def _trace_headless(args: argparse.Namespace, script_args: list[str]) -> int:
+    from .trace.source import TraceSource
+
+    source = TraceSource(args.script, script_args)
+    try:
+        source.start()
+        source.play()
+        source.wait_end()
+    except KeyboardInterrupt:
+        source.stop()
+    finally:
+        source.close()
+    end = source.end or {"status": "stopped", "exit_code": 1, "summary": None}
+    _say_end(end)
+    return int(end["exit_code"]) if args.exit_with_script else 0
+
+
+def _say_end(end: dict[str, object]) -> None:
+    seen = end.get("summary") or {}
+    assert isinstance(seen, dict)
+    print(
+        f"loopscope trace: {end['status']} (exit status {end['exit_code']}), "
+        f"{seen.get('iterations', 0)} training iterations, "
+        f"{seen.get('evaluation_calls', 0)} evaluation calls",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _trace_served(args: argparse.Namespace, script_args: list[str]) -> int:
+    import uvicorn
+
+    from .config import Settings, as_served
+    from .server.app import create_app
+    from .server.protocols import uvicorn_options
+    from .server.traced import TracedRun
+
+    overrides = {k: v for k, v in vars(args).items() if k in ("host", "port") and v is not None}
+    settings = as_served(Settings(**overrides))
+    ended: list[dict[str, object]] = []
+    server: uvicorn.Server | None = None
+
+    def on_end(event: dict[str, object]) -> None:
+        ended.append(event)
+        _say_end(event)
+        if args.exit_with_script and server is not None:
+            server.should_exit = True
+
+    run = TracedRun(args.script, script_args, on_end=on_end)
+    app = create_app(settings, traced=run)
+    config = uvicorn.Config(app, log_level=args.log_level, **uvicorn_options(settings))
+    server = uvicorn.Server(config)
+    shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host
+    url = f"http://{shown}:{settings.port}/"
+    print(f"loopscope: open {url} to step {args.script}", file=sys.stderr, flush=True)
+    if not args.no_open:
+        import webbrowser
+
+        webbrowser.open(url)
+    server.run()
+    if args.exit_with_script and ended:
+        return int(str(ended[-1]["exit_code"]))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line: serve, run, schema."""
     from .training.scenarios import SCENARIOS
@@ -105,6 +184,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", help="JSON config, e.g. '{\"lr\": 0.02}'")
     run.add_argument("--torch-threads", dest="torch_threads", type=int, default=1)
     run.set_defaults(func=_run, parser=run)
+
+    trace = sub.add_parser("trace", help="run your own training script and step it in the page")
+    trace.add_argument("script", help="the training script, run as `python script.py` would")
+    trace.add_argument("script_args", nargs=argparse.REMAINDER, help="its arguments (after --)")
+    trace.add_argument("--host", help="interface (default 127.0.0.1)")
+    trace.add_argument("--port", type=int, help="port (default 8000)")
+    trace.add_argument("--no-open", action="store_true", help="do not open a browser")
+    trace.add_argument(
+        "--exit-with-script", action="store_true", help="exit with the script's exit status"
+    )
+    trace.add_argument("--headless", action="store_true", help="no page: play it to its end")
+    trace.add_argument("--log-level", dest="log_level", default="warning", help="uvicorn log level")
+    trace.set_defaults(func=_trace, parser=trace)
 
     schema = sub.add_parser("schema", help="print the protocol's JSON Schema")
     schema.set_defaults(func=_schema)

@@ -140,6 +140,10 @@ def test_protocol_schema_lists_every_message_and_resolves() -> None:
         "LossesEvent",
         "ErrorEvent",
         "PlayStateEvent",
+        "OutputEvent",
+        "EndEvent",
+        "NoticeEvent",
+        "EvaluationEvent",
     ]
     defs = schema["$defs"]
     for name in schema["commands"] + schema["events"]:

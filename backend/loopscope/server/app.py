@@ -7,7 +7,7 @@ import contextlib
 import platform
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from fastapi import FastAPI, Request, WebSocket
@@ -32,6 +32,9 @@ from .runs import RunRegistry
 from .security import BodyLimit, HostGuard, SecurityHeaders
 from .work import Work, measure_speed
 from .ws import websocket_endpoint
+
+if TYPE_CHECKING:
+    from .traced import TracedRun
 
 STATIC_DIR = Path(__file__).parent.parent / "static"  # the Vite build, in the package
 
@@ -80,8 +83,9 @@ class Busy(Exception):
     """Refused for now: the server is already doing as much of this as it allows."""
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The whole app: /api/*, /ws and the built frontend at /."""
+def create_app(settings: Settings | None = None, traced: TracedRun | None = None) -> FastAPI:
+    """The whole app: /api/*, /ws and the built frontend at /.  With `traced`, /ws shows
+    that traced script to every tab (`loopscope trace`) instead of a run per connection."""
     settings = settings or Settings()
     stats = RunRegistry(settings.resume_grace_s)
     work = Work(settings)
@@ -91,8 +95,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         work.speed = await asyncio.to_thread(measure_speed, settings.device)
         sweeper = asyncio.create_task(_sweep_forever(stats))
+        if traced is not None:
+            await traced.open()
         yield
         sweeper.cancel()
+        if traced is not None:
+            await traced.close()
         # Shutdown: say goodbye on every open socket (1001 going away), release parked runs.
         for websocket in list(sockets):
             with contextlib.suppress(Exception):
@@ -118,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sockets = sockets
     app.state.work = work
     app.state.admission = Admission(settings)
+    app.state.traced = traced
 
     @app.get("/api/health")
     async def health() -> Health:

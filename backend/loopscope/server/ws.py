@@ -10,6 +10,7 @@ from ..config import Settings
 from .admission import Admission
 from .connection import Connection, refuse
 from .runs import RunRegistry
+from .traceconn import TraceConnection
 
 
 def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
@@ -48,7 +49,12 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     await websocket.accept()
     sockets: set[WebSocket] = websocket.app.state.sockets
     sockets.add(websocket)
-    connection = Connection(websocket, settings, stats, websocket.app.state.work)
+    traced = websocket.app.state.traced
+    connection: Connection | TraceConnection
+    if traced is not None:  # `loopscope trace`: every tab watches the one script
+        connection = TraceConnection(websocket, settings, traced)
+    else:
+        connection = Connection(websocket, settings, stats, websocket.app.state.work)
     admission.add(connection, client)
     try:
         await connection.serve()

@@ -248,8 +248,11 @@ def test_backend_never_evaluates_or_unpickles(path: Path) -> None:
     assert not re.search(r"(?<![\w.])(eval|exec)\s*\(", text), path
     assert not re.search(r"\b(c?pickle|dill|marshal|shelve)\b", text), path
     assert not re.search(r"torch\s*\.\s*load\s*\(", text), path
-    # As code: no such call or import under another spelling.
-    assert _dangerous_calls(ast.parse(text)) == [], path
+    # As code: no such call or import under another spelling. The one exception: the parent
+    # side of `loopscope trace` starts the learner's script (its path comes only from the
+    # command line) in a child process.
+    allowed = ["subprocess"] if path == PACKAGE / "trace" / "source.py" else []
+    assert _dangerous_calls(ast.parse(text)) == allowed, path
 
 
 def test_static_files_stay_inside_their_folder(client: TestClient) -> None:

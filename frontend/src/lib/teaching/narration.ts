@@ -135,7 +135,7 @@ export function narrate(input: NarrationInput): Line[] {
       break;
     }
     case "loss": {
-      const n = c.loss?.y.shape[0] ?? "?";
+      const n = c.loss?.y?.shape[0] ?? "?";
       lines.push(
         line("teach.narr.loss", {
           line: at("loss"),

@@ -300,7 +300,7 @@ export interface LayerStats {
 
 export interface LossCapture {
   graph_id: string;
-  y: TensorValue;
+  y: TensorValue | null;
   node_values: Record<string, TensorValue>;
 }
 
@@ -351,6 +351,26 @@ export interface TraceEntry {
   module: string;
 }
 
+/** A line of the traced script (1-based), the innermost frame in the script's folder. */
+export interface TraceLocation {
+  file: string;
+  line: number;
+  end_line?: number | null;
+  col?: number | null;
+  end_col?: number | null;
+  function: string;
+}
+
+/** What a traced script's phase was: the line that ran it and the call it made. */
+export interface TracePhase {
+  location: TraceLocation | null;
+  what: string;
+  micro_batch: number;
+  loss_source?: string | null;
+  loss_inside_model?: TraceLocation | null;
+  scaler_skipped?: boolean;
+}
+
 /**
  * One term of a parameter's update rule, as torch computed it on the run's device
  * (a tensor of the parameter's shape, or a Python float torch's optimizer used).
@@ -386,6 +406,7 @@ export interface PhaseEvent {
   capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | null;
   language?: LanguageCapture;
   layers?: LayerStats[];
+  trace?: TracePhase;
 }
 
 /**
@@ -419,6 +440,55 @@ export interface PlayStateEvent {
   unit: "phase" | "iteration" | "epoch" | null;
   rate: number | null;
   reason: "started" | "paused" | "refused" | "ended" | "error";
+}
+
+/** A line the traced script wrote to stdout or stderr (newline kept when it had one). */
+export interface OutputEvent {
+  type: "output";
+  stream: "stdout" | "stderr";
+  text: string;
+  iteration: number;
+}
+
+export interface TraceSummary {
+  iterations: number;
+  forwards: number;
+  evaluation_calls: number;
+  backwards: number;
+  steps: number;
+  zero_grads: number;
+  optimizers: number;
+}
+
+/** The traced script's process ended; `reset` runs it again from the top. */
+export interface EndEvent {
+  type: "end";
+  status: "finished" | "failed" | "stopped";
+  exit_code: number;
+  traceback: string | null;
+  message: string;
+  summary: TraceSummary | null;
+}
+
+/** Something about the traced script's loop that could not be decided: said, not guessed. */
+export interface NoticeEvent {
+  type: "notice";
+  iteration: number;
+  code: string;
+  message: string;
+  location?: TraceLocation | null;
+}
+
+/** Calls of a module whose output never reached a backward: evaluation or inference. */
+export interface EvaluationEvent {
+  type: "evaluation";
+  iteration: number;
+  what: string;
+  calls: number;
+  grad_enabled: boolean;
+  training: boolean;
+  location: TraceLocation | null;
+  shown_as_forward: boolean;
 }
 
 /** The notes' SimpleNet: y = 2x + 1 + noise, one nn.Linear(1, 1). */
@@ -578,7 +648,7 @@ export interface CharLMConfig {
 export type Command = StartCommand | StepCommand | PlayCommand | PauseCommand | ResetCommand | RewindCommand | SetCommand | ResumeCommand;
 
 /** Every message the server may send. */
-export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent | PlayStateEvent;
+export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent | PlayStateEvent | OutputEvent | EndEvent | NoticeEvent | EvaluationEvent;
 
 export const PHASES = ["forward","loss","zero_grad","backward","step"] as const;
 

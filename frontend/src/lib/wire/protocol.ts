@@ -44,6 +44,11 @@ const EVENT_TYPE_NAMES: Record<ServerEvent["type"], true> = {
   losses: true,
   error: true,
   play_state: true,
+  // a traced script's own events (loopscope trace)
+  output: true,
+  end: true,
+  notice: true,
+  evaluation: true,
 };
 const EVENT_TYPES = new Set<string>(Object.keys(EVENT_TYPE_NAMES));
 

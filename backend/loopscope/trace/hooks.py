@@ -1,0 +1,225 @@
+"""torch's global hooks and a few wrappers, installed once in the traced process.
+
+Every hook first asks `tracer.here()`: a DataLoader worker forked from the traced
+process inherits these hooks, and in it (or in another thread) they do nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn.functional as F  # noqa: N812
+from torch import nn
+from torch.nn.modules import module as torch_module
+from torch.optim import optimizer as torch_optimizer
+
+from .tracer import Tracer
+
+# The loss functions of torch.nn.functional (the loss modules call these same functions).
+LOSS_FUNCTIONS = (
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cosine_embedding_loss",
+    "cross_entropy",
+    "ctc_loss",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "margin_ranking_loss",
+    "mse_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
+    "nll_loss",
+    "poisson_nll_loss",
+    "smooth_l1_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
+)
+
+
+def _around(
+    tracer: Tracer, handler: Callable[[Callable[[], Any]], Any], run: Callable[[], Any]
+) -> Any:
+    """`handler(run)`, where an error of the tracer's own turns tracing off instead of
+    reaching the script; an error of `run` (the script's own call) still propagates."""
+    started, results = [], []
+
+    def call() -> Any:
+        started.append(True)
+        result = run()
+        results.append(result)
+        return result
+
+    try:
+        return handler(call)
+    except Exception as exc:
+        if started and not results:
+            raise  # the script's own call failed
+        tracer.fail(exc)
+        return results[0] if results else run()
+
+
+def _guard(tracer: Tracer, handler: Callable[..., None]) -> Callable[..., None]:
+    """A hook that turns tracing off on an error of its own."""
+
+    def hook(*args: Any) -> None:
+        if tracer.here():
+            try:
+                handler(*args)
+            except Exception as exc:  # noqa: BLE001 - reported as a notice, never to the script
+                tracer.fail(exc)
+
+    return hook
+
+
+def _wrap_loss(tracer: Tracer, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def loss(*args: Any, **kwargs: Any) -> Any:
+        if tracer.fast or not tracer.here():
+            return fn(*args, **kwargs)
+        target = args[1] if len(args) > 1 else kwargs.get("target")
+        return _around(
+            tracer, lambda run: tracer.loss_function(name, run, target), lambda: fn(*args, **kwargs)
+        )
+
+    return loss
+
+
+def _install_backward(tracer: Tracer) -> None:
+    tensor_backward: Callable[..., Any] = torch.Tensor.backward
+    autograd_backward = torch.autograd.backward
+
+    counted = _guard(tracer, tracer.backward_counted)
+
+    def fast(root: Any, run: Callable[[], Any]) -> Any:
+        """Fast-forward: run backward() and only count it."""
+        tracer.in_backward = True
+        try:
+            result = run()
+        finally:
+            tracer.in_backward = False
+        counted(root)
+        return result
+
+    @functools.wraps(tensor_backward)
+    def backward(self: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        if not tracer.here() or tracer.in_backward:
+            return tensor_backward(self, *args, **kwargs)
+        if tracer.fast:
+            return fast(self, lambda: tensor_backward(self, *args, **kwargs))
+        return _around(
+            tracer,
+            lambda run: tracer.backward([self], run),
+            lambda: tensor_backward(self, *args, **kwargs),
+        )
+
+    @functools.wraps(autograd_backward)
+    def autograd(tensors: Any, *args: Any, **kwargs: Any) -> Any:
+        if not tracer.here() or tracer.in_backward:
+            return autograd_backward(tensors, *args, **kwargs)
+        roots = [tensors] if isinstance(tensors, torch.Tensor) else list(tensors)
+        if tracer.fast:
+            return fast(
+                roots[0] if roots else None, lambda: autograd_backward(tensors, *args, **kwargs)
+            )
+        return _around(
+            tracer,
+            lambda run: tracer.backward(roots, run),
+            lambda: autograd_backward(tensors, *args, **kwargs),
+        )
+
+    torch.Tensor.backward = backward  # type: ignore[method-assign]
+    torch.autograd.backward = autograd
+
+
+def _wrap_zero_grad(tracer: Tracer, zero_grad: Callable[..., Any]) -> Callable[..., Any]:
+    """Optimizer.zero_grad or Module.zero_grad, reported as the zero_grad phase."""
+
+    @functools.wraps(zero_grad)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not tracer.here():
+            return zero_grad(self, *args, **kwargs)
+        if tracer.fast:
+            tracer.counts.zero_grads += 1
+            return zero_grad(self, *args, **kwargs)
+        return _around(
+            tracer,
+            lambda run: tracer.zero_grad(self, run),
+            lambda: zero_grad(self, *args, **kwargs),
+        )
+
+    return wrapper
+
+
+def _install_optimizers(tracer: Tracer) -> None:
+    init = torch.optim.Optimizer.__init__
+    optimizer_zero_grad = torch.optim.Optimizer.zero_grad
+    module_zero_grad = nn.Module.zero_grad
+
+    created = _guard(tracer, tracer.optimizer_created)
+
+    @functools.wraps(init)
+    def optimizer_init(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        created(self)
+
+    torch.optim.Optimizer.__init__ = optimizer_init  # type: ignore[method-assign]
+    torch.optim.Optimizer.zero_grad = _wrap_zero_grad(tracer, optimizer_zero_grad)  # type: ignore[method-assign]
+    nn.Module.zero_grad = _wrap_zero_grad(tracer, module_zero_grad)  # type: ignore[method-assign]
+
+    step_pre, step_post = _guard(tracer, tracer.step_pre), _guard(tracer, tracer.step_post)
+    torch_optimizer.register_optimizer_step_pre_hook(step_pre)
+    torch_optimizer.register_optimizer_step_post_hook(step_post)
+
+    scaler_step = torch.amp.GradScaler.step
+
+    @functools.wraps(scaler_step)
+    def step_of_scaler(
+        self: torch.amp.GradScaler, optimizer: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        if not tracer.here():
+            return scaler_step(self, optimizer, *args, **kwargs)
+        return _around(
+            tracer,
+            lambda run: tracer.scaler_step(optimizer, run),
+            lambda: scaler_step(self, optimizer, *args, **kwargs),
+        )
+
+    torch.amp.GradScaler.step = step_of_scaler  # type: ignore[method-assign]
+
+
+def install(tracer: Tracer) -> None:
+    """Install every hook and wrapper (once per process, before the script runs)."""
+
+    pre_hook, hook = _guard(tracer, tracer.module_pre), _guard(tracer, tracer.module_post)
+    handles: list[Any] = []
+
+    def set_module_hooks(on: bool) -> None:
+        # With no hook at all, Module.__call__ takes its fast path: fast-forward pays nothing.
+        for handle in handles:
+            handle.remove()
+        handles.clear()
+        if on:
+            handles.append(torch_module.register_module_forward_pre_hook(pre_hook))
+            handles.append(torch_module.register_module_forward_hook(hook, always_call=True))
+
+    set_module_hooks(True)
+    tracer.set_module_hooks = set_module_hooks
+    for name in LOSS_FUNCTIONS:
+        fn = getattr(F, name, None)
+        if fn is not None:
+            setattr(F, name, _wrap_loss(tracer, name, fn))
+    _install_backward(tracer)
+    _install_optimizers(tracer)
+
+    def forked() -> None:
+        tracer.active = False
+
+    os.register_at_fork(after_in_child=forked)

@@ -1,0 +1,259 @@
+"""Captures of a shown iteration of a traced script, built on the shared capture/ code.
+
+Nothing here draws random numbers or creates autograd nodes: values are read with
+`numpy(force=True)`, and the graph is walked, never extended.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..capture.backward import BackwardRecorder
+from ..capture.graph import Node, WalkedGraph, walk_graph
+from ..capture.optimizer import StepRecorder
+from ..capture.values import ValueCache, tensor_value
+
+
+def tensors_in(value: Any, limit: int = 64) -> list[torch.Tensor]:
+    """The tensors in a module's output: a tensor, or inside tuples, lists and dicts."""
+    found: list[torch.Tensor] = []
+    stack = [value]
+    while stack and len(found) < limit:
+        item = stack.pop()
+        if isinstance(item, torch.Tensor):
+            found.append(item)
+        elif isinstance(item, tuple | list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+    return found
+
+
+class NameTable:
+    """Parameter names for the run: the first model's as named_parameters() gives them,
+    each later model's prefixed with its class name (`Discriminator.net.0.weight`)."""
+
+    def __init__(self) -> None:
+        self.models: list[tuple[str, nn.Module]] = []
+        self.params: dict[str, nn.Parameter] = {}
+        self.by_id: dict[int, str] = {}
+        self._modules: set[int] = set()
+
+    def add(self, module: nn.Module) -> bool:
+        """Name `module`'s parameters; True when it is a model not seen before."""
+        if id(module) in self._modules:
+            return False
+        self._modules.add(id(module))
+        label = ""
+        if self.models:
+            base = type(module).__name__
+            label, k = base, 1
+            while any(label == known for known, _ in self.models):
+                k += 1
+                label = f"{base}#{k}"
+        self.models.append((label, module))
+        for name, param in module.named_parameters():
+            if id(param) not in self.by_id:
+                full = f"{label}.{name}" if label else name
+                self.by_id[id(param)] = full
+                self.params[full] = param
+        return True
+
+    def label_of(self, module: nn.Module) -> str | None:
+        """The label of a known model, None for another module."""
+        for label, known in self.models:
+            if known is module:
+                return label
+        return None
+
+    def named(self, params: list[torch.Tensor], fallback: str) -> dict[str, torch.Tensor]:
+        """`params` by name: the model's name, else `fallback` with the index."""
+        return {self.by_id.get(id(p), f"{fallback}[{i}]"): p for i, p in enumerate(params)}
+
+    def for_optimizer(self, optimizer: torch.optim.Optimizer) -> dict[str, nn.Parameter]:
+        """The known parameters plus, named by position, those of `optimizer` not in a model."""
+        named = dict(self.params)
+        for g, group in enumerate(optimizer.param_groups):
+            for i, param in enumerate(group["params"]):
+                if id(param) not in self.by_id:
+                    named[f"param_groups[{g}][{i}]"] = param
+        return named
+
+
+class ForwardCalls:
+    """One outermost call's module calls, fed by the global hooks (which see every module,
+    and run before a module's own hooks: a per-module recorder would miss the outermost
+    call's output).  ForwardCapture shape; paths are relative to the called module."""
+
+    def __init__(self, root: nn.Module, args: tuple[Any, ...], values: ValueCache) -> None:
+        self.values = values
+        self.paths = {id(m): path for path, m in root.named_modules()}
+        self.calls: list[dict[str, Any]] = []
+        self.trace: list[dict[str, str]] = []
+        self.tensors: dict[str, Any] = {}
+        self.keys: dict[int, str] = {}
+        self.held: list[torch.Tensor] = []  # keeps ids unique while keyed
+        self.outputs: dict[str, torch.Tensor] = {}  # module path → its output
+        self.module_of: dict[Node, str] = {}  # output's grad_fn → innermost module that made it
+        self._open: list[dict[str, Any]] = []
+        first = tensors_in(args[:1], 1)
+        self.input = first[0] if first else None
+        if self.input is not None:
+            self._key(self.input, "x")
+
+    def _key(self, tensor: torch.Tensor | None, name: str) -> str | None:
+        if tensor is None:
+            return None
+        key = self.keys.get(id(tensor))
+        if key is None:
+            key = self.keys[id(tensor)] = name
+            self.held.append(tensor)
+            self.tensors[key] = (
+                self.values.param("data:x", tensor) if name == "x" else tensor_value(tensor)
+            )
+        return key
+
+    def enter(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+        """A module's forward pre-hook ran."""
+        path = self.paths.get(id(module), "?")
+        self.trace.append({"event": "pre_hook", "module": path})
+        depth = 0 if path == "" else path.count(".") + 1
+        first = tensors_in(args[:1], 1)
+        call = {"module": path, "cls": type(module).__name__, "depth": depth, "output": None}
+        call["input"] = self._key(first[0] if first else None, f"{path or 'model'}.input")
+        self.calls.append(call)
+        self._open.append(call)
+
+    def leave(self, module: nn.Module, output: Any) -> None:
+        """A module's forward hook ran."""
+        if not self._open:
+            return
+        call = self._open.pop()
+        path = call["module"]
+        self.trace.append({"event": "hook", "module": path})
+        first = tensors_in(output, 1)
+        if first:
+            tensor = first[0]
+            call["output"] = self._key(tensor, "y_pred" if path == "" else path)
+            self.outputs[path] = tensor
+            if tensor.grad_fn is not None:
+                self.module_of.setdefault(tensor.grad_fn, path)
+
+    def capture(self) -> dict[str, Any]:
+        """The ForwardCapture dict."""
+        return {
+            "calls": self.calls,
+            "trace": self.trace,
+            "tensors": self.tensors,
+            "batch_index": None,
+        }
+
+
+class IterationCapture:
+    """Recorders of the shown iteration: forward calls, the graph from the loss, backward."""
+
+    def __init__(self, names: NameTable, cap: int = 4096) -> None:
+        self.names = names
+        self.values = ValueCache(cap)
+        self.cap = cap
+        self.forward: ForwardCalls | None = None  # the outermost call being recorded
+        self._used: list[tuple[nn.Module, ForwardCalls]] = []
+        self.sent_graph: str | None = None
+        self._graph: WalkedGraph | None = None
+        self._graph_root: Node | None = None
+
+    def start_forward(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+        """Record the calls of `module` (just entered) and of everything inside it."""
+        self.forward = ForwardCalls(module, args, self.values)
+        self._used.append((module, self.forward))
+
+    def end_forward(self) -> dict[str, Any] | None:
+        """The ForwardCapture of the outermost call that just returned."""
+        forward, self.forward = self.forward, None
+        return None if forward is None else forward.capture()
+
+    def _named_outputs(self) -> tuple[dict[str, torch.Tensor], dict[Node, str]]:
+        named: dict[str, torch.Tensor] = {}
+        module_of: dict[Node, str] = {}
+        for module, forward in reversed(self._used):
+            label = self.names.label_of(module) or ""
+            prefix = f"{label}." if label else ""
+            if forward.input is not None:
+                named.setdefault(prefix + "x", forward.input)
+            if "" in forward.outputs:
+                named.setdefault(prefix + "y_pred", forward.outputs[""])
+        for module, forward in reversed(self._used):
+            label = self.names.label_of(module) or ""
+            prefix = f"{label}." if label else ""
+            for path, tensor in forward.outputs.items():
+                if path:
+                    named.setdefault(prefix + path, tensor)
+            for node, path in forward.module_of.items():
+                module_of.setdefault(node, prefix + path if path else label)
+        return named, module_of
+
+    def walk(self, root: torch.Tensor, target: torch.Tensor | None, what: str) -> dict[str, Any]:
+        """Walk the graph from `root` (a loss); the GraphEvent dict, `sent` False when the
+        client already has this topology."""
+        named, module_of = self._named_outputs()
+        if target is not None:
+            named["y"] = target
+        named.update(self.names.params)
+        assert root.grad_fn is not None
+        module_of.setdefault(root.grad_fn, what)
+        graph = walk_graph(root.grad_fn, self.names.by_id, named, module_of, self.sent_graph)
+        ids = {node: node_id for node_id, node in graph.nodes.items()}
+        tensors = {"loss": ids[root.grad_fn]}
+        y_pred = named.get("y_pred")
+        if y_pred is not None and y_pred.grad_fn in ids:
+            tensors["y_pred"] = ids[y_pred.grad_fn]
+        graph.topology["tensors"] = tensors
+        self._graph, self._graph_root = graph, root.grad_fn
+        return dict(graph.topology)
+
+    def node_values(self, root: torch.Tensor) -> dict[str, Any]:
+        """Node id → the forward value it produced, for the loss and the recorded outputs."""
+        graph = self._graph
+        if graph is None:
+            return {}
+        ids = {node: node_id for node_id, node in graph.nodes.items()}
+        values: dict[str, Any] = (
+            {ids[root.grad_fn]: tensor_value(root, self.cap)} if root.grad_fn in ids else {}
+        )
+        for _module, forward in self._used:
+            for out in forward.outputs.values():
+                node_id = ids.get(out.grad_fn)
+                if node_id is not None and node_id not in values:
+                    key = forward.keys.get(id(out))
+                    known = forward.tensors.get(key) if key is not None else None
+                    values[node_id] = known or tensor_value(out, self.cap)
+        return values
+
+    def graph_for(self, root: torch.Tensor) -> dict[str, Any] | None:
+        """The graph from `root`: None when it was already walked from this root."""
+        if self._graph is not None and self._graph_root is root.grad_fn:
+            return None
+        return self.walk(root, None, "loss")
+
+    def backward_recorder(self) -> BackwardRecorder | None:
+        """Hooks on the walked graph's nodes for the backward about to run."""
+        if self._graph is None:
+            return None
+        return BackwardRecorder(self._graph, self.names.params, self.values)
+
+    def grads(self, params: dict[str, torch.Tensor]) -> dict[str, Any]:
+        """Each parameter's .grad as a TensorValue (None where it is None)."""
+        return {name: self.values.grad(name, p) for name, p in params.items()}
+
+    def step_recorder(self, optimizer: torch.optim.Optimizer) -> StepRecorder:
+        """Before-values of a step of `optimizer`."""
+        return StepRecorder(optimizer, self.names.for_optimizer(optimizer), self.values)
+
+    def end_iteration(self) -> None:
+        """Drop the iteration's tensors and graph (nothing autograd outlives an iteration)."""
+        self._used.clear()
+        self.forward = None
+        self._graph = self._graph_root = None

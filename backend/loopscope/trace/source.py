@@ -1,0 +1,289 @@
+"""The parent's side of a traced script: spawn it, drive its gate, collect its events.
+
+    source = TraceSource("train.py", ["--epochs", "3"])
+    events = source.start()                 # up to the gate before the first phase
+    events = source.step("phase", 1)        # one phase, captured
+    events = source.step("iteration", 100)  # 99 at full speed, the 100th captured
+    source.play(); ...; source.pause()      # run free until paused
+    source.stop(); source.restart()
+
+A reader thread reads the child's stdout and stderr (tee'd to this process's own
+streams) and its channel, in order: output that the child wrote before an event is
+reported before that event, with the iteration it was printed in.  Every event goes
+to `on_event` (from the reader thread) and to the queue that `step()` and friends read.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import IO, Any
+
+from .channel import Channel, FrameBuffer, channel_pair
+
+MAX_LINE = 16_384  # a longer line (a progress bar without newlines) is cut into pieces
+LINE_WAIT = 0.1  # seconds a line waits for the child to say which iteration printed it
+Event = dict[str, Any]
+
+
+class TraceError(RuntimeError):
+    """A command the traced run cannot take now (it has ended, or was never started)."""
+
+
+class TraceSource:
+    """One traced script, run in a fresh child process on start() and restart()."""
+
+    def __init__(
+        self,
+        script: str,
+        args: Sequence[str] = (),
+        *,
+        on_event: Callable[[Event], None] | None = None,
+        echo: bool = True,
+        stdin: int | IO[Any] | None = None,
+        python: str = sys.executable,
+    ) -> None:
+        if not os.path.isfile(script):
+            raise FileNotFoundError(f"script: no such file {script!r}")
+        self.script = script
+        self.args = list(args)
+        self.on_event = on_event
+        self.echo = echo
+        self.stdin = stdin
+        self.python = python
+        self.process: subprocess.Popen[bytes] | None = None
+        self._channel: Channel | None = None
+        self._queue: queue.Queue[Event] = queue.Queue()
+        self._reader: threading.Thread | None = None
+        self.iteration = 0
+        self.end: Event | None = None
+        self._held: list[tuple[str, str]] = []
+
+    # ------------------------------------------------------------------ commands
+
+    def start(self) -> list[Event]:
+        """Spawn the script's process; its events up to the first gate (or its end)."""
+        if self.process is not None and self.end is None:
+            raise TraceError("start: the script is already running; stop() or restart()")
+        self._release()
+        channel, child = channel_pair()
+        command = [self.python, "-m", "loopscope.trace.runner", "--fd", str(child.fileno())]
+        self.process = subprocess.Popen(
+            [*command, self.script, *self.args],
+            stdin=self.stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(child.fileno(),),
+        )
+        child.close()
+        self._channel = channel
+        self._queue = queue.Queue()
+        self.iteration = 0
+        self.end = None
+        self._reader = threading.Thread(target=self._read, name="trace-reader", daemon=True)
+        self._reader.start()
+        return self._until_gate()
+
+    def step(self, unit: str = "phase", count: int = 1) -> list[Event]:
+        """Run `count` phases or iterations (the last one captured); events up to the next
+        gate or the end."""
+        if unit not in ("phase", "iteration"):
+            raise ValueError(f"unit: expected 'phase' or 'iteration', got {unit!r}")
+        if count < 1:
+            raise ValueError(f"count: expected a positive integer, got {count!r}")
+        self._send({"cmd": "go", "unit": unit, "count": count})
+        return self._until_gate()
+
+    def play(self) -> None:
+        """Run uncaptured until pause(); events arrive through on_event and events()."""
+        self._send({"cmd": "go", "unit": "iteration", "count": None})
+
+    def pause(self) -> list[Event]:
+        """Stop a play at the next iteration's end; events up to that gate."""
+        self._send({"cmd": "pause"})
+        return self._until_gate()
+
+    def stop(self, timeout: float = 10.0) -> list[Event]:
+        """End the script: at its next gate, else (blocked elsewhere) by a signal."""
+        if self.process is None or self.end is not None:
+            return []
+        try:
+            self._send({"cmd": "stop"})
+        except (TraceError, OSError):
+            pass
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+        return self.wait_end(timeout)
+
+    def restart(self) -> list[Event]:
+        """Stop this run and start the script again from the top, in a fresh process."""
+        self.stop()
+        return self.start()
+
+    def wait_end(self, timeout: float | None = None) -> list[Event]:
+        """Every event until the end event (the script runs on as it was told)."""
+        events: list[Event] = []
+        while self.end is None or not self._queue.empty():
+            try:
+                event = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                break
+            events.append(event)
+            if event["type"] == "end":
+                break
+        return events
+
+    def events(self) -> list[Event]:
+        """The events that arrived and were not yet taken (does not wait)."""
+        out: list[Event] = []
+        while True:
+            try:
+                out.append(self._queue.get_nowait())
+            except queue.Empty:
+                return out
+
+    def close(self) -> None:
+        """Stop the child if it runs, and free the channel."""
+        self.stop()
+        self._release()
+
+    def _release(self) -> None:
+        """Free what a finished run held: its reader thread and its channel."""
+        if self._reader is not None:
+            self._reader.join(30)
+            self._reader = None
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+
+    # ------------------------------------------------------------------ internals
+
+    def _send(self, message: Event) -> None:
+        if self.process is None or self._channel is None:
+            raise TraceError(f"{message['cmd']}: the script was not started")
+        if self.end is not None:
+            raise TraceError(f"{message['cmd']}: the script has ended ({self.end['status']})")
+        self._channel.send(message)
+
+    def _until_gate(self) -> list[Event]:
+        events: list[Event] = []
+        while True:
+            event = self._queue.get()
+            events.append(event)
+            if event["type"] in ("gate", "end"):
+                return events
+
+    def _emit(self, event: Event) -> None:
+        kind = event["type"]
+        if kind == "phase" or kind == "gate":
+            self.iteration = event["iteration"]
+        elif kind == "trace_losses":
+            self.iteration = max(self.iteration, event["first"] + len(event["values"]))
+        elif kind == "end":
+            self.end = event
+        if self.on_event is not None:
+            self.on_event(event)
+        self._queue.put(event)
+
+    def _read(self) -> None:
+        """The reader thread: pipes and channel in one selector, pipes drained first."""
+        process, channel = self.process, self._channel
+        assert process is not None and channel is not None
+        assert process.stdout is not None and process.stderr is not None
+        pipes = {process.stdout.fileno(): "stdout", process.stderr.fileno(): "stderr"}
+        partial = {"stdout": b"", "stderr": b""}
+        echo = {"stdout": sys.stdout, "stderr": sys.stderr}
+        for fd in pipes:
+            os.set_blocking(fd, False)
+        frames = FrameBuffer()
+        selector = selectors.DefaultSelector()
+        for fd in pipes:
+            selector.register(fd, selectors.EVENT_READ)
+        selector.register(channel.fileno(), selectors.EVENT_READ)
+        open_fds = set(pipes) | {channel.fileno()}
+
+        def drain() -> None:
+            for fd, stream in pipes.items():
+                while fd in open_fds:
+                    try:
+                        data = os.read(fd, 65536)
+                    except BlockingIOError:
+                        break
+                    if not data:
+                        open_fds.discard(fd)
+                        selector.unregister(fd)
+                        if partial[stream]:
+                            self._line(stream, partial[stream])
+                            partial[stream] = b""
+                        break
+                    if self.echo:
+                        echo[stream].buffer.write(data)
+                        echo[stream].flush()
+                    self._lines(stream, partial, data)
+
+        while open_fds:
+            ready = selector.select(LINE_WAIT if self._held else None)
+            drain()
+            if any(key.fd == channel.fileno() for key, _ in ready):
+                try:
+                    data = channel.sock.recv(1 << 20)
+                except OSError:
+                    data = b""
+                if not data:
+                    open_fds.discard(channel.fileno())
+                    selector.unregister(channel.fileno())
+                frames.feed(data)
+                while (event := frames.next()) is not None:
+                    drain()
+                    if event["type"] == "printed":  # the child says when the lines were written
+                        self._release_lines(event["iteration"])
+                        continue
+                    self._release_lines(self.iteration)
+                    self._emit(event)
+            elif not ready:
+                self._release_lines(self.iteration)
+        selector.close()
+        process.stdout.close()
+        process.stderr.close()
+        self._release_lines(self.iteration)
+        code = process.wait()
+        if self.end is None:
+            died = f"signal {-code}" if code < 0 else f"exit status {code}"
+            self._emit(
+                {
+                    "type": "end",
+                    "status": "stopped" if code < 0 else "finished" if code == 0 else "failed",
+                    "exit_code": code,
+                    "traceback": None,
+                    "message": f"the script's process ended ({died}) before it reported",
+                    "summary": None,
+                }
+            )
+
+    def _lines(self, stream: str, partial: dict[str, bytes], data: bytes) -> None:
+        text = partial[stream] + data
+        *lines, rest = text.split(b"\n")
+        for line in lines:
+            self._line(stream, line + b"\n")
+        while len(rest) > MAX_LINE:
+            self._line(stream, rest[:MAX_LINE])
+            rest = rest[MAX_LINE:]
+        partial[stream] = rest
+
+    def _line(self, stream: str, line: bytes) -> None:
+        self._held.append((stream, line.decode("utf-8", errors="replace")))
+
+    def _release_lines(self, iteration: int) -> None:
+        """Emit the lines held until the child said (or it is clear) when they were written."""
+        held, self._held = self._held, []
+        for stream, text in held:
+            self._emit({"type": "output", "stream": stream, "text": text, "iteration": iteration})

@@ -1,0 +1,347 @@
+"""The traced process's loop state: counters, the phase gate, and what is sent when.
+
+Each training phase first passes the gate (`_before`: the script blocks while the
+parent has granted nothing), runs, then reports (`_after`: a phase event when the
+iteration is shown).  Uncaptured iterations only count; what they produced (losses,
+evaluation calls, new models) is sent in batches by `flush()`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..capture.graph import Node
+from ..capture.modules import module_tree
+from ..capture.optimizer import describe_optimizer
+from .channel import Channel, ChannelClosed
+from .location import Locator
+from .loop import Credits, OptimizerCycle, parse_command
+from .recorder import IterationCapture, NameTable
+
+MAX_PENDING = 8  # forwards kept waiting for a backward; older ones are evaluation calls
+FLUSH_SECONDS = 0.25  # while running free, losses are sent at most this often
+POLL_SECONDS = 0.01  # while running free, the channel is looked at (for pause) this often
+
+
+class TraceStopped(BaseException):
+    """The parent said stop: raised at a gate, it unwinds the script (finally blocks run)."""
+
+
+@dataclass(eq=False)
+class PendingCall:
+    """An outermost module call with grad enabled, waiting to be reached by a backward."""
+
+    module: nn.Module
+    nodes: list[Node]
+    location: dict[str, Any] | None
+    training: bool
+    shown: bool
+
+
+@dataclass
+class Counts:
+    forwards: int = 0
+    evaluation_calls: int = 0
+    backwards: int = 0
+    steps: int = 0
+    zero_grads: int = 0
+
+
+@dataclass
+class _Call:
+    module: nn.Module
+    grad: bool
+    location: dict[str, Any] | None
+    inner_loss: dict[str, Any] | None = None
+    inner_value: float | None = None
+    inner_name: str | None = None
+    extra: list[str] = field(default_factory=list)
+
+
+class LoopState:
+    """Counters, gate and sending for one traced process (the hook handlers build on it)."""
+
+    def __init__(self, channel: Channel, locator: Locator, cap: int = 4096) -> None:
+        self.channel = channel
+        self.locator = locator
+        self.pid = os.getpid()
+        self.thread = threading.get_ident()
+        self.active = True
+        self.depth = 0
+        self.loss_depth = 0
+        self.in_loss_function = False
+        self.in_backward = False
+        self.in_zero_grad = False
+        self.stepping: torch.optim.Optimizer | None = None
+        self.cycle = OptimizerCycle()
+        self.credits = Credits()
+        self.capturing = False
+        self.iteration = 0
+        self.micro = 0
+        self.phases = 0  # gated phases so far in this iteration
+        self.counts = Counts()
+        self.pending: list[PendingCall] = []
+        self.call: _Call | None = None
+        self.loss_seen: tuple[str, dict[str, Any] | None] | None = None
+        self.inner_name: str | None = None
+        self.inner_loss: dict[str, Any] | None = None  # the last forward returned a loss made at
+        # this iteration's backward roots: floats on the CPU, detached tensors elsewhere (read
+        # when sent, so that a GPU is not made to wait every iteration)
+        self.roots: list[float | torch.Tensor] = []
+        self.losses: list[list[float | torch.Tensor]] = []  # ended iterations', not yet sent
+        self.losses_first = 0
+        self.names = NameTable()
+        self.capture = IterationCapture(self.names, cap)
+        self.step_recorder: Any = None
+        self.evaluations: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.optimizer_locations: list[dict[str, Any] | None] = []
+        self.models_changed = False
+        self.noticed: set[str] = set()
+        self.last_flush = self.last_poll = time.monotonic()
+        self.printed = False  # the script wrote output since the last flush
+        # Fast-forward: between shown iterations the module hooks are off (only iterations,
+        # backward calls and steps are counted); hooks.install() provides the switch.
+        self.fast = False
+        self.set_module_hooks: Callable[[bool], None] | None = None
+
+    # ------------------------------------------------------------------ plumbing
+
+    def here(self) -> bool:
+        """True in the traced process's main thread (not in a forked DataLoader worker)."""
+        return self.active and threading.get_ident() == self.thread
+
+    def fail(self, exc: Exception) -> None:
+        """A bug of ours must not break the learner's script: stop tracing, say why."""
+        if not self.active:
+            return
+        self.active = False
+        message = f"tracing stopped after an internal error ({type(exc).__name__}: {exc}); "
+        message += "the script runs on untraced"
+        try:
+            self.send(
+                {
+                    "type": "notice",
+                    "iteration": self.iteration,
+                    "code": "trace_error",
+                    "message": message,
+                    "location": None,
+                }
+            )
+        except OSError:
+            pass
+
+    def send(self, event: dict[str, Any]) -> None:
+        """Send an event after the script's pending output, so lines keep their order."""
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.channel.send(event)
+
+    def notice(self, code: str, message: str, once: bool = True) -> None:
+        """Say what was seen where the heuristics cannot decide."""
+        if once and code in self.noticed:
+            return
+        self.noticed.add(code)
+        self.send(
+            {
+                "type": "notice",
+                "iteration": self.iteration,
+                "code": code,
+                "message": message,
+                "location": self.locator.locate(2),
+            }
+        )
+
+    def flush(self) -> None:
+        """Send what was only counted: losses, evaluation calls, the models when changed."""
+        self.last_flush = time.monotonic()
+        if self.printed:
+            # internal: the output written since the last flush belongs to this iteration
+            self.printed = False
+            self.send({"type": "printed", "iteration": self.iteration})
+        if self.losses:
+            values = [
+                sum(v if isinstance(v, float) else v.item() for v in roots) if roots else None
+                for roots in self.losses
+            ]
+            self.send({"type": "trace_losses", "first": self.losses_first, "values": values})
+            self.losses_first += len(self.losses)
+            self.losses = []
+        for entry in self.evaluations.values():
+            self.send(entry)
+        self.evaluations.clear()
+        if self.models_changed:
+            self.models_changed = False
+            self.send(self.model_event())
+
+    def model_event(self) -> dict[str, Any]:
+        """TraceModelEvent: the models and optimizers seen so far."""
+        models = [
+            {"label": label, "module": module_tree(module, label, type(module).__name__)}
+            for label, module in self.names.models
+        ]
+        optimizers = [
+            {
+                "index": self.cycle.index_of(opt),
+                "location": self.optimizer_locations[self.cycle.index_of(opt)],
+                "info": describe_optimizer(opt, self.names.for_optimizer(opt)),
+            }
+            for opt in self.cycle.live()
+        ]
+        return {"type": "model", "models": models, "optimizers": optimizers}
+
+    # ------------------------------------------------------------------ the gate
+
+    def _wait(self, phase: str, what: str) -> None:
+        self.flush()
+        self.send(
+            {
+                "type": "gate",
+                "iteration": self.iteration,
+                "micro_batch": self.micro,
+                "next": phase,
+                "what": what,
+                "location": self.locator.locate(3),
+            }
+        )
+        while True:
+            try:
+                message = self.channel.recv()
+            except (ChannelClosed, OSError):
+                raise TraceStopped from None
+            if self._command(message):
+                return
+
+    def _command(self, message: dict[str, Any]) -> bool:
+        """Apply one command; True when the script may go on."""
+        try:
+            cmd, unit, count = parse_command(message)
+        except ValueError as exc:
+            self.notice("bad_command", str(exc), once=False)
+            return False
+        if cmd == "stop":
+            raise TraceStopped
+        if cmd == "pause":
+            self.credits.pause()
+            return False
+        self.credits.grant(unit, count)
+        return True
+
+    def _before(self, phase: str, what: str) -> None:
+        if self.credits.exhausted:
+            self._wait(phase, what)
+        if not self.capturing and (
+            self.credits.unit == "phase" or (self.phases == 0 and self.credits.capture_iteration())
+        ):
+            self.capturing = True
+        self.phases += 1
+
+    def _after(self, event: dict[str, Any] | None) -> None:
+        if event is not None and self.capturing:
+            self.send(event)
+        self.credits.phase_done()
+
+    def _phase(self, phase: str, what: str, **fields: Any) -> dict[str, Any]:
+        event = {
+            "type": "phase",
+            "phase": phase,
+            "iteration": self.iteration,
+            "micro_batch": self.micro,
+            "location": None,
+            "what": what,
+            "loss": None,
+            "capture": None,
+        }
+        event.update(fields)
+        return event
+
+    def _end_iteration(self, ended: int) -> None:
+        if self.printed:
+            self.flush()  # lines printed in this iteration are counted before it ends
+        self.iteration += ended
+        self.micro = 0
+        self.phases = 0
+        self.losses.append(self.roots)
+        if ended > 1:
+            self.losses.extend([] for _ in range(ended - 1))
+        self.roots = []
+        if self.pending:
+            for call in self.pending:
+                self._evaluation(call.module, True, call.training, call.location, call.shown)
+            self.pending.clear()
+        self.credits.iteration_done(ended)
+        if self.capturing:
+            self.capture.end_iteration()
+            self.capturing = False
+        if self.credits.remaining != 0:
+            now = time.monotonic()
+            if now - self.last_poll > POLL_SECONDS:
+                self.last_poll = now
+                if self.channel.pending():
+                    try:
+                        message = self.channel.recv()
+                    except (ChannelClosed, OSError):
+                        raise TraceStopped from None
+                    self._command(message)
+            if now - self.last_flush > FLUSH_SECONDS:
+                self.flush()
+        remaining = self.credits.remaining
+        fast = self.credits.unit == "iteration" and remaining != 1 and remaining != 0
+        fast = fast and self.depth == 0
+        if fast != self.fast and self.set_module_hooks is not None:
+            self.fast = fast
+            self.set_module_hooks(not fast)
+
+    def _evaluation(
+        self,
+        module: nn.Module,
+        grad: bool,
+        training: bool,
+        location: dict[str, Any] | None,
+        shown: bool,
+    ) -> None:
+        self.counts.evaluation_calls += 1
+        where = (location["file"], location["line"]) if location else None
+        key = (type(module).__name__, grad, training, where, shown)
+        entry = self.evaluations.get(key)
+        if entry is None:
+            entry = self.evaluations[key] = {
+                "type": "evaluation",
+                "iteration": self.iteration,
+                "what": key[0],
+                "calls": 0,
+                "grad_enabled": grad,
+                "training": training,
+                "location": location,
+                "shown_as_forward": shown,
+            }
+        entry["calls"] += 1
+
+    def finish(self) -> dict[str, Any]:
+        """The script ended: what is still pending is evaluation; the summary."""
+        for call in self.pending:
+            self._evaluation(call.module, True, call.training, call.location, call.shown)
+        self.pending.clear()
+        if self.iteration == 0:
+            self.notice(
+                "no_training_step",
+                "no optimizer.step() was seen: the script ran no training iteration",
+            )
+        self.flush()
+        return {
+            "iterations": self.iteration,
+            "forwards": self.counts.forwards,
+            "evaluation_calls": self.counts.evaluation_calls,
+            "backwards": self.counts.backwards,
+            "steps": self.counts.steps,
+            "zero_grads": self.counts.zero_grads,
+            "optimizers": self.cycle.created,
+        }

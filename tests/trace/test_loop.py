@@ -1,0 +1,114 @@
+"""Where iterations end with several optimizers, and the credits of the gate."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from loopscope.trace.channel import FrameBuffer, channel_pair
+from loopscope.trace.loop import IDLE_LIMIT, Credits, OptimizerCycle, parse_command
+
+
+def _optimizers(n: int) -> list[torch.optim.Optimizer]:
+    return [torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1) for _ in range(n)]
+
+
+def test_gan_iteration_ends_when_both_have_stepped() -> None:
+    d, g = _optimizers(2)
+    cycle = OptimizerCycle()
+    cycle.add(d)
+    cycle.add(g)
+    assert [cycle.step(o)[0] for o in (d, g, d, g)] == [0, 1, 0, 1]
+
+
+def test_several_critic_steps_per_generator_step() -> None:
+    critic, generator = _optimizers(2)
+    cycle = OptimizerCycle()
+    cycle.add(critic)
+    cycle.add(generator)
+    ended = [cycle.step(critic)[0] for _ in range(5)] + [cycle.step(generator)[0]]
+    assert ended == [0, 0, 0, 0, 0, 1]
+
+
+def test_an_idle_optimizer_is_left_out_and_said() -> None:
+    used, idle = _optimizers(2)
+    cycle = OptimizerCycle()
+    cycle.add(used)
+    cycle.add(idle)
+    results = [cycle.step(used) for _ in range(IDLE_LIMIT)]
+    assert [n for n, _ in results[:-1]] == [0] * (IDLE_LIMIT - 1)
+    ended, message = results[-1]
+    assert ended == IDLE_LIMIT and message is not None and "#1" in message
+    assert cycle.step(used) == (1, None)
+
+
+def test_a_dropped_optimizer_is_not_waited_for() -> None:
+    first, second = _optimizers(2)
+    cycle = OptimizerCycle()
+    cycle.add(first)
+    cycle.add(second)
+    del first
+    assert cycle.step(second) == (1, None)
+
+
+def test_credits_capture_the_last_iteration() -> None:
+    credits = Credits()
+    assert credits.exhausted
+    credits.grant("iteration", 3)
+    shown = []
+    for _ in range(3):
+        shown.append(credits.capture_iteration())
+        credits.iteration_done()
+    assert shown == [False, False, True] and credits.exhausted
+    credits.grant("phase", 2)
+    credits.iteration_done()
+    credits.phase_done()
+    assert credits.remaining == 1 and credits.capture_iteration()
+
+
+@pytest.mark.parametrize(
+    ("message", "field"),
+    [
+        ({"cmd": "jump"}, "cmd"),
+        ({"cmd": "go", "unit": "epoch"}, "unit"),
+        ({"cmd": "go", "count": 0}, "count"),
+    ],
+)
+def test_bad_commands_name_the_field(message: dict[str, object], field: str) -> None:
+    with pytest.raises(ValueError, match=f"^{field}:"):
+        parse_command(message)
+
+
+def test_frames_survive_arbitrary_splits() -> None:
+    parent, child = channel_pair()
+    try:
+        parent.send({"type": "a", "n": 1})
+        parent.send({"type": "b", "text": "é" * 3})
+        data = child.recv(1 << 16)
+    finally:
+        parent.close()
+        child.close()
+    buffer = FrameBuffer()
+    got = []
+    for i in range(len(data)):
+        buffer.feed(data[i : i + 1])
+        while (frame := buffer.next()) is not None:
+            got.append(frame)
+    assert got == [{"type": "a", "n": 1}, {"type": "b", "text": "ééé"}]
+
+
+def test_pydantic_models_inside_a_frame_are_written_as_json() -> None:
+    from loopscope.protocol import TensorValue
+
+    parent, child = channel_pair()
+    try:
+        parent.send({"type": "a", "value": TensorValue(shape=[1], dtype="float32", values=[1.5])})
+        buffer = FrameBuffer()
+        buffer.feed(child.recv(1 << 16))
+    finally:
+        parent.close()
+        child.close()
+    assert buffer.next() == {
+        "type": "a",
+        "value": {"shape": [1], "dtype": "float32", "values": [1.5], "summary": None},
+    }
