@@ -98,11 +98,11 @@ def test_frames_survive_arbitrary_splits() -> None:
 
 
 def test_pydantic_models_inside_a_frame_are_written_as_json() -> None:
-    from loopscope.protocol import TensorValue
+    from loopscope.protocol import ErrorEvent  # a pydantic model (TensorValue is a TypedDict)
 
     parent, child = channel_pair()
     try:
-        parent.send({"type": "a", "value": TensorValue(shape=[1], dtype="float32", values=[1.5])})
+        parent.send({"type": "a", "value": ErrorEvent(type="error", code="internal", message="m")})
         buffer = FrameBuffer()
         buffer.feed(child.recv(1 << 16))
     finally:
@@ -110,5 +110,5 @@ def test_pydantic_models_inside_a_frame_are_written_as_json() -> None:
         child.close()
     assert buffer.next() == {
         "type": "a",
-        "value": {"shape": [1], "dtype": "float32", "values": [1.5], "summary": None},
+        "value": {"type": "error", "code": "internal", "message": "m", "field": None},
     }
