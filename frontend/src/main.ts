@@ -32,12 +32,17 @@ if (linked?.unknownScenario !== undefined) {
     "scenario",
   );
 }
+const traced =
+  document.querySelector('meta[name="loopscope-source"]')?.getAttribute("content") === "trace";
 const socket = new LoopSocket(
   {
     onEvent: (event) => store.handle(event),
     onState: (state, retryInMs) => store.setConnection(state, retryInMs),
-    // Each connection is its own session on the server: resume our run, or start one.
-    onOpen: () => store.connected(),
+    // Each connection is its own session on the server: resume our run, or start one. A
+    // traced script's page asks for nothing: the server sends the run on connect.
+    onOpen: () => {
+      if (!traced) store.connected();
+    },
     onMalformed: () => store.toast("malformed", ""),
   },
   { url: socketUrl(window.location) },

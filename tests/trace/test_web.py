@@ -210,3 +210,15 @@ def test_a_failing_script_ends_with_its_traceback(traced: Any) -> None:
         end = until(ws, is_type("end"))[-1]
         assert end["status"] == "failed" and end["exit_code"] == 1
         assert "Traceback" in end["traceback"]
+
+
+def test_the_page_of_a_traced_run_is_marked_so_it_asks_for_no_run(traced: Any) -> None:
+    """The page sends no `start` for a traced script (it would be refused): the server marks
+    the page it serves; a built-in run's page carries no mark."""
+    client = traced("linear_regression.py")
+    for path in ("/", "/index.html"):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert '<meta name="loopscope-source" content="trace">' in page.text
+    with TestClient(create_app(Settings())) as plain:
+        assert "loopscope-source" not in plain.get("/").text

@@ -238,6 +238,18 @@ def create_app(settings: Settings | None = None, traced: TracedRun | None = None
         return JSONResponse(api_error("not_found", f"no such endpoint: /api/{rest}", None), 404)
 
     if (STATIC_DIR / "index.html").is_file():
+        if traced is not None:
+            # The page of a traced run must not ask for a run of its own: the run is already
+            # there, and the server sends it on connect. The page reads this mark.
+            page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+            page = page.replace("<head>", '<head><meta name="loopscope-source" content="trace">', 1)
+
+            @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+            @app.get("/index.html", response_class=HTMLResponse, include_in_schema=False)
+            async def traced_page() -> str:
+                """The page, marked as showing a traced script."""
+                return page
+
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
     else:
 
