@@ -6,7 +6,7 @@ import { fetchScenarios } from "./lib/store/scenarios";
 import { LoopSocket, socketUrl } from "./lib/wire/socket";
 import { LoopStore } from "./lib/store/state.svelte";
 import { parseHash } from "./lib/store/urlstate";
-import { i18n } from "./i18n/index.svelte";
+import { i18n, loadCjkFont } from "./i18n/index.svelte";
 
 // The run's resume token lives in this tab's sessionStorage: a reload resumes the same run
 // (the server parks it for a while after the socket closes).
@@ -53,4 +53,6 @@ void fetchScenarios().then((list) => store.setScenarios(list));
 
 const target = document.getElementById("app");
 if (!target) throw new Error("index.html lacks #app");
-export default mount(App, { target, props: { store } });
+// Chinese text is drawn once the CJK webfont is there (see loadCjkFont).
+const ready = i18n.lang === "zh" ? loadCjkFont() : Promise.resolve();
+export const app = ready.then(() => mount(App, { target, props: { store } }));

@@ -40,6 +40,21 @@ function browserLanguages(): readonly string[] {
   return navigator.languages?.length ? navigator.languages : [navigator.language ?? "en"];
 }
 
+/**
+ * Load the UI's CJK webfont (app.css) before Chinese text is drawn: text drawn while it is
+ * still loading can stay as empty boxes in Chromium where no system CJK font exists.
+ * Resolves after at most `timeoutMs` whatever happens (the page then uses what it has).
+ */
+export function loadCjkFont(timeoutMs = 3000): Promise<void> {
+  if (typeof document === "undefined" || !document.fonts) return Promise.resolve();
+  const loaded = document.fonts.load('14px "Loopscope CJK"', "中").then(
+    () => undefined,
+    () => undefined,
+  );
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs));
+  return Promise.race([loaded, timeout]);
+}
+
 class I18n {
   lang = $state<Lang>(detectLang(readStored(), browserLanguages()));
 
@@ -59,7 +74,8 @@ class I18n {
   }
 
   toggle(): void {
-    this.set(this.lang === "en" ? "zh" : "en");
+    if (this.lang === "zh") this.set("en");
+    else void loadCjkFont().then(() => this.set("zh"));
   }
 }
 
