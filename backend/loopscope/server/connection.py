@@ -23,6 +23,7 @@ import contextlib
 import logging
 import secrets
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -73,6 +74,26 @@ def parse_command(text: str) -> Any:
         return COMMAND_ADAPTER.validate_python(raw)
     except ValidationError as exc:
         return validation_error(exc)
+
+
+TOO_BIG = object()  # what screen_message answers for a message over the size limit
+
+
+def screen_message(message: Mapping[str, Any], max_bytes: int, commands: TokenBucket) -> Any:
+    """A received websocket message as a validated command, the error event refusing it
+    (rate limit, binary frame, bad JSON or shape), or TOO_BIG (the socket must close)."""
+    text: str | None = message.get("text")
+    if text is not None:
+        size = len(text) if text.isascii() else len(text.encode())
+    else:
+        size = len(message.get("bytes") or b"")
+    if size > max_bytes:
+        return TOO_BIG
+    if not commands.take():
+        return error_event("rate_limited", "too many commands; slow down")
+    if text is None:
+        return error_event("invalid_message", "binary frames are not accepted; send JSON text")
+    return parse_command(text)
 
 
 def error_event(code: str, message: str, field: str | None = None) -> dict[str, Any]:
@@ -212,22 +233,11 @@ class Connection:
             if message["type"] == "websocket.disconnect":
                 return
             self._last_message = time.monotonic()
-            text: str | None = message.get("text")
-            data: bytes | None = message.get("bytes")
-            if text is not None:
-                size = len(text) if text.isascii() else len(text.encode())
-            else:
-                size = len(data or b"")
-            if size > self.settings.max_message_bytes:
+            item = screen_message(message, self.settings.max_message_bytes, self._commands)
+            if item is TOO_BIG:
                 await self.websocket.close(code=1009, reason="message too big")
                 return
-            if not self._commands.take():
-                self._queue(error_event("rate_limited", "too many commands; slow down"))
-            elif text is None:
-                refusal = "binary frames are not accepted; send JSON text"
-                self._queue(error_event("invalid_message", refusal))
-            else:
-                self._queue(parse_command(text))
+            self._queue(item)
 
     def _queue(self, item: Any) -> None:
         """Queue a validated command (or the error event refusing a message) for the command

@@ -19,7 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..config import Settings
 from ..protocol import PlayCommand, StepCommand
 from ..training.errors import CommandError
-from .connection import CLOSE_SEND_BUDGET, CLOSE_WAIT_S, error_event, parse_command
+from .connection import CLOSE_SEND_BUDGET, CLOSE_WAIT_S, TOO_BIG, error_event, screen_message
 from .outbox import Outbox
 from .protocols import TokenBucket
 from .traced import Event, TracedRun
@@ -107,18 +107,11 @@ class TraceConnection:
             if message["type"] == "websocket.disconnect":
                 return
             self._last_message = time.monotonic()
-            text: str | None = message.get("text")
-            size = len(text.encode()) if text is not None else len(message.get("bytes") or b"")
-            if size > self.settings.max_message_bytes:
+            item = screen_message(message, self.settings.max_message_bytes, self._commands)
+            if item is TOO_BIG:
                 await self.websocket.close(code=1009, reason="message too big")
                 return
-            if not self._commands.take():
-                self._emit([error_event("rate_limited", "too many commands; slow down")])
-            elif text is None:
-                refusal = "binary frames are not accepted; send JSON text"
-                self._emit([error_event("invalid_message", refusal)])
-            else:
-                self._handle(parse_command(text))
+            self._handle(item)
 
     # ------------------------------------------------------------------ commands
 
