@@ -237,7 +237,7 @@ def _dangerous_calls(tree: ast.AST) -> list[str]:
 
 def test_sources_are_found() -> None:
     names = {p.name for p in SOURCES}
-    assert {"connection.py", "session.py", "app.py", "protocol.py"} <= names
+    assert {"connection.py", "session.py", "app.py", "commands.py"} <= names
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(PACKAGE)))

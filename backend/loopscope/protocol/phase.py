@@ -1,0 +1,188 @@
+"""What each phase of the loop captured, and the phase event that carries it."""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired
+
+from pydantic import with_config
+from typing_extensions import TypedDict
+
+from .base import _WIRE, Float, PhaseName
+from .session import FitView, HistoryInfo, LanguageCapture, ParamReference
+from .trace import TracePhase
+from .values import Histogram, TensorValue
+
+
+@with_config(_WIRE)
+class ModuleCall(TypedDict):
+    module: str  # path, "" for the root
+    cls: str
+    depth: int
+    input: str | None  # key into ForwardCapture.tensors
+    output: str | None
+
+
+@with_config(_WIRE)
+class TraceEntry(TypedDict):
+    event: Literal["pre_hook", "hook"]  # inside Module.__call__: before forward, after it
+    module: str
+
+
+@with_config(_WIRE)
+class ForwardCapture(TypedDict):
+    calls: list[ModuleCall]  # in the order __call__ entered them
+    trace: list[TraceEntry]  # pre-hooks and hooks in the order torch ran them
+    tensors: dict[str, TensorValue]  # each distinct tensor once, referenced by calls
+    batch_index: list[int] | None  # rows of the data set in this batch; None = full batch
+
+
+@with_config(_WIRE)
+class LossCapture(TypedDict):
+    graph_id: str
+    # the criterion's target (this batch); y_pred is node_values[tensors.y_pred]; None when a
+    # traced script's loss has no target that could be seen (a loss inside the model)
+    y: TensorValue | None
+    node_values: dict[str, TensorValue]  # node id → the forward value it produced (when known)
+
+
+@with_config(_WIRE)
+class ZeroGradCapture(TypedDict):
+    skipped: bool  # skip_zero_grad: the call did not run
+    set_to_none: bool
+    before: dict[str, TensorValue | None]
+    after: dict[str, TensorValue | None]
+
+
+@with_config(_WIRE)
+class GradFill(TypedDict):
+    param: str
+    node: str  # the AccumulateGrad node that filled it
+    value: TensorValue  # .grad right after the fill
+
+
+@with_config(_WIRE)
+class BackwardCapture(TypedDict):
+    graph_id: str
+    order: list[str]  # node ids in the order autograd executed them
+    sent: dict[
+        str, list[TensorValue | None]
+    ]  # node id → gradient sent along each next_functions slot
+    fills: list[GradFill]  # in the order .grad was filled
+
+
+UpdateTermKey = Literal[
+    "lr",
+    "grad",
+    "grad_with_weight_decay",
+    "momentum_buffer_prev",
+    "momentum_buffer",
+    "direction",
+    "step",
+    "decay_factor",
+    "decayed_param",
+    "exp_avg_prev",
+    "exp_avg",
+    "exp_avg_sq_prev",
+    "exp_avg_sq",
+    "max_exp_avg_sq",
+    "bias_correction1",
+    "bias_correction2",
+    "step_size",
+    "bias_correction2_sqrt",
+    "exp_avg_hat",
+    "exp_avg_sq_hat",
+    "denom",
+    "param",
+]
+
+
+@with_config(_WIRE)
+class UpdateTerm(TypedDict):
+    """One term of a parameter's update rule, as torch computed it on the run's device
+    (a tensor of the parameter's shape, or a Python float torch's optimizer used)."""
+
+    key: UpdateTermKey
+    value: TensorValue | Float
+
+
+@with_config(_WIRE)
+class ParamUpdate(TypedDict):
+    name: str
+    before: TensorValue
+    grad: TensorValue | None
+    after: TensorValue
+    hyper: dict[str, Float | bool | list[Float] | None]
+    state: dict[str, TensorValue | Float]  # momentum_buffer, exp_avg, exp_avg_sq, step
+    # The update replayed on clones with the kernels step() used, in the order it used them
+    # (docs/protocol.md lists the terms of each rule); empty for an optimizer not replayed.
+    terms: list[UpdateTerm]
+    kernel: Literal["single_tensor", "foreach", "fused"] | None  # the path step() took
+    same_bits: bool | None  # replayed parameter and state torch.equal step()'s; None: no replay
+
+
+@with_config(_WIRE)
+class StepCapture(TypedDict):
+    skipped: list[str]  # parameters without .grad, left alone by step()
+    updates: list[ParamUpdate]
+    references: list[ParamReference]
+
+
+@with_config(_WIRE)
+class LossChunk(TypedDict):
+    """Losses of consecutive iterations: iteration `first + k` has loss `values[k]`."""
+
+    first: int
+    values: list[Float]
+
+
+@with_config(_WIRE)
+class LayerStats(TypedDict):
+    """One parameter's health after a step, computed by torch (capture/layers.py)."""
+
+    name: str
+    numel: int
+    value_norm: Float  # ‖w‖ before the step
+    grad_norm: Float | None  # ‖.grad‖ the step used; None: no .grad
+    update_norm: Float  # ‖Δw‖ = ‖after − before‖
+    ratio: Float | None  # ‖Δw‖ / ‖w‖; None when ‖w‖ = 0
+    flag: Literal["exploding", "vanishing"] | None  # thresholds in capture/layers.py
+    values: Histogram  # of the parameter after the step
+    grads: Histogram | None  # of its .grad
+
+
+@with_config(_WIRE)
+class PhaseEvent(TypedDict):
+    """One phase ran; `capture` holds what torch did in it."""
+
+    type: Literal["phase"]
+    phase: PhaseName
+    next_phase: PhaseName
+    iteration: int  # the iteration this phase belongs to (0-based)
+    epoch: int
+    batch: int  # index of the batch within its epoch
+    n_batches: int
+    loss: Float | None  # this iteration's loss, once computed
+    # the losses of the iterations completed since the previous phase event (the latest
+    # 10 000; older ones come first, in `losses` events); `first` is the next iteration
+    # to complete when there are none
+    losses: LossChunk
+    diverged: bool
+    params: dict[str, TensorValue]
+    grads: dict[str, TensorValue | None]
+    history: HistoryInfo | None
+    fit: FitView | None  # after `step` (the parameters changed) when the run has a fit
+    capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
+    language: NotRequired[LanguageCapture]  # a language model's captured phase only
+    layers: NotRequired[list[LayerStats]]  # a captured step: every parameter's health
+    trace: NotRequired[TracePhase]  # a traced script's phase only
+
+
+@with_config(_WIRE)
+class LossesEvent(LossChunk):
+    """A LossChunk that did not fit in a phase event's `losses` (a long command, or phase
+    events coalesced for a slow reader); sent before that phase event, in order, so that
+    every iteration's loss reaches the client. Iteration `first + k` is in epoch
+    `(first + k) // n_batches`."""
+
+    type: Literal["losses"]
+    n_batches: int
