@@ -8,7 +8,15 @@ export interface Fixture {
 }
 
 export type TeachingName = "sgd" | "momentum" | "momentum-wd" | "adam" | "adamw" | "l1" | "classify";
-export type FixtureName = "linear" | "mlp" | "diverge" | "errors" | `teaching-${TeachingName}`;
+export type FixtureName =
+  | "linear"
+  | "mlp"
+  | "diverge"
+  | "errors"
+  | `teaching-${TeachingName}`
+  // a traced script's page (scripts/record-trace-fixtures.py)
+  | "trace-raises"
+  | "trace-two-files";
 export const TEACHING: readonly TeachingName[] = [
   "sgd",
   "momentum",

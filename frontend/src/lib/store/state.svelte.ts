@@ -40,6 +40,8 @@ import { closestSpeedIndex, DEFAULT_SPEED, speedsFor } from "./speeds";
 import type { Speed } from "./speeds";
 import type { ScenarioInfo } from "./scenarios";
 import type { ConnectionState } from "../wire/socket";
+import { EMPTY_TRACE, reduceTrace } from "../trace/tracelog";
+import type { TraceLog } from "../trace/tracelog";
 import {
   FrameBuffer,
   MAX_FRAMES,
@@ -83,6 +85,8 @@ export class LoopStore {
   retryInMs = $state<number | null>(null);
   /** The run as the latest event left it. */
   live = $state.raw<RunFrame>(EMPTY_FRAME);
+  /** A traced script's output, notices, evaluation calls and end: the live run's, not a frame's. */
+  trace = $state.raw<TraceLog>(EMPTY_TRACE);
   /** Losses of the run so far, shared by the frames (each cuts them at `lossesThrough`). */
   losses = $state.raw<LossChunk>(NO_LOSSES);
   playStatus = $state.raw<PlayStatus>(PAUSED);
@@ -142,6 +146,11 @@ export class LoopStore {
 
   private setPlay(state: PlayState): void {
     this.playStatus = { ...this.playStatus, state };
+  }
+
+  /** A run of the learner's own script (`loopscope trace`), by its capabilities. */
+  get traced(): boolean {
+    return this.live.session?.capabilities.source === "trace";
   }
 
   /** Whether the server is playing (not merely asked to). */
@@ -211,6 +220,7 @@ export class LoopStore {
   handle(event: ServerEvent): void {
     const before = this.live;
     this.live = reduce(before, event);
+    this.trace = reduceTrace(this.trace, event);
     this.playStatus = playStatusAfter(this.playStatus, event);
     switch (event.type) {
       case "session":

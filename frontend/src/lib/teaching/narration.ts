@@ -32,6 +32,8 @@ export interface NarrationInput {
   previousLoss?: WireFloat | null;
   /** The step() capture of the iteration before, when the page has it (for "overshoot"). */
   priorStep?: StepCapture;
+  /** The line the latest phase ran at, when its event names it (a traced script's). */
+  ranAt?: number | null;
 }
 
 const line = (key: Line["key"], params: Record<string, string | number> = {}): Line => ({
@@ -88,7 +90,8 @@ export function narrate(input: NarrationInput): Line[] {
   const nameOf = (n: string) => names.get(n) ?? n;
   const first = session.parameters[0] ?? "";
   const lines: Line[] = [];
-  const at = (p: PhaseName) => lineOf(session, p);
+  const at = (p: PhaseName) =>
+    p === phase && input.ranAt ? input.ranAt : lineOf(session, p);
   const c = input.captures;
   switch (phase) {
     case null:
@@ -107,6 +110,9 @@ export function narrate(input: NarrationInput): Line[] {
             ? line("teach.narr.resumed.oldGraph", { previous: session.iteration - 1 })
             : line("teach.narr.resumed.noGraph"),
         );
+      } else if (session.capabilities.source === "trace" && !session.parameters.length) {
+        // A traced script's model is only known once a module's output reaches a loss.
+        lines.push(line("trace.narr.idle"));
       } else {
         lines.push(
           line("teach.narr.idle", {
@@ -203,7 +209,13 @@ export function narrate(input: NarrationInput): Line[] {
       lines.push(...narrateStep(input, at("step"), nameOf));
       break;
   }
-  lines.push(line("teach.narr.next", { line: at(input.next), code: codeOf(session, input.next) }));
+  const nextLine = at(input.next);
+  // A traced script's lines are learned as it runs: a phase not reached yet has none.
+  lines.push(
+    nextLine
+      ? line("teach.narr.next", { line: nextLine, code: codeOf(session, input.next) })
+      : line("trace.narr.nextUnseen", { phase: input.next }),
+  );
   return lines;
 }
 

@@ -1,0 +1,23 @@
+// The page's own sentence for each notice the loop detector sends (the server's message,
+// in English and with its specifics, is shown under it where it adds something).
+import type { MessageKey } from "../../i18n/en";
+
+const KNOWN: Record<string, { key: MessageKey; detail: boolean }> = {
+  backward_unknown_root: { key: "trace.notice.backward_unknown_root", detail: false },
+  no_optimizer: { key: "trace.notice.no_optimizer", detail: false },
+  optimizer_idle: { key: "trace.notice.optimizer_idle", detail: true },
+  no_training_step: { key: "trace.notice.no_training_step", detail: false },
+  trace_error: { key: "trace.notice.trace_error", detail: true },
+  output_dropped: { key: "trace.notice.output_dropped", detail: true },
+};
+
+export interface NoticeText {
+  /** The page's sentence (null: a code this page does not know; show the server's). */
+  readonly key: MessageKey | null;
+  /** Whether the server's message is worth showing under the sentence. */
+  readonly detail: boolean;
+}
+
+export function noticeText(code: string): NoticeText {
+  return KNOWN[code] ?? { key: null, detail: true };
+}
