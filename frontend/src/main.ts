@@ -34,6 +34,7 @@ if (linked?.unknownScenario !== undefined) {
 }
 const traced =
   document.querySelector('meta[name="loopscope-source"]')?.getAttribute("content") === "trace";
+store.tracePage = traced;
 const socket = new LoopSocket(
   {
     onEvent: (event) => store.handle(event),

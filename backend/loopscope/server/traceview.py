@@ -65,6 +65,7 @@ class TraceView:
         self.phase_lines: dict[str, int] = {}
         self.params: dict[str, Any] = {}
         self.grads: dict[str, Any] = {}
+        self.loss: tuple[int, Any] | None = None  # (iteration, loss) once its loss phase ran
 
     def page(self, event: Event) -> list[Event]:
         """The page's events for one event of the child (often none)."""
@@ -162,6 +163,12 @@ class TraceView:
             trace["loss_source"] = event["capture"].get("source")
         if event.get("loss_inside_model") is not None:
             trace["loss_inside_model"] = event["loss_inside_model"]
+        # A phase event carries its iteration's loss from the loss phase on (as a scenario's).
+        if event.get("loss") is not None:
+            self.loss = (event["iteration"], event["loss"])
+        elif phase == "forward":
+            self.loss = None
+        loss = self.loss[1] if self.loss and self.loss[0] == event["iteration"] else None
         self.iteration = event["iteration"]
         return {
             "type": "phase",
@@ -171,7 +178,7 @@ class TraceView:
             "epoch": self.iteration,
             "batch": 0,
             "n_batches": 1,
-            "loss": event.get("loss"),
+            "loss": loss,
             "losses": {"first": self.losses_next, "values": []},
             "diverged": False,
             "params": dict(self.params),

@@ -148,9 +148,14 @@ export class LoopStore {
     this.playStatus = { ...this.playStatus, state };
   }
 
-  /** A run of the learner's own script (`loopscope trace`), by its capabilities. */
+  /** The page was served by `loopscope trace` (known before the first session arrives). */
+  tracePage = $state(false);
+
+  /** A run of the learner's own script (`loopscope trace`): by its capabilities, or by the
+   * page's mark while the script's process is still starting. */
   get traced(): boolean {
-    return this.live.session?.capabilities.source === "trace";
+    const source = this.live.session?.capabilities.source;
+    return source === undefined ? this.tracePage : source === "trace";
   }
 
   /** Whether the server is playing (not merely asked to). */
