@@ -537,21 +537,31 @@ export const en = {
   "charlm.uniform": "A uniform guess over {n} characters has loss ln {n} = {value}.",
   // a traced script (loopscope trace)
   "trace.restart": "Restart script",
-  "trace.restartExplain": "Runs {script} again from its first line, in a fresh Python process. This run's frames, losses and output are cleared; the script's files are not touched.",
+  "trace.restartExplain":
+    "Runs {script} again from its first line, in a fresh Python process. This run's frames, losses and output are cleared; the script's files are not touched.",
   "trace.restartConfirm": "Restart from the top",
   "trace.restartCancel": "Cancel",
   "trace.console.title": "Script output",
-  "trace.console.empty": "Nothing printed yet. What the script prints to stdout and stderr shows here, with the iteration it was printed in.",
-  "trace.console.dropped": "{count} earlier lines are no longer kept here (the terminal has them all).",
+  "trace.console.empty":
+    "Nothing printed yet. What the script prints to stdout and stderr shows here, with the iteration it was printed in.",
+  "trace.console.dropped":
+    "{count} earlier lines are no longer kept here (the terminal has them all).",
   "trace.console.iteration": "printed after {iteration} training iterations",
   "trace.console.follow": "Follow new output",
-  "trace.notice.backward_unknown_root": "backward() was called on a tensor that no model seen in this iteration produced, so no model is shown for it.",
-  "trace.notice.no_optimizer": "The script made no torch.optim optimizer: each backward() counts as one iteration, and the script's own update code runs in between.",
-  "trace.notice.optimizer_idle": "An optimizer the script made has not stepped along with the others.",
-  "trace.notice.no_training_step": "No optimizer.step() was seen: the script ran no training iteration.",
-  "trace.notice.trace_error": "Tracing stopped after an error of its own; the script carries on untraced.",
-  "trace.notice.output_dropped": "The script printed faster than the page can show; some lines are only in the terminal.",
-  "trace.eval.summary": "Evaluation / inference calls: {count} (outputs that never reached a backward)",
+  "trace.notice.backward_unknown_root":
+    "backward() was called on a tensor that no model seen in this iteration produced, so no model is shown for it.",
+  "trace.notice.no_optimizer":
+    "The script made no torch.optim optimizer: each backward() counts as one iteration, and the script's own update code runs in between.",
+  "trace.notice.optimizer_idle":
+    "An optimizer the script made has not stepped along with the others.",
+  "trace.notice.no_training_step":
+    "No optimizer.step() was seen: the script ran no training iteration.",
+  "trace.notice.trace_error":
+    "Tracing stopped after an error of its own; the script carries on untraced.",
+  "trace.notice.output_dropped":
+    "The script printed faster than the page can show; some lines are only in the terminal.",
+  "trace.eval.summary":
+    "Evaluation / inference calls: {count} (outputs that never reached a backward)",
   "trace.eval.grad": "grad on",
   "trace.eval.noGrad": "no grad",
   "trace.eval.train": "train mode",
@@ -565,13 +575,17 @@ export const en = {
   "trace.end.still": "The frames captured so far can still be scrubbed on the timeline.",
   "trace.end.showTraceback": "Show traceback",
   "trace.end.hideTraceback": "Hide traceback",
-  "trace.timeline.hint": "These are the frames captured from your script. Scrub back to look at them again; a script cannot be re-run from the middle (Restart runs it from the top).",
-  "trace.timeline.viewing": "Looking back at a captured frame; the script itself is at iteration {live}.",
+  "trace.timeline.hint":
+    "These are the frames captured from your script. Scrub back to look at them again; a script cannot be re-run from the middle (Restart runs it from the top).",
+  "trace.timeline.viewing":
+    "Looking back at a captured frame; the script itself is at iteration {live}.",
   "trace.code.elsewhere": "Now running in {place}, in {fn}() (a file next to the script).",
-  "trace.narr.idle": "The script is paused before its first training phase. Its model is found when a module's output first reaches a loss; until then only its source is known.",
+  "trace.narr.idle":
+    "The script is paused before its first training phase. Its model is found when a module's output first reaches a loss; until then only its source is known.",
   "trace.narr.nextUnseen": "Next: the {phase} phase (its line shows once the script reaches it).",
   "trace.loop.unseen": "(not reached yet)",
-  "trace.objects.modelPending": "Not found yet: the model is the module whose output reaches the loss, known after the first forward and loss.",
+  "trace.objects.modelPending":
+    "Not found yet: the model is the module whose output reaches the loss, known after the first forward and loss.",
   "trace.objects.optimizerPending": "no torch.optim optimizer seen yet",
   "trace.objects.lossPending": "no loss seen yet",
 } as const;

@@ -511,16 +511,20 @@ export const zh: Record<MessageKey, string> = {
   "charlm.uniform": "在 {n} 个字符上平均猜测，损失为 ln {n} = {value}。",
   // a traced script (loopscope trace)
   "trace.restart": "重新运行脚本",
-  "trace.restartExplain": "在一个全新的 Python 进程里，从第一行起再运行一次 {script}。本次运行的帧、损失和输出会被清空；脚本文件本身不会被改动。",
+  "trace.restartExplain":
+    "在一个全新的 Python 进程里，从第一行起再运行一次 {script}。本次运行的帧、损失和输出会被清空；脚本文件本身不会被改动。",
   "trace.restartConfirm": "从头运行",
   "trace.restartCancel": "取消",
   "trace.console.title": "脚本输出",
-  "trace.console.empty": "还没有输出。脚本写到 stdout 和 stderr 的内容会出现在这里，并标出是在第几次迭代时打印的。",
+  "trace.console.empty":
+    "还没有输出。脚本写到 stdout 和 stderr 的内容会出现在这里，并标出是在第几次迭代时打印的。",
   "trace.console.dropped": "更早的 {count} 行已不在这里保留（终端里都有）。",
   "trace.console.iteration": "在完成 {iteration} 次训练迭代后打印",
   "trace.console.follow": "跟随新输出",
-  "trace.notice.backward_unknown_root": "backward() 作用在一个张量上，但本次迭代里见到的模型都没有产生它，所以这里不显示对应的模型。",
-  "trace.notice.no_optimizer": "脚本没有创建 torch.optim 优化器：每次 backward() 算作一次迭代，脚本自己的更新代码在其间运行。",
+  "trace.notice.backward_unknown_root":
+    "backward() 作用在一个张量上，但本次迭代里见到的模型都没有产生它，所以这里不显示对应的模型。",
+  "trace.notice.no_optimizer":
+    "脚本没有创建 torch.optim 优化器：每次 backward() 算作一次迭代，脚本自己的更新代码在其间运行。",
   "trace.notice.optimizer_idle": "脚本创建的某个优化器没有和其他优化器一起执行 step。",
   "trace.notice.no_training_step": "没有见到 optimizer.step()：脚本没有进行任何训练迭代。",
   "trace.notice.trace_error": "追踪自身出错后停止了；脚本会继续运行，但不再被追踪。",
@@ -539,13 +543,16 @@ export const zh: Record<MessageKey, string> = {
   "trace.end.still": "已捕获的帧仍可以在时间轴上来回查看。",
   "trace.end.showTraceback": "显示回溯",
   "trace.end.hideTraceback": "隐藏回溯",
-  "trace.timeline.hint": "这些是从你的脚本捕获到的帧。可以往回拖动再看；脚本无法从中间重新执行（“重新运行脚本”会从头运行）。",
+  "trace.timeline.hint":
+    "这些是从你的脚本捕获到的帧。可以往回拖动再看；脚本无法从中间重新执行（“重新运行脚本”会从头运行）。",
   "trace.timeline.viewing": "正在回看一个已捕获的帧；脚本本身在第 {live} 次迭代。",
   "trace.code.elsewhere": "正在 {place} 中的 {fn}() 里运行（脚本旁边的一个文件）。",
-  "trace.narr.idle": "脚本停在第一个训练阶段之前。模型要等某个模块的输出第一次流入损失时才能找到；在此之前只知道它的源代码。",
+  "trace.narr.idle":
+    "脚本停在第一个训练阶段之前。模型要等某个模块的输出第一次流入损失时才能找到；在此之前只知道它的源代码。",
   "trace.narr.nextUnseen": "下一步：{phase} 阶段（脚本运行到那里时才会显示它所在的行）。",
   "trace.loop.unseen": "（尚未运行到）",
-  "trace.objects.modelPending": "还没找到：模型是输出流入损失的那个模块，在第一次前向和损失之后才知道。",
+  "trace.objects.modelPending":
+    "还没找到：模型是输出流入损失的那个模块，在第一次前向和损失之后才知道。",
   "trace.objects.optimizerPending": "还没见到 torch.optim 优化器",
   "trace.objects.lossPending": "还没见到损失",
 };

@@ -17,6 +17,7 @@ import type {
   WireFloat,
 } from "../wire/protocol";
 import { appendRatios } from "../layers/layers";
+import { learnPhaseLine } from "../trace/location";
 import type { RatioLog } from "../layers/layers";
 
 /** One step() capture and the iteration it belongs to. */
@@ -113,6 +114,8 @@ function reducePhase(frame: RunFrame, event: PhaseEvent): RunFrame {
   const step = event.phase === "step" ? captures.step : undefined;
   return {
     ...frame,
+    // A traced script's phase names its line: the loop and the code pane learn it.
+    session: learnPhaseLine(frame.session, event),
     event,
     previous: frame.event,
     captures,

@@ -90,8 +90,7 @@ export function narrate(input: NarrationInput): Line[] {
   const nameOf = (n: string) => names.get(n) ?? n;
   const first = session.parameters[0] ?? "";
   const lines: Line[] = [];
-  const at = (p: PhaseName) =>
-    p === phase && input.ranAt ? input.ranAt : lineOf(session, p);
+  const at = (p: PhaseName) => (p === phase && input.ranAt ? input.ranAt : lineOf(session, p));
   const c = input.captures;
   switch (phase) {
     case null:

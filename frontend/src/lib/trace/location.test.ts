@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadFixture } from "../__fixtures__/load";
 import type { EndEvent, PhaseEvent, SessionEvent } from "../wire/protocol";
 import { endKind } from "./ending";
-import { scriptFile, tracedLine } from "./location";
+import { learnPhaseLine, scriptFile, tracedLine } from "./location";
 
 const frames = loadFixture("trace-two-files").frames;
 const session = frames.find((f): f is SessionEvent => f.type === "session") ?? null;
@@ -50,5 +50,18 @@ describe("how a script ended", () => {
     expect(endKind({ ...base, exit_code: 3 })).toBe("exited");
     expect(endKind({ ...base, status: "failed", exit_code: 1 })).toBe("failed");
     expect(endKind({ ...base, status: "stopped", exit_code: -15 })).toBe("stopped");
+  });
+});
+
+describe("a traced script's phase lines, learned as it reaches them", () => {
+  it("adds each phase's line in the script's own file, once, and leaves the rest alone", () => {
+    let known = session;
+    for (const event of phases) known = learnPhaseLine(known, event);
+    const own = phases.filter((p) => p.trace?.location?.file === "train.py");
+    const expected = Object.fromEntries(own.map((p) => [p.phase, p.trace?.location?.line]));
+    expect(known?.source.phase_lines).toEqual({ ...session?.source.phase_lines, ...expected });
+    expect(Object.keys(expected).sort()).toEqual(["backward", "step", "zero_grad"]);
+    // nothing new: the very same session object (so nothing downstream recomputes)
+    expect(learnPhaseLine(known, phases[0] as PhaseEvent)).toBe(known);
   });
 });

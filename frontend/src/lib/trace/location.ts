@@ -31,3 +31,20 @@ export function tracedLine(
 export function placeOf(location: TraceLocation): string {
   return `${location.file}:${location.line}`;
 }
+
+/**
+ * The session with the line of a traced phase learned: a script's phase lines are known
+ * only as it reaches them, and the session that lists them is not re-sent for each one.
+ * The same session when there is nothing new (or the run is a built-in one).
+ */
+export function learnPhaseLine(
+  session: SessionEvent | null,
+  event: PhaseEvent,
+): SessionEvent | null {
+  const line = tracedLine(session, event)?.line ?? null;
+  if (session === null || line === null || session.source.phase_lines[event.phase] !== undefined) {
+    return session;
+  }
+  const phase_lines = { ...session.source.phase_lines, [event.phase]: line };
+  return { ...session, source: { ...session.source, phase_lines } };
+}

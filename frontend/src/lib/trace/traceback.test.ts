@@ -23,7 +23,10 @@ describe("a failed script's traceback (recorded)", () => {
     expect(frames.map((f) => f.raised)).toEqual([false, true]);
     const raisedCode = rows.filter((r) => r.kind === "code" && r.raised);
     expect(raisedCode.map((r) => r.text.trim())).toEqual([
-      text.split("\n").find((l) => l.trim().startsWith("raise"))?.trim(),
+      text
+        .split("\n")
+        .find((l) => l.trim().startsWith("raise"))
+        ?.trim(),
     ]);
   });
 

@@ -29,7 +29,15 @@ export function parseTraceback(traceback: string): TracebackRow[] {
     if (match) {
       const [, file = "", line = "0", fn = ""] = match;
       lastFrame = rows.length;
-      rows.push({ kind: "frame", text, file, line: Number(line), fn, own: !LIBRARY.test(file), raised: false });
+      rows.push({
+        kind: "frame",
+        text,
+        file,
+        line: Number(line),
+        fn,
+        own: !LIBRARY.test(file),
+        raised: false,
+      });
     } else if (lastFrame >= 0 && /^\s{4,}/.test(text)) {
       rows.push({ kind: "code", text, raised: false });
     } else {
