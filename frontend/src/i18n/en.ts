@@ -588,6 +588,7 @@ export const en = {
     "Not found yet: the model is the module whose output reaches the loss, known after the first forward and loss.",
   "trace.objects.optimizerPending": "no torch.optim optimizer seen yet",
   "trace.objects.lossPending": "no loss seen yet",
+  "trace.param.notCaptured": "not captured yet (the first step shows it)",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -555,4 +555,5 @@ export const zh: Record<MessageKey, string> = {
     "还没找到：模型是输出流入损失的那个模块，在第一次前向和损失之后才知道。",
   "trace.objects.optimizerPending": "还没见到 torch.optim 优化器",
   "trace.objects.lossPending": "还没见到损失",
+  "trace.param.notCaptured": "尚未捕获（第一次 step 时显示）",
 };

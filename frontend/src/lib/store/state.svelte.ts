@@ -208,7 +208,11 @@ export class LoopStore {
 
   /** The speed control's stops for this run, each strictly faster than the one before. */
   get speeds(): Speed[] {
-    return speedsFor(this.live.session?.n_batches ?? 1);
+    const speeds = speedsFor(this.live.session?.n_batches ?? 1);
+    // A traced script has no epochs the server can count (its epoch is an iteration).
+    return this.traced
+      ? speeds.map((s) => (s.unit === "epoch" ? { ...s, unit: "iteration" } : s))
+      : speeds;
   }
 
   get speed(): Speed {

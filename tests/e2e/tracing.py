@@ -1,0 +1,88 @@
+"""A real `loopscope trace --no-open` server on a test script, and a Chromium page on it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Browser, ConsoleMessage, Page
+
+from .conftest import ROOT, STATIC_INDEX, _free_port, _wait_healthy
+
+SCRIPTS = ROOT / "tests" / "trace" / "scripts"
+# A traced script's child starts torch: slower than the built-in server under load.
+START_TIMEOUT_S = 90.0
+
+
+@contextmanager
+def traced_server(script: Path) -> Iterator[str]:
+    """`loopscope trace --no-open --port P script` in a subprocess; yields its base URL."""
+    if not STATIC_INDEX.is_file():
+        raise RuntimeError(f"{STATIC_INDEX} is missing: build the UI first (make frontend-build)")
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "backend")}
+    command = [sys.executable, "-m", "loopscope.cli", "trace", "--no-open"]
+    command += ["--port", str(port), str(script)]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, timeout=START_TIMEOUT_S)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def traced_page(
+    browser: Browser, script: Path, lang: str = "en", size: tuple[int, int] = (1440, 900)
+) -> Iterator[Page]:
+    """A page on a traced script, once the script's session arrived; fails on console errors."""
+    with traced_server(script) as url:
+        context = browser.new_context(
+            viewport={"width": size[0], "height": size[1]}, locale="en-US", base_url=url
+        )
+        context.set_default_timeout(60_000)
+        page = context.new_page()
+        problems: list[str] = []
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                problems.append(f"console error: {message.text}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        page.goto("/#lang=zh" if lang == "zh" else "/")
+        page.locator("[data-testid=connection][data-state=open]").wait_for()
+        # the script's own source: its session has arrived
+        page.get_by_test_id("code-line").first.wait_for()
+        try:
+            yield page
+        finally:
+            context.close()
+        assert not problems, "\n".join(problems)
+
+
+def frames(page: Page) -> int:
+    """How many frames the timeline holds."""
+    return int(page.get_by_test_id("timeline").get_attribute("data-count") or "0")
+
+
+def wait_for(page: Page, test: Callable[[], bool], what: str, timeout_s: float = 60) -> None:
+    """Poll `test` until it holds (the page's state comes from a server it cannot see)."""
+    deadline = time.monotonic() + timeout_s
+    while not test():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        page.wait_for_timeout(100)
