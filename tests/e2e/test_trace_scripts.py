@@ -13,7 +13,7 @@ import torch
 from playwright.sync_api import Browser, Page, expect
 
 from .conftest import save_screenshot
-from .tracing import SCRIPTS, frames, traced_page, wait_for
+from .tracing import SCRIPTS, traced_page, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -25,11 +25,7 @@ def char_lm_first_loss() -> torch.Tensor:
     the loss (the evaluation at iteration 0 draws batches first, so it runs too)."""
     source = CHAR_LM.read_text()
     setup = source[: source.index("for iter in range(max_iters):")]
-    first = (
-        "losses = estimate_loss()\n"
-        "xb, yb = get_batch('train')\n"
-        "logits, loss = model(xb, yb)\n"
-    )
+    first = "losses = estimate_loss()\nxb, yb = get_batch('train')\nlogits, loss = model(xb, yb)\n"
     scope: dict[str, Any] = {"__name__": "oracle", "__file__": str(CHAR_LM)}
     torch.set_num_threads(1)
     exec(compile(setup + first, str(CHAR_LM), "exec"), scope)  # noqa: S102 - our own script
@@ -145,8 +141,8 @@ def test_a_script_that_exits_early_shows_its_status(browser: Browser) -> None:
         expect(banner).to_contain_text("exited with status 3")
         line = page.get_by_test_id("console-line")
         expect(line.locator(".text")).to_have_text(["leaving early"])
-        # (the iteration a line printed just before sys.exit() is attributed to is the
-        # backend's: see tests/trace for it; the page shows what it is sent)
+        # (which iteration a line printed just before sys.exit() belongs to is the server's
+        # to say, and not checked here: the page shows the one it is sent)
         expect(line).to_have_attribute("data-stream", "stdout")
 
 
@@ -157,7 +153,9 @@ def test_a_script_without_training_says_no_step_was_seen(browser: Browser) -> No
         expect(page.get_by_test_id("end-no-step")).to_have_text("No training step was seen.")
         notice = page.locator("[data-testid=trace-notice][data-code=no_training_step]")
         expect(notice).to_contain_text("No optimizer.step() was seen")
-        expect(page.get_by_test_id("console-line")).to_have_count(len(plain_output("no_training.py")))
+        expect(page.get_by_test_id("console-line")).to_have_count(
+            len(plain_output("no_training.py"))
+        )
 
 
 def test_a_model_in_a_second_file_is_shown_running_there(browser: Browser) -> None:

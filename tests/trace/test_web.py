@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import anyio
 import orjson
 import pytest
 import torch
@@ -24,18 +26,41 @@ from ._drive import SCRIPTS
 Event = dict[str, Any]
 
 
-def receive(ws: WebSocketTestSession) -> Event:
+# Every wait has a limit: a traced script runs in a child process, and an event that never
+# comes must fail the test with what it waited for, not hang the suite.
+RECEIVE_TIMEOUT_S = 60.0
+UNTIL_TIMEOUT_S = 240.0
+
+
+def receive(ws: WebSocketTestSession, timeout: float = RECEIVE_TIMEOUT_S) -> Event:
     """The next event, validated against the protocol (every frame the page gets)."""
-    event: Event = orjson.loads(ws.receive_text())
+
+    async def take() -> Any:
+        with anyio.fail_after(timeout):
+            return await ws._send_rx.receive()
+
+    try:
+        message = ws.portal.call(take)
+    except TimeoutError:
+        pytest.fail(f"no event from /ws within {timeout:.0f} s")
+    ws._raise_on_close(message)
+    event: Event = orjson.loads(message["text"])
     EVENT_ADAPTER.validate_python(event)
     return event
 
 
-def until(ws: WebSocketTestSession, done: Callable[[Event], bool]) -> list[Event]:
+def until(
+    ws: WebSocketTestSession, done: Callable[[Event], bool], timeout: float = UNTIL_TIMEOUT_S
+) -> list[Event]:
     """Events up to and including the first for which `done` holds."""
     events: list[Event] = []
+    deadline = time.monotonic() + timeout
     while True:
-        events.append(receive(ws))
+        left = deadline - time.monotonic()
+        if left <= 0:
+            seen = [e["type"] + (f":{e['phase']}" if e["type"] == "phase" else "") for e in events]
+            pytest.fail(f"the awaited event did not come within {timeout:.0f} s; got {seen[-20:]}")
+        events.append(receive(ws, min(left, RECEIVE_TIMEOUT_S)))
         if done(events[-1]):
             return events
 
@@ -222,3 +247,27 @@ def test_the_page_of_a_traced_run_is_marked_so_it_asks_for_no_run(traced: Any) -
         assert '<meta name="loopscope-source" content="trace">' in page.text
     with TestClient(create_app(Settings())) as plain:
         assert "loopscope-source" not in plain.get("/").text
+
+
+def test_char_lm_phase_by_phase_then_to_its_end(traced: Any) -> None:
+    """A model that returns (logits, loss), evaluated under no_grad at iteration 0 and
+    sampled after training: stepped phase by phase, then run to its end."""
+    client = traced("char_lm.py")
+    with client.websocket_connect("/ws") as ws:
+        until(ws, is_type("session"))
+        seen: list[Event] = []
+        for _ in range(5):
+            send(ws, type="step", unit="phase", count=1)
+            seen.append(until(ws, is_type("phase"))[-1])
+        phases = [e["phase"] for e in seen]
+        assert phases[0] == "forward" and seen[0]["loss"] is not None, phases
+        # from the loss on, every phase event of the iteration carries its loss
+        assert all(e["loss"] == seen[0]["loss"] for e in seen), phases
+        send(ws, type="step", unit="iteration", count=100_000)
+        events = until(ws, is_type("end"))
+        end = events[-1]
+        assert (end["status"], end["exit_code"]) == ("finished", 0)
+        assert end["summary"]["iterations"] == 60
+        assert end["summary"]["evaluation_calls"] > 0
+        printed = [e["text"] for e in events if e["type"] == "output"]
+        assert any(p.startswith("step 59: train loss") for p in printed), printed
