@@ -43,9 +43,10 @@ def record(script: Path) -> dict[str, Any]:
     commands: list[Any] = []
     frames: list[Any] = []
     run = TracedRun(str(script), [], echo=False)
-    with TestClient(create_app(Settings(), traced=run)) as client, client.websocket_connect(
-        "/ws"
-    ) as ws:
+    with (
+        TestClient(create_app(Settings(), traced=run)) as client,
+        client.websocket_connect("/ws") as ws,
+    ):
 
         def send(command: dict[str, Any], then: str) -> None:
             commands.append(command)

@@ -583,12 +583,12 @@ export const en = {
   "trace.narr.idle":
     "The script is paused before its first training phase. Its model is found when a module's output first reaches a loss; until then only its source is known.",
   "trace.narr.nextUnseen": "Next: the {phase} phase (its line shows once the script reaches it).",
-  "trace.loop.unseen": "(not reached yet)",
+  "trace.loop.unseen": "(no line in this file seen yet)",
   "trace.objects.modelPending":
     "Not found yet: the model is the module whose output reaches the loss, known after the first forward and loss.",
   "trace.objects.optimizerPending": "no torch.optim optimizer seen yet",
   "trace.objects.lossPending": "no loss seen yet",
-  "trace.param.notCaptured": "not captured yet (the first step shows it)",
+  "trace.param.notCaptured": "not captured yet",
 } as const;
 
 export type MessageKey = keyof typeof en;

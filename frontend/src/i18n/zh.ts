@@ -550,10 +550,10 @@ export const zh: Record<MessageKey, string> = {
   "trace.narr.idle":
     "脚本停在第一个训练阶段之前。模型要等某个模块的输出第一次流入损失时才能找到；在此之前只知道它的源代码。",
   "trace.narr.nextUnseen": "下一步：{phase} 阶段（脚本运行到那里时才会显示它所在的行）。",
-  "trace.loop.unseen": "（尚未运行到）",
+  "trace.loop.unseen": "（尚未在本文件中见到它的行）",
   "trace.objects.modelPending":
     "还没找到：模型是输出流入损失的那个模块，在第一次前向和损失之后才知道。",
   "trace.objects.optimizerPending": "还没见到 torch.optim 优化器",
   "trace.objects.lossPending": "还没见到损失",
-  "trace.param.notCaptured": "尚未捕获（第一次 step 时显示）",
+  "trace.param.notCaptured": "尚未捕获",
 };
