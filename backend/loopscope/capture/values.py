@@ -69,6 +69,8 @@ def tensor_value(tensor: torch.Tensor, cap: int = 4096) -> TensorValue:
 
     The numbers are copied out now, so later in-place updates cannot change what is sent.
     """
+    if tensor.dtype == torch.bfloat16:  # numpy has no bfloat16 (autocast on the CPU makes it)
+        tensor = tensor.detach().float()
     array = tensor.numpy(force=True)  # detached, on the CPU; shares memory when it can
     flat = array.ravel().copy()
     shape = list(array.shape)
