@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from ._drive import SCRIPTS, Traced, start_plain, trace
-from .test_scripts import _assert_same_state, _both, _first_iteration, _values
+from .test_scripts import _assert_same_state, _both, _values
 
 
 def _iteration(traced: Traced, k: int) -> list[str]:

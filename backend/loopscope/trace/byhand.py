@@ -71,6 +71,8 @@ class HandHooks(LoopState):
         hand = self.hand
         if hand is None or hand.quiet or self.micro == 0 and method != "zero_":
             return run()
+        if self.cycle.created or self.in_zero_grad or self.in_backward:
+            return run()  # an optimizer's own work (created after a loop by hand)
         ptr = tensor.data_ptr()
         if method == "zero_" and ptr in hand.grads:
             if hand.open == "step":

@@ -8,7 +8,6 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset, random_split
 
 device = "cuda" if torch.cuda.is_available() else "cpu"
-device = "cpu"  # the test compares bits with a plain run on the same machine
 torch.manual_seed(7)
 
 
