@@ -7,6 +7,7 @@ import torch
 
 from loopscope.trace.channel import FrameBuffer, channel_pair
 from loopscope.trace.loop import IDLE_LIMIT, Credits, OptimizerCycle, parse_command
+from loopscope.trace.manual import HandState, leaves_of
 
 
 def _optimizers(n: int) -> list[torch.optim.Optimizer]:
@@ -112,3 +113,28 @@ def test_pydantic_models_inside_a_frame_are_written_as_json() -> None:
         "type": "a",
         "value": {"type": "error", "code": "internal", "message": "m", "field": None},
     }
+
+
+def test_the_leaves_of_a_graph_are_the_tensors_backward_fills() -> None:
+    w, b = torch.randn(3, requires_grad=True), torch.zeros(1, requires_grad=True)
+    frozen = torch.randn(3)  # no grad: not a leaf of the graph
+    loss = ((w * frozen).sum() + b).pow(2).sum()
+    assert loss.grad_fn is not None
+    assert {id(t) for t in leaves_of([loss.grad_fn])} == {id(w), id(b)}
+
+
+def test_a_hand_update_is_captured_as_a_step() -> None:
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    assert loss.grad_fn is not None
+    loss.backward()
+    hand = HandState()
+    hand.learn([loss.grad_fn], {id(w): "w"})
+    hand.read_before(cap=16)
+    with torch.no_grad():
+        w -= 0.5 * w.grad  # type: ignore[operator]
+    capture = hand.step_capture(cap=16)
+    (update,) = capture["updates"]
+    assert update["name"] == "w" and list(update["after"]["values"]) == [0.0, 0.0]
+    (ref,) = capture["references"]
+    assert ref["version_after"] == ref["version_before"] + 1  # changed in place

@@ -191,7 +191,8 @@ def test_from_scratch_without_module_or_optimizer(tmp_path: Path) -> None:
     traced, out, _err, a, b = _both("from_scratch.py", tmp_path)
     assert traced.end["summary"]["iterations"] == 4
     assert [n["code"] for n in traced.of("notice")] == ["backward_unknown_root", "no_optimizer"]
-    assert _first_iteration(traced) == ["loss", "backward"]
+    # the script's own update and zeroing, seen as the step and zero_grad
+    assert _first_iteration(traced) == ["loss", "backward", "step", "zero_grad"]
     assert traced.phases[0]["capture"]["source"] == "backward"
     assert traced.stdout == out
     _assert_same_state(a, b)

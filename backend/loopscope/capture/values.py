@@ -69,10 +69,15 @@ def tensor_value(tensor: torch.Tensor, cap: int = 4096) -> TensorValue:
 
     The numbers are copied out now, so later in-place updates cannot change what is sent.
     """
+    bfloat16 = tensor.dtype == torch.bfloat16
+    if bfloat16:  # numpy has no bfloat16 (autocast on the CPU makes it): read as float32
+        tensor = tensor.detach().float()
     array = tensor.numpy(force=True)  # detached, on the CPU; shares memory when it can
     flat = array.ravel().copy()
     shape = list(array.shape)
     dtype = _DTYPES.get(array.dtype) or str(tensor.dtype).removeprefix("torch.")
+    if bfloat16:
+        dtype = "bfloat16"
     if flat.size <= cap:
         return {"shape": shape, "dtype": dtype, "values": _numbers(flat)}
     return {"shape": shape, "dtype": dtype, "summary": summarize_array(flat)}

@@ -14,8 +14,9 @@ import torch
 from torch import nn
 
 from ..capture.graph import Node
+from .byhand import HandHooks
 from .recorder import tensors_in
-from .state import MAX_PENDING, LoopState, PendingCall, _Call
+from .state import MAX_PENDING, PendingCall, _Call
 
 T = TypeVar("T")
 _CRITERIA: dict[type, bool] = {}
@@ -35,11 +36,14 @@ def is_criterion(module: nn.Module) -> bool:
     return known
 
 
-class ForwardHooks(LoopState):
+class ForwardHooks(HandHooks):
     """Handlers of the global module hooks and of the functional losses."""
 
     def module_pre(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         """Global forward pre-hook."""
+        if self.depth == 0 and self.hand is not None and torch.is_grad_enabled():
+            if self.hand_boundary():  # hooks just removed: this call's forward hook will not run
+                return
         self.depth += 1
         if self.loss_depth:
             return
@@ -53,6 +57,8 @@ class ForwardHooks(LoopState):
                 self.capture.forward.enter(module, args)
             return
         grad = torch.is_grad_enabled()
+        if grad and "forward_called_directly" not in self.noticed:
+            self._direct_forward(module)
         if grad:
             self._before("forward", type(module).__name__)
         capture = grad and self.capturing
@@ -60,6 +66,22 @@ class ForwardHooks(LoopState):
         if capture:
             self.capture.start_forward(module, args)
             self.capture.forward.enter(module, args)  # type: ignore[union-attr]
+
+    def _direct_forward(self, module: nn.Module) -> None:
+        """An outermost call made from inside a module's forward: that module's forward was
+        called directly (`model.forward(x)`), which runs no hook for it."""
+        found = self.locator.frame(3)
+        if found is None or found[0].f_code.co_name != "forward":
+            return
+        owner = found[0].f_locals.get("self")
+        if isinstance(owner, nn.Module) and owner is not module:
+            name = type(owner).__name__
+            self.notice(
+                "forward_called_directly",
+                f"{name}.forward() was called directly instead of calling the module: no hook "
+                f"runs for {name} itself, so its layers are shown as separate forward calls "
+                "(iterations are still counted at each optimizer step)",
+            )
 
     def module_post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
         """Global forward hook (always called, also when forward raised)."""
@@ -120,6 +142,9 @@ class ForwardHooks(LoopState):
             return run()
         if self.depth == 0 and not torch.is_grad_enabled():
             return run()
+        if self.depth == 0 and self.hand is not None:
+            if self.hand_boundary():
+                return run()
         if self.depth == 0:
             self._before("loss", name)
         self.in_loss_function = True
@@ -151,6 +176,7 @@ class ForwardHooks(LoopState):
         self._classify([output.grad_fn])
         location = self.locator.locate(3) if self.capturing else None
         self.loss_seen = (source, location)
+        self.loss_nodes.add(output.grad_fn)
         event = None
         if self.capturing:
             graph = self.capture.walk(output, target, what)

@@ -17,6 +17,7 @@ from torch import nn
 from torch.nn.modules import module as torch_module
 from torch.optim import optimizer as torch_optimizer
 
+from .manual import INPLACE_METHODS
 from .tracer import Tracer
 
 # The loss functions of torch.nn.functional (the loss modules call these same functions).
@@ -195,6 +196,35 @@ def _install_optimizers(tracer: Tracer) -> None:
     torch.amp.GradScaler.step = step_of_scaler  # type: ignore[method-assign]
 
 
+def _wrap_inplace(tracer: Tracer, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    """An in-place Tensor method, seen by the hand-update tracking only in shown iterations."""
+
+    @functools.wraps(method)
+    def inplace(self: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        if tracer.fast or tracer.stepping is not None or not tracer.here():
+            return method(self, *args, **kwargs)
+        return _around(
+            tracer,
+            lambda run: tracer.hand_inplace(self, name, run),
+            lambda: method(self, *args, **kwargs),
+        )
+
+    return inplace
+
+
+def _inplace_installer(tracer: Tracer) -> Callable[[], None]:
+    """Wraps the in-place methods once a backward() ran without any optimizer: scripts with
+    an optimizer never pay for it."""
+
+    def install_inplace() -> None:
+        for name in INPLACE_METHODS:
+            method = getattr(torch.Tensor, name, None)
+            if method is not None:
+                setattr(torch.Tensor, name, _wrap_inplace(tracer, name, method))
+
+    return install_inplace
+
+
 def install(tracer: Tracer) -> None:
     """Install every hook and wrapper (once per process, before the script runs)."""
 
@@ -212,6 +242,7 @@ def install(tracer: Tracer) -> None:
 
     set_module_hooks(True)
     tracer.set_module_hooks = set_module_hooks
+    tracer.install_inplace = _inplace_installer(tracer)
     for name in LOSS_FUNCTIONS:
         fn = getattr(F, name, None)
         if fn is not None:

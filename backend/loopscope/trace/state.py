@@ -82,6 +82,7 @@ class LoopState:
         self.in_backward = False
         self.in_zero_grad = False
         self.stepping: torch.optim.Optimizer | None = None
+        self.closure_calls = 0  # backward() calls inside the current optimizer step
         self.cycle = OptimizerCycle()
         self.credits = Credits()
         self.capturing = False
@@ -92,6 +93,7 @@ class LoopState:
         self.pending: list[PendingCall] = []
         self.call: _Call | None = None
         self.loss_seen: tuple[str, dict[str, Any] | None] | None = None
+        self.loss_nodes: set[Node] = set()  # losses seen this iteration (retain_graph reuses)
         self.inner_name: str | None = None
         self.inner_loss: dict[str, Any] | None = None  # the last forward returned a loss made at
         # this iteration's backward roots: floats on the CPU, detached tensors elsewhere (read
@@ -273,6 +275,7 @@ class LoopState:
         if ended > 1:
             self.losses.extend([] for _ in range(ended - 1))
         self.roots = []
+        self.loss_nodes.clear()
         if self.pending:
             for call in self.pending:
                 self._evaluation(call.module, True, call.training, call.location, call.shown)

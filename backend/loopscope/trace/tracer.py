@@ -25,6 +25,9 @@ class Tracer(ForwardHooks):
     def backward(self, roots: list[Any], run: Callable[[], T]) -> T:
         """Tensor.backward / torch.autograd.backward: classify, capture, run."""
         tensors = [t for t in roots if isinstance(t, torch.Tensor)]
+        if self.hand is not None:
+            self.hand_boundary()
+            self.hand_backward()
         self._before("backward", "backward")
         nodes = [t.grad_fn for t in tensors if t.grad_fn is not None]
         if not self.fast and not self._classify(nodes) and not self.names.models:
@@ -36,7 +39,7 @@ class Tracer(ForwardHooks):
         recorder = None
         root = tensors[0] if tensors else None
         if self.capturing and root is not None and root.grad_fn is not None:
-            if self.loss_seen is None:
+            if self.loss_seen is None and root.grad_fn not in self.loss_nodes:
                 self._loss_at_backward(root)
             self._send_graph(self.capture.graph_for(root))
             recorder = self.capture.backward_recorder()
@@ -59,23 +62,36 @@ class Tracer(ForwardHooks):
                 capture=None if recorder is None else recorder.capture(),
             )
         self._after(event)
-        self.backward_counted(root)
+        self.backward_counted(root, nodes)
         return result
 
-    def backward_counted(self, root: Any) -> None:
+    def backward_counted(self, root: Any, nodes: list[Any] | None = None) -> None:
         """Count a backward() that ran (all that fast-forward does for one)."""
         self.counts.backwards += 1
         self.micro += 1
+        if self.stepping is not None:  # optimizer.step(closure): the closure's backward
+            self.closure_calls += 1
+            if self.closure_calls == 1 and self.step_recorder is not None:
+                # the step's "grad" is the one the closure's first backward made
+                recorder = self.step_recorder
+                for name, param in recorder.named.items():
+                    recorder.grads[name] = recorder.values.grad(name, param)
         if isinstance(root, torch.Tensor) and root.numel() == 1:
             self.roots.append(root.item() if root.device.type == "cpu" else root.detach())
         if self.cycle.created == 0:
             # No optimizer: the script updates the parameters itself after backward().
             self.notice(
                 "no_optimizer",
-                "no torch.optim optimizer was created: each backward() is counted as one "
-                "iteration, and the script's own update code runs between them",
+                "no torch.optim optimizer was created: each backward() is one iteration, "
+                "which ends before the next forward, loss or backward; in shown iterations "
+                "the script's in-place update of the tensors that got .grad is the step",
             )
-            self._end_iteration(1)
+            if self.fast or nodes is None:
+                if self.hand is not None:
+                    self.hand.quiet = True
+                self._end_iteration(1)
+            else:
+                self.hand_learn(nodes)
 
     def _loss_at_backward(self, root: torch.Tensor) -> None:
         """No loss call was seen: the loss is the tensor backward() is called on — out of the
@@ -110,6 +126,8 @@ class Tracer(ForwardHooks):
         if self.in_zero_grad:
             return run()
         what = f"{type(owner).__name__}.zero_grad"
+        if self.hand is not None:
+            self.hand_boundary()
         self._before("zero_grad", what)
         params: dict[str, torch.Tensor] = {}
         if self.capturing:
@@ -168,6 +186,14 @@ class Tracer(ForwardHooks):
         if self.stepping is not optimizer:
             return
         self.stepping = None
+        if self.closure_calls:
+            self.notice(
+                "closure_step",
+                f"{type(optimizer).__name__}.step(closure) ran the closure "
+                f"{self.closure_calls} times inside the step: its forward, loss and backward "
+                "are shown inside the step, as micro-batches of one iteration",
+            )
+            self.closure_calls = 0
         if self.fast:  # only counted
             self.counts.steps += 1
             ended, message = self.cycle.step(optimizer)
