@@ -104,7 +104,7 @@ def _trace_headless(args: argparse.Namespace, script_args: list[str]) -> int:
     try:
         source.start()
         source.play()
-        source.wait_end()
+        source.wait_end(keep=False)
     except KeyboardInterrupt:
         source.stop()
     finally:

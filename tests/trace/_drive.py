@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loopscope.trace.events import TRACE_EVENT_ADAPTER
+from loopscope.protocol import CHILD_EVENT_ADAPTER
 from loopscope.trace.source import TraceSource
 
 SCRIPTS = Path(__file__).parent / "scripts"
@@ -77,8 +77,7 @@ def trace(
     assert source.process is not None
     source.process.wait(timeout=60)
     for event in events:
-        if event["type"] != "printed":
-            TRACE_EVENT_ADAPTER.validate_python(event)
+        CHILD_EVENT_ADAPTER.validate_python(event)
     traced = Traced(events=events, exit_code=source.process.returncode, end=events[-1])
     traced.stdout = "".join(e["text"] for e in events if e.get("stream") == "stdout")
     traced.stderr = "".join(e["text"] for e in events if e.get("stream") == "stderr")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, NotRequired
 
 from pydantic import with_config
@@ -129,10 +130,11 @@ class StepCapture(TypedDict):
 
 @with_config(_WIRE)
 class LossChunk(TypedDict):
-    """Losses of consecutive iterations: iteration `first + k` has loss `values[k]`."""
+    """Losses of consecutive iterations: iteration `first + k` has loss `values[k]`; null
+    when no loss was seen in it (a traced script's iteration without a backward())."""
 
     first: int
-    values: list[Float]
+    values: Sequence[Float | None]
 
 
 @with_config(_WIRE)
@@ -156,7 +158,8 @@ class PhaseEvent(TypedDict):
 
     type: Literal["phase"]
     phase: PhaseName
-    next_phase: PhaseName
+    # the phase that runs next; left out by a traced script that has not announced it yet
+    next_phase: NotRequired[PhaseName]
     iteration: int  # the iteration this phase belongs to (0-based)
     epoch: int
     batch: int  # index of the batch within its epoch

@@ -9,6 +9,8 @@ from typing_extensions import TypedDict
 
 from .base import _WIRE
 
+EndStatus = Literal["finished", "failed", "stopped"]
+
 
 @with_config(_WIRE)
 class TraceLocation(TypedDict):
@@ -60,7 +62,7 @@ class EndEvent(TypedDict):
     """The traced script's process ended; `reset` runs it again from the top."""
 
     type: Literal["end"]
-    status: Literal["finished", "failed", "stopped"]
+    status: EndStatus
     exit_code: int
     traceback: str | None  # the script's frames only, as Python prints it
     message: str

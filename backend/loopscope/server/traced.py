@@ -26,6 +26,9 @@ Event = dict[str, Any]
 Subscriber = Callable[[list[Event]], None]
 REPLAY_BYTES = 8 << 20  # events a late tab is sent (besides session, graph and losses)
 REPLAY_LOSSES = 200_000
+# A phase event waits this long for the phase the child announces next (its gate, or the
+# next phase event); a script busy longer than that between phases has it sent without.
+NEXT_PHASE_WAIT_S = 0.2
 
 
 class Replay:
@@ -102,6 +105,10 @@ class TracedRun:
         self._steps = asyncio.Lock()
         self._play: asyncio.Task[None] | None = None
         self._play_options: tuple[str, float] | None = None
+        # A phase event and the events after it, until the next phase is known; None in it
+        # marks where the phases shown so far are sent again (after a re-sent session).
+        self._held: list[Event | None] = []
+        self._held_timer: asyncio.TimerHandle | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -144,15 +151,23 @@ class TracedRun:
         kind = event["type"]
         if kind == "started":
             self.replay.clear()
-        if kind in ("gate", "end"):
-            self._waiting.set()
-        page = self.view.page(event)
-        self._broadcast(page)
+        if kind in ("gate", "phase", "end"):  # the phase that runs next is known now
+            self._release(event.get("next", event.get("phase")))
+        page: list[Event | None] = [*self.view.page(event)]
         if kind == "model" and page:
             # A new session starts the page's frame afresh: what this iteration showed so
             # far (and the losses) follow it again, so that finding the model loses nothing.
-            for subscriber in list(self.subscribers):
-                subscriber(self.replay.since_session())
+            page.append(None)
+        if kind == "phase":
+            self._held = page
+            assert self._loop is not None
+            self._held_timer = self._loop.call_later(NEXT_PHASE_WAIT_S, self._release, None)
+        elif self._held:
+            self._held.extend(page)
+        else:
+            self._send_out(page)
+        if kind in ("gate", "end"):
+            self._waiting.set()
         if kind == "end":
             if self._play is not None:
                 self._play.cancel()
@@ -160,6 +175,30 @@ class TracedRun:
                 self._broadcast([self._play_state("ended")])
             if self.on_end is not None:
                 self.on_end(event)
+
+    def _release(self, next_phase: str | None) -> None:
+        """Send the held phase event with the phase that runs next (left out when unknown)."""
+        if self._held_timer is not None:
+            self._held_timer.cancel()
+            self._held_timer = None
+        held, self._held = self._held, []
+        if held:
+            if next_phase is not None:
+                assert held[0] is not None
+                held[0]["next_phase"] = next_phase
+            self._send_out(held)
+
+    def _send_out(self, events: list[Event | None]) -> None:
+        batch: list[Event] = []
+        for event in events:
+            if event is not None:
+                batch.append(event)
+                continue
+            self._broadcast(batch)
+            batch = []
+            for subscriber in list(self.subscribers):
+                subscriber(self.replay.since_session())
+        self._broadcast(batch)
 
     # ------------------------------------------------------------------ commands
 

@@ -47,7 +47,7 @@ class LiveSource(TraceSource):
     def _until_gate(self) -> list[Event]:
         return []  # the gate arrives as an event like the others
 
-    def wait_end(self, timeout: float | None = None) -> list[Event]:
+    def wait_end(self, timeout: float | None = None, *, keep: bool = True) -> list[Event]:
         self._ended.wait(timeout)
         return []
 
@@ -55,13 +55,8 @@ class LiveSource(TraceSource):
         kind = event["type"]
         if kind == "output" and not self._take_line():
             return
-        if kind == "phase" or kind == "gate":
-            self.iteration = event["iteration"]
-        elif kind == "trace_losses":
-            self.iteration = max(self.iteration, event["first"] + len(event["values"]))
-        elif kind == "end":
-            self.end = event
-        if kind not in ("output", "end") and self.dropped:
+        self._track(event)
+        if kind != "output" and self.dropped:
             self._deliver(self._dropped_notice())
         self._deliver(event)
         if kind == "end":
@@ -72,6 +67,8 @@ class LiveSource(TraceSource):
         now = time.monotonic()
         if now - self._window >= 1.0:
             self._window, self._line_count = now, 0
+            if self.dropped:  # a script that only prints still hears about what was left out
+                self._deliver(self._dropped_notice())
         self._line_count += 1
         if self._line_count <= self._lines_per_s:
             return True

@@ -1,10 +1,13 @@
-"""A traced script's events (trace/events.py, from the child) as the page's protocol events.
+"""A traced script's events (protocol/child.py, from the child) as the page's events.
 
 The page knows one protocol: a traced run arrives as a `session` (capabilities.source =
 "trace", the script's own source text, the models and optimizers found so far), `graph`
 and `phase` events shaped like a built-in scenario's, `losses`, and the events only a
-script has: `output`, `notice`, `evaluation`, `end`.  What the child only says to the
-parent (`gate`, `model`, `started`) updates the session instead.
+script has: `output`, `notice`, `evaluation`, `end` (passed on as the child sent them: the
+same definitions).  Only what differs is converted (protocol/child.py says why): a phase
+gets the run's state around it, `trace_losses` becomes `losses`; what the child only says
+to the server (`gate`, `model`, `started`) updates the session instead.  The model is only
+known once its output reached a backward(), so the session is sent again when it is found.
 """
 
 from __future__ import annotations
@@ -83,8 +86,8 @@ class TraceView:
             self.next_phase = event["next"]
             self._note_line(event["next"], event.get("location"))
             return []
-        if kind == "trace_losses":
-            values = ["NaN" if v is None else v for v in event["values"]]
+        if kind == "trace_losses":  # None: no loss was seen in that iteration, sent as null
+            values = event["values"]
             self.losses_next = event["first"] + len(values)
             return [{"type": "losses", "first": event["first"], "values": values, "n_batches": 1}]
         if kind == "phase":
@@ -145,7 +148,8 @@ class TraceView:
         }
 
     def phase(self, event: Event) -> Event:
-        """A child's phase event as a PhaseEvent; its capture updates the known values."""
+        """A child's phase event as a PhaseEvent (without `next_phase`: the server adds the
+        phase the child announces next); its capture updates the known values."""
         phase: str = event["phase"]
         capture = event.get("capture")
         self._note_line(phase, event.get("location"))
@@ -173,7 +177,6 @@ class TraceView:
         return {
             "type": "phase",
             "phase": phase,
-            "next_phase": PHASES[(PHASES.index(cast(PhaseName, phase)) + 1) % len(PHASES)],
             "iteration": self.iteration,
             "epoch": self.iteration,
             "batch": 0,

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import torch
 
+from ..protocol import TraceSummary
 from .manual import HandState
 from .state import LoopState
 
@@ -127,6 +128,6 @@ class HandHooks(LoopState):
             if self.capturing:
                 self.send(self._phase("zero_grad", ".grad.zero_()", capture=zero_capture))
 
-    def finish(self) -> dict[str, Any]:
+    def finish(self) -> TraceSummary:
         self.hand_boundary()
         return super().finish()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import select
 import socket
 import struct
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -40,7 +41,7 @@ class Channel:
         """The channel on an inherited socket file descriptor."""
         return cls(socket.socket(fileno=fd))
 
-    def send(self, message: dict[str, Any]) -> None:
+    def send(self, message: Mapping[str, Any]) -> None:
         """Encode `message` once and write it as one frame (pydantic models inside it, as
         capture code may return them, are written as their JSON form)."""
         self.send_bytes(

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..capture.graph import Node
+from ..protocol import GraphEvent
 from .byhand import HandHooks
 from .recorder import tensors_in
 from .state import MAX_PENDING, PendingCall, _Call
@@ -196,7 +197,7 @@ class ForwardHooks(HandHooks):
             )
         self._after(event)
 
-    def _send_graph(self, graph: dict[str, Any] | None) -> None:
+    def _send_graph(self, graph: GraphEvent | None) -> None:
         if graph is not None and graph["graph_id"] != self.capture.sent_graph:
             self.send(graph)
             self.capture.sent_graph = graph["graph_id"]

@@ -7,6 +7,8 @@ import sys
 from types import CodeType, FrameType
 from typing import Any
 
+from ..protocol import TraceLocation
+
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
 
 
@@ -42,7 +44,7 @@ class Locator:
             frame = frame.f_back
         return None
 
-    def locate(self, skip: int = 1) -> dict[str, Any] | None:
+    def locate(self, skip: int = 1) -> TraceLocation | None:
         """TraceLocation of the innermost script frame: line, and with co_positions() the
         columns, which tell two calls on one line apart."""
         found = self.frame(skip + 1)

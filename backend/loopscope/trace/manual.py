@@ -21,6 +21,7 @@ from typing import Any
 import torch
 
 from ..capture.values import tensor_value
+from ..protocol import TraceLocation
 
 # In-place methods a hand-written update uses (`.data` shares storage, so `p.data += x` is
 # seen through the storage address); `zero_` also empties a gradient.
@@ -75,7 +76,7 @@ class HandState:
     leaves: dict[int, tuple[str, torch.Tensor]] = field(default_factory=dict)  # data_ptr →
     grads: set[int] = field(default_factory=set)  # data_ptr of their .grad tensors
     open: str | None = None  # "step" or "zero_grad"
-    location: dict[str, Any] | None = None
+    location: TraceLocation | None = None
     zeroed: bool = False  # a .grad.zero_() ran inside the open step
     # The iteration just fast-forwarded ended at its backward(): the rest of its body (its
     # update) is not the next iteration's, so nothing is seen until the next boundary.

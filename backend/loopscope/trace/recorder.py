@@ -15,6 +15,7 @@ from ..capture.backward import BackwardRecorder
 from ..capture.graph import Node, WalkedGraph, walk_graph
 from ..capture.optimizer import StepRecorder
 from ..capture.values import ValueCache, tensor_value
+from ..protocol import GraphEvent
 
 
 def tensors_in(value: Any, limit: int = 64) -> list[torch.Tensor]:
@@ -195,7 +196,7 @@ class IterationCapture:
                 module_of.setdefault(node, prefix + path if path else label)
         return named, module_of
 
-    def walk(self, root: torch.Tensor, target: torch.Tensor | None, what: str) -> dict[str, Any]:
+    def walk(self, root: torch.Tensor, target: torch.Tensor | None, what: str) -> GraphEvent:
         """Walk the graph from `root` (a loss); the GraphEvent dict, `sent` False when the
         client already has this topology."""
         named, module_of = self._named_outputs()
@@ -212,7 +213,7 @@ class IterationCapture:
             tensors["y_pred"] = ids[y_pred.grad_fn]
         graph.topology["tensors"] = tensors
         self._graph, self._graph_root = graph, root.grad_fn
-        return dict(graph.topology)
+        return {**graph.topology}
 
     def node_values(self, root: torch.Tensor) -> dict[str, Any]:
         """Node id → the forward value it produced, for the loss and the recorded outputs."""
@@ -232,7 +233,7 @@ class IterationCapture:
                     values[node_id] = known or tensor_value(out, self.cap)
         return values
 
-    def graph_for(self, root: torch.Tensor) -> dict[str, Any] | None:
+    def graph_for(self, root: torch.Tensor) -> GraphEvent | None:
         """The graph from `root`: None when it was already walked from this root."""
         if self._graph is not None and self._graph_root is root.grad_fn:
             return None

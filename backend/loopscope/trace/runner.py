@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from ..protocol import ChildStarted, EndEvent, EndStatus, TraceSummary
 from .channel import Channel
 from .hooks import install
 from .location import Locator
@@ -76,16 +77,16 @@ def run(fd: int, script: str, args: list[str]) -> int:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     sys.stdout = _Watched(sys.stdout, tracer)
     sys.stderr = _Watched(sys.stderr, tracer)
-    channel.send(
-        {
-            "type": "started",
-            "pid": os.getpid(),
-            "script": path,
-            "argv": sys.argv,
-            "torch": torch.__version__,
-        }
-    )
-    status, code, text, message = "finished", 0, None, "the script finished"
+    started: ChildStarted = {
+        "type": "started",
+        "pid": os.getpid(),
+        "script": path,
+        "argv": sys.argv,
+        "torch": torch.__version__,
+    }
+    channel.send(started)
+    status: EndStatus = "finished"
+    code, text, message = 0, None, "the script finished"
     try:
         runpy.run_path(path, run_name="__main__")
     except SystemExit as exc:
@@ -98,7 +99,7 @@ def run(fd: int, script: str, args: list[str]) -> int:
         text = _script_traceback(exc, locator)
         message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         sys.stderr.write(text)
-    summary = None
+    summary: TraceSummary | None = None
     try:
         summary = tracer.finish()
     except TraceStopped:
@@ -108,16 +109,15 @@ def run(fd: int, script: str, args: list[str]) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     try:
-        channel.send(
-            {
-                "type": "end",
-                "status": status,
-                "exit_code": code,
-                "traceback": text,
-                "message": message,
-                "summary": summary,
-            }
-        )
+        end: EndEvent = {
+            "type": "end",
+            "status": status,
+            "exit_code": code,
+            "traceback": text,
+            "message": message,
+            "summary": summary,
+        }
+        channel.send(end)
     except OSError:
         pass  # the parent is gone: nobody to tell
     return code

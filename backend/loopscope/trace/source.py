@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
@@ -29,6 +30,8 @@ from .channel import Channel, FrameBuffer, channel_pair
 
 MAX_LINE = 16_384  # a longer line (a progress bar without newlines) is cut into pieces
 LINE_WAIT = 0.1  # seconds a line waits for the child to say which iteration printed it
+MAX_HELD = 10_000  # lines held at most: a script printing without pause cannot grow the list
+STOP_GRACE = 3.0  # seconds a child that is not at its gate gets after `stop`, then SIGTERM
 Event = dict[str, Any]
 
 
@@ -64,6 +67,8 @@ class TraceSource:
         self.iteration = 0
         self.end: Event | None = None
         self._held: list[tuple[str, str]] = []
+        self._held_since = 0.0  # when the oldest held line was read
+        self._stopping = False  # stop() asked for the end: a signal then is ours, not a crash
 
     # ------------------------------------------------------------------ commands
 
@@ -86,6 +91,7 @@ class TraceSource:
         self._queue = queue.Queue()
         self.iteration = 0
         self.end = None
+        self._stopping = False
         self._reader = threading.Thread(target=self._read, name="trace-reader", daemon=True)
         self._reader.start()
         return self._until_gate()
@@ -109,35 +115,45 @@ class TraceSource:
         self._send({"cmd": "pause"})
         return self._until_gate()
 
-    def stop(self, timeout: float = 10.0) -> list[Event]:
-        """End the script: at its next gate, else (blocked elsewhere) by a signal."""
+    def stop(self, grace: float = STOP_GRACE) -> list[Event]:
+        """End the script: at its next gate; a script that does not come to one within
+        `grace` seconds (busy outside the loop, blocked reading) gets SIGTERM, and `grace`
+        seconds later SIGKILL, which it cannot ignore."""
         if self.process is None or self.end is not None:
             return []
+        self._stopping = True
         try:
             self._send({"cmd": "stop"})
         except (TraceError, OSError):
             pass
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
-        return self.wait_end(timeout)
+        for sig in (signal.SIGTERM, signal.SIGKILL, None):
+            try:
+                self.process.wait(grace)
+                break
+            except subprocess.TimeoutExpired:
+                if sig is None:
+                    self.process.wait()  # SIGKILL always ends a process, if not at once
+                else:
+                    self.process.send_signal(sig)
+        return self.wait_end(grace)
 
     def restart(self) -> list[Event]:
         """Stop this run and start the script again from the top, in a fresh process."""
         self.stop()
         return self.start()
 
-    def wait_end(self, timeout: float | None = None) -> list[Event]:
-        """Every event until the end event (the script runs on as it was told)."""
+    def wait_end(self, timeout: float | None = None, *, keep: bool = True) -> list[Event]:
+        """Every event until the end event (the script runs on as it was told); with
+        `keep=False` they are taken and dropped (a script printing without end must not
+        fill this process's memory)."""
         events: list[Event] = []
         while self.end is None or not self._queue.empty():
             try:
                 event = self._queue.get(timeout=timeout)
             except queue.Empty:
                 break
-            events.append(event)
+            if keep:
+                events.append(event)
             if event["type"] == "end":
                 break
         return events
@@ -182,7 +198,8 @@ class TraceSource:
             if event["type"] in ("gate", "end"):
                 return events
 
-    def _emit(self, event: Event) -> None:
+    def _track(self, event: Event) -> None:
+        """Keep the iteration the child is in, and its end."""
         kind = event["type"]
         if kind == "phase" or kind == "gate":
             self.iteration = event["iteration"]
@@ -190,6 +207,9 @@ class TraceSource:
             self.iteration = max(self.iteration, event["first"] + len(event["values"]))
         elif kind == "end":
             self.end = event
+
+    def _emit(self, event: Event) -> None:
+        self._track(event)
         if self.on_event is not None:
             self.on_event(event)
         self._queue.put(event)
@@ -249,7 +269,11 @@ class TraceSource:
                         continue
                     self._release_lines(self.iteration)
                     self._emit(event)
-            elif not ready:
+            if self._held and (
+                not ready
+                or len(self._held) > MAX_HELD
+                or time.monotonic() - self._held_since > LINE_WAIT
+            ):
                 self._release_lines(self.iteration)
         selector.close()
         process.stdout.close()
@@ -257,17 +281,27 @@ class TraceSource:
         self._release_lines(self.iteration)
         code = process.wait()
         if self.end is None:
-            died = f"signal {-code}" if code < 0 else f"exit status {code}"
-            self._emit(
-                {
-                    "type": "end",
-                    "status": "stopped" if code < 0 else "finished" if code == 0 else "failed",
-                    "exit_code": code,
-                    "traceback": None,
-                    "message": f"the script's process ended ({died}) before it reported",
-                    "summary": None,
-                }
-            )
+            self._emit(self._died(code))
+
+    def _died(self, code: int) -> Event:
+        """The end of a process that ended without reporting (killed, crashed, os._exit)."""
+        if code < 0:
+            try:
+                died = f"signal {signal.Signals(-code).name}"
+            except ValueError:
+                died = f"signal {-code}"
+        else:
+            died = f"exit status {code}"
+        status = "stopped" if self._stopping else "finished" if code == 0 else "failed"
+        return {
+            "type": "end",
+            "status": status,
+            "exit_code": code,
+            "traceback": None,
+            "message": f"the script's process ended ({died}) before it could report; "
+            f"{self.iteration} training iterations had been reported",
+            "summary": None,
+        }
 
     def _lines(self, stream: str, partial: dict[str, bytes], data: bytes) -> None:
         text = partial[stream] + data
@@ -280,7 +314,12 @@ class TraceSource:
         partial[stream] = rest
 
     def _line(self, stream: str, line: bytes) -> None:
+        if not self._held:
+            self._held_since = time.monotonic()
+        # invalid UTF-8 (binary written to stdout) becomes U+FFFD, as a terminal shows it
         self._held.append((stream, line.decode("utf-8", errors="replace")))
+        if len(self._held) > MAX_HELD:
+            self._release_lines(self.iteration)
 
     def _release_lines(self, iteration: int) -> None:
         """Emit the lines held until the child said (or it is clear) when they were written."""

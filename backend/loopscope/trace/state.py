@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -22,6 +22,18 @@ from torch import nn
 from ..capture.graph import Node
 from ..capture.modules import module_tree
 from ..capture.optimizer import describe_optimizer
+from ..protocol import (
+    ChildEvent,
+    ChildModel,
+    ChildPhase,
+    EvaluationEvent,
+    Float,
+    ModelSeen,
+    OptimizerSeen,
+    PhaseName,
+    TraceLocation,
+    TraceSummary,
+)
 from .channel import Channel, ChannelClosed
 from .location import Locator
 from .loop import Credits, OptimizerCycle, parse_command
@@ -42,7 +54,7 @@ class PendingCall:
 
     module: nn.Module
     nodes: list[Node]
-    location: dict[str, Any] | None
+    location: TraceLocation | None
     training: bool
     shown: bool
 
@@ -60,8 +72,8 @@ class Counts:
 class _Call:
     module: nn.Module
     grad: bool
-    location: dict[str, Any] | None
-    inner_loss: dict[str, Any] | None = None
+    location: TraceLocation | None
+    inner_loss: TraceLocation | None = None
     inner_value: float | None = None
     inner_name: str | None = None
     extra: list[str] = field(default_factory=list)
@@ -92,10 +104,10 @@ class LoopState:
         self.counts = Counts()
         self.pending: list[PendingCall] = []
         self.call: _Call | None = None
-        self.loss_seen: tuple[str, dict[str, Any] | None] | None = None
+        self.loss_seen: tuple[str, TraceLocation | None] | None = None
         self.loss_nodes: set[Node] = set()  # losses seen this iteration (retain_graph reuses)
         self.inner_name: str | None = None
-        self.inner_loss: dict[str, Any] | None = None  # the last forward returned a loss made at
+        self.inner_loss: TraceLocation | None = None  # the last forward returned a loss made at
         # this iteration's backward roots: floats on the CPU, detached tensors elsewhere (read
         # when sent, so that a GPU is not made to wait every iteration)
         self.roots: list[float | torch.Tensor] = []
@@ -104,8 +116,8 @@ class LoopState:
         self.names = NameTable()
         self.capture = IterationCapture(self.names, cap)
         self.step_recorder: Any = None
-        self.evaluations: dict[tuple[Any, ...], dict[str, Any]] = {}
-        self.optimizer_locations: list[dict[str, Any] | None] = []
+        self.evaluations: dict[tuple[Any, ...], EvaluationEvent] = {}
+        self.optimizer_locations: list[TraceLocation | None] = []
         self.models_changed = False
         self.noticed: set[str] = set()
         self.last_flush = self.last_poll = time.monotonic()
@@ -141,7 +153,7 @@ class LoopState:
         except OSError:
             pass
 
-    def send(self, event: dict[str, Any]) -> None:
+    def send(self, event: ChildEvent) -> None:
         """Send an event after the script's pending output, so lines keep their order."""
         sys.stdout.flush()
         sys.stderr.flush()
@@ -170,8 +182,10 @@ class LoopState:
             self.printed = False
             self.send({"type": "printed", "iteration": self.iteration})
         if self.losses:
-            values = [
-                sum(v if isinstance(v, float) else v.item() for v in roots) if roots else None
+            values: list[Float | None] = [
+                float(sum(v if isinstance(v, float) else v.item() for v in roots))
+                if roots
+                else None
                 for roots in self.losses
             ]
             self.send({"type": "trace_losses", "first": self.losses_first, "values": values})
@@ -184,13 +198,13 @@ class LoopState:
             self.models_changed = False
             self.send(self.model_event())
 
-    def model_event(self) -> dict[str, Any]:
-        """TraceModelEvent: the models and optimizers seen so far."""
-        models = [
+    def model_event(self) -> ChildModel:
+        """The models and optimizers seen so far."""
+        models: list[ModelSeen] = [
             {"label": label, "module": module_tree(module, label, type(module).__name__)}
             for label, module in self.names.models
         ]
-        optimizers = [
+        optimizers: list[OptimizerSeen] = [
             {
                 "index": self.cycle.index_of(opt),
                 "location": self.optimizer_locations[self.cycle.index_of(opt)],
@@ -202,7 +216,7 @@ class LoopState:
 
     # ------------------------------------------------------------------ the gate
 
-    def _wait(self, phase: str, what: str) -> None:
+    def _wait(self, phase: PhaseName, what: str) -> None:
         self.flush()
         self.send(
             {
@@ -237,7 +251,7 @@ class LoopState:
         self.credits.grant(unit, count)
         return True
 
-    def _before(self, phase: str, what: str) -> None:
+    def _before(self, phase: PhaseName, what: str) -> None:
         if self.credits.exhausted:
             self._wait(phase, what)
         if not self.capturing and (
@@ -246,13 +260,13 @@ class LoopState:
             self.capturing = True
         self.phases += 1
 
-    def _after(self, event: dict[str, Any] | None) -> None:
+    def _after(self, event: ChildPhase | None) -> None:
         if event is not None and self.capturing:
             self.send(event)
         self.credits.phase_done()
 
-    def _phase(self, phase: str, what: str, **fields: Any) -> dict[str, Any]:
-        event = {
+    def _phase(self, phase: PhaseName, what: str, **fields: Any) -> ChildPhase:
+        base: ChildPhase = {
             "type": "phase",
             "phase": phase,
             "iteration": self.iteration,
@@ -262,8 +276,9 @@ class LoopState:
             "loss": None,
             "capture": None,
         }
-        event.update(fields)
-        return event
+        # the keyword fields (captures, locations) are checked where the tests validate
+        # every event against ChildPhase, not here
+        return cast(ChildPhase, {**base, **fields})
 
     def _end_iteration(self, ended: int) -> None:
         if self.printed:
@@ -308,7 +323,7 @@ class LoopState:
         module: nn.Module,
         grad: bool,
         training: bool,
-        location: dict[str, Any] | None,
+        location: TraceLocation | None,
         shown: bool,
     ) -> None:
         self.counts.evaluation_calls += 1
@@ -328,7 +343,7 @@ class LoopState:
             }
         entry["calls"] += 1
 
-    def finish(self) -> dict[str, Any]:
+    def finish(self) -> TraceSummary:
         """The script ended: what is still pending is evaluation; the summary."""
         for call in self.pending:
             self._evaluation(call.module, True, call.training, call.location, call.shown)

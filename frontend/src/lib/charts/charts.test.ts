@@ -27,6 +27,15 @@ describe("loss chart data", () => {
     expect(lossSeries(losses, 1).nonFinite).toEqual([]);
   });
 
+  it("leaves out iterations where no loss was seen", () => {
+    const series = lossSeries({ first: 2, values: [4, null, 1] });
+    expect(series.points).toEqual([
+      { x: 2, y: 4 },
+      { x: 4, y: 1 },
+    ]);
+    expect(series.nonFinite).toEqual([]);
+  });
+
   it("chooses a domain each scale can draw", () => {
     expect(lossDomain([3, 1, 7], "linear")).toEqual([0, 7]);
     expect(lossDomain([0, 0.01, 100], "log")).toEqual([0.01, 100]);

@@ -30,13 +30,17 @@ export interface LossSeries {
   nonFinite: NonFinitePoint[];
 }
 
-/** The losses as (iteration, loss), the non-finite ones apart; only those before `before`. */
+/** The losses as (iteration, loss), the non-finite ones apart, iterations without a loss
+ * left out; only those before `before`. */
 export function lossSeries(losses: LossChunk, before: number | null = null): LossSeries {
   const points: SeriesPoint[] = [];
   const nonFinite: NonFinitePoint[] = [];
   losses.values.forEach((loss, k) => {
     const iteration = losses.first + k;
-    if (before === null || iteration < before) pushValue(points, nonFinite, iteration, loss);
+    // null: no loss was seen in that iteration (a traced script): a gap, not a point
+    if (loss !== null && (before === null || iteration < before)) {
+      pushValue(points, nonFinite, iteration, loss);
+    }
   });
   return { points, nonFinite };
 }

@@ -24,5 +24,6 @@ describe("kept losses", () => {
     expect(lastLoss(kept, 5)).toEqual({ iteration: 4, loss: 4 });
     expect(lastLoss(kept, 3)).toBeNull();
     expect(lastLoss(NO_LOSSES)).toBeNull();
+    expect(lastLoss({ first: 0, values: [2, null] })).toBeNull(); // no loss seen in it
   });
 });

@@ -44,5 +44,6 @@ export function lastLoss(
   const end = before === null ? lossesEnd(kept) : Math.min(lossesEnd(kept), before);
   const k = end - 1 - kept.first;
   const loss = kept.values[k];
-  return k >= 0 && loss !== undefined ? { iteration: kept.first + k, loss } : null;
+  // null: no loss was seen in that iteration (a traced script's), said as none
+  return k >= 0 && loss !== undefined && loss !== null ? { iteration: kept.first + k, loss } : null;
 }

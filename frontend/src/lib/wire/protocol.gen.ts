@@ -304,10 +304,13 @@ export interface LossCapture {
   node_values: Record<string, TensorValue>;
 }
 
-/** Losses of consecutive iterations: iteration `first + k` has loss `values[k]`. */
+/**
+ * Losses of consecutive iterations: iteration `first + k` has loss `values[k]`; null
+ * when no loss was seen in it (a traced script's iteration without a backward()).
+ */
 export interface LossChunk {
   first: number;
-  values: (number | "NaN" | "Infinity" | "-Infinity")[];
+  values: (number | "NaN" | "Infinity" | "-Infinity" | null)[];
 }
 
 export interface ModuleCall {
@@ -391,7 +394,7 @@ export interface ZeroGradCapture {
 export interface PhaseEvent {
   type: "phase";
   phase: "forward" | "loss" | "zero_grad" | "backward" | "step";
-  next_phase: "forward" | "loss" | "zero_grad" | "backward" | "step";
+  next_phase?: "forward" | "loss" | "zero_grad" | "backward" | "step";
   iteration: number;
   epoch: number;
   batch: number;
@@ -417,7 +420,7 @@ export interface PhaseEvent {
  */
 export interface LossesEvent {
   first: number;
-  values: (number | "NaN" | "Infinity" | "-Infinity")[];
+  values: (number | "NaN" | "Infinity" | "-Infinity" | null)[];
   type: "losses";
   n_batches: number;
 }
