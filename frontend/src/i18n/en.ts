@@ -519,7 +519,7 @@ export const en = {
   "layers.exploding": "exploding",
   "layers.vanishing": "vanishing",
   "layers.thresholds":
-    "Flagged exploding when the gradient is not finite or a step moves the weights by more than 10% of their norm; vanishing when it moves them by less than a millionth. About 1e-3 per step is the usual healthy pace.",
+    "Flagged exploding when the gradient is not finite, or when its norm grew more than tenfold since the last step you watched while the step moved the weights by over 10% of their norm (a weight starting near zero may move by many times its size in one healthy step). Vanishing: the gradient's RMS is under a thousandth of the largest layer's, so it faded on its way back through the layers. About 1e-3 per step is the usual healthy pace.",
   "charlm.title": "Character model: this iteration",
   "charlm.batch": "The batch as characters",
   "charlm.batchNote":

@@ -328,6 +328,8 @@ export interface ParamUpdate {
   terms: UpdateTerm[];
   kernel: "single_tensor" | "foreach" | "fused" | null;
   same_bits: boolean | null;
+  replay_head?: number;
+  mean_abs_change?: number | "NaN" | "Infinity" | "-Infinity";
 }
 
 /** Softmax and cross-entropy at one position of the batch (row `position` of y_pred). */
