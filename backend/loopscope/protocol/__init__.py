@@ -79,6 +79,7 @@ from .session import (
     SourceInfo,
     TextSample,
 )
+from .tensor import MAX_TENSOR_ELEMENTS, TensorCommand, TensorEvent, TensorKind
 from .trace import (
     EndEvent,
     EvaluationEvent,
@@ -91,6 +92,10 @@ from .trace import (
 from .values import Histogram, TensorSummary, TensorValue
 
 __all__ = [
+    "MAX_TENSOR_ELEMENTS",
+    "TensorCommand",
+    "TensorEvent",
+    "TensorKind",
     "DEFAULT_SCENARIO",
     "PhaseName",
     "PHASES",
