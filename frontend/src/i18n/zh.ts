@@ -493,6 +493,16 @@ export const zh: Record<MessageKey, string> = {
   "layers.overTime": "每步的 ‖Δw‖/‖w‖（对数轴；绿带为 1e-4 到 1e-2）",
   "layers.exploding": "梯度爆炸",
   "layers.vanishing": "梯度消失",
+  "layers.showAll": "显示全部数值",
+  "layers.hideAll": "收起",
+  "layers.full.value": "值",
+  "layers.full.grad": ".grad",
+  "layers.full.loading": "正在向服务器要全部数值……",
+  "layers.full.none": "暂时没有可显示的：这个参数现在没有 .grad，或者优化器还没建立这项状态。",
+  "layers.full.when":
+    "全部数值，形状 {shape}，取自第 {iteration} 次迭代、{phase} 之前的运行状态。蓝色小于 0，红色大于 0，黑色是 NaN 或 ±∞。",
+  "layers.full.later": " 运行已经走到所显示的那一帧之后了。",
+  "layers.full.range": "从 {min} 到 {max}；把指针移到格子上可读出数值",
   "layers.thresholds":
     "梯度不是有限数，或者自你上次看的那一步以来梯度范数涨了十倍以上、同时这一步让权重移动超过其范数的 10%，标为爆炸（从接近 0 起步的权重，健康的一步也可能移动好几倍于自身）。梯度的均方根不到最大那层的千分之一，标为消失：它在反向穿过各层时逐渐衰减了。每步约 1e-3 是常见的健康节奏。",
   "charlm.title": "字符模型：本次迭代",
