@@ -17,7 +17,7 @@ from .update import (
     replayable,
     same_bits,
 )
-from .values import ValueCache, encode_float, tensor_value
+from .values import FIRST_VALUES, ValueCache, encode_float, tensor_value
 
 if TYPE_CHECKING:
     from ..protocol import (
@@ -40,8 +40,9 @@ STEP_FULL = 256
 # Such a parameter's update is replayed on its first REPLAY_HEAD elements only: the page
 # writes out one element's formula, and a summary of each intermediate tensor of a large
 # parameter cost more than the rest of its capture. The update says so (`replay_head`),
-# and its same_bits then compares those elements. 64 elements run through torch's
-# vectorized loops as the start of the whole tensor does.
+# its same_bits then compares those elements, and its tensor terms carry the first
+# FIRST_VALUES of them. 64 elements run through torch's vectorized loops (two vectors
+# per pass, up to AVX-512) as the start of the whole tensor does, so they get its bits.
 REPLAY_HEAD = 64
 
 _STATE_KEYS: tuple[OptimizerStateKey, ...] = (
@@ -147,6 +148,16 @@ def list_references(
                 }
             )
     return refs
+
+
+def _first_of(term: UpdateTerm) -> UpdateTerm:
+    """A head replay's term cut to its first FIRST_VALUES elements: the element the page
+    writes out and a few more, as a summary's `first` (the frame stays small)."""
+    value = term["value"]
+    if not isinstance(value, dict) or "values" not in value:
+        return term
+    first = value["values"][:FIRST_VALUES]
+    return {"key": term["key"], "value": {**value, "shape": [len(first)], "values": first}}
 
 
 class StepRecorder:
@@ -265,7 +276,7 @@ class StepRecorder:
             head, grad, heads = head_of(param, state, REPLAY_HEAD)
             update["replay_head"] = REPLAY_HEAD
             terms = replay.wire_terms(tensor_value(grad, REPLAY_HEAD), None, REPLAY_HEAD)
-            return terms, same_bits(replay, head, heads)
+            return [_first_of(term) for term in terms], same_bits(replay, head, heads)
         same = same_bits(replay, param, state)
         # With the same bits, the new parameter and state are the values sent anyway.
         shared = {"param": update["after"], **update["state"]} if same else None

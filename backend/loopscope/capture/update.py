@@ -8,7 +8,9 @@ bits step() gives it.  Where torch updates a tensor in place the replay calls th
 out-of-place form of the same op (the same kernel, the same bits) and so reads the
 parameter, its .grad and the optimizer state without writing them and without cloning
 them; it draws no random numbers.  The real step() then does the update, and its result
-is compared with the replay's (`same_bits`).
+is compared with the replay's (`same_bits`).  The arithmetic is elementwise, so a large
+parameter may be replayed on its first elements only (`head_of`: views of the parameter,
+its .grad and its state), which then get exactly the bits step() gives them.
 """
 
 from __future__ import annotations

@@ -119,8 +119,8 @@ class ParamUpdate(TypedDict):
     kernel: Literal["single_tensor", "foreach", "fused"] | None  # the path step() took
     same_bits: bool | None  # replayed parameter and state torch.equal step()'s; None: no replay
     # Set when the update was replayed on the parameter's first `replay_head` elements only
-    # (row-major; a parameter whose update travels as summaries): every tensor term is then
-    # those elements, and same_bits compares them with step()'s.
+    # (row-major; a parameter whose update travels as summaries): same_bits compares those
+    # elements with step()'s, and every tensor term holds the first 8 of them.
     replay_head: NotRequired[int]
     # mean |after − before| over every element, by torch (the page cannot work it out
     # from summaries)

@@ -16,7 +16,7 @@ from torch import nn
 
 from loopscope.capture.optimizer import REPLAY_HEAD, StepRecorder
 from loopscope.capture.update import bits_equal
-from loopscope.capture.values import ValueCache
+from loopscope.capture.values import FIRST_VALUES, ValueCache
 
 from .._helpers import decode
 
@@ -307,15 +307,15 @@ def test_a_large_parameter_is_replayed_on_its_head_and_says_so(case: str, foreac
         weight, bias = updates["weight"], updates["bias"]
         assert weight["replay_head"] == REPLAY_HEAD and "replay_head" not in bias
         assert weight["same_bits"] is True and bias["same_bits"] is True
-        head = named["weight"].detach().reshape(-1)[:REPLAY_HEAD]
+        head = named["weight"].detach().reshape(-1)[:FIRST_VALUES]
         t = terms_of(weight)
         assert torch.equal(tensor(t["param"]), head)
         for key in ("momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"):
             if key in t:
-                live = optimizer.state[named["weight"]][key].reshape(-1)[:REPLAY_HEAD]
+                live = optimizer.state[named["weight"]][key].reshape(-1)[:FIRST_VALUES]
                 assert torch.equal(tensor(t[key]), live)
         grad = named["weight"].grad
-        assert grad is not None and torch.equal(tensor(t["grad"]), grad.reshape(-1)[:REPLAY_HEAD])
+        assert grad is not None and torch.equal(tensor(t["grad"]), grad.reshape(-1)[:FIRST_VALUES])
         change = (named["weight"].detach() - start["weight"]).abs().double().mean()
         assert weight["mean_abs_change"] == pytest.approx(float(change), rel=1e-12)
         assert "mean_abs_change" not in bias  # its values travel in full
