@@ -82,6 +82,9 @@ class _NoRecorder:
     def capture(self) -> None:
         return None
 
+    def layers(self) -> list[Any]:
+        return []
+
 
 def _without(part: str) -> contextlib.AbstractContextManager[Any]:
     """The engine with one part of the capture switched off (for the breakdown only)."""

@@ -132,6 +132,7 @@ def test_protocol_schema_lists_every_message_and_resolves() -> None:
         "RewindCommand",
         "SetCommand",
         "ResumeCommand",
+        "TensorCommand",
     ]
     assert schema["events"] == [
         "SessionEvent",
@@ -144,6 +145,7 @@ def test_protocol_schema_lists_every_message_and_resolves() -> None:
         "EndEvent",
         "NoticeEvent",
         "EvaluationEvent",
+        "TensorEvent",
     ]
     defs = schema["$defs"]
     for name in schema["commands"] + schema["events"]:

@@ -158,13 +158,14 @@ def test_phases_output_and_end(traced: Any) -> None:
         assert (error["code"], error["field"]) == ("wrong_state", "type")
 
 
-@pytest.mark.parametrize("command", ["start", "rewind", "set", "resume"])
+@pytest.mark.parametrize("command", ["start", "rewind", "set", "resume", "tensor"])
 def test_refused_commands_name_the_type(traced: Any, command: str) -> None:
     bodies: dict[str, Event] = {
         "start": {"scenario": "linear"},
         "rewind": {"iteration": 0},
         "set": {"lr": 0.1},
         "resume": {"token": "x"},
+        "tensor": {"name": "linear.weight"},
     }
     client = traced("linear_regression.py")
     with client.websocket_connect("/ws") as ws:

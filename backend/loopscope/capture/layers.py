@@ -5,13 +5,15 @@ and the update-to-value ratio ‖Δw‖ / ‖w‖ of the step (Δw = after − b
 that training moves each layer at a sane pace. A few hundred bytes per parameter whatever
 its size, so a big model's step frame stays small.
 
-Flags (thresholds on the ratio, with the gradient's finiteness):
-- "exploding": the gradient is not finite, or the step moved the weights by more than
-  EXPLODING = 10 % of their own norm — a few such steps and the layer is somewhere else;
-- "vanishing": the step moved the weights by less than VANISHING = 1e-6 of their norm —
-  a million such steps to change the layer by its own size, so it has all but stopped
-  learning (a ratio around 1e-3 is the usual healthy pace).
-A parameter whose norm is zero has no ratio and is not flagged by it.
+Flags (`flag_layers`, on all of a step's parameters at once):
+- "exploding": the gradient or the new value is not finite; or, since the run's previous
+  captured step, the gradient's norm grew more than GROWTH = 10× while this step moved
+  the weights by more than EXPLODING = 10 % of their norm — large and still growing.
+  A large ratio alone is not flagged: a weight that starts near zero (linear's first
+  step) moves by many times its own norm while training is perfectly healthy.
+- "vanishing": the gradient's RMS (‖g‖ / √numel, so a matrix and a bias compare fairly) is
+  under FADED = 1/1000 of the largest RMS among the model's gradients in the same step:
+  the gradient has faded on its way back through the layers (deep sigmoid stacks).
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from typing import TYPE_CHECKING, Literal
 
 import torch
 
-from .values import HISTOGRAM_BINS, encode_float
+from .values import HISTOGRAM_BINS, decode_float, encode_float
 
 if TYPE_CHECKING:
-    from ..protocol import Histogram, LayerStats
+    from ..protocol import Histogram, LayerStats, TensorValue
 
 EXPLODING = 1e-1
-VANISHING = 1e-6
+GROWTH = 10.0
+FADED = 1e-3
 
 
 def histogram(tensor: torch.Tensor) -> Histogram:
@@ -51,25 +54,56 @@ def _norm(tensor: torch.Tensor) -> float:
 
 
 def flag_of(
-    grad_norm: float | None, ratio: float | None
+    grad_norm: float | None,
+    ratio: float | None,
+    previous_grad_norm: float | None,
+    grad_rms: float | None,
+    largest_rms: float,
 ) -> Literal["exploding", "vanishing"] | None:
-    """The flag of a step (see the module's docstring for the thresholds and why)."""
+    """The flag of one parameter's step (the module's docstring says why): `previous_grad_norm`
+    is its gradient norm at the run's previous captured step (None: none), `largest_rms` the
+    largest gradient RMS among the step's parameters."""
     if grad_norm is not None and not math.isfinite(grad_norm):
         return "exploding"
-    if ratio is None or not math.isfinite(ratio):
-        return "exploding" if ratio is not None else None
-    if ratio > EXPLODING:
+    if ratio is not None and not math.isfinite(ratio):
         return "exploding"
-    if ratio < VANISHING:
+    grew = (
+        grad_norm is not None
+        and previous_grad_norm is not None
+        and grad_norm > GROWTH * previous_grad_norm
+    )
+    if grew and ratio is not None and ratio > EXPLODING:
+        return "exploding"
+    if grad_rms is not None and math.isfinite(largest_rms) and grad_rms < FADED * largest_rms:
         return "vanishing"
     return None
 
 
-def layer_stats(name: str, before: torch.Tensor, param: torch.Tensor) -> LayerStats:
-    """One parameter's LayerStats after a step that took it from `before` to `param`."""
+def _histogram(tensor: torch.Tensor, value: TensorValue | None) -> Histogram:
+    """The histogram of `tensor`: its summary's, when the frame already sends it as one
+    (the same bins over the same finite extremes), else worked out here."""
+    summary = None if value is None else value.get("summary")
+    if summary is None:
+        return histogram(tensor)
+    if not sum(summary["histogram"]["counts"]):
+        return {"edges": [], "counts": []}  # no finite value (as histogram() says it)
+    return summary["histogram"]
+
+
+def layer_stats(
+    name: str,
+    before: torch.Tensor,
+    param: torch.Tensor,
+    value: TensorValue | None = None,
+    grad_value: TensorValue | None = None,
+) -> LayerStats:
+    """One parameter's LayerStats after a step that took it from `before` to `param`, its flag
+    not set yet (`flag_layers`); `value` and `grad_value`: the frame's encodings of the
+    parameter and its .grad, whose summaries' histograms are reused."""
     grad = param.grad
+    delta = param.detach() - before
     value_norm = _norm(before)
-    update_norm = _norm(param.detach() - before)
+    update_norm = _norm(delta)
     grad_norm = None if grad is None else _norm(grad)
     ratio = update_norm / value_norm if value_norm > 0 else None
     return {
@@ -79,7 +113,28 @@ def layer_stats(name: str, before: torch.Tensor, param: torch.Tensor) -> LayerSt
         "grad_norm": None if grad_norm is None else encode_float(grad_norm),
         "update_norm": encode_float(update_norm),
         "ratio": None if ratio is None else encode_float(ratio),
-        "flag": flag_of(grad_norm, ratio),
-        "values": histogram(param),
-        "grads": None if grad is None else histogram(grad),
+        "flag": None,
+        "values": _histogram(param, value),
+        "grads": None if grad is None else _histogram(grad, grad_value),
     }
+
+
+def mean_abs_change(before: torch.Tensor, param: torch.Tensor) -> float:
+    """mean |after − before| over the elements, accumulated in float64."""
+    return float((param.detach() - before).abs().sum(dtype=torch.float64)) / max(param.numel(), 1)
+
+
+def flag_layers(stats: list[LayerStats], previous: dict[str, float]) -> None:
+    """Set the flag of every parameter's stats of one step (`previous`: gradient norms at the
+    run's previous captured step, by name)."""
+    rms = {
+        s["name"]: decode_float(s["grad_norm"]) / math.sqrt(max(s["numel"], 1))
+        for s in stats
+        if s["grad_norm"] is not None
+    }
+    finite = [r for r in rms.values() if math.isfinite(r)]
+    largest = max(finite, default=math.nan)
+    for s in stats:
+        grad_norm = None if s["grad_norm"] is None else decode_float(s["grad_norm"])
+        ratio = None if s["ratio"] is None else decode_float(s["ratio"])
+        s["flag"] = flag_of(grad_norm, ratio, previous.get(s["name"]), rms.get(s["name"]), largest)

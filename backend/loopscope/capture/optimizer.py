@@ -6,20 +6,23 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from .layers import layer_stats, mean_abs_change
 from .update import (
     Kernel,
     Replay,
+    head_of,
     kernel_of,
     replay_adam,
     replay_sgd,
     replayable,
     same_bits,
 )
-from .values import ValueCache, encode_float, tensor_value
+from .values import FIRST_VALUES, ValueCache, encode_float, tensor_value
 
 if TYPE_CHECKING:
     from ..protocol import (
         Float,
+        LayerStats,
         OptimizerInfo,
         OptimizerStateKey,
         ParamReference,
@@ -34,6 +37,13 @@ if TYPE_CHECKING:
 # Past this many elements the update sends summaries, whose `first` values still hold the
 # element the formulas write out: a 1 000-value bias no longer fills 180 KB of one frame.
 STEP_FULL = 256
+# Such a parameter's update is replayed on its first REPLAY_HEAD elements only: the page
+# writes out one element's formula, and a summary of each intermediate tensor of a large
+# parameter cost more than the rest of its capture. The update says so (`replay_head`),
+# its same_bits then compares those elements, and its tensor terms carry the first
+# FIRST_VALUES of them. 64 elements run through torch's vectorized loops (two vectors
+# per pass, up to AVX-512) as the start of the whole tensor does, so they get its bits.
+REPLAY_HEAD = 64
 
 _STATE_KEYS: tuple[OptimizerStateKey, ...] = (
     "momentum_buffer",
@@ -140,6 +150,16 @@ def list_references(
     return refs
 
 
+def _first_of(term: UpdateTerm) -> UpdateTerm:
+    """A head replay's term cut to its first FIRST_VALUES elements: the element the page
+    writes out and a few more, as a summary's `first` (the frame stays small)."""
+    value = term["value"]
+    if not isinstance(value, dict) or "values" not in value:
+        return term
+    first = value["values"][:FIRST_VALUES]
+    return {"key": term["key"], "value": {**value, "shape": [len(first)], "values": first}}
+
+
 class StepRecorder:
     """Before/after of optimizer.step(): values, grads, state, the reference evidence, and the
     update of every parameter replayed term by term (capture/update.py)."""
@@ -157,6 +177,9 @@ class StepRecorder:
         self.small = min(self.cap, STEP_FULL)  # the cap of all but `after`
         self.before: dict[str, TensorValue] = {}
         self.grads: dict[str, TensorValue | None] = {}
+        # The values step() starts from, for Δw = after − before (LayerStats).
+        self.start = {name: param.detach().clone() for name, param in named.items()}
+        self.updates: dict[str, ParamUpdate] = {}
         for name, param in named.items():
             self.before[name] = self._value(name, param)
             grad = param.grad
@@ -187,13 +210,23 @@ class StepRecorder:
             if isinstance(optimizer, torch.optim.SGD):
                 all_buffers = all(st and "momentum_buffer" in st for st in states)
                 for param, state in zip(with_grad, states, strict=True):
-                    cap = self._cap_of(param)
-                    replay = replay_sgd(param, state, group, foreach, all_buffers, cap, known)
+                    p, grad, st, cap = self._replay_inputs(param, state)
+                    replay = replay_sgd(p, grad, st, group, foreach, all_buffers, cap, known)
                     self.replays[id(param)] = replay
             else:
                 for param, state in zip(with_grad, states, strict=True):
-                    cap = self._cap_of(param)
-                    self.replays[id(param)] = replay_adam(param, state, group, foreach, cap, known)
+                    p, grad, st, cap = self._replay_inputs(param, state)
+                    self.replays[id(param)] = replay_adam(p, grad, st, group, foreach, cap, known)
+
+    def _replay_inputs(
+        self, param: torch.Tensor, state: dict[str, Any] | None
+    ) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any] | None, int]:
+        """What the replay of `param` runs on: the whole parameter, or its head."""
+        assert param.grad is not None
+        if param.numel() <= self.small:
+            return param, param.grad, state, self._cap_of(param)
+        head, grad, heads = head_of(param, state, REPLAY_HEAD)
+        return head, grad, heads, REPLAY_HEAD
 
     def _shares_cache(self, tensor: torch.Tensor) -> bool:
         """True when the run's ValueCache encodes `tensor` as this frame sends it."""
@@ -238,7 +271,13 @@ class StepRecorder:
         replay = self.replays.get(id(param))
         if replay is None:  # not replayed: see update.replayable
             return [], None
-        same = same_bits(replay, param, self.optimizer.state.get(param))
+        state = self.optimizer.state.get(param)
+        if param.numel() > self.small:  # replayed on its head: compared and sent as such
+            head, grad, heads = head_of(param, state, REPLAY_HEAD)
+            update["replay_head"] = REPLAY_HEAD
+            terms = replay.wire_terms(tensor_value(grad, REPLAY_HEAD), None, REPLAY_HEAD)
+            return [_first_of(term) for term in terms], same_bits(replay, head, heads)
+        same = same_bits(replay, param, state)
         # With the same bits, the new parameter and state are the values sent anyway.
         shared = {"param": update["after"], **update["state"]} if same else None
         return replay.wire_terms(update["grad"], shared, self._cap_of(param)), same
@@ -271,5 +310,19 @@ class StepRecorder:
                     "same_bits": None,
                 }
                 update["terms"], update["same_bits"] = self._replayed(param, update)
+                if "summary" in update["after"]:  # the page cannot work it out from summaries
+                    change = mean_abs_change(self.start[name], param)
+                    update["mean_abs_change"] = encode_float(change)
                 updates.append(update)
+                self.updates[name] = update
         return {"skipped": skipped, "updates": updates, "references": self.refs}
+
+    def layers(self) -> list[LayerStats]:
+        """Every parameter's LayerStats (flags not set: layers.flag_layers), after capture()."""
+        out: list[LayerStats] = []
+        for name, param in self.named.items():
+            update = self.updates.get(name)
+            value = None if update is None else update["after"]
+            grad = None if update is None else update["grad"]
+            out.append(layer_stats(name, self.start[name], param, value, grad))
+        return out

@@ -8,7 +8,9 @@ bits step() gives it.  Where torch updates a tensor in place the replay calls th
 out-of-place form of the same op (the same kernel, the same bits) and so reads the
 parameter, its .grad and the optimizer state without writing them and without cloning
 them; it draws no random numbers.  The real step() then does the update, and its result
-is compared with the replay's (`same_bits`).
+is compared with the replay's (`same_bits`).  The arithmetic is elementwise, so a large
+parameter may be replayed on its first elements only (`head_of`: views of the parameter,
+its .grad and its state), which then get exactly the bits step() gives them.
 """
 
 from __future__ import annotations
@@ -129,6 +131,7 @@ def _read_grad(grad: torch.Tensor, maximize: bool, foreach: bool, record: _Recor
 
 def replay_sgd(
     param: torch.Tensor,
+    grad: torch.Tensor,
     state: dict[str, Any] | None,
     group: dict[str, Any],
     foreach: bool,
@@ -136,7 +139,8 @@ def replay_sgd(
     cap: int,
     known: dict[int, TensorValue] | None = None,
 ) -> Replay:
-    """SGD's update of one parameter (momentum, dampening, nesterov, weight decay, maximize).
+    """SGD's update of one parameter whose gradient is `grad` (momentum, dampening, nesterov,
+    weight decay, maximize).
 
     `all_buffers`: every parameter of the group has a momentum buffer (foreach then updates
     them with foreach kernels, else one by one); `known`: values of state tensors encoded
@@ -144,10 +148,9 @@ def replay_sgd(
     record = _Recorder(cap, known)
     lr, wd, momentum = group["lr"], group["weight_decay"], group["momentum"]
     dampening, nesterov, maximize = group["dampening"], group["nesterov"], group["maximize"]
-    assert param.grad is not None
     record("lr", lr)
     with torch.no_grad():
-        grad = _read_grad(param.grad, maximize, foreach, record)
+        grad = _read_grad(grad, maximize, foreach, record)
         if wd != 0:
             grad = _coupled_decay(grad, param, wd, foreach)
             record("grad_with_weight_decay", grad)
@@ -179,6 +182,24 @@ def replay_sgd(
         return record.result(new)
 
 
+def head_of(
+    param: torch.Tensor, state: dict[str, Any] | None, n: int
+) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
+    """The first `n` elements (row-major) of a parameter, its .grad and its state tensors,
+    as views where torch can (nothing is written through them). SGD's and Adam's arithmetic
+    is elementwise, so replaying these gives each of them the bits step() gives it."""
+    assert param.grad is not None
+
+    def head(tensor: torch.Tensor) -> torch.Tensor:
+        return tensor.detach().reshape(-1)[:n]
+
+    heads = {
+        key: head(value) if isinstance(value, torch.Tensor) and value.dim() else value
+        for key, value in (state or {}).items()
+    }
+    return head(param), head(param.grad), heads
+
+
 def _zeros_or(state: dict[str, Any], key: str, like: torch.Tensor) -> torch.Tensor:
     """state[key], or the zeros Adam's _init_group starts it from."""
     value = state.get(key)
@@ -190,6 +211,7 @@ def _zeros_or(state: dict[str, Any], key: str, like: torch.Tensor) -> torch.Tens
 
 def replay_adam(
     param: torch.Tensor,
+    grad: torch.Tensor,
     state: dict[str, Any] | None,
     group: dict[str, Any],
     foreach: bool,
@@ -203,7 +225,6 @@ def replay_adam(
     wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
     decoupled = group.get("decoupled_weight_decay", False)
     state = state or {}
-    assert param.grad is not None
     record("lr", lr)
     with torch.no_grad():
         step_t = state.get("step")
@@ -211,7 +232,7 @@ def replay_adam(
             step_t = torch.tensor(0.0, dtype=_get_scalar_dtype())
         exp_avg = _zeros_or(state, "exp_avg", param)
         exp_avg_sq = _zeros_or(state, "exp_avg_sq", param)
-        grad = _read_grad(param.grad, maximize, foreach, record)
+        grad = _read_grad(grad, maximize, foreach, record)
         step_t = step_t + 1  # an integer in float: every path gives it exactly
         step = step_t.item()
         record("step", step)

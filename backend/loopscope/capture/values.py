@@ -40,7 +40,7 @@ def decode_float(value: float | str) -> float:
     return float(value)
 
 
-_DTYPES = {np.dtype(t): t.__name__ for t in (np.float32, np.float64, np.int64)}
+_TORCH_DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}
 _FLOAT32 = np.dtype(np.float32)
 # Up to this size a Python sum decides finiteness faster than numpy's isfinite().all().
 _SMALL = 16
@@ -69,18 +69,16 @@ def tensor_value(tensor: torch.Tensor, cap: int = 4096) -> TensorValue:
 
     The numbers are copied out now, so later in-place updates cannot change what is sent.
     """
-    bfloat16 = tensor.dtype == torch.bfloat16
-    if bfloat16:  # numpy has no bfloat16 (autocast on the CPU makes it): read as float32
-        tensor = tensor.detach().float()
-    array = tensor.numpy(force=True)  # detached, on the CPU; shares memory when it can
-    flat = array.ravel().copy()
-    shape = list(array.shape)
-    dtype = _DTYPES.get(array.dtype) or str(tensor.dtype).removeprefix("torch.")
-    if bfloat16:
-        dtype = "bfloat16"
-    if flat.size <= cap:
-        return {"shape": shape, "dtype": dtype, "values": _numbers(flat)}
-    return {"shape": shape, "dtype": dtype, "summary": summarize_array(flat)}
+    detached = tensor.detach()
+    shape = list(detached.shape)
+    dtype = _TORCH_DTYPES.get(detached.dtype) or str(detached.dtype).removeprefix("torch.")
+    if detached.numel() <= cap:
+        if detached.dtype == torch.bfloat16:  # numpy has no bfloat16 (CPU autocast makes it)
+            detached = detached.float()  # exact: every bfloat16 is a float32
+        array = detached.numpy(force=True)  # on the CPU; shares memory when it can
+        return {"shape": shape, "dtype": dtype, "values": _numbers(array.ravel().copy())}
+    # A summary is worked out now, by torch on the tensor's own device: no copy to numpy.
+    return {"shape": shape, "dtype": dtype, "summary": summarize_tensor(detached)}
 
 
 class ValueCache:
@@ -130,52 +128,87 @@ def optional_tensor_value(tensor: torch.Tensor | None, cap: int = 4096) -> Tenso
 
 
 def summarize_array(flat: np.ndarray) -> TensorSummary:
-    """Shape-free statistics of a large array: min/max/mean/std over finite values, a histogram.
+    """summarize_tensor of a numpy array (shares its memory)."""
+    return summarize_tensor(torch.from_numpy(flat))
 
-    Few passes, each a vectorized loop (summaries run on every captured phase of a large
-    model): the extremes in the array's own dtype (exact, and NaN or ±inf show there, so
-    the usual all-finite array is never copied through a mask), the sums of the mean and
-    the std accumulated in float64, the bins as one small integer per value."""
-    data = flat if flat.dtype.kind == "f" else flat.astype(np.float64)
-    finite = data
-    if data.size and not (math.isfinite(data.min()) and math.isfinite(data.max())):
-        finite = data[np.isfinite(data)]  # NaN or ±inf somewhere: statistics of the rest
-    if finite.size:
-        low, high = float(finite.min()), float(finite.max())
-        mean = float(np.add.reduce(finite, dtype=np.float64)) / finite.size
-        # E[x²] - mean², both summed in float64 without a float64 copy of the array: the
-        # cancellation costs digits only when |mean| ≫ std, far below what the page shows.
-        squares = float(np.einsum("i,i", finite, finite, dtype=np.float64)) / finite.size
-        std = math.sqrt(max(squares - mean * mean, 0.0))
+
+def summarize_tensor(tensor: torch.Tensor) -> TensorSummary:
+    """Shape-free statistics of a large tensor: min/max/mean/std over finite values, a histogram.
+
+    Summaries run on every captured phase of a large model, so each statistic is one
+    vectorized pass of torch over the tensor, with no copy of it: the extremes by
+    `aminmax` in the tensor's own dtype (exact, and NaN or ±inf show there, so the usual
+    all-finite tensor is never copied through a mask), the sums of the mean and the std
+    accumulated in float64 a chunk at a time, the bins as one small integer per value."""
+    flat = tensor.detach().reshape(-1)
+    if not flat.is_floating_point():
+        flat = flat.double()
+    elif flat.dtype not in (torch.float32, torch.float64):
+        flat = flat.float()  # half precision: statistics in float32
+    finite = flat
+    if flat.numel():
+        low_t, high_t = torch.aminmax(flat)
+        low, high = float(low_t), float(high_t)
+        if not (math.isfinite(low) and math.isfinite(high)):
+            finite = flat[torch.isfinite(flat)]  # NaN or ±inf somewhere: statistics of the rest
+            if finite.numel():
+                low_t, high_t = torch.aminmax(finite)
+                low, high = float(low_t), float(high_t)
+    if finite.numel():
+        total, squares = _sums(finite)
+        mean = total / finite.numel()
+        # E[x²] - mean², both summed in float64: the cancellation costs digits only when
+        # |mean| ≫ std, far below what the page shows.
+        std = math.sqrt(max(squares / finite.numel() - mean * mean, 0.0))
         top = high if high > low else low + 1.0  # one distinct value: a bin of width 1
         counts = _counts(finite, low, top)
-        edges = np.linspace(low, top, HISTOGRAM_BINS + 1)
+        width = (top - low) / HISTOGRAM_BINS
+        edges = [low + i * width for i in range(HISTOGRAM_BINS)] + [top]
     else:
         low = high = mean = std = math.nan
-        counts, edges = [0] * HISTOGRAM_BINS, np.zeros(HISTOGRAM_BINS + 1)
+        counts, edges = [0] * HISTOGRAM_BINS, [0.0] * (HISTOGRAM_BINS + 1)
+    first = tensor.detach().reshape(-1)[:FIRST_VALUES].numpy(force=True).copy()
     return {
-        "numel": int(flat.size),
+        "numel": int(flat.numel()),
         "min": encode_float(low),
         "max": encode_float(high),
         "mean": encode_float(mean),
         "std": encode_float(std),
-        "histogram": {"edges": [encode_float(e) for e in edges.tolist()], "counts": counts},
-        "first": _numbers(flat[:FIRST_VALUES].copy()),
+        "histogram": {"edges": [encode_float(e) for e in edges], "counts": counts},
+        "first": _numbers(first),
     }
 
 
-def _counts(values: np.ndarray, low: float, top: float) -> list[int]:
+# Float64 sums are taken over chunks of this many values copied into one small buffer
+# (it stays in cache), rather than over a float64 copy of a large tensor.
+_CHUNK = 1 << 16
+
+
+def _sums(flat: torch.Tensor) -> tuple[float, float]:
+    """Σx and Σx² of a 1-d float tensor, accumulated in float64."""
+    if flat.dtype == torch.float64:
+        return float(flat.sum()), float(torch.dot(flat, flat))
+    buffer = torch.empty(min(flat.numel(), _CHUNK), dtype=torch.float64, device=flat.device)
+    total = squares = 0.0
+    for chunk in flat.split(_CHUNK):
+        part = buffer[: chunk.numel()]
+        part.copy_(chunk)
+        total += float(part.sum())
+        squares += float(torch.dot(part, part))
+    return total, squares
+
+
+def _counts(values: torch.Tensor, low: float, top: float) -> list[int]:
     """Counts of HISTOGRAM_BINS equal bins over [low, top] (the extremes of `values`, all
     finite), the last bin closed as numpy's: a value's bin is ⌊(v - low) / width⌋, worked
     out in the values' own precision (a value on an edge may fall either side of it)."""
     scale = HISTOGRAM_BINS / (top - low)
-    if values.dtype != np.float64 and not math.isfinite(float(values.dtype.type(scale))):
-        values = values.astype(np.float64)  # a span too small for float32's reciprocal
-    shifted = values - values.dtype.type(low)
-    shifted *= values.dtype.type(scale)
-    np.minimum(shifted, HISTOGRAM_BINS - 1, out=shifted)  # the maximum: the last bin
-    bins = shifted.astype(np.uint8)
-    return [int(c) for c in np.bincount(bins, minlength=HISTOGRAM_BINS).tolist()]
+    if values.dtype != torch.float64 and not math.isfinite(float(np.float32(scale))):
+        values = values.double()  # a span too small for float32's reciprocal
+    shifted = torch.sub(values, low)
+    shifted.mul_(scale).clamp_(max=HISTOGRAM_BINS - 1)  # the maximum: the last bin
+    bins = shifted.to(torch.uint8)
+    return [int(c) for c in torch.bincount(bins, minlength=HISTOGRAM_BINS).tolist()]
 
 
 def value_is_finite(value: TensorValue) -> bool:

@@ -93,6 +93,7 @@ from .session import (
     SourceInfo,
     TextSample,
 )
+from .tensor import MAX_TENSOR_ELEMENTS, TensorCommand, TensorEvent, TensorKind
 from .trace import (
     EndEvent,
     EndStatus,
@@ -106,6 +107,10 @@ from .trace import (
 from .values import Histogram, TensorSummary, TensorValue
 
 __all__ = [
+    "MAX_TENSOR_ELEMENTS",
+    "TensorCommand",
+    "TensorEvent",
+    "TensorKind",
     "DEFAULT_SCENARIO",
     "PhaseName",
     "PHASES",

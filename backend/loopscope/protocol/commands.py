@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, TypeAdapter
 
 from .base import DEFAULT_SCENARIO, ScenarioName, StepUnit, _Message
+from .tensor import TensorCommand
 
 
 class StartCommand(_Message):
@@ -81,7 +82,8 @@ Command = Annotated[
     | ResetCommand
     | RewindCommand
     | SetCommand
-    | ResumeCommand,
+    | ResumeCommand
+    | TensorCommand,
     Field(discriminator="type"),
 ]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)

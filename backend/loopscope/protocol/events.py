@@ -10,6 +10,7 @@ from .base import ErrorCode, StepUnit, _Message
 from .graph import GraphEvent
 from .phase import LossesEvent, PhaseEvent
 from .session import SessionEvent
+from .tensor import TensorEvent
 from .trace import EndEvent, EvaluationEvent, NoticeEvent, OutputEvent
 
 
@@ -45,7 +46,8 @@ Event = Annotated[
     | OutputEvent
     | EndEvent
     | NoticeEvent
-    | EvaluationEvent,
+    | EvaluationEvent
+    | TensorEvent,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

@@ -119,6 +119,13 @@ class ParamUpdate(TypedDict):
     terms: list[UpdateTerm]
     kernel: Literal["single_tensor", "foreach", "fused"] | None  # the path step() took
     same_bits: bool | None  # replayed parameter and state torch.equal step()'s; None: no replay
+    # Set when the update was replayed on the parameter's first `replay_head` elements only
+    # (row-major; a parameter whose update travels as summaries): same_bits compares those
+    # elements with step()'s, and every tensor term holds the first 8 of them.
+    replay_head: NotRequired[int]
+    # mean |after − before| over every element, by torch (the page cannot work it out
+    # from summaries)
+    mean_abs_change: NotRequired[Float]
 
 
 @with_config(_WIRE)

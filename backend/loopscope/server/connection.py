@@ -40,6 +40,7 @@ from ..protocol import (
     SetCommand,
     StartCommand,
     StepCommand,
+    TensorCommand,
 )
 from ..training.errors import CommandError, error_code, field_path
 from ..training.session import Session
@@ -48,7 +49,7 @@ from .protocols import TokenBucket
 from .runs import RunRegistry
 from .work import Work
 
-COMMAND_NAMES = ("start", "step", "play", "pause", "reset", "rewind", "set", "resume")
+COMMAND_NAMES = ("start", "step", "play", "pause", "reset", "rewind", "set", "resume", "tensor")
 COMMAND_TYPES = ", ".join(COMMAND_NAMES)
 INBOX_SIZE = 64  # messages received but not yet run; beyond, they are refused
 CLOSE_SEND_BUDGET = 4008  # more than send_budget_bytes waited to be sent
@@ -341,6 +342,10 @@ class Connection:
             session.check_rewind(command.iteration)  # a refused rewind leaves play running
             await self._stop_play()
             self._emit(await self._call(session.rewind, command.iteration))
+        elif isinstance(command, TensorCommand):
+            # Answered between phases, while playing too: the run as it is then.
+            session = self._require_session()
+            self._emit(await self._call(session.tensor, command.name, command.kind, command.key))
         elif isinstance(command, SetCommand):
             session = self._require_session()
             changes = command.model_dump(exclude_none=True, exclude={"type"})

@@ -29,6 +29,7 @@ REFUSED = {
     "rewind": "a script cannot be taken back; the timeline shows what was captured",
     "set": "a script's hyperparameters are in its own code",
     "resume": "every tab watches the same traced run; nothing to resume",
+    "tensor": "a traced script's tensors stay in its own process; its frames carry them",
 }
 log = logging.getLogger(__name__)
 

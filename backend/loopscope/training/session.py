@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from .configs import RunConfig
 from .errors import CommandError, first_error
 from .events import PendingLosses, phase_event, session_event, settable
+from .fulltensor import full_tensor
 from .history import History
 from .scenarios import ConfigError, Scenario, build, get_scenario
 from .source import N_PHASES, loop_source
@@ -31,11 +32,14 @@ if TYPE_CHECKING:
         Landscape,
         LanguageCapture,
         LossesEvent,
+        OptimizerStateKey,
         PhaseEvent,
         SessionEvent,
+        TensorEvent,
+        TensorKind,
     )
 
-    SentEvent = SessionEvent | GraphEvent | LossesEvent | PhaseEvent
+    SentEvent = SessionEvent | GraphEvent | LossesEvent | PhaseEvent | TensorEvent
 
 
 def _handed_over(events: list[SentEvent]) -> list[dict[str, Any]]:
@@ -216,6 +220,12 @@ class Session:
         self._refresh_source()
         self.losses.clear()
         return self._opening_events()
+
+    def tensor(
+        self, name: str, kind: TensorKind, key: OptimizerStateKey | None
+    ) -> list[dict[str, Any]]:
+        """The `tensor` event: one tensor in full, as the run holds it now (changes nothing)."""
+        return _handed_over([full_tensor(self.stepper, name, kind, key)])
 
     def set(self, changes: dict[str, Any]) -> list[dict[str, Any]]:
         """Change hyperparameters in the optimizer's param_groups (and the config) now."""

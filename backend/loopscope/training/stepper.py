@@ -21,10 +21,10 @@ import torch
 
 from ..capture.backward import BackwardRecorder
 from ..capture.graph import WalkedGraph, walk_graph
-from ..capture.layers import layer_stats
+from ..capture.layers import flag_layers
 from ..capture.modules import ForwardRecorder
 from ..capture.optimizer import StepRecorder
-from ..capture.values import ValueCache, tensor_value, value_is_finite
+from ..capture.values import ValueCache, decode_float, tensor_value, value_is_finite
 from ..protocol import PHASES, PhaseName
 from .history import Snapshot, restore_snapshot, take_snapshot
 from .scenarios import Built
@@ -101,6 +101,8 @@ class Stepper:
         # The topology the client already has: its saved tensors need not be read again.
         self.known_graph_id: str | None = None
         self._graph: WalkedGraph | None = None  # this iteration's walked graph, once walked
+        # The gradient norms of the last captured step, and its iteration (for the flags).
+        self._grad_norms: tuple[int, dict[str, float]] = (-1, {})
 
     # ------------------------------------------------------------------ position
 
@@ -258,11 +260,23 @@ class Stepper:
 
     def _run_step(self, capture: bool, result: PhaseResult) -> None:
         recorder = StepRecorder(self.optimizer, self.params, self._values) if capture else None
-        before = {n: p.detach().clone() for n, p in self.params.items()} if capture else {}
         self.optimizer.step()
         if recorder is not None:
             result.capture = recorder.capture()
-            result.layers = [layer_stats(n, before[n], p) for n, p in self.params.items()]
+            layers = recorder.layers()
+            # Gradient growth is judged against the previous captured step, when it came
+            # before this one (not after a rewind).
+            last, norms = self._grad_norms
+            flag_layers(layers, norms if last < self.iteration else {})
+            self._grad_norms = (
+                self.iteration,
+                {
+                    s["name"]: decode_float(s["grad_norm"])
+                    for s in layers
+                    if s["grad_norm"] is not None
+                },
+            )
+            result.layers = layers
 
     def check_params(self) -> None:
         """Mark the run diverged when a parameter is no longer finite (the loss is checked

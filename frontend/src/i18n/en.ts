@@ -518,8 +518,19 @@ export const en = {
   "layers.overTime": "‖Δw‖/‖w‖ per step (log; green: 1e-4 to 1e-2)",
   "layers.exploding": "exploding",
   "layers.vanishing": "vanishing",
+  "layers.showAll": "show all values",
+  "layers.hideAll": "hide",
+  "layers.full.value": "value",
+  "layers.full.grad": ".grad",
+  "layers.full.loading": "Asking the server for every value…",
+  "layers.full.none":
+    "Nothing to show yet: this parameter has no .grad now, or the optimizer has not made this state yet.",
+  "layers.full.when":
+    "Every value, shape {shape}, as the run held it in iteration {iteration} before {phase}. Blue below 0, red above, black for NaN or ±∞.",
+  "layers.full.later": " The run had moved on past the frame shown.",
+  "layers.full.range": "from {min} to {max}; point at a cell to read it",
   "layers.thresholds":
-    "Flagged exploding when the gradient is not finite or a step moves the weights by more than 10% of their norm; vanishing when it moves them by less than a millionth. About 1e-3 per step is the usual healthy pace.",
+    "Flagged exploding when the gradient is not finite, or when its norm grew more than tenfold since the last step you watched while the step moved the weights by over 10% of their norm (a weight starting near zero may move by many times its size in one healthy step). Vanishing: the gradient's RMS is under a thousandth of the largest layer's, so it faded on its way back through the layers. About 1e-3 per step is the usual healthy pace.",
   "charlm.title": "Character model: this iteration",
   "charlm.batch": "The batch as characters",
   "charlm.batchNote":

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import nn
 
-from loopscope.capture.layers import EXPLODING, VANISHING, flag_of, histogram, layer_stats
+from loopscope.capture.layers import EXPLODING, FADED, GROWTH, flag_of, histogram, layer_stats
 from loopscope.capture.values import HISTOGRAM_BINS
 
 from .._helpers import make_session, phase_events
@@ -52,21 +53,62 @@ def test_layer_stats_are_torchs_norms_of_a_real_step() -> None:
 
 
 def test_flags_follow_the_thresholds() -> None:
-    assert flag_of(1.0, 1e-3) is None
-    assert flag_of(1.0, EXPLODING * 2) == "exploding"
-    assert flag_of(1.0, VANISHING / 2) == "vanishing"
-    assert flag_of(math.inf, 1e-3) == "exploding"
-    assert flag_of(None, None) is None
+    healthy = flag_of(1.0, 1e-3, 1.0, 0.1, 0.1)
+    assert healthy is None
+    # a large step alone is not exploding (a weight starting near zero); growing, it is
+    assert flag_of(1.0, EXPLODING * 50, None, 0.1, 0.1) is None
+    assert flag_of(1.0, EXPLODING * 50, 1.0 / (GROWTH * 2), 0.1, 0.1) == "exploding"
+    assert flag_of(1.0, EXPLODING / 2, 1.0 / (GROWTH * 2), 0.1, 0.1) is None
+    assert flag_of(math.inf, 1e-3, 1.0, math.inf, 0.1) == "exploding"
+    assert flag_of(1.0, math.nan, 1.0, 0.1, 0.1) == "exploding"
+    assert flag_of(1e-6, 1e-7, 1e-6, FADED / 2, 1.0) == "vanishing"
+    assert flag_of(1e-6, 1e-7, 1e-6, FADED * 2, 1.0) is None
+    assert flag_of(None, None, None, None, math.nan) is None
 
 
-def test_a_huge_learning_rate_is_flagged_exploding_a_tiny_one_vanishing() -> None:
-    for lr, flag in ((10.0, "exploding"), (1e-9, "vanishing")):
-        session = make_session("mlp", optimizer="sgd", lr=lr)
+def captured_flags(session: Any, steps: int) -> list[dict[str, str | None]]:
+    """The flags of `steps` captured steps in a row (one iteration each)."""
+    out = []
+    for _ in range(steps):
         step = phase_events(session.step("phase", 5))[-1]
         assert step["phase"] == "step"
-        flags = {s["name"]: s["flag"] for s in step["layers"]}
-        weights = [n for n in flags if n.endswith("weight")]
-        assert weights and all(flags[n] == flag for n in weights), (lr, flags)
+        out.append({s["name"]: s["flag"] for s in step["layers"]})
+    return out
+
+
+def test_healthy_linear_is_never_flagged_though_its_first_steps_are_large() -> None:
+    session = make_session("linear")
+    first = phase_events(session.step("phase", 5))[-1]["layers"]
+    assert max(float(s["ratio"]) for s in first) > EXPLODING  # w starts near 0
+    assert all(s["flag"] is None for s in first)
+    flags = captured_flags(session, 8)
+    assert all(flag is None for step in flags for flag in step.values()), flags
+
+
+def test_a_diverging_linear_is_flagged_exploding_from_its_second_step() -> None:
+    session = make_session("linear", lr=1.5)
+    flags = captured_flags(session, 4)
+    assert all(flag is None for flag in flags[0].values())  # nothing to compare with yet
+    assert all(flag == "exploding" for step in flags[1:] for flag in step.values()), flags
+
+
+def test_deep_sigmoid_mlp_flags_its_first_layers_vanishing() -> None:
+    session = make_session("mlp", optimizer="sgd", activation="sigmoid", hidden=[4, 4, 4, 4])
+    flags = captured_flags(session, 3)
+    for step in flags:
+        assert step["layers.0.weight"] == "vanishing" or step["layers.0.bias"] == "vanishing"
+        assert step["layers.8.weight"] is None and step["layers.8.bias"] is None
+    # the same stack with tanh keeps its gradients alive
+    tanh = captured_flags(make_session("mlp", optimizer="sgd", hidden=[4, 4, 4, 4]), 3)
+    assert all(flag is None for step in tanh for flag in step.values()), tanh
+
+
+def test_a_rewind_compares_with_no_later_step() -> None:
+    session = make_session("linear", lr=1.5)
+    captured_flags(session, 3)
+    session.rewind(1)
+    flags = captured_flags(session, 1)[0]
+    assert all(flag is None for flag in flags.values()), flags
 
 
 def test_every_scenario_sends_layers_on_a_captured_step_only() -> None:

@@ -14,9 +14,9 @@ import pytest
 import torch
 from torch import nn
 
-from loopscope.capture.optimizer import StepRecorder
+from loopscope.capture.optimizer import REPLAY_HEAD, StepRecorder
 from loopscope.capture.update import bits_equal
-from loopscope.capture.values import ValueCache
+from loopscope.capture.values import FIRST_VALUES, ValueCache
 
 from .._helpers import decode
 
@@ -286,3 +286,54 @@ def test_replay_on_cuda_uses_the_foreach_kernels_and_keeps_the_bits(case: str) -
         for update in recorder.capture()["updates"]:
             assert update["kernel"] == "foreach"
             assert update["same_bits"] is True
+
+
+@pytest.mark.parametrize("foreach", [False, True])
+@pytest.mark.parametrize("case", ["momentum", "adam amsgrad", "adamw"])
+def test_a_large_parameter_is_replayed_on_its_head_and_says_so(case: str, foreach: bool) -> None:
+    torch.manual_seed(0)
+    model = nn.Linear(20, 30)  # weight: 600 values, over STEP_FULL; bias: 30, under
+    named = dict(model.named_parameters())
+    optimizer = CASES[case](model.parameters())
+    optimizer.param_groups[0]["foreach"] = foreach
+    x = torch.randn(8, 20)
+    for _ in range(3):
+        optimizer.zero_grad()
+        model(x).pow(2).mean().backward()
+        start = {n: p.detach().clone() for n, p in named.items()}
+        recorder = StepRecorder(optimizer, named, ValueCache(4096))
+        optimizer.step()
+        updates = {u["name"]: u for u in recorder.capture()["updates"]}
+        weight, bias = updates["weight"], updates["bias"]
+        assert weight["replay_head"] == REPLAY_HEAD and "replay_head" not in bias
+        assert weight["same_bits"] is True and bias["same_bits"] is True
+        head = named["weight"].detach().reshape(-1)[:FIRST_VALUES]
+        t = terms_of(weight)
+        assert torch.equal(tensor(t["param"]), head)
+        for key in ("momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"):
+            if key in t:
+                live = optimizer.state[named["weight"]][key].reshape(-1)[:FIRST_VALUES]
+                assert torch.equal(tensor(t[key]), live)
+        grad = named["weight"].grad
+        assert grad is not None and torch.equal(tensor(t["grad"]), grad.reshape(-1)[:FIRST_VALUES])
+        change = (named["weight"].detach() - start["weight"]).abs().double().mean()
+        assert weight["mean_abs_change"] == pytest.approx(float(change), rel=1e-12)
+        assert "mean_abs_change" not in bias  # its values travel in full
+
+
+def test_a_head_replay_compares_the_head_only() -> None:
+    torch.manual_seed(0)
+    model = nn.Linear(20, 30)
+    named = dict(model.named_parameters())
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model(torch.randn(4, 20)).sum().backward()
+    recorder = StepRecorder(optimizer, named, ValueCache(4096))
+    optimizer.step()
+    with torch.no_grad():
+        named["weight"].view(-1)[REPLAY_HEAD] += 1.0  # past the head: not compared
+    assert recorder.capture()["updates"][0]["same_bits"] is True
+    recorder = StepRecorder(optimizer, named, ValueCache(4096))
+    optimizer.step()
+    with torch.no_grad():
+        named["weight"].view(-1)[0] += 1e-3  # in the head
+    assert recorder.capture()["updates"][0]["same_bits"] is False

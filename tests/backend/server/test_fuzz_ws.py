@@ -61,8 +61,13 @@ COMMAND_FIELDS: dict[str, tuple[str, ...]] = {
     "rewind": ("iteration",),
     "set": ("lr", "momentum", "beta1", "beta2", "eps", "weight_decay", "skip_zero_grad"),
     "resume": ("token",),
+    "tensor": ("name", "kind", "key"),
 }
-REQUIRED: dict[str, dict[str, Any]] = {"rewind": {"iteration": 0}, "resume": {"token": "t"}}
+REQUIRED: dict[str, dict[str, Any]] = {
+    "rewind": {"iteration": 0},
+    "resume": {"token": "t"},
+    "tensor": {"name": "w"},
+}
 ANY = "<any field>"  # the error's field is not checked (no single field is at fault)
 CUDA = torch.cuda.is_available()
 MPS = torch.backends.mps.is_available()
@@ -371,6 +376,8 @@ def field_faults() -> st.SearchStrategy[Bad]:
     fault("play", "rate", bad_float(0, 10_000, lo_open=True, hi_open=False))
     fault("rewind", "iteration", bad_int(0, 10**9))
     fault("resume", "token", bad_str(64))
+    fault("tensor", "name", bad_str(256))
+    fault("tensor", "kind", bad_literal(("value", "grad", "state")))
     for name, lo, hi, lo_open, hi_open in [
         ("lr", 0, 10, True, False),
         ("momentum", 0, 1, False, True),
@@ -415,6 +422,7 @@ def field_faults() -> st.SearchStrategy[Bad]:
     # Missing required fields.
     cases.append(st.just(message({"type": "rewind"}, "invalid_message", "iteration")))
     cases.append(st.just(message({"type": "resume"}, "invalid_message", "token")))
+    cases.append(st.just(message({"type": "tensor"}, "invalid_message", "name")))
     # One extra field on an otherwise valid command.
     extra_key = st.one_of(
         st.text(max_size=20), st.sampled_from(["__proto__", "constructor", "a.b", "config.lr"])

@@ -392,3 +392,16 @@ def test_without_zero_grad_the_gradient_rows_pile_up() -> None:
         used |= set(events["forward"]["language"]["rows_used"])
         assert events["backward"]["language"]["grad_rows"] == sorted(used)
     assert len(used) > len(events["forward"]["language"]["rows_used"])
+
+
+def test_every_summarized_update_carries_its_mean_abs_change() -> None:
+    session = make_session("charlm", **CONFIGS[0])
+    before = {n: p.detach().clone() for n, p in session.stepper.params.items()}
+    step = by_phase(step_phases(session, 5))["step"]
+    updates = step["capture"]["updates"]
+    assert updates and all("summary" in u["after"] for u in updates)
+    for update in updates:
+        param = session.stepper.params[update["name"]]
+        change = (param.detach() - before[update["name"]]).abs().double().mean()
+        assert update["mean_abs_change"] == pytest.approx(float(change), rel=1e-12)
+        assert update["replay_head"] > 0 and update["same_bits"] is True

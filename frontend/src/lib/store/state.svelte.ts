@@ -15,6 +15,8 @@ import type {
   ServerEvent,
   SessionEvent,
   StepUnit,
+  TensorCommand,
+  TensorEvent,
   TensorValue,
   WireFloat,
 } from "../wire/protocol";
@@ -60,6 +62,9 @@ export interface Toast {
   message: string;
   field: string | null;
 }
+
+/** What a `tensor` command asks for: a parameter's value, its .grad, or an optimizer state. */
+export type TensorKind = NonNullable<TensorCommand["kind"]>;
 
 export type SessionListener = (event: SessionEvent, previous: SessionEvent | null) => void;
 
@@ -110,6 +115,9 @@ export class LoopStore {
     if (this.viewing === null) return this.live;
     return this.timeline.at(this.timeline.indexOfSeq(this.viewing))?.state ?? this.live;
   });
+
+  /** The latest tensor sent in full on request (`requestTensor`); not part of any frame. */
+  fullTensor = $state<TensorEvent | null>(null);
 
   readonly animator: Animator;
   private send: (command: Command) => boolean;
@@ -245,6 +253,9 @@ export class LoopStore {
       case "error":
         this.applyError(event);
         break;
+      case "tensor":
+        this.fullTensor = event;
+        break;
       default:
         break;
     }
@@ -347,6 +358,20 @@ export class LoopStore {
   }
 
   // ------------------------------------------------------------ commands out
+
+  /**
+   * Ask for one tensor in full (answered by a `tensor` event). Unlike the other commands it
+   * leaves the frame being viewed alone: the answer says which iteration it is from.
+   */
+  requestTensor(
+    name: string,
+    kind: TensorKind = "value",
+    key: TensorCommand["key"] = null,
+  ): boolean {
+    const ok = this.send({ type: "tensor", name, kind, key });
+    if (!ok) this.toast("offline", "not connected: the command was not sent");
+    return ok;
+  }
 
   private command(command: Command): boolean {
     // Any command acts on the live run, so the page shows it again.

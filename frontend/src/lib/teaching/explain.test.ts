@@ -66,3 +66,29 @@ describe("explainPhase on the mlp", () => {
     expect(text(lines)[0]).toMatch(/^layers\.0\.weight changed in place \(mean \|Δ\| = /);
   });
 });
+
+describe("explainPhase on a step whose values travel as summaries", () => {
+  it("writes the mean |Δ| the server sent instead of a question mark", () => {
+    const { captures, input } = captured("linear");
+    const step = structuredClone(captures.step);
+    if (!step) throw new Error("the fixture has a step");
+    const [update] = step.updates;
+    if (!update) throw new Error("the fixture's step has updates");
+    const summary = {
+      numel: 600,
+      min: 0,
+      max: 1,
+      mean: 0.5,
+      std: 0.1,
+      histogram: { edges: [0, 1], counts: [600] },
+      first: [0.25],
+    };
+    update.before = { shape: [20, 30], dtype: "float32", summary };
+    update.after = { shape: [20, 30], dtype: "float32", summary };
+    const [without] = text(explainPhase("step", step, input));
+    expect(without).toContain("mean |Δ| = ?");
+    update.mean_abs_change = 0.0125;
+    const [line] = text(explainPhase("step", step, input));
+    expect(line).toContain("mean |Δ| = 0.0125");
+  });
+});

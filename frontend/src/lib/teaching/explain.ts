@@ -5,6 +5,7 @@
 import type { Line } from "../util/line";
 import type { CaptureByPhase, PhaseName, SessionEvent, TensorValue } from "../wire/protocol";
 import {
+  decodeFloat,
   decodeValues,
   formatDelta,
   formatNumber,
@@ -137,7 +138,11 @@ export function explainPhase<P extends PhaseName>(
             },
           };
         }
-        const change = meanAbsChange(u.before, u.after);
+        // The server sends mean |Δ| where the values travel as summaries.
+        const change =
+          u.mean_abs_change === undefined
+            ? meanAbsChange(u.before, u.after)
+            : decodeFloat(u.mean_abs_change);
         return {
           key: "explain.step.tensor",
           params: { name: nameOf(u.name), delta: change === null ? "?" : formatNumber(change) },

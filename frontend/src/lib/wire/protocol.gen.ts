@@ -60,6 +60,17 @@ export interface ResumeCommand {
   token: string;
 }
 
+/**
+ * Send one tensor of the run in full, as it is now: a parameter's value, its .grad, or
+ * one entry of its optimizer state (`key`, with kind "state").
+ */
+export interface TensorCommand {
+  type: "tensor";
+  name: string;
+  kind?: "value" | "grad" | "state";
+  key?: "step" | "momentum_buffer" | "exp_avg" | "exp_avg_sq" | "max_exp_avg_sq" | null;
+}
+
 /** What this run can show and do; the page builds its panels from this, not from a name. */
 export interface Capabilities {
   source: "scenario" | "trace";
@@ -331,6 +342,8 @@ export interface ParamUpdate {
   terms: UpdateTerm[];
   kernel: "single_tensor" | "foreach" | "fused" | null;
   same_bits: boolean | null;
+  replay_head?: number;
+  mean_abs_change?: number | "NaN" | "Infinity" | "-Infinity";
 }
 
 /** Softmax and cross-entropy at one position of the batch (row `position` of y_pred). */
@@ -494,6 +507,21 @@ export interface EvaluationEvent {
   shown_as_forward: boolean;
 }
 
+/**
+ * The answer to a `tensor` command: the tensor as the run holds it when the command ran,
+ * which may be later than the frame the page shows (the run moved on while playing):
+ * `iteration` and `next_phase` say where the run stood.
+ */
+export interface TensorEvent {
+  type: "tensor";
+  name: string;
+  kind: "value" | "grad" | "state";
+  key: "step" | "momentum_buffer" | "exp_avg" | "exp_avg_sq" | "max_exp_avg_sq" | null;
+  iteration: number;
+  next_phase: "forward" | "loss" | "zero_grad" | "backward" | "step";
+  value: TensorValue | null;
+}
+
 /** The notes' SimpleNet: y = 2x + 1 + noise, one nn.Linear(1, 1). */
 export interface LinearConfig {
   /** torch.manual_seed before data and model. */
@@ -648,10 +676,10 @@ export interface CharLMConfig {
 }
 
 /** Every message the client may send. */
-export type Command = StartCommand | StepCommand | PlayCommand | PauseCommand | ResetCommand | RewindCommand | SetCommand | ResumeCommand;
+export type Command = StartCommand | StepCommand | PlayCommand | PauseCommand | ResetCommand | RewindCommand | SetCommand | ResumeCommand | TensorCommand;
 
 /** Every message the server may send. */
-export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent | PlayStateEvent | OutputEvent | EndEvent | NoticeEvent | EvaluationEvent;
+export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent | PlayStateEvent | OutputEvent | EndEvent | NoticeEvent | EvaluationEvent | TensorEvent;
 
 export const PHASES = ["forward","loss","zero_grad","backward","step"] as const;
 

@@ -49,6 +49,8 @@ const EVENT_TYPE_NAMES: Record<ServerEvent["type"], true> = {
   end: true,
   notice: true,
   evaluation: true,
+  // one tensor in full, asked for by the page
+  tensor: true,
 };
 const EVENT_TYPES = new Set<string>(Object.keys(EVENT_TYPE_NAMES));
 

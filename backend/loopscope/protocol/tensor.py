@@ -1,0 +1,47 @@
+"""One full tensor on demand: the `tensor` command and the `tensor` event that answers it.
+
+Phase events carry a tensor above the cap as a summary; the page may ask for one of them in
+full (bounded: at most MAX_TENSOR_ELEMENTS values) when the learner opens it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, with_config
+from typing_extensions import TypedDict
+
+from .base import _WIRE, PhaseName, _Message
+from .session import OptimizerStateKey
+from .values import TensorValue
+
+# The most values one `tensor` event carries (512 KiB of float32; its JSON is a few MB at
+# most): every parameter of the built-in scenarios fits, a larger one is refused.
+MAX_TENSOR_ELEMENTS = 131_072
+
+TensorKind = Literal["value", "grad", "state"]
+
+
+class TensorCommand(_Message):
+    """Send one tensor of the run in full, as it is now: a parameter's value, its .grad, or
+    one entry of its optimizer state (`key`, with kind "state")."""
+
+    type: Literal["tensor"]
+    name: str = Field(min_length=1, max_length=256)  # a parameter, as session.parameters
+    kind: TensorKind = "value"
+    key: OptimizerStateKey | None = None
+
+
+@with_config(_WIRE)
+class TensorEvent(TypedDict):
+    """The answer to a `tensor` command: the tensor as the run holds it when the command ran,
+    which may be later than the frame the page shows (the run moved on while playing):
+    `iteration` and `next_phase` say where the run stood."""
+
+    type: Literal["tensor"]
+    name: str
+    kind: TensorKind
+    key: OptimizerStateKey | None
+    iteration: int  # the iteration in progress (or about to start)
+    next_phase: PhaseName  # the phase that runs next: the tensor is as it is before it
+    value: TensorValue | None  # every value (no summary); None: no .grad or no such state yet
