@@ -52,6 +52,7 @@ class PhaseResult:
     capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
     graph: WalkedGraph | None = None
     layers: list[LayerStats] | None = None  # a captured step: every parameter's health
+    before: dict[str, torch.Tensor] | None = None  # a captured step: the parameters before it
 
 
 class Stepper:
@@ -263,6 +264,7 @@ class Stepper:
         if recorder is not None:
             result.capture = recorder.capture()
             result.layers = [layer_stats(n, before[n], p) for n, p in self.params.items()]
+            result.before = before
 
     def check_params(self) -> None:
         """Mark the run diverged when a parameter is no longer finite (the loss is checked
