@@ -104,6 +104,19 @@ def step_phase(page: Page, expected: str) -> None:
     expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", expected, timeout=60_000)
 
 
+def zoom_out(page: Page) -> None:
+    """Scroll out over the graph until all of it is in view (the picture a learner gets)."""
+    box = page.get_by_test_id("graph-svg").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(8):
+        page.mouse.wheel(0, 400)
+    page.wait_for_timeout(400)
+    # At the smallest zoom the wheel goes on to scroll the page: bring the graph back.
+    page.evaluate("window.scrollTo(0, 0)")
+    page.get_by_test_id("area-graph").scroll_into_view_if_needed()
+
+
 def positions(page: Page) -> dict[str, tuple[float, float]]:
     raw: dict[str, str] = page.evaluate(POSITIONS)
     out = {}
@@ -135,6 +148,7 @@ def test_the_graph_folds_by_module_and_a_block_opens_in_place(
     members = int(block.get_attribute("data-members") or "0")
     assert members > 40  # attention written out: q, k, v, scores, mask, softmax, mlp, norms
     page.get_by_test_id("area-graph").scroll_into_view_if_needed()
+    zoom_out(page)
     save_screenshot(page, "transformer-graph-folded-en")
 
     before = positions(page)
@@ -158,9 +172,11 @@ def test_the_graph_folds_by_module_and_a_block_opens_in_place(
         shifts.add((round(ax - x, 3), round(ay - y, 3)))
     assert len(shifts) <= 3, shifts
     assert (0.0, 0.0) in shifts
+    zoom_out(page)
     save_screenshot(page, "transformer-graph-block-open-en")
     page.get_by_test_id("lang-toggle").click()
     expect(page.get_by_test_id("lang-toggle")).to_have_text("English")
+    zoom_out(page)
     save_screenshot(page, "transformer-graph-block-open-zh")
     page.get_by_test_id("lang-toggle").click()
 
