@@ -7,7 +7,12 @@ bundled with rolldown and timed inside Chromium:
 * dagre, whole graph: one dagre layout of every node (what the page did before grouping);
 * folded (first view): the skeleton in both directions with every group folded, as a
   graph above the threshold is first shown (cold cache);
-* open one group: the cached skeleton plus one group's inside (cold for that group);
+* open one group: the cached skeleton plus one group's inside (cold: nothing laid out);
+* open another: a second block after the first was opened (its shape is cached: blocks of
+  one shape share one dagre layout, renamed);
+* warm-up: what the page does while idle after the first view, every group's inside laid
+  out one per idle callback (total, spread over many frames);
+* open after warm-up: opening a group once that is done (what a learner's click costs);
 * open all: every group's inside laid out (cold) and composed — the worst case;
 * re-compose: opening or folding a group whose inside is cached (warm).
 
@@ -56,7 +61,11 @@ MEASURE = """([graph, repeat]) => {
   const members = LS.groupMembers(graph);
   const size = (g) => (members.get(g) ?? []).length;
   const biggest = groups.reduce((a, g) => (size(g) > size(a) ? g : a), groups[0]);
-  const out = { whole: [], folded: [], openOne: [], openAll: [], recompose: [] };
+  const other = groups.find((x) => x !== biggest && size(x) === size(biggest)) ?? biggest;
+  const out = {
+    whole: [], folded: [], openOne: [], openOther: [], warm: [], openWarm: [], openAll: [],
+    recompose: [],
+  };
   for (let i = 0; i < repeat; i++) {
     out.whole.push(ms(() => LS.layoutGraph(graph, { rankdir: "BT" })));
     const g = new LS.GroupedLayouts();
@@ -67,6 +76,12 @@ MEASURE = """([graph, repeat]) => {
     }));
     const open = new Set([...folded].filter((x) => x !== biggest));
     out.openOne.push(ms(() => g.layout(graph, open, { rankdir: "BT" })));
+    const open2 = new Set([...folded].filter((x) => x !== other));
+    out.openOther.push(ms(() => g.layout(graph, open2, { rankdir: "BT" })));
+    const w = new LS.GroupedLayouts();
+    w.layout(graph, folded, { rankdir: "BT" });
+    out.warm.push(ms(() => { while (w.warmOne(graph, "BT")); }));
+    out.openWarm.push(ms(() => w.layout(graph, open2, { rankdir: "BT" })));
     out.openAll.push(ms(() => g.layout(graph, new Set(), { rankdir: "BT" })));
     out.recompose.push(ms(() => g.layout(graph, open, { rankdir: "BT" })));
   }
@@ -116,16 +131,22 @@ def main() -> None:
             "dagre whole",
             "folded",
             "open one",
+            "open other",
+            "warm-up",
+            "open warm",
             "open all",
             "recompose",
         )
-        print("{:>6} {:>6} {:>6} {:>12} {:>8} {:>9} {:>9} {:>10}".format(*header))
+        print(
+            "{:>6} {:>6} {:>6} {:>12} {:>8} {:>9} {:>10} {:>8} {:>9} {:>9} {:>10}".format(*header)
+        )
         for blocks, graph in graphs:
             page.evaluate(MEASURE, [graph, 1])  # warm the JIT
             r = page.evaluate(MEASURE, [graph, args.repeat])
             print(
                 f"{blocks:>6} {len(graph['nodes']):>6} {len(graph['edges']):>6}"
                 f" {r['whole']:>12.1f} {r['folded']:>8.1f} {r['openOne']:>9.1f}"
+                f" {r['openOther']:>10.1f} {r['warm']:>8.1f} {r['openWarm']:>9.1f}"
                 f" {r['openAll']:>9.1f} {r['recompose']:>10.1f}"
             )
         browser.close()

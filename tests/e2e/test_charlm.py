@@ -97,3 +97,97 @@ def test_charlm_panels_show_torchs_numbers(page: Page) -> None:
     page.get_by_test_id("lang-toggle").click()
     expect(page.get_by_test_id("language-panel")).to_be_visible()
     save_screenshot(page, "charlm-zh")
+
+
+def test_the_learner_picks_the_position_the_softmax_box_shows(page: Page) -> None:
+    oracle = torch_first_iteration()
+    page.goto("/#scenario=charlm")
+    expect(page.get_by_test_id("language-panel")).to_be_visible()
+    step_phase(page, "forward")
+    step_phase(page, "loss")
+    idx = oracle["idx"]
+    targets, logits = oracle["targets"], oracle["logits"]
+    assert isinstance(idx, torch.Tensor)
+    assert isinstance(targets, torch.Tensor) and isinstance(logits, torch.Tensor)
+    # The third window's fifth character: position 2·T + 4 of the flattened batch.
+    picked = 2 * idx.shape[1] + 4
+    cell = page.locator(f"[data-testid=charlm-char][data-position='{picked}']")
+    cell.click()
+    expect(cell).to_have_attribute("aria-pressed", "true")
+    line = page.get_by_test_id("charlm-position-loss")
+    expect(line).to_have_attribute("data-position", str(picked))
+    assert int(line.get_attribute("data-target") or "-1") == int(targets[picked])
+    expected = -torch.log_softmax(logits[picked], dim=-1)[targets[picked]]
+    shown = torch.tensor(float(line.get_attribute("data-loss") or "nan"), dtype=torch.float32)
+    assert torch.equal(shown, expected), (shown, expected)
+    bars = page.get_by_test_id("charlm-bar")
+    top = torch.topk(torch.softmax(logits[picked], dim=-1), bars.count())
+    ids = [int(bars.nth(i).get_attribute("data-id") or "-1") for i in range(bars.count())]
+    probs = [float(bars.nth(i).get_attribute("data-prob") or "nan") for i in range(bars.count())]
+    assert ids == top.indices.tolist()
+    assert torch.equal(torch.tensor(probs, dtype=torch.float32), top.values)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.get_by_test_id("language-panel").scroll_into_view_if_needed()
+    save_screenshot(page, "charlm-picked-position-en")
+
+
+def test_the_rows_lesson_reads_its_numbers_off_the_run(page: Page) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.get_by_test_id("lessons-button").click()
+    page.get_by_test_id("lesson-rows-learn").click()
+    card = page.get_by_test_id("lesson-card")
+    expect(card).to_have_attribute("data-lesson", "rows-learn")
+    expect(page.get_by_test_id("language-panel")).to_be_visible()
+    live = page.get_by_test_id("lesson-live")
+    expect(live.locator("li")).to_have_attribute("data-key", "lessonLive.rowsWait")
+    action = page.get_by_test_id("lesson-action")
+    # The strip scrolls smoothly into view as the lesson opens, and panels above it change
+    # height phase by phase: the button is pressed from the keyboard, which layout cannot miss.
+    for phase in PHASES:  # one phase per press, as the lesson says
+        action.press("Enter")
+        # A captured backward of charlm takes seconds on a loaded machine.
+        expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", phase, timeout=30_000)
+    rows = page.get_by_test_id("charlm-rows").locator("svg")
+    used = int(rows.get_attribute("data-used") or "0")
+    assert 0 < used < 40  # four windows of eight characters: at most 32 rows
+    expect(live.locator("[data-key='lessonLive.gradSame']")).to_be_visible()
+    moves = page.get_by_test_id("charlm-moves")
+    assert int(moves.get_attribute("data-grad-rows") or "-1") == used
+    # The first AdamW step: nothing remembered yet, the other rows only decay.
+    assert moves.get_attribute("data-memory-rows") == "0"
+    still = float(moves.get_attribute("data-still-shift") or "nan")
+    assert 0 < still < float(moves.get_attribute("data-grad-shift") or "0") / 10
+    for phase in PHASES:  # a second iteration: rows of the first batch move on exp_avg
+        action.press("Enter")
+        # A captured backward of charlm takes seconds on a loaded machine.
+        expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", phase, timeout=30_000)
+    assert int(moves.get_attribute("data-memory-rows") or "0") > 0
+    expect(live.locator("[data-key='lessonLive.movedMemory']")).to_be_visible()
+    page.get_by_test_id("lesson-point").click()
+    save_screenshot(page, "charlm-lesson-rows-en")
+    page.get_by_test_id("lang-toggle").click()
+    expect(card.get_by_role("heading")).to_have_text("只有用到的行才会学习")
+    save_screenshot(page, "charlm-lesson-rows-zh")
+
+
+def test_the_uniform_and_sampling_lessons_compare_now_with_the_start(page: Page) -> None:
+    page.get_by_test_id("lessons-button").click()
+    page.get_by_test_id("lesson-uniform-loss").click()
+    expect(page.get_by_test_id("language-panel")).to_be_visible()
+    live = page.get_by_test_id("lesson-card").get_by_test_id("lesson-live")
+    expect(live.locator("[data-key='lessonLive.lossWait']")).to_be_visible()
+    page.get_by_test_id("lesson-action").click()
+    expect(live.locator("[data-key='lessonLive.lossBelow']")).to_be_visible(timeout=30_000)
+    # The status bar names the iteration the last phase belonged to: the 200th is number 199.
+    expect(page.get_by_test_id("iteration")).to_have_attribute("data-value", "199")
+
+    page.get_by_test_id("lessons-button").click()
+    page.get_by_test_id("lesson-sampling").click()
+    expect(page.get_by_test_id("iteration")).to_have_attribute("data-value", "0")
+    expect(live.locator("[data-key='lessonLive.sampleWait']")).to_be_visible()
+    page.get_by_test_id("lesson-action").click()
+    now = live.locator("[data-key='lessonLive.sampleNow']")
+    expect(now).to_contain_text("300", timeout=30_000)
+    then = live.locator("[data-key='lessonLive.sampleThen']")
+    assert (now.text_content() or "").split("«")[1] != (then.text_content() or "").split("«")[1]
+    save_screenshot(page, "charlm-lesson-sampling-en")

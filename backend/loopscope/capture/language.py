@@ -70,3 +70,80 @@ def uniform_loss(vocab_size: int) -> float:
     if vocab_size < 1:
         raise ValueError(f"vocab_size must be at least 1, got {vocab_size}")
     return math.log(vocab_size)
+
+
+@dataclass(frozen=True)
+class PositionsTop:
+    """Softmax and cross-entropy at each of the first `count` positions, top k of each."""
+
+    targets: torch.Tensor  # (count,) the characters that really came next
+    target_probs: torch.Tensor  # (count,) softmax(logits)[target] of each position
+    losses: torch.Tensor  # (count,) -log softmax(logits)[target] of each position
+    top_ids: torch.Tensor  # (count, k) most probable first
+    top_probs: torch.Tensor  # (count, k)
+
+
+def positions_top(
+    logits: torch.Tensor, targets: torch.Tensor, count: int, k: int = 5
+) -> PositionsTop:
+    """position_loss for rows 0..count-1 of logits (N, vocab_size) at once, keeping only each
+    row's k most probable characters: what a learner can pick from, for a few bytes each."""
+    n, vocab_size = logits.shape
+    count = min(count, n)
+    with torch.no_grad():
+        rows = logits.detach()[:count]
+        wanted = targets[:count].view(-1, 1)
+        log_probs = torch.log_softmax(rows, dim=-1)
+        probs = torch.softmax(rows, dim=-1)
+        top = torch.topk(probs, min(k, vocab_size), dim=-1)
+    return PositionsTop(
+        targets=wanted.view(-1).clone(),
+        target_probs=probs.gather(1, wanted).view(-1),
+        losses=-log_probs.gather(1, wanted).view(-1),
+        top_ids=top.indices,
+        top_probs=top.values,
+    )
+
+
+@dataclass(frozen=True)
+class RowMoves:
+    """How far the rows of an embedding table moved in one optimizer step, in three kinds."""
+
+    grad_rows: int  # rows with a nonzero gradient this step (the batch used them)
+    grad_shift: float  # the largest |Δw| among them
+    memory_rows: int  # rows without a gradient now whose optimizer state still holds one
+    memory_shift: float
+    still_rows: int  # rows the optimizer holds nothing for: only weight decay moves them
+    still_shift: float
+
+
+def row_moves(
+    before: torch.Tensor,
+    after: torch.Tensor,
+    grad: torch.Tensor | None,
+    memory: torch.Tensor | None,
+) -> RowMoves:
+    """Split the rows of a (rows, dim) table by why the step could move them (a nonzero
+    gradient; none now but a nonzero running average from earlier batches, e.g. Adam's
+    exp_avg or SGD's momentum_buffer; neither) and report the largest move of each kind."""
+    with torch.no_grad():
+        shift = (after.detach() - before.detach()).abs().amax(dim=1)
+        has_grad = torch.zeros_like(shift, dtype=torch.bool)
+        if grad is not None:
+            has_grad = (grad.detach() != 0).any(dim=1)
+        remembered = torch.zeros_like(has_grad)
+        if memory is not None:
+            remembered = (memory.detach() != 0).any(dim=1) & ~has_grad
+        still = ~has_grad & ~remembered
+
+        def largest(mask: torch.Tensor) -> float:
+            return float(shift[mask].max()) if bool(mask.any()) else 0.0
+
+        return RowMoves(
+            grad_rows=int(has_grad.sum()),
+            grad_shift=largest(has_grad),
+            memory_rows=int(remembered.sum()),
+            memory_shift=largest(remembered),
+            still_rows=int(still.sum()),
+            still_shift=largest(still),
+        )

@@ -154,13 +154,42 @@ class PositionSoftmax(TypedDict):
 
 
 @with_config(_WIRE)
+class PositionChoices(TypedDict):
+    """Softmax and cross-entropy at each of the batch's first `count` positions (the rows the
+    page shows), k most probable characters each: the learner picks the position to read."""
+
+    count: int
+    targets: list[int]  # (count,) the character that really came next at each position
+    target_probs: TensorValue  # (count,) its probability
+    losses: TensorValue  # (count,) -log of it: each position's term of the mean loss
+    top_ids: list[list[int]]  # (count, k) most probable first
+    top_probs: TensorValue  # (count, k)
+
+
+@with_config(_WIRE)
+class EmbeddingMoves(TypedDict):
+    """How far the embedding table's rows moved in this step, by why they could move: a
+    gradient now; none now but the optimizer's running average of earlier ones (exp_avg,
+    momentum_buffer); neither (weight decay alone). Shifts are max |Δw| over those rows."""
+
+    grad_rows: int
+    grad_shift: float
+    memory_rows: int
+    memory_shift: float
+    still_rows: int
+    still_shift: float
+
+
+@with_config(_WIRE)
 class LanguageCapture(TypedDict):
     """What a language model's captured phase shows; each field belongs to one phase."""
 
     rows_used: NotRequired[list[int]]  # forward: the embedding rows x_batch looked up
     position: NotRequired[PositionSoftmax]  # loss
+    positions: NotRequired[PositionChoices]  # loss
     grad_rows: NotRequired[list[int]]  # backward: the embedding .grad rows that are not zero
     sample: NotRequired[TextSample]  # step, when a multiple of sample_every was passed
+    moves: NotRequired[EmbeddingMoves]  # step
 
 
 @with_config(_WIRE)

@@ -293,14 +293,20 @@ class Session:
 
     def _text_view(self) -> TextView | None:
         text = self.scenario.text
-        return None if text is None else TextView(text(self.config), self.stepper.model, self.cap)
+        return (
+            None
+            if text is None
+            else TextView(text(self.config), self.stepper.model, self.cap, self.stepper.optimizer)
+        )
 
     def _language(self, result: PhaseResult) -> LanguageCapture | None:
         if self.text_view is None or result.capture is None:
             return None
         x_batch, y_batch = self.stepper.batch_tensors
         y_pred = self.stepper.y_pred
-        return self.text_view.capture(result.phase, x_batch, y_pred, y_batch, result.iteration + 1)
+        return self.text_view.capture(
+            result.phase, x_batch, y_pred, y_batch, result.iteration + 1, result.before
+        )
 
     def session_event(self) -> dict[str, Any]:
         """The SessionEvent: what the run is made of, and where it stands (changes nothing)."""

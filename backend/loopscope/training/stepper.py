@@ -52,6 +52,7 @@ class PhaseResult:
     capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None
     graph: WalkedGraph | None = None
     layers: list[LayerStats] | None = None  # a captured step: every parameter's health
+    before: dict[str, torch.Tensor] | None = None  # a captured step: the parameters before it
 
 
 class Stepper:
@@ -277,6 +278,7 @@ class Stepper:
                 },
             )
             result.layers = layers
+            result.before = recorder.start
 
     def check_params(self) -> None:
         """Mark the run diverged when a parameter is no longer finite (the loss is checked

@@ -600,6 +600,47 @@ export const en = {
   "trace.objects.optimizerPending": "no torch.optim optimizer seen yet",
   "trace.objects.lossPending": "no loss seen yet",
   "trace.param.notCaptured": "not captured yet",
+  "charlm.pick": "Show the softmax at position {position}",
+  "charlm.pickHint": "Click an input character to see the softmax there.",
+  "charlm.moves":
+    "The step moved {grad} rows with a gradient (by ≤ {gradShift}), {memory} rows on earlier batches' exp_avg (≤ {memoryShift}), {still} rows by weight decay alone (≤ {stillShift}).",
+  "lessons.pointAt": "Show me where",
+  "lesson.rows-learn.title": "Only the rows you used learn",
+  "lesson.rows-learn.body":
+    "nn.Embedding is a table with one row per character, and the forward pass only reads the rows of the characters in this batch. So backward can only put a gradient into those rows: every other row of token_embedding.weight.grad stays exactly zero. What the step then does depends on the optimizer. With plain SGD only those rows would move. AdamW first shrinks every weight by lr·weight_decay (decoupled weight decay, which does not look at the gradient), so the unused rows move too, by a tiny amount. And a row used in an earlier batch still has a nonzero exp_avg, so Adam keeps moving it for a few steps with no gradient at all.",
+  "lesson.rows-learn.watch":
+    "Step one phase at a time through two or three iterations: compare the blue rows (looked up) with the red ones (nonzero .grad) in the embedding table, and read the numbers below after each step.",
+  "lesson.rows-learn.action": "Step one phase",
+  "lesson.uniform-loss.title": "A uniform guess costs ln(vocab)",
+  "lesson.uniform-loss.body":
+    "Cross-entropy is −ln of the probability the model gave the right character. A model that knows nothing and gives all V characters the same chance 1/V pays −ln(1/V) = ln V at every position. A freshly initialised model is close to that: its logits are small, so its softmax is nearly flat, and its first loss sits near ln V, usually a little above. Every bit the loss drops below ln V is something the model learned about which character follows which.",
+  "lesson.uniform-loss.watch":
+    "Watch the loss chart and compare the loss with ln V below; the character box shows ln V too.",
+  "lesson.uniform-loss.action": "Run 200 iterations",
+  "lesson.sampling.title": "Samples get better as the loss falls",
+  "lesson.sampling.body":
+    "Every sample_every iterations the server lets the model write: it draws one character after another from the model's softmax, with a generator seeded the same way every time. The draws are the same, so only the model changes the text. At iteration 0 the probabilities are nearly flat and the text is a jumble of the corpus's characters. As the loss falls the model learns which characters tend to follow which: spaces between words, common pairs, capitals after full stops. It never spells whole words, because a bigram model sees one character back and nothing more.",
+  "lesson.sampling.watch":
+    "Compare the text from the start of the run with the newest sample, here and in the character box.",
+  "lesson.sampling.action": "Run 300 iterations",
+  "lessonLive.rowsWait": "Step through an iteration: the numbers arrive phase by phase.",
+  "lessonLive.rowsUsed": "This batch looked up {used} of the {total} rows.",
+  "lessonLive.gradSame": "{n} rows have a nonzero .grad: exactly the rows looked up.",
+  "lessonLive.gradOther": "{n} rows have a nonzero .grad, more than this batch looked up.",
+  "lessonLive.movedGrad": "The step moved the {n} rows with a gradient by up to {shift}.",
+  "lessonLive.movedMemory":
+    "{n} rows had no gradient now but an exp_avg from earlier batches: moved by up to {shift}.",
+  "lessonLive.movedStill":
+    "{n} rows never had a gradient: moved by at most {shift}, weight decay alone.",
+  "lessonLive.uniform": "ln {n} = {value}: the loss of a uniform guess over {n} characters.",
+  "lessonLive.lossWait": "No loss yet: run the action.",
+  "lessonLive.firstLoss": "First loss (iteration {iteration}): {loss}.",
+  "lessonLive.lossBelow": "Loss at iteration {iteration}: {loss}, {gap} below the uniform guess.",
+  "lessonLive.lossAbove":
+    "Loss at iteration {iteration}: {loss}, still {gap} above the uniform guess.",
+  "lessonLive.sampleThen": "At the start (iteration {iteration}): «{text}»",
+  "lessonLive.sampleNow": "Now (iteration {iteration}): «{text}»",
+  "lessonLive.sampleWait": "Run the action: a new sample comes every sample_every iterations.",
 } as const;
 
 export type MessageKey = keyof typeof en;

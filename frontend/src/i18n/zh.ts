@@ -566,4 +566,41 @@ export const zh: Record<MessageKey, string> = {
   "trace.objects.optimizerPending": "还没见到 torch.optim 优化器",
   "trace.objects.lossPending": "还没见到损失",
   "trace.param.notCaptured": "尚未捕获",
+  "charlm.pick": "查看位置 {position} 的 softmax",
+  "charlm.pickHint": "点一个输入字符，看它那里的 softmax。",
+  "charlm.moves":
+    "这一步：有梯度的 {grad} 行移动 ≤ {gradShift}；靠先前批次 exp_avg 的 {memory} 行移动 ≤ {memoryShift}；只受权重衰减的 {still} 行移动 ≤ {stillShift}。",
+  "lessons.pointAt": "指给我看",
+  "lesson.rows-learn.title": "只有用到的行才会学习",
+  "lesson.rows-learn.body":
+    "nn.Embedding 是一张表，每个字符占一行；前向传播只读取这一批里出现的字符所在的行。所以反向传播也只能把梯度写进这些行，token_embedding.weight.grad 的其余各行严格为零。接下来 step 怎么做取决于优化器：用普通 SGD，只有这些行会动。AdamW 会先把所有权重乘以 (1 − lr·weight_decay)，这是与梯度无关的解耦权重衰减，所以没用到的行也会挪动一点点；而在之前批次里用到过的行，exp_avg 仍不为零，即使这一步没有梯度，Adam 还会推着它走上几步。",
+  "lesson.rows-learn.watch":
+    "一次前进一个阶段，走两三次迭代：在嵌入表里对比蓝色的行（被查到）和红色的行（.grad 不为零），每次 step 之后读一读下面的数字。",
+  "lesson.rows-learn.action": "前进一个阶段",
+  "lesson.uniform-loss.title": "平均猜测的损失是 ln(词表大小)",
+  "lesson.uniform-loss.body":
+    "交叉熵就是模型给正确字符的概率取 −ln。一个什么都不知道的模型，给 V 个字符同样的概率 1/V，每个位置都要付出 −ln(1/V) = ln V。刚初始化的模型离这个猜测很近：它的 logits 很小，softmax 几乎是平的，所以第一个损失落在 ln V 附近，通常略高一点。损失每比 ln V 低一分，都是模型学到的“哪个字后面跟哪个字”。",
+  "lesson.uniform-loss.watch": "看损失曲线，并和下面的 ln V 比较；字符模型面板里也写着 ln V。",
+  "lesson.uniform-loss.action": "运行 200 次迭代",
+  "lesson.sampling.title": "损失下降，采样变好",
+  "lesson.sampling.body":
+    "每隔 sample_every 次迭代，服务器让模型写一段字：按模型的 softmax 一个字一个字地抽，抽样器每次都用同样的种子。抽样的随机数不变，所以文字的变化只来自模型。第 0 次迭代时概率几乎是平的，写出来的是语料里字符的杂乱拼凑。随着损失下降，模型学会哪些字常跟在哪些字后面。它永远写不出完整的长句，因为二元模型只往回看一个字。",
+  "lesson.sampling.watch": "对比运行开始时的文字和最新的采样，这里和字符模型面板里都有。",
+  "lesson.sampling.action": "运行 300 次迭代",
+  "lessonLive.rowsWait": "逐个阶段走完一次迭代，数字会随阶段出现。",
+  "lessonLive.rowsUsed": "这一批查了 {total} 行中的 {used} 行。",
+  "lessonLive.gradSame": "{n} 行的 .grad 不为零：正好是被查到的那些行。",
+  "lessonLive.gradOther": "{n} 行的 .grad 不为零，比这一批查到的更多。",
+  "lessonLive.movedGrad": "有梯度的 {n} 行，这一步最多移动了 {shift}。",
+  "lessonLive.movedMemory":
+    "{n} 行这一步没有梯度，但有先前批次留下的 exp_avg：最多移动了 {shift}。",
+  "lessonLive.movedStill": "{n} 行从未有过梯度：最多移动了 {shift}，只来自权重衰减。",
+  "lessonLive.uniform": "ln {n} = {value}：在 {n} 个字符上平均猜测的损失。",
+  "lessonLive.lossWait": "还没有损失：先点下面的按钮。",
+  "lessonLive.firstLoss": "第一个损失（第 {iteration} 次迭代）：{loss}。",
+  "lessonLive.lossBelow": "第 {iteration} 次迭代的损失：{loss}，比平均猜测低 {gap}。",
+  "lessonLive.lossAbove": "第 {iteration} 次迭代的损失：{loss}，仍比平均猜测高 {gap}。",
+  "lessonLive.sampleThen": "开始时（第 {iteration} 次迭代）：「{text}」",
+  "lessonLive.sampleNow": "现在（第 {iteration} 次迭代）：「{text}」",
+  "lessonLive.sampleWait": "点下面的按钮：每隔 sample_every 次迭代会有新的采样。",
 };

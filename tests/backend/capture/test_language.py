@@ -8,7 +8,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from loopscope.capture.language import position_loss, rows_used, rows_with_grad, uniform_loss
+from loopscope.capture.language import (
+    position_loss,
+    positions_top,
+    row_moves,
+    rows_used,
+    rows_with_grad,
+    uniform_loss,
+)
 from loopscope.training.charlm import BigramLM, Vocabulary, Windows, corpus_pairs
 from loopscope.training.corpora import load_corpus
 
@@ -93,3 +100,44 @@ def test_uniform_loss_is_the_cross_entropy_of_equal_logits(vocab_size: int) -> N
 def test_uniform_loss_needs_a_vocabulary() -> None:
     with pytest.raises(ValueError, match="vocab_size"):
         uniform_loss(0)
+
+
+def test_positions_top_is_position_loss_for_each_row() -> None:
+    _, _, y, logits = _batch_and_grads("english", 8, 8, seed=5)
+    top = positions_top(logits, y, 20, k=4)
+    assert top.top_ids.shape == (20, 4) and top.targets.tolist() == y[:20].tolist()
+    for position in (0, 9, 19):
+        one = position_loss(logits, y, position, k=4)
+        assert torch.equal(top.top_probs[position], one.top_probs)
+        assert torch.equal(top.top_ids[position], one.top_ids)
+        assert torch.equal(top.losses[position], one.loss)
+        assert torch.equal(top.target_probs[position], one.probs[one.target])
+    assert positions_top(logits, y, 10_000).targets.numel() == len(y)
+
+
+def test_under_adamw_unused_rows_move_by_decay_and_remembered_rows_by_exp_avg() -> None:
+    """What AdamW really does to the rows a batch did not use, checked step by step."""
+    torch.manual_seed(0)
+    emb = torch.nn.Embedding(6, 3)
+    opt = torch.optim.AdamW(emb.parameters(), lr=0.1, weight_decay=0.01)
+    for ids in ([0, 1], [2], [2]):  # rows 0 and 1 once, then only row 2
+        opt.zero_grad()
+        emb(torch.tensor(ids)).pow(2).sum().backward()
+        before = emb.weight.detach().clone()
+        opt.step()
+        moves = row_moves(before, emb.weight, emb.weight.grad, opt.state[emb.weight]["exp_avg"])
+    # Last step: row 2 had a gradient; rows 0 and 1 none, but exp_avg from the first step.
+    assert (moves.grad_rows, moves.memory_rows, moves.still_rows) == (1, 2, 3)
+    assert moves.memory_shift > 0.01  # Adam's normalized step, not a decay-sized nudge
+    # Rows 3..5 never had a gradient: exactly w·(1 − lr·λ), decoupled decay and nothing else.
+    assert torch.equal(emb.weight[3:], before[3:] * (1 - 0.1 * 0.01))
+    expected = float((before[3:] - before[3:] * (1 - 0.1 * 0.01)).abs().max())
+    assert moves.still_shift == pytest.approx(expected, rel=1e-5)
+
+
+def test_row_moves_without_optimizer_memory_or_grad() -> None:
+    before = torch.zeros(3, 2)
+    after = torch.tensor([[0.0, 0.5], [0.0, 0.0], [0.25, 0.0]])
+    moves = row_moves(before, after, None, None)
+    assert (moves.grad_rows, moves.memory_rows, moves.still_rows) == (0, 0, 3)
+    assert moves.still_shift == 0.5 and moves.grad_shift == 0.0

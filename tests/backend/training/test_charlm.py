@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import pytest
 import torch
 import torch.nn.functional as F
@@ -362,7 +363,7 @@ def test_a_step_sends_a_sample_each_time_sample_every_iterations_passed() -> Non
     for _ in range(7):
         step = phase_events([check_event(e) for e in session.step("phase", 5)])[-1]
         assert step["phase"] == "step"
-        if "language" in step:
+        if "sample" in step.get("language", {}):
             sampled.append(step["language"]["sample"]["iteration"])
     assert sampled == [3, 6]
     # A command that runs past a multiple samples once, at its end.
@@ -372,7 +373,7 @@ def test_a_step_sends_a_sample_each_time_sample_every_iterations_passed() -> Non
     vocab = corpus_vocabulary("poetry_zh")
     assert text == sample_text(session.stepper.model, vocab, 20, 8, seed=42)
     assert check_event(session.step("iteration", 1)[-1])["language"]["sample"]["iteration"] == 18
-    assert "language" not in check_event(session.step("iteration", 1)[-1])
+    assert "sample" not in check_event(session.step("iteration", 1)[-1])["language"]
 
 
 def test_a_frozen_embedding_has_no_gradient_rows_to_show() -> None:
@@ -405,3 +406,60 @@ def test_every_summarized_update_carries_its_mean_abs_change() -> None:
         change = (param.detach() - before[update["name"]]).abs().double().mean()
         assert update["mean_abs_change"] == pytest.approx(float(change), rel=1e-12)
         assert update["replay_head"] > 0 and update["same_bits"] is True
+
+
+def test_every_shown_position_can_be_picked_and_is_torch_softmax() -> None:
+    """The loss frame carries softmax and cross-entropy at each position of the windows the
+    page shows (4 of them), so the learner can pick any; the picked one equals torch's."""
+    session = make_session("charlm", corpus="english", batch_size=6, block_size=5)
+    session.step("iteration", 2)
+    forward = check_event(session.step("phase", 1)[-1])
+    x_batch = decode(forward["capture"]["tensors"]["x"])
+    with torch.no_grad():
+        logits = session.stepper.model(x_batch)
+    loss_event = check_event(session.step("phase", 1)[-1])
+    _, y_batch = session.stepper.batch_tensors
+    choices = loss_event["language"]["positions"]
+    assert choices["count"] == 4 * 5  # the first four windows, five characters each
+    assert choices["targets"] == y_batch[:20].tolist()
+    probs = F.softmax(logits, dim=-1)
+    top_probs = decode(choices["top_probs"])
+    for picked in (0, 7, 19):  # first, inside the second window, last shown
+        assert choices["top_ids"][picked] == torch.topk(probs[picked], 5).indices.tolist()
+        assert torch.equal(top_probs[picked], torch.topk(probs[picked], 5).values)
+        assert torch.equal(decode(choices["target_probs"])[picked], probs[picked, y_batch[picked]])
+        per_position = F.cross_entropy(logits, y_batch, reduction="none")
+        assert torch.equal(decode(choices["losses"])[picked], per_position[picked])
+
+
+def test_a_loss_frame_with_the_largest_pickable_windows_stays_within_64_kb() -> None:
+    session = make_session("charlm", block_size=64, batch_size=512)
+    session.step("phase", 1)
+    event = session.step("phase", 1)[-1]
+    assert event["language"]["positions"]["count"] == 4 * 64
+    assert len(orjson.dumps(event, option=orjson.OPT_SERIALIZE_NUMPY)) <= 65_536
+
+
+def test_a_step_says_how_far_each_kind_of_embedding_row_moved() -> None:
+    """AdamW: rows of this batch move by their gradient; rows seen in earlier batches keep
+    moving on exp_avg; rows never seen move only by the decoupled weight decay."""
+    session = make_session("charlm", corpus="english", batch_size=2, block_size=3)
+    for iteration in range(3):
+        events = by_phase(step_phases(session, 5))
+        emb = session.stepper.params["token_embedding.weight"]
+        moves = events["step"]["language"]["moves"]
+        used = events["forward"]["language"]["rows_used"]
+        assert moves["grad_rows"] == len(used)
+        assert moves["grad_rows"] + moves["memory_rows"] + moves["still_rows"] == emb.shape[0]
+        if iteration == 0:  # nothing to remember yet
+            assert moves["memory_rows"] == 0
+        assert moves["memory_shift"] <= moves["grad_shift"] * 1.5
+    assert moves["memory_rows"] > 0 and moves["memory_shift"] > 0
+    # Decay alone: w ← w·(1 − lr·λ), so the largest move is lr·λ·max|w| over those rows.
+    group = session.stepper.optimizer.param_groups[0]
+    assert (
+        0
+        < moves["still_shift"]
+        < 2 * group["lr"] * group["weight_decay"] * float(emb.detach().abs().max())
+    )
+    assert moves["still_shift"] < moves["grad_shift"] / 10

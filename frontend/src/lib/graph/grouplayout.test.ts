@@ -119,3 +119,54 @@ describe("the transformer's graph arriving through the store", () => {
     expect(levels.forward.has(graph.root)).toBe(false);
   });
 });
+
+describe("groups of one shape", () => {
+  it("share one layout, each with its own nodes, names and edges", () => {
+    const layouts = new GroupedLayouts();
+    const members = groupMembers(tf);
+    const [a, b] = ["blocks.0", "blocks.1"].map((g) =>
+      layouts.inner(tf, g, members.get(g) ?? [], "BT"),
+    );
+    if (!a || !b) throw new Error("no blocks");
+    // Every node of a block's layout is one of its members, with the name torch gave it.
+    for (const [g, laid] of [
+      ["blocks.0", a],
+      ["blocks.1", b],
+    ] as const) {
+      expect(laid.nodes.map((n) => n.id).sort()).toEqual([...(members.get(g) ?? [])].sort());
+      const real = new Map(tf.nodes.map((n) => [n.id, n]));
+      for (const n of laid.nodes) {
+        expect(n.op).toBe(real.get(n.id)?.op);
+        expect(n.param).toBe(real.get(n.id)?.param ?? null);
+        expect(n.module).toBe(real.get(n.id)?.module ?? null);
+        if (n.kind === "leaf") expect(n.sub).toBe(n.param);
+      }
+      const inside = new Set(members.get(g));
+      const edges = tf.edges.filter((e) => inside.has(e.source) && inside.has(e.target));
+      expect(laid.edges.map((e) => `${e.source}>${e.target}#${e.slot}`).sort()).toEqual(
+        edges.map((e) => `${e.source}>${e.target}#${e.slot}`).sort(),
+      );
+    }
+    // The two blocks are the same shape: node k of one sits where node k of the other does.
+    const place = (laid: GraphLayout, g: string) =>
+      (members.get(g) ?? []).map((id) => {
+        const n = laid.nodes.find((m) => m.id === id) as LayoutNode;
+        return [n.x, n.y];
+      });
+    expect(place(b, "blocks.1")).toEqual(place(a, "blocks.0"));
+    expect(overlapping(a.nodes)).toBeNull();
+  });
+
+  it("are laid out ahead, one per call, until every group is ready", () => {
+    const layouts = new GroupedLayouts();
+    let calls = 0;
+    while (layouts.warmOne(tf, "RL")) calls++;
+    expect(calls).toBe(collapsibleGroups(tf).length);
+    expect(layouts.warmOne(tf, "RL")).toBe(false);
+    // What warming laid out is what opening a group then uses.
+    const members = groupMembers(tf);
+    const warmed = layouts.inner(tf, "blocks.1", members.get("blocks.1") ?? [], "RL");
+    const fresh = new GroupedLayouts().inner(tf, "blocks.1", members.get("blocks.1") ?? [], "RL");
+    expect(warmed).toEqual(fresh);
+  });
+});

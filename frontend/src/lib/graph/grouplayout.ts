@@ -44,12 +44,17 @@ export class GroupedLayouts {
   #graphKey = "";
   #cache = new Map<string, GraphLayout>();
 
-  #memo(graph: GraphEvent, key: string, make: () => GraphLayout): GraphLayout {
-    const graphKey = `${graph.graph_id}:${graph.nodes.length}:${graph.edges.length}`;
+  /** Forget the layouts of another graph. */
+  #sync(graph: GraphEvent): void {
+    const graphKey = graphKeyOf(graph);
     if (graphKey !== this.#graphKey) {
       this.#graphKey = graphKey;
       this.#cache.clear();
     }
+  }
+
+  #memo(graph: GraphEvent, key: string, make: () => GraphLayout): GraphLayout {
+    this.#sync(graph);
     let layout = this.#cache.get(key);
     if (!layout) {
       layout = make();
@@ -69,11 +74,34 @@ export class GroupedLayouts {
     );
   }
 
-  /** One group's inside, laid out alone (no data nodes: those belong to the skeleton). */
+  /**
+   * One group's inside, laid out alone (no data nodes: those belong to the skeleton).
+   * Groups of one shape (a transformer's blocks) share one dagre layout: dagre is what
+   * costs, some 75 ms for a block of 70 nodes, and its answer depends on the shape only.
+   */
   inner(graph: GraphEvent, group: string, ids: readonly string[], rankdir: Rankdir): GraphLayout {
-    return this.#memo(graph, `inner:${rankdir}:${group}`, () =>
-      layoutGraph(subgraph(graph, ids), { rankdir, dataTensors: [], ranker: INNER_RANKER }),
-    );
+    return this.#memo(graph, `inner:${rankdir}:${group}`, () => {
+      const shape = groupShape(subgraph(graph, ids), ids);
+      const laid = this.#memo(graph, `shape:${rankdir}:${shape.key}`, () =>
+        layoutGraph(shape.graph, { rankdir, dataTensors: [], ranker: INNER_RANKER }),
+      );
+      return renameLayout(laid, shape.graph, graph, ids);
+    });
+  }
+
+  /**
+   * Lay out the inside of one more group that is not cached yet (each shape once), so a
+   * click finds it ready; false when every group is done. The page calls it when idle.
+   */
+  warmOne(graph: GraphEvent, rankdir: Rankdir): boolean {
+    this.#sync(graph);
+    const members = groupMembers(graph);
+    for (const group of collapsibleGroups(graph)) {
+      if (this.#cache.has(`inner:${rankdir}:${group}`)) continue;
+      this.inner(graph, group, members.get(group) ?? [], rankdir);
+      return true;
+    }
+    return false;
   }
 
   /** The graph with the groups in `collapsed` folded and the other groups opened. */
@@ -193,6 +221,70 @@ export class GroupedLayouts {
       height: Math.max(0, ...ys) + MARGIN,
     };
   }
+}
+
+function graphKeyOf(graph: GraphEvent): string {
+  return `${graph.graph_id}:${graph.nodes.length}:${graph.edges.length}`;
+}
+
+const canonicalId = (i: number) => `n${String(i).padStart(6, "0")}`;
+
+/**
+ * A group's inside with each node renamed by its place among the group's members, and a key
+ * equal for groups of the same shape: the same ops in the same order, parameters' names of
+ * the same length (a leaf's box is as wide as its name), the same edges and named tensors.
+ */
+function groupShape(sub: GraphEvent, ids: readonly string[]): { graph: GraphEvent; key: string } {
+  const place = new Map(ids.map((id, i) => [id, i]));
+  const byId = new Map(sub.nodes.map((n) => [n.id, n]));
+  const nodes = ids.map((id, i) => {
+    const n = byId.get(id);
+    const param = n?.param ? "p".repeat(n.param.length) : null;
+    return { id: canonicalId(i), op: n?.op ?? "", param, module: null, saved: [] };
+  });
+  const edges = sub.edges.map((e) => ({
+    source: canonicalId(place.get(e.source) ?? -1),
+    target: canonicalId(place.get(e.target) ?? -1),
+    slot: e.slot,
+  }));
+  const tensors = Object.fromEntries(
+    Object.entries(sub.tensors).map(([name, id]) => [name, canonicalId(place.get(id) ?? -1)]),
+  );
+  const key = JSON.stringify([
+    nodes.map((n) => [n.op, n.param?.length ?? -1]),
+    edges.map((e) => [e.source, e.target, e.slot]),
+    tensors,
+  ]);
+  return { graph: { ...sub, nodes, edges, tensors, root: "" }, key };
+}
+
+/** A layout of groupShape's renamed graph, with the group's own ids, names and modules. */
+function renameLayout(
+  laid: GraphLayout,
+  shape: GraphEvent,
+  graph: GraphEvent,
+  ids: readonly string[],
+): GraphLayout {
+  const place = new Map(shape.nodes.map((n, i) => [n.id, i]));
+  const real = new Map(graph.nodes.map((n) => [n.id, n]));
+  const idOf = (canonical: string) => ids[place.get(canonical) ?? -1] ?? canonical;
+  const nodes = laid.nodes.map((n) => {
+    const r = real.get(idOf(n.id));
+    const param = r?.param ?? null;
+    return {
+      ...n,
+      id: idOf(n.id),
+      param,
+      module: r?.module ?? null,
+      sub: n.kind === "leaf" ? param : n.sub,
+    };
+  });
+  const edges = laid.edges.map((e) => {
+    const source = idOf(e.source);
+    return { ...e, id: `${source}#${e.slot}`, source, target: idOf(e.target) };
+  });
+  const modules = [...new Set(nodes.map((n) => n.module).filter((m): m is string => !!m))];
+  return { ...laid, key: `${laid.key}|${ids[0] ?? ""}`, nodes, edges, modules: modules.sort() };
 }
 
 /**

@@ -2,7 +2,7 @@
 // characters, the embedding rows it used and the rows whose .grad is not zero, and softmax
 // with cross-entropy at one position. Every number is one the server sent; this file only
 // looks characters up in the vocabulary and arranges them.
-import type { PositionSoftmax, TensorValue } from "../wire/protocol";
+import type { PositionChoices, PositionSoftmax, TensorValue } from "../wire/protocol";
 import { decodeFloat } from "../util/tensor";
 
 /** The vocabulary as characters: a character's id is its index (code points, not UTF-16). */
@@ -93,6 +93,41 @@ export function positionView(pos: PositionSoftmax, chars: readonly string[]): Po
     loss: decodeFloat(pos.loss.values?.[0] ?? null),
     top: pos.top_ids.map((id, i) => bar(id, topProbs[i] ?? Number.NaN)),
     others: Math.max(chars.length - pos.top_ids.length, 0),
+  };
+}
+
+/**
+ * Softmax and cross-entropy at a position the learner picked among the shown windows (row
+ * r, column c of the batch is position r·T + c), from the loss frame's top-k of every
+ * shown position. Null when the frame has none or the position was not sent.
+ */
+export function pickedView(
+  choices: PositionChoices | undefined,
+  position: number,
+  chars: readonly string[],
+): PositionView | null {
+  if (!choices || position < 0 || position >= choices.count) return null;
+  const target = choices.targets[position];
+  const top = choices.top_ids[position];
+  const k = top?.length ?? 0;
+  const probs = ids(choices.top_probs)?.slice(position * k, (position + 1) * k);
+  const targetProb = ids(choices.target_probs)?.[position];
+  const loss = ids(choices.losses)?.[position];
+  if (target === undefined || !top || !probs || targetProb === undefined || loss === undefined) {
+    return null;
+  }
+  const bar = (id: number, prob: number): ProbBar => ({
+    id,
+    char: visibleChar(chars[id]),
+    prob,
+    target: id === target,
+  });
+  return {
+    position,
+    target: bar(target, targetProb),
+    loss,
+    top: top.map((id, i) => bar(id, probs[i] ?? Number.NaN)),
+    others: Math.max(chars.length - top.length, 0),
   };
 }
 

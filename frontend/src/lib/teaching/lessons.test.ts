@@ -49,12 +49,15 @@ const COMPARE_BODY = {
 };
 
 describe("lessons", () => {
-  it("are four, each with a run the server accepts and text in both languages", () => {
+  it("are seven, each with a run the server accepts and text in both languages", () => {
     expect(LESSONS.map((l) => l.id)).toEqual([
       "no-zero-grad",
       "lr-too-high",
       "frozen-bias",
       "batch-sizes",
+      "rows-learn",
+      "uniform-loss",
+      "sampling",
     ]);
     for (const lesson of LESSONS) {
       for (const part of ["title", "body", "watch", "action"]) {

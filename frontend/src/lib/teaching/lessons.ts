@@ -6,7 +6,11 @@ import type { CompareRun } from "../charts/charts";
 import { parseCompare } from "../charts/charts";
 import type { ScenarioName, StepUnit } from "../wire/protocol";
 
-export type LessonId = "no-zero-grad" | "lr-too-high" | "frozen-bias" | "batch-sizes";
+export type LessonId =
+  "no-zero-grad" | "lr-too-high" | "frozen-bias" | "batch-sizes" | CharlmLessonId;
+
+/** Lessons on the character language model; their numbers come from lessonslive.ts. */
+export type CharlmLessonId = "rows-learn" | "uniform-loss" | "sampling";
 
 export interface CompareRequest {
   scenario: ScenarioName;
@@ -24,6 +28,8 @@ export interface Lesson {
   /** The run the lesson starts: the scenario's defaults with these settings. */
   config: Record<string, unknown>;
   action: LessonAction;
+  /** The panel that shows the effect (its data-testid), when it is not the loss chart. */
+  panel?: string;
 }
 
 /** The notes' table: gradient descent (all data), stochastic (one sample), mini-batch (ten). */
@@ -61,6 +67,27 @@ export const LESSONS: readonly Lesson[] = [
       kind: "compare",
       request: { scenario: "linear", config: {}, variants: [...BATCH_VARIANTS], epochs: 30 },
     },
+  },
+  {
+    id: "rows-learn",
+    scenario: "charlm",
+    // English and four windows: a batch uses a few dozen of the table's rows, not most.
+    config: { corpus: "english", batch_size: 4 },
+    action: { kind: "step", unit: "phase", count: 1 },
+    panel: "charlm-rows",
+  },
+  {
+    id: "uniform-loss",
+    scenario: "charlm",
+    config: { corpus: "english" },
+    action: { kind: "step", unit: "iteration", count: 200 },
+  },
+  {
+    id: "sampling",
+    scenario: "charlm",
+    config: { corpus: "english", sample_every: 100 },
+    action: { kind: "step", unit: "iteration", count: 300 },
+    panel: "charlm-sample",
   },
 ];
 

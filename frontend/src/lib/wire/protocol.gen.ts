@@ -275,6 +275,20 @@ export interface BackwardCapture {
   fills: GradFill[];
 }
 
+/**
+ * How far the embedding table's rows moved in this step, by why they could move: a
+ * gradient now; none now but the optimizer's running average of earlier ones (exp_avg,
+ * momentum_buffer); neither (weight decay alone). Shifts are max |Δw| over those rows.
+ */
+export interface EmbeddingMoves {
+  grad_rows: number;
+  grad_shift: number;
+  memory_rows: number;
+  memory_shift: number;
+  still_rows: number;
+  still_shift: number;
+}
+
 export interface ForwardCapture {
   calls: ModuleCall[];
   trace: TraceEntry[];
@@ -292,8 +306,10 @@ export interface GradFill {
 export interface LanguageCapture {
   rows_used?: number[];
   position?: PositionSoftmax;
+  positions?: PositionChoices;
   grad_rows?: number[];
   sample?: TextSample;
+  moves?: EmbeddingMoves;
 }
 
 /** One parameter's health after a step, computed by torch (capture/layers.py). */
@@ -344,6 +360,19 @@ export interface ParamUpdate {
   same_bits: boolean | null;
   replay_head?: number;
   mean_abs_change?: number | "NaN" | "Infinity" | "-Infinity";
+}
+
+/**
+ * Softmax and cross-entropy at each of the batch's first `count` positions (the rows the
+ * page shows), k most probable characters each: the learner picks the position to read.
+ */
+export interface PositionChoices {
+  count: number;
+  targets: number[];
+  target_probs: TensorValue;
+  losses: TensorValue;
+  top_ids: number[][];
+  top_probs: TensorValue;
 }
 
 /** Softmax and cross-entropy at one position of the batch (row `position` of y_pred). */

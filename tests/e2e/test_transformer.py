@@ -1,0 +1,255 @@
+"""A 2-block transformer in the page: the grouped autograd graph (folded by module, a block
+opened and folded again without moving the rest, backward lighting the visible units in the
+engine's order) and the Layers tab with every parameter. Served by a test-only server whose
+charlm run trains tests/backend/_tiny_transformer.py's model (_transformer_server.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, WebSocket, expect
+
+from .conftest import ROOT, STATIC_INDEX, _free_port, _wait_healthy, save_screenshot
+
+pytestmark = pytest.mark.e2e
+
+SERVER = ROOT / "tests" / "e2e" / "_transformer_server.py"
+URL = "/#scenario=charlm&corpus=english&batch_size=4"
+BLOCK_PARAMS = [
+    "ln1.weight",
+    "ln1.bias",
+    "attn.query.weight",
+    "attn.key.weight",
+    "attn.value.weight",
+    "attn.proj.weight",
+    "attn.proj.bias",
+    "ln2.weight",
+    "ln2.bias",
+    "mlp.0.weight",
+    "mlp.0.bias",
+    "mlp.2.weight",
+    "mlp.2.bias",
+]
+PARAMS = (
+    ["token_embedding.weight", "position_embedding.weight"]
+    + [f"blocks.{b}.{p}" for b in (0, 1) for p in BLOCK_PARAMS]
+    + ["ln_f.weight", "ln_f.bias", "lm_head.weight", "lm_head.bias"]
+)
+POSITIONS = """() => Object.fromEntries(
+  [...document.querySelectorAll('[data-testid=graph-node], [data-testid=graph-group]')].map(
+    n => [n.dataset.nodeId ?? 'group:' + n.dataset.group, n.getAttribute('transform')]))"""
+# The run state of every drawn unit that backward reaches (node or folded group).
+STATES = """() => Object.fromEntries(
+  [...document.querySelectorAll('[data-testid=graph-node], [data-testid=graph-group]')]
+    .filter(n => n.dataset.state !== 'idle')
+    .map(n => [n.dataset.nodeId ?? 'group:' + n.dataset.group, n.dataset.state]))"""
+
+
+@pytest.fixture(scope="module")
+def transformer_url() -> Iterator[str]:
+    if not STATIC_INDEX.is_file():
+        pytest.fail(f"{STATIC_INDEX} is missing: build the UI first (make frontend-build)")
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "backend")}
+    process = subprocess.Popen([sys.executable, str(SERVER), str(port)], env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def tf(browser: Browser, transformer_url: str) -> Iterator[tuple[Page, list[dict[str, Any]]]]:
+    """The page on the transformer's run, at 1280×720, and the phase events it received."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 720}, locale="en-US", base_url=transformer_url
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    events: list[dict[str, Any]] = []
+
+    def on_socket(ws: WebSocket) -> None:
+        def on_frame(payload: str | bytes) -> None:
+            if isinstance(payload, str) and payload.startswith(
+                ('{"type":"phase"', '{"type":"graph"')
+            ):
+                events.append(json.loads(payload))
+
+        ws.on("framereceived", on_frame)
+
+    page.on("websocket", on_socket)
+    page.goto(URL)
+    page.locator("[data-testid=connection][data-state=open]").wait_for()
+    expect(page.get_by_test_id("param-blocks.1.mlp.2.bias")).to_be_attached()
+    yield page, events
+    assert not errors, errors
+    context.close()
+
+
+def step_phase(page: Page, expected: str) -> None:
+    """Press Step and wait for `expected`: a captured backward of this model takes seconds
+    on a loaded machine (every node's gradient is summarized)."""
+    page.get_by_test_id("control-step").click()
+    expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", expected, timeout=60_000)
+
+
+def zoom_out(page: Page) -> None:
+    """Scroll out over the graph until all of it is in view (the picture a learner gets)."""
+    box = page.get_by_test_id("graph-svg").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(8):
+        page.mouse.wheel(0, 400)
+    page.wait_for_timeout(400)
+    # At the smallest zoom the wheel goes on to scroll the page: bring the graph back.
+    page.evaluate("window.scrollTo(0, 0)")
+    page.get_by_test_id("area-graph").scroll_into_view_if_needed()
+
+
+def positions(page: Page) -> dict[str, tuple[float, float]]:
+    raw: dict[str, str] = page.evaluate(POSITIONS)
+    out = {}
+    for key, transform in raw.items():
+        found = re.fullmatch(r"translate\(([-\d.e]+),([-\d.e]+)\)", transform)
+        assert found, transform
+        out[key] = (float(found.group(1)), float(found.group(2)))
+    return out
+
+
+def press(page: Page, selector: str) -> None:
+    """Activate an in-graph control from the keyboard (it may lie outside the panned view)."""
+    page.locator(selector).focus()
+    page.keyboard.press("Enter")
+
+
+def test_the_graph_folds_by_module_and_a_block_opens_in_place(
+    tf: tuple[Page, list[dict[str, Any]]],
+) -> None:
+    page, _ = tf
+    step_phase(page, "forward")
+    step_phase(page, "loss")
+    groups = page.get_by_test_id("graph-group")
+    # Hundreds of nodes: every module group starts folded, the blocks among them.
+    for block in ("blocks.0", "blocks.1"):
+        expect(page.locator(f"[data-testid=graph-group][data-group='{block}']")).to_be_attached()
+    assert groups.count() >= 4
+    block = page.locator("[data-testid=graph-group][data-group='blocks.1']")
+    members = int(block.get_attribute("data-members") or "0")
+    assert members > 40  # attention written out: q, k, v, scores, mask, softmax, mlp, norms
+    page.get_by_test_id("area-graph").scroll_into_view_if_needed()
+    zoom_out(page)
+    save_screenshot(page, "transformer-graph-folded-en")
+
+    before = positions(page)
+    nodes = page.get_by_test_id("graph-node")
+    shown = nodes.count()
+    press(page, "[data-testid=graph-group][data-group='blocks.1']")
+    expect(nodes).to_have_count(shown + members)
+    after = positions(page)
+    # Its attention and MLP are inside the opened frame, with their parameters' leaves.
+    for name in ("attn.query.weight", "mlp.2.weight"):
+        leaf = page.locator("[data-testid=graph-node][data-op=AccumulateGrad]").filter(
+            has_text=f"blocks.1.{name}"
+        )
+        expect(leaf).to_have_count(1)
+    shifts = set()
+    for key, (x, y) in before.items():
+        if key == "group:blocks.1":
+            continue
+        ax, ay = after[key]
+        assert ax == x or ay == y, (key, (x, y), (ax, ay))
+        shifts.add((round(ax - x, 3), round(ay - y, 3)))
+    assert len(shifts) <= 3, shifts
+    assert (0.0, 0.0) in shifts
+    zoom_out(page)
+    save_screenshot(page, "transformer-graph-block-open-en")
+    page.get_by_test_id("lang-toggle").click()
+    expect(page.get_by_test_id("lang-toggle")).to_have_text("English")
+    zoom_out(page)
+    save_screenshot(page, "transformer-graph-block-open-zh")
+    page.get_by_test_id("lang-toggle").click()
+
+    press(page, "[data-testid=graph-group-frame][data-group='blocks.1']")
+    expect(nodes).to_have_count(shown)
+    assert positions(page) == before
+
+
+def test_backward_lights_the_visible_units_in_the_engines_order(
+    tf: tuple[Page, list[dict[str, Any]]],
+) -> None:
+    page, events = tf
+    step_phase(page, "forward")
+    step_phase(page, "loss")
+    step_phase(page, "zero_grad")
+    press(page, "[data-testid=graph-group][data-group='blocks.0']")  # one block open
+    expect(page.locator("[data-testid=graph-group-frame][data-group='blocks.0']")).to_be_attached()
+    # The page's clock stands still while backward's frame arrives and is drawn (seconds on
+    # a loaded machine), then moves 40 ms at a time: each reading is the animation at t.
+    page.clock.install()
+    now = page.evaluate("Date.now()")
+    page.clock.pause_at(now + 1_000)
+    page.get_by_test_id("control-step").click()
+    expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", "backward", timeout=60_000)
+    backward = next(e for e in events if e.get("phase") == "backward")
+    order: list[str] = backward["capture"]["order"]
+    graph = next(e for e in events if e["type"] == "graph")
+    started: dict[str, int] = {}
+    for tick in range(200):
+        for key, state in page.evaluate(STATES).items():
+            if state in ("running", "done"):
+                started.setdefault(key, tick)
+        if all(s == "done" for s in page.evaluate(STATES).values()):
+            break
+        page.clock.run_for(40)
+    rank = {node: i for i, node in enumerate(order)}
+    # A unit's place in the engine's order: a node's own, a folded group's first member's.
+    for g in page.get_by_test_id("graph-group").all():
+        name = g.get_attribute("data-group") or ""
+        ids = [
+            n["id"]
+            for n in graph["nodes"]
+            if n.get("module") and (n["module"] == name or n["module"].startswith(name + "."))
+        ]
+        assert len(ids) == int(g.get_attribute("data-members") or "0")
+        rank[f"group:{name}"] = min(rank[i] for i in ids if i in rank)
+    ticks = sorted(set(started.values()))
+    assert len(started) > 20 and len(ticks) > 10, ticks  # it animated, in many steps
+    by_tick = {t: sorted(rank[k] for k, s in started.items() if s == t) for t in ticks}
+    for earlier, later in zip(ticks, ticks[1:], strict=False):
+        assert by_tick[earlier][-1] < by_tick[later][0], (by_tick[earlier], by_tick[later])
+
+
+def test_the_layers_tab_lists_every_parameter(tf: tuple[Page, list[dict[str, Any]]]) -> None:
+    page, _ = tf
+    page.get_by_test_id("explain-tab-layers").click()
+    expect(page.get_by_test_id("layers-panel")).to_be_visible()
+    for phase in ("forward", "loss", "zero_grad", "backward", "step"):
+        step_phase(page, phase)
+    rows = page.get_by_test_id("layer-row")
+    expect(rows).to_have_count(len(PARAMS), timeout=30_000)
+    assert sorted(r.get_attribute("data-name") or "" for r in rows.all()) == sorted(PARAMS)
+    for row in rows.all():
+        assert float(row.get_attribute("data-grad-norm") or "nan") > 0
+        name = row.get_attribute("data-name") or ""
+        if re.search(r"(ln1|ln2|ln_f)\.bias$", name):
+            # LayerNorm's bias starts at zero: ‖Δw‖/‖w‖ has no value on the first step.
+            expect(row).to_have_attribute("data-ratio", "")
+        else:
+            assert float(row.get_attribute("data-ratio") or "nan") > 0
+        expect(row).to_have_attribute("data-points", "1")
+        # A histogram of the values and one of the gradient, each drawn with bars.
+        assert row.locator("svg").nth(0).locator("rect").count() > 0
+        assert row.locator("svg").nth(1).locator("rect").count() > 0
+    page.get_by_test_id("area-formulas").scroll_into_view_if_needed()
+    save_screenshot(page, "transformer-layers-en")
