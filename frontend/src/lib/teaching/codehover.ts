@@ -160,7 +160,7 @@ export function describeSymbol(symbol: string, ctx: HoverContext): Hover | null 
       return {
         title: "loss",
         rows: [
-          { label: "value", value: formatNumber(ctx.loss, 6) },
+          { label: "value", value: formatNumber(ctx.loss) },
           { label: "grad_fn", value: ctx.graph?.root ?? "?" },
         ],
         note: note("teach.hover.loss"),

@@ -100,7 +100,7 @@ describe("formatting", () => {
   it("summarises tensors", () => {
     expect(formatTensor(null)).toBe("None");
     expect(formatTensor(tv([2.5], [1]))).toBe("2.5000");
-    expect(formatTensor(tv([1, 2, 3, 4, 5, 6], [6]), 2)).toBe("[1.000, 2.000, …] (6,)");
+    expect(formatTensor(tv([1, 2, 3, 4, 5, 6], [6]), 2)).toBe("[1.0000, 2.0000, …] (6,)");
   });
 
   it("computes deltas element-wise", () => {
