@@ -535,6 +535,9 @@ export const en = {
   "charlm.gradOther": "{n} rows have a nonzero gradient",
   "charlm.sample": "Text the model writes (after {iteration} iterations)",
   "charlm.uniform": "A uniform guess over {n} characters has loss ln {n} = {value}.",
+  // h15: learner words (graph age, lessons that keep their promises, boxes that fit)
+  "graph.stale":
+    "This drawing is the graph of iteration {n}, which is gone: the next forward() builds a new one.",
 } as const;
 
 export type MessageKey = keyof typeof en;

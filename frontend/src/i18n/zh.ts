@@ -509,4 +509,6 @@ export const zh: Record<MessageKey, string> = {
   "charlm.gradOther": "{n} 行的梯度不为零",
   "charlm.sample": "模型现在写出的文字（第 {iteration} 次迭代后）",
   "charlm.uniform": "在 {n} 个字符上平均猜测，损失为 ln {n} = {value}。",
+  // h15：学习者看到的说明（旧图、课程、数值框）
+  "graph.stale": "这是第 {n} 次迭代的计算图，它已经不在了：下一次 forward() 会建一张新图。",
 };

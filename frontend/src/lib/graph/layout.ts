@@ -93,10 +93,11 @@ export interface LayoutOptions {
 
 export type Rankdir = "BT" | "RL";
 
-// Node text is 11.5 px monospace (0.6 em a character) on three lines 13 px apart.
-const CHAR_W = 7;
-export const NODE_H = 46;
-const PAD_X = 18;
+// Node names are 16 px monospace (0.6 em a character), so they read at 12 px or more at
+// the smallest default zoom (graphview READABLE_SCALE, 0.75); three lines 14-16 px apart.
+const CHAR_W = 9.6;
+export const NODE_H = 52;
+const PAD_X = 14;
 const MIN_W = 88;
 /** Empty space around the drawing, in layout units. */
 export const MARGIN = 8;
