@@ -219,7 +219,8 @@ export const en = {
   "landscape.grad": "∇L (direction only)",
   "landscape.step": "−lr·∇L: the step",
   "landscape.optimum": "optimum",
-  "landscape.outside": "The path has left the plotted area.",
+  "landscape.outside":
+    "Points of the path off the plot: {n}. They lie more than a thousand plotted widths away, too far to draw together with the valley.",
   "landscape.valley":
     "Why b creeps while w settles: x is not centred (x ∈ [0, 10), mean {mean}), so the bowl is a long, narrow valley, about {ratio}× steeper across than along its floor. The gradient points almost straight across it, along w, so w settles in a few steps; a learning rate small enough not to overshoot across the valley moves only a tiny bit along it, so b creeps towards {b}.",
   "compare.title": "GD vs SGD vs mini-batch",
@@ -273,7 +274,7 @@ export const en = {
   "lesson.lr-too-high.body":
     "Plain gradient descent is stable only while lr × (the curvature across the valley) stays below 2. At 0.03 it is just above: every step overshoots the valley floor a little further than the last, the error grows geometrically, and float32 finally overflows to ∞ and then NaN.",
   "lesson.lr-too-high.watch":
-    "Run 300 iterations: on the log-scale loss chart the loss climbs in a straight line, the path zigzags out of the landscape, and the run is flagged as diverged, with ∞ and NaN written as such.",
+    "Run 300 iterations. The first 16 go one at a time: on the landscape the path jumps from one side of the valley to the other, further out each time, and the plot zooms out to keep it in view. Then the rest run at once: on the log-scale loss chart the loss climbs in a straight line, float32 overflows, and the run is flagged as diverged, with ∞ and NaN written as such.",
   "lesson.lr-too-high.action": "Run 300 iterations",
   "lesson.frozen-bias.title": "A frozen bias",
   "lesson.frozen-bias.body":
@@ -538,6 +539,10 @@ export const en = {
   // h15: learner words (graph age, lessons that keep their promises, boxes that fit)
   "graph.stale":
     "This drawing is the graph of iteration {n}, which is gone: the next forward() builds a new one.",
+  "landscape.nonfinite":
+    "The parameters became ∞ or NaN: the path stops at their last finite values, which may be far outside the plot.",
+  "landscape.zoomed":
+    "Zoomed out to hold the whole path; the contours cover only the area where torch evaluated the loss.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -210,7 +210,8 @@ export const zh: Record<MessageKey, string> = {
   "landscape.grad": "∇L（只表示方向）",
   "landscape.step": "−lr·∇L：这一步",
   "landscape.optimum": "最优点",
-  "landscape.outside": "路径已经跑出了画出的范围。",
+  "landscape.outside":
+    "路径上有 {n} 个点在图外：它们离得超过画出宽度的一千倍，无法和山谷画在同一张图里。",
   "landscape.valley":
     "为什么 w 很快稳定、b 却慢慢爬：x 没有中心化（x ∈ [0, 10)，均值 {mean}），所以损失曲面是一条又长又窄的山谷，横穿山谷的方向比沿谷底的方向陡约 {ratio} 倍。梯度几乎正对着横穿方向，也就是 w 的方向，所以 w 几步就到位；而为了横向不冲过头，学习率必须很小，这样沿谷底每步只挪一点点，于是 b 只能慢慢爬向 {b}。",
   "compare.title": "GD、SGD 与小批量",
@@ -262,7 +263,7 @@ export const zh: Record<MessageKey, string> = {
   "lesson.lr-too-high.body":
     "普通梯度下降只有在 lr ×（横穿山谷方向的曲率）小于 2 时才稳定。0.03 刚好超过这个界限：每一步都比上一步在谷底冲得更远，误差按几何级数增长，最后 float32 溢出成 ∞，再变成 NaN。",
   "lesson.lr-too-high.watch":
-    "运行 300 次迭代：在对数纵轴的损失图上，损失沿直线上升；地形图上的路径来回折返着冲出山谷；页面会标出“发散”，∞ 和 NaN 会原样显示。",
+    "运行 300 次迭代。前 16 次一次一次地走：地形图上的路径从山谷一侧跳到另一侧，一次比一次远，图会自动缩小，让路径始终在视野里。其余的一次跑完：在对数纵轴的损失图上损失沿直线上升，float32 溢出，页面标出“发散”，∞ 和 NaN 原样显示。",
   "lesson.lr-too-high.action": "运行 300 次迭代",
   "lesson.frozen-bias.title": "冻结的偏置",
   "lesson.frozen-bias.body":
@@ -511,4 +512,7 @@ export const zh: Record<MessageKey, string> = {
   "charlm.uniform": "在 {n} 个字符上平均猜测，损失为 ln {n} = {value}。",
   // h15：学习者看到的说明（旧图、课程、数值框）
   "graph.stale": "这是第 {n} 次迭代的计算图，它已经不在了：下一次 forward() 会建一张新图。",
+  "landscape.nonfinite":
+    "参数已经变成 ∞ 或 NaN：路径停在它们最后一个有限的值上，那里可能远在图外。",
+  "landscape.zoomed": "已缩小视图，让整条路径都在图内；等高线只画在 torch 计算过损失的区域。",
 };
