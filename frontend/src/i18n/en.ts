@@ -268,8 +268,8 @@ export const en = {
   "lesson.no-zero-grad.body":
     "optimizer.zero_grad() is skipped. backward() does not overwrite .grad, it adds to it (AccumulateGrad does +=), so after k iterations each .grad holds the sum of k gradients, and step() applies that growing sum.",
   "lesson.no-zero-grad.watch":
-    "Step one iteration at a time and watch the .grad boxes: after two iterations .grad is g₀ + g₁, not g₁. The steps get larger and the loss jumps about.",
-  "lesson.no-zero-grad.action": "Step one iteration",
+    "Run one iteration at a time (its five phases one by one) and watch the .grad boxes: from the second iteration on, a “+=” row under .grad shows g₀ (what .grad already held) + g₁ (this backward’s own gradient) = the new .grad, all three as torch computed them. The steps get larger and the loss jumps about.",
+  "lesson.no-zero-grad.action": "Run one iteration, phase by phase",
   "lesson.lr-too-high.title": "Learning rate too high (lr = 0.03)",
   "lesson.lr-too-high.body":
     "Plain gradient descent is stable only while lr × (the curvature across the valley) stays below 2. At 0.03 it is just above: every step overshoots the valley floor a little further than the last, the error grows geometrically, and float32 finally overflows to ∞ and then NaN.",
@@ -543,6 +543,8 @@ export const en = {
     "The parameters became ∞ or NaN: the path stops at their last finite values, which may be far outside the plot.",
   "landscape.zoomed":
     "Zoomed out to hold the whole path; the contours cover only the area where torch evaluated the loss.",
+  "objects.gradSumTitle":
+    "zero_grad() was skipped, so backward() added this iteration's gradient g₁ to the g₀ already in .grad (AccumulateGrad does +=). All three numbers are torch's.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -257,8 +257,8 @@ export const zh: Record<MessageKey, string> = {
   "lesson.no-zero-grad.body":
     "跳过 optimizer.zero_grad()。backward() 不会覆盖 .grad，而是往上累加（AccumulateGrad 做的是 +=），所以 k 次迭代后每个 .grad 都是 k 个梯度之和，step() 用的就是这个越来越大的和。",
   "lesson.no-zero-grad.watch":
-    "每次前进一次完整迭代，盯住 .grad 框：两次迭代后 .grad 是 g₀ + g₁，而不是 g₁。步子越来越大，损失忽上忽下。",
-  "lesson.no-zero-grad.action": "前进一次迭代",
+    "每次跑一次迭代（五个阶段逐个执行），盯住 .grad 框：从第二次迭代起，.grad 下面多出一行 “+=”，写着 g₀（.grad 里原有的值）+ g₁（这次 backward 自己的梯度）= 新的 .grad，三个数都是 torch 算出的。步子越来越大，损失忽上忽下。",
+  "lesson.no-zero-grad.action": "逐个阶段跑完一次迭代",
   "lesson.lr-too-high.title": "学习率太大（lr = 0.03）",
   "lesson.lr-too-high.body":
     "普通梯度下降只有在 lr ×（横穿山谷方向的曲率）小于 2 时才稳定。0.03 刚好超过这个界限：每一步都比上一步在谷底冲得更远，误差按几何级数增长，最后 float32 溢出成 ∞，再变成 NaN。",
@@ -515,4 +515,6 @@ export const zh: Record<MessageKey, string> = {
   "landscape.nonfinite":
     "参数已经变成 ∞ 或 NaN：路径停在它们最后一个有限的值上，那里可能远在图外。",
   "landscape.zoomed": "已缩小视图，让整条路径都在图内；等高线只画在 torch 计算过损失的区域。",
+  "objects.gradSumTitle":
+    "zero_grad() 被跳过了，所以 backward() 把本次迭代的梯度 g₁ 加到 .grad 里原有的 g₀ 上（AccumulateGrad 做的是 +=）。三个数都是 torch 给出的。",
 };

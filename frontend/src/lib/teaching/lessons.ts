@@ -44,7 +44,9 @@ export const LESSONS: readonly Lesson[] = [
     id: "no-zero-grad",
     scenario: "linear",
     config: { skip_zero_grad: true },
-    action: { kind: "step", unit: "iteration", count: 1 },
+    // Phase by phase: backward's capture (the gradient sent into .grad) is kept, so the
+    // .grad box can show g₀ + g₁ with torch's own numbers.
+    action: { kind: "step", unit: "phase", count: 5, oneByOne: 5 },
   },
   {
     id: "lr-too-high",
