@@ -9,6 +9,7 @@ import {
   formatNumber,
   formatShape,
   formatTensor,
+  shortenMiddle,
   gridShape,
   hasNonFinite,
   heatColor,
@@ -165,5 +166,13 @@ describe("colours and grids", () => {
         },
       }),
     ).toBe(true);
+  });
+});
+
+describe("shortenMiddle", () => {
+  it("keeps both ends of a long id and leaves short ones alone", () => {
+    expect(shortenMiddle("139873367997840")).toBe("1398…7840");
+    expect(shortenMiddle("123456789")).toBe("123456789");
+    expect(shortenMiddle("1234567890", 3)).toBe("123…890");
   });
 });

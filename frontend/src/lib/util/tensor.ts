@@ -81,6 +81,14 @@ export function formatDelta(delta: number): string {
   return delta < 0 || Object.is(delta, -0) ? `${MINUS}${body}` : `+${body}`;
 }
 
+/**
+ * A long integer (an id() or data_ptr()) cut in the middle to fit a small box: its first and
+ * last `keep` digits around "…" ("1398…7840"); unchanged when it is short enough already.
+ */
+export function shortenMiddle(text: string, keep = 4): string {
+  return text.length <= 2 * keep + 1 ? text : `${text.slice(0, keep)}…${text.slice(-keep)}`;
+}
+
 /** "(100, 1)" like torch prints a shape; "()" for a scalar. */
 export function formatShape(shape: readonly number[]): string {
   if (shape.length === 1) return `(${shape[0]},)`;
