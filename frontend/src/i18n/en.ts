@@ -537,14 +537,16 @@ export const en = {
   "charlm.sample": "Text the model writes (after {iteration} iterations)",
   "charlm.uniform": "A uniform guess over {n} characters has loss ln {n} = {value}.",
   // h15: learner words (graph age, lessons that keep their promises, boxes that fit)
-  "graph.stale":
-    "This drawing is the graph of iteration {n}, which is gone: the next forward() builds a new one.",
+  "graph.stale": "This is iteration {n}'s graph, now gone; the next forward() builds a new one.",
   "landscape.nonfinite":
     "The parameters became ∞ or NaN: the path stops at their last finite values, which may be far outside the plot.",
   "landscape.zoomed":
     "Zoomed out to hold the whole path; the contours cover only the area where torch evaluated the loss.",
   "objects.gradSumTitle":
     "zero_grad() was skipped, so backward() added this iteration's gradient g₁ to the g₀ already in .grad (AccumulateGrad does +=). All three numbers are torch's.",
+  "loop.part.forward": "forward pass",
+  "loop.part.backward": "backward pass and update",
+  "loop.part.repeat": "repeat until converged",
 } as const;
 
 export type MessageKey = keyof typeof en;

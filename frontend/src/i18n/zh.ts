@@ -511,10 +511,13 @@ export const zh: Record<MessageKey, string> = {
   "charlm.sample": "模型现在写出的文字（第 {iteration} 次迭代后）",
   "charlm.uniform": "在 {n} 个字符上平均猜测，损失为 ln {n} = {value}。",
   // h15：学习者看到的说明（旧图、课程、数值框）
-  "graph.stale": "这是第 {n} 次迭代的计算图，它已经不在了：下一次 forward() 会建一张新图。",
+  "graph.stale": "这是第 {n} 次迭代的图，已不存在；下一次 forward() 会建新图。",
   "landscape.nonfinite":
     "参数已经变成 ∞ 或 NaN：路径停在它们最后一个有限的值上，那里可能远在图外。",
   "landscape.zoomed": "已缩小视图，让整条路径都在图内；等高线只画在 torch 计算过损失的区域。",
   "objects.gradSumTitle":
     "zero_grad() 被跳过了，所以 backward() 把本次迭代的梯度 g₁ 加到 .grad 里原有的 g₀ 上（AccumulateGrad 做的是 +=）。三个数都是 torch 给出的。",
+  "loop.part.forward": "前向传播",
+  "loop.part.backward": "反向传播与更新",
+  "loop.part.repeat": "重复直到收敛",
 };
