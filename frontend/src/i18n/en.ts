@@ -403,7 +403,7 @@ export const en = {
   "teach.narr.step.noGrad":
     "{names}: .grad is None (backward() never reached it), so step() skipped it and it did not move.",
   "landscape.diverging":
-    "This learning rate is too big for the valley: each step across it lands higher up the far side than it started, so the path zigzags outward and leaves the plot instead of settling.",
+    "Each step is too big for this valley: it crosses the floor and lands higher up the far side than it started, so the path zigzags outward instead of settling (a learning rate too big does this, and so do gradients that pile up without zero_grad).",
 
   "teach.call.empty": "Press Step to run the forward line; the calls torch made will appear here.",
   "teach.call.skipped":

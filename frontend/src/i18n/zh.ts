@@ -384,7 +384,7 @@ export const zh: Record<MessageKey, string> = {
   "teach.narr.step.noGrad":
     "{names}：.grad 是 None（backward() 没有走到它），所以 step() 跳过了它，它没有变。",
   "landscape.diverging":
-    "这个学习率对这条山谷来说太大了：每一步横穿山谷后，落点都比出发点在对岸更高，所以路径左右来回、越摆越远，最后跑出图外，而不是稳定下来。",
+    "每一步对这条山谷来说都太大了：横穿谷底后，落点比出发点在对岸更高，所以路径左右来回、越摆越远，而不是稳定下来（学习率太大会这样，不清零、越积越多的梯度也会这样）。",
 
   "teach.call.empty": "按「单步」执行前向那一行，torch 实际的调用过程会显示在这里。",
   "teach.call.skipped":

@@ -3,6 +3,7 @@ import { loadFixture } from "../__fixtures__/load";
 import {
   MAX_ZOOM_OUT,
   viewExtent,
+  zigzagsOutward,
   contourBands,
   decodeLandscape,
   dedupePath,
@@ -216,5 +217,18 @@ describe("viewExtent", () => {
     expect(viewExtent(grid, [...near, { w: Number.NaN, b: 0 }]).shown).toBe(2);
     expect(viewExtent(grid, [{ w: 4.1 * MAX_ZOOM_OUT, b: 0 }]).shown).toBe(0);
     expect(viewExtent(grid, [{ w: 3.9 * MAX_ZOOM_OUT, b: 0 }]).shown).toBe(1);
+  });
+});
+
+describe("zigzagsOutward", () => {
+  it("is true when the last step crossed the floor and landed further out", () => {
+    // lr = 0.03 (the lesson): 0.14 → 4.45 → −0.54 around w* ≈ 2.
+    expect(zigzagsOutward([{ w: 0.14 }, { w: 4.45 }, { w: -0.54 }], 2)).toBe(true);
+    // Without zero_grad the summed gradient overshoots too: 1.58 → 3.42 lands further out.
+    expect(zigzagsOutward([{ w: 0.14 }, { w: 1.58 }, { w: 3.42 }], 2)).toBe(true);
+    // A step that crossed the floor but landed closer is settling.
+    expect(zigzagsOutward([{ w: 0.14 }, { w: 2.5 }, { w: 1.8 }], 2)).toBe(false);
+    expect(zigzagsOutward([{ w: 0.14 }, { w: 1.58 }], 2)).toBe(false);
+    expect(zigzagsOutward([{ w: 0.14 }], 2)).toBe(false);
   });
 });

@@ -132,6 +132,17 @@ export function viewExtent(
   return { extent: same ? grid : { w: pad(w, grid.w), b: pad(b, grid.b) }, shown };
 }
 
+/**
+ * True when the path's last step crossed the valley floor (w = `optimumW`) and landed further
+ * from it than it started: an lr too big for the valley, zigzagging outward.
+ */
+export function zigzagsOutward(path: readonly { w: number }[], optimumW: number): boolean {
+  const last = path.filter((p) => Number.isFinite(p.w)).slice(-2);
+  if (last.length < 2) return false;
+  const [a, b] = last.map((p) => p.w - optimumW) as [number, number];
+  return a * b < 0 && Math.abs(b) > Math.abs(a);
+}
+
 /** An SVG path for polygons, through pixel scales. */
 export function polygonsPath(
   polygons: readonly Ring[][],

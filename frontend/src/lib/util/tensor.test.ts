@@ -10,6 +10,7 @@ import {
   formatShape,
   formatTensor,
   shortenMiddle,
+  signedTerm,
   gridShape,
   hasNonFinite,
   heatColor,
@@ -166,6 +167,13 @@ describe("colours and grids", () => {
         },
       }),
     ).toBe(true);
+  });
+});
+
+describe("signedTerm", () => {
+  it("puts a negative term in parentheses", () => {
+    expect(signedTerm(formatNumber(-40.2515))).toBe("(\u221240.2515)");
+    expect(signedTerm(formatNumber(3))).toBe("3.0000");
   });
 });
 

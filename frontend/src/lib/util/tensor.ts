@@ -89,6 +89,11 @@ export function shortenMiddle(text: string, keep = 4): string {
   return text.length <= 2 * keep + 1 ? text : `${text.slice(0, keep)}…${text.slice(-keep)}`;
 }
 
+/** A formatted number as a term after "+": negative ones in parentheses ("+ (−40.2515)"). */
+export function signedTerm(text: string): string {
+  return text.startsWith(MINUS) ? `(${text})` : text;
+}
+
 /** "(100, 1)" like torch prints a shape; "()" for a scalar. */
 export function formatShape(shape: readonly number[]): string {
   if (shape.length === 1) return `(${shape[0]},)`;
