@@ -128,11 +128,12 @@ export function layoutKey(graph: GraphEvent, options: LayoutOptions = {}): strin
   ]);
 }
 
+/** The data tensors a node saved, with their shapes: a new batch size is a new label. */
 function dataNames(node: GraphNode, options: LayoutOptions): string {
   const wanted = options.dataTensors ?? ["x", "y"];
   return node.saved
-    .map((s) => s.tensor)
-    .filter((t): t is string => !!t && wanted.includes(t))
+    .filter((s) => !!s.tensor && wanted.includes(s.tensor))
+    .map((s) => `${s.tensor ?? ""}${JSON.stringify(s.shape ?? null)}`)
     .sort()
     .join(",");
 }
