@@ -1,12 +1,17 @@
-"""The autograd graph is drawn at a readable size in every scenario (1440x900 window)."""
+"""The autograd graph is drawn at a readable size in every scenario (1440x900 window).
+
+For `linear` at its default zoom every node's name is at least 12 px on screen with WCAG AA
+contrast at 1280×720, 1440×900 and 1920×1080, and the data nodes carry the shape of the
+batch that entered the forward, not the dataset's.
+"""
 
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import FloatRect, Page, expect
+from playwright.sync_api import Browser, FloatRect, Page, expect
 
 from .conftest import save_screenshot
-from .helpers import step_phase
+from .helpers import PHASES, step_phase
 
 pytestmark = pytest.mark.e2e
 
@@ -95,3 +100,102 @@ def test_linear_graph_keeps_the_loss_below_the_parameters(page: Page) -> None:
         leaf = box(param)
         assert loss["y"] >= leaf["y"] + leaf["height"], (param, leaf, loss)
     save_screenshot(page, "graph-readable-linear")
+
+
+# ---------------------------------------------------------------- linear at the default zoom
+
+# Each op name's on-screen font size (CSS px × the view's zoom), its own colour composited
+# over the node's box (fill-opacity and every enclosing opacity), and the box's colour.
+OP_TEXT = """nodes => nodes.map(n => {
+  const t = n.querySelector('text.op');
+  const rect = n.querySelector(':scope > rect');
+  const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  let alpha = Number(getComputedStyle(t).fillOpacity);
+  for (let e = t.parentElement; e && e.tagName !== 'svg'; e = e.parentElement)
+    alpha *= Number(getComputedStyle(e).opacity);
+  return {
+    id: n.dataset.nodeId,
+    px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a,
+    ink: rgb(getComputedStyle(t).fill),
+    alpha,
+    paper: rgb(getComputedStyle(rect).fill),
+  };
+})"""
+
+
+def luminance(rgb: list[float]) -> float:
+    """WCAG relative luminance of an sRGB colour (0–255 channels)."""
+
+    def channel(v: float) -> float:
+        c = v / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(ink: list[float], alpha: float, paper: list[float]) -> float:
+    """WCAG contrast ratio of `ink` drawn at `alpha` over `paper`."""
+    shown = [alpha * i + (1 - alpha) * p for i, p in zip(ink, paper, strict=True)]
+    hi, lo = sorted([luminance(shown), luminance(paper)], reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900), (1920, 1080)])
+def test_linear_names_are_12px_and_aa_contrast_at_the_default_zoom(
+    browser: Browser, server_url: str, size: tuple[int, int]
+) -> None:
+    context = browser.new_context(
+        viewport={"width": size[0], "height": size[1]}, locale="en-US", base_url=server_url
+    )
+    page = context.new_page()
+    try:
+        page.goto("/")
+        page.get_by_test_id("param-linear.weight").wait_for()
+        for phase in PHASES:
+            step_phase(page, phase)
+            if phase in ("forward", "zero_grad"):
+                continue
+            page.wait_for_timeout(700)  # the phase's animation ends (nodes fully drawn)
+            nodes = page.locator("[data-testid=graph-node], [data-testid=graph-data]")
+            found = nodes.evaluate_all(OP_TEXT)
+            assert len(found) == 7  # five autograd nodes, x and y
+            for node in found:
+                assert node["px"] >= 12, (phase, node)
+                ratio = contrast(node["ink"], node["alpha"], node["paper"])
+                assert ratio >= 4.5, (phase, node, ratio)
+        save_screenshot(page, f"75-graph-readable-linear-{size[0]}x{size[1]}")
+    finally:
+        context.close()
+
+
+# ---------------------------------------------------------------- the batch's shape
+
+
+def data_labels(page: Page) -> list[str]:
+    return [
+        " ".join((t or "").split())
+        for t in page.get_by_test_id("graph-data").evaluate_all(
+            "nodes => nodes.map(n => [...n.querySelectorAll('text')].map(t => t.textContent)"
+            ".join(' '))"
+        )
+    ]
+
+
+def test_data_nodes_carry_the_batch_shape_not_the_datasets(page: Page) -> None:
+    step_phase(page, "forward")
+    step_phase(page, "loss")
+    expect(page.get_by_test_id("graph-data")).to_have_count(2)
+    assert data_labels(page) == ["x (100, 1)", "y (100, 1)"]
+    # Mini-batches of 10: the graph of the old batch size goes, the new one says (10, 1).
+    page.get_by_role("button", name="Run settings").click()
+    page.get_by_test_id("config-form").locator("input[name=batch_size]").fill("10")
+    page.get_by_role("button", name="Restart with these settings").click()
+    expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", "")
+    expect(page.get_by_test_id("graph-data")).to_have_count(0)
+    step_phase(page, "forward")
+    expect(page.get_by_test_id("graph-data")).to_have_count(0)  # no graph until loss
+    step_phase(page, "loss")
+    expect(page.get_by_test_id("graph-data")).to_have_count(2)
+    assert data_labels(page) == ["x (10, 1)", "y (10, 1)"]
+    save_screenshot(page, "76-graph-batch-shape")

@@ -55,6 +55,18 @@ def test_the_overview_fits_one_screen(
         rows = page.locator("[data-phase-row]")
         expect(rows).to_have_count(5)
         assert_in_view(rows, "phase")
+        # The notes' diagram: the set-up block, then the loop's forward and backward parts
+        # and its "repeat until converged" return.
+        assert_in_view(page.locator("#objects-title"), "initialisation block")
+        parts = page.locator("[data-loop-part]")
+        expect(parts).to_have_count(3)
+        assert [parts.nth(i).get_attribute("data-loop-part") for i in range(3)] == [
+            "forward",
+            "backward",
+            "repeat",
+        ]
+        assert_in_view(parts.locator(".glabel"), "loop part's name")
+        assert_in_view(page.locator("[data-loop-part=repeat]"), "the loop's return")
         assert_in_view(page.locator("[data-testid^=param-linear]"), "parameter")
         assert_in_view(page.locator("[data-ref]"), "param_groups entry")
         assert_in_view(page.get_by_test_id("graph-svg"), "graph")

@@ -219,7 +219,8 @@ export const en = {
   "landscape.grad": "∇L (direction only)",
   "landscape.step": "−lr·∇L: the step",
   "landscape.optimum": "optimum",
-  "landscape.outside": "The path has left the plotted area.",
+  "landscape.outside":
+    "Points of the path off the plot: {n}. They lie more than a thousand plotted widths away, too far to draw together with the valley.",
   "landscape.valley":
     "Why b creeps while w settles: x is not centred (x ∈ [0, 10), mean {mean}), so the bowl is a long, narrow valley, about {ratio}× steeper across than along its floor. The gradient points almost straight across it, along w, so w settles in a few steps; a learning rate small enough not to overshoot across the valley moves only a tiny bit along it, so b creeps towards {b}.",
   "compare.title": "GD vs SGD vs mini-batch",
@@ -267,13 +268,13 @@ export const en = {
   "lesson.no-zero-grad.body":
     "optimizer.zero_grad() is skipped. backward() does not overwrite .grad, it adds to it (AccumulateGrad does +=), so after k iterations each .grad holds the sum of k gradients, and step() applies that growing sum.",
   "lesson.no-zero-grad.watch":
-    "Step one iteration at a time and watch the .grad boxes: after two iterations .grad is g₀ + g₁, not g₁. The steps get larger and the loss jumps about.",
-  "lesson.no-zero-grad.action": "Step one iteration",
+    "Run one iteration at a time (its five phases one by one) and watch the .grad boxes: from the second iteration on, a “+=” row under .grad shows g₀ (what .grad already held) + g₁ (this backward’s own gradient) = the new .grad, all three as torch computed them. The steps get larger and the loss jumps about.",
+  "lesson.no-zero-grad.action": "Run one iteration, phase by phase",
   "lesson.lr-too-high.title": "Learning rate too high (lr = 0.03)",
   "lesson.lr-too-high.body":
     "Plain gradient descent is stable only while lr × (the curvature across the valley) stays below 2. At 0.03 it is just above: every step overshoots the valley floor a little further than the last, the error grows geometrically, and float32 finally overflows to ∞ and then NaN.",
   "lesson.lr-too-high.watch":
-    "Run 300 iterations: on the log-scale loss chart the loss climbs in a straight line, the path zigzags out of the landscape, and the run is flagged as diverged, with ∞ and NaN written as such.",
+    "Run 300 iterations. The first 16 go one at a time: on the landscape the path jumps from one side of the valley to the other, further out each time, and the plot zooms out to keep it in view. Then the rest run at once: on the log-scale loss chart the loss climbs in a straight line, float32 overflows, and the run is flagged as diverged, with ∞ and NaN written as such.",
   "lesson.lr-too-high.action": "Run 300 iterations",
   "lesson.frozen-bias.title": "A frozen bias",
   "lesson.frozen-bias.body":
@@ -402,7 +403,7 @@ export const en = {
   "teach.narr.step.noGrad":
     "{names}: .grad is None (backward() never reached it), so step() skipped it and it did not move.",
   "landscape.diverging":
-    "This learning rate is too big for the valley: each step across it lands higher up the far side than it started, so the path zigzags outward and leaves the plot instead of settling.",
+    "Each step is too big for this valley: it crosses the floor and lands higher up the far side than it started, so the path zigzags outward instead of settling (a learning rate too big does this, and so do gradients that pile up without zero_grad).",
 
   "teach.call.empty": "Press Step to run the forward line; the calls torch made will appear here.",
   "teach.call.skipped":
@@ -641,6 +642,17 @@ export const en = {
   "lessonLive.sampleThen": "At the start (iteration {iteration}): «{text}»",
   "lessonLive.sampleNow": "Now (iteration {iteration}): «{text}»",
   "lessonLive.sampleWait": "Run the action: a new sample comes every sample_every iterations.",
+  // h15: learner words (graph age, lessons that keep their promises, boxes that fit)
+  "graph.stale": "This is iteration {n}'s graph, now gone; the next forward() builds a new one.",
+  "landscape.nonfinite":
+    "The parameters became ∞ or NaN: the path stops at their last finite values, which may be far outside the plot.",
+  "landscape.zoomed":
+    "Zoomed out to hold the whole path; the contours cover only the area where torch evaluated the loss.",
+  "objects.gradSumTitle":
+    "zero_grad() was skipped, so backward() added this iteration's gradient g₁ to the g₀ already in .grad (AccumulateGrad does +=). All three numbers are torch's.",
+  "loop.part.forward": "forward pass",
+  "loop.part.backward": "backward pass and update",
+  "loop.part.repeat": "repeat until converged",
 } as const;
 
 export type MessageKey = keyof typeof en;

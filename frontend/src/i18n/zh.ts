@@ -210,7 +210,8 @@ export const zh: Record<MessageKey, string> = {
   "landscape.grad": "∇L（只表示方向）",
   "landscape.step": "−lr·∇L：这一步",
   "landscape.optimum": "最优点",
-  "landscape.outside": "路径已经跑出了画出的范围。",
+  "landscape.outside":
+    "路径上有 {n} 个点在图外：它们离得超过画出宽度的一千倍，无法和山谷画在同一张图里。",
   "landscape.valley":
     "为什么 w 很快稳定、b 却慢慢爬：x 没有中心化（x ∈ [0, 10)，均值 {mean}），所以损失曲面是一条又长又窄的山谷，横穿山谷的方向比沿谷底的方向陡约 {ratio} 倍。梯度几乎正对着横穿方向，也就是 w 的方向，所以 w 几步就到位；而为了横向不冲过头，学习率必须很小，这样沿谷底每步只挪一点点，于是 b 只能慢慢爬向 {b}。",
   "compare.title": "GD、SGD 与小批量",
@@ -256,13 +257,13 @@ export const zh: Record<MessageKey, string> = {
   "lesson.no-zero-grad.body":
     "跳过 optimizer.zero_grad()。backward() 不会覆盖 .grad，而是往上累加（AccumulateGrad 做的是 +=），所以 k 次迭代后每个 .grad 都是 k 个梯度之和，step() 用的就是这个越来越大的和。",
   "lesson.no-zero-grad.watch":
-    "每次前进一次完整迭代，盯住 .grad 框：两次迭代后 .grad 是 g₀ + g₁，而不是 g₁。步子越来越大，损失忽上忽下。",
-  "lesson.no-zero-grad.action": "前进一次迭代",
+    "每次跑一次迭代（五个阶段逐个执行），盯住 .grad 框：从第二次迭代起，.grad 下面多出一行 “+=”，写着 g₀（.grad 里原有的值）+ g₁（这次 backward 自己的梯度）= 新的 .grad，三个数都是 torch 算出的。步子越来越大，损失忽上忽下。",
+  "lesson.no-zero-grad.action": "逐个阶段跑完一次迭代",
   "lesson.lr-too-high.title": "学习率太大（lr = 0.03）",
   "lesson.lr-too-high.body":
     "普通梯度下降只有在 lr ×（横穿山谷方向的曲率）小于 2 时才稳定。0.03 刚好超过这个界限：每一步都比上一步在谷底冲得更远，误差按几何级数增长，最后 float32 溢出成 ∞，再变成 NaN。",
   "lesson.lr-too-high.watch":
-    "运行 300 次迭代：在对数纵轴的损失图上，损失沿直线上升；地形图上的路径来回折返着冲出山谷；页面会标出“发散”，∞ 和 NaN 会原样显示。",
+    "运行 300 次迭代。前 16 次一次一次地走：地形图上的路径从山谷一侧跳到另一侧，一次比一次远，图会自动缩小，让路径始终在视野里。其余的一次跑完：在对数纵轴的损失图上损失沿直线上升，float32 溢出，页面标出“发散”，∞ 和 NaN 原样显示。",
   "lesson.lr-too-high.action": "运行 300 次迭代",
   "lesson.frozen-bias.title": "冻结的偏置",
   "lesson.frozen-bias.body":
@@ -383,7 +384,7 @@ export const zh: Record<MessageKey, string> = {
   "teach.narr.step.noGrad":
     "{names}：.grad 是 None（backward() 没有走到它），所以 step() 跳过了它，它没有变。",
   "landscape.diverging":
-    "这个学习率对这条山谷来说太大了：每一步横穿山谷后，落点都比出发点在对岸更高，所以路径左右来回、越摆越远，最后跑出图外，而不是稳定下来。",
+    "每一步对这条山谷来说都太大了：横穿谷底后，落点比出发点在对岸更高，所以路径左右来回、越摆越远，而不是稳定下来（学习率太大会这样，不清零、越积越多的梯度也会这样）。",
 
   "teach.call.empty": "按「单步」执行前向那一行，torch 实际的调用过程会显示在这里。",
   "teach.call.skipped":
@@ -603,4 +604,14 @@ export const zh: Record<MessageKey, string> = {
   "lessonLive.sampleThen": "开始时（第 {iteration} 次迭代）：「{text}」",
   "lessonLive.sampleNow": "现在（第 {iteration} 次迭代）：「{text}」",
   "lessonLive.sampleWait": "点下面的按钮：每隔 sample_every 次迭代会有新的采样。",
+  // h15：学习者看到的说明（旧图、课程、数值框）
+  "graph.stale": "这是第 {n} 次迭代的图，已不存在；下一次 forward() 会建新图。",
+  "landscape.nonfinite":
+    "参数已经变成 ∞ 或 NaN：路径停在它们最后一个有限的值上，那里可能远在图外。",
+  "landscape.zoomed": "已缩小视图，让整条路径都在图内；等高线只画在 torch 计算过损失的区域。",
+  "objects.gradSumTitle":
+    "zero_grad() 被跳过了，所以 backward() 把本次迭代的梯度 g₁ 加到 .grad 里原有的 g₀ 上（AccumulateGrad 做的是 +=）。三个数都是 torch 给出的。",
+  "loop.part.forward": "前向传播",
+  "loop.part.backward": "反向传播与更新",
+  "loop.part.repeat": "重复直到收敛",
 };

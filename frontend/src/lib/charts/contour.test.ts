@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { loadFixture } from "../__fixtures__/load";
 import {
+  MAX_ZOOM_OUT,
+  viewExtent,
+  zigzagsOutward,
   contourBands,
   decodeLandscape,
   dedupePath,
@@ -169,5 +172,63 @@ describe("loss landscape", () => {
     expect(taken?.grad[0]).toBe(-143.5077);
     store.handle(frames[7] as (typeof frames)[number]); // forward: no arrows
     expect(stepArrows(input())).toBeNull();
+  });
+});
+
+describe("viewExtent", () => {
+  const grid = { w: [-1, 3] as [number, number], b: [-2, 2] as [number, number] };
+  const inside = (e: typeof grid, p: { w: number; b: number }) =>
+    p.w >= e.w[0] && p.w <= e.w[1] && p.b >= e.b[0] && p.b <= e.b[1];
+
+  it("keeps the grid while the path is inside it", () => {
+    const path = [
+      { w: 0, b: 0 },
+      { w: 2.5, b: 1 },
+    ];
+    expect(viewExtent(grid, path)).toEqual({ extent: grid, shown: 2 });
+  });
+
+  it("zooms out to hold a path that zigzags outward", () => {
+    // The lr = 0.03 lesson's first steps (torch's numbers, rounded).
+    const path = [
+      { w: 0.14, b: -0.26 },
+      { w: 4.45, b: 0.39 },
+      { w: -0.54, b: -0.33 },
+      { w: 12.1, b: 1.65 },
+      { w: -18.6, b: -2.82 },
+    ];
+    const { extent, shown } = viewExtent(grid, path);
+    expect(shown).toBe(5);
+    for (const p of path) expect(inside(extent, p)).toBe(true);
+    expect(extent.w[0]).toBeLessThan(-18.6);
+    expect(extent.w[1]).toBeGreaterThan(12.1);
+  });
+
+  it("stops at a point past MAX_ZOOM_OUT grid spans, or at NaN/∞", () => {
+    const near = [
+      { w: 0, b: 0 },
+      { w: 20, b: 2.9 },
+    ];
+    const far = { w: -2.2e19, b: -3.4e18 };
+    const { extent, shown } = viewExtent(grid, [...near, far, { w: 1, b: 1 }]);
+    expect(shown).toBe(2);
+    for (const p of near) expect(inside(extent, p)).toBe(true);
+    expect(inside(extent, far)).toBe(false);
+    expect(viewExtent(grid, [...near, { w: Number.NaN, b: 0 }]).shown).toBe(2);
+    expect(viewExtent(grid, [{ w: 4.1 * MAX_ZOOM_OUT, b: 0 }]).shown).toBe(0);
+    expect(viewExtent(grid, [{ w: 3.9 * MAX_ZOOM_OUT, b: 0 }]).shown).toBe(1);
+  });
+});
+
+describe("zigzagsOutward", () => {
+  it("is true when the last step crossed the floor and landed further out", () => {
+    // lr = 0.03 (the lesson): 0.14 → 4.45 → −0.54 around w* ≈ 2.
+    expect(zigzagsOutward([{ w: 0.14 }, { w: 4.45 }, { w: -0.54 }], 2)).toBe(true);
+    // Without zero_grad the summed gradient overshoots too: 1.58 → 3.42 lands further out.
+    expect(zigzagsOutward([{ w: 0.14 }, { w: 1.58 }, { w: 3.42 }], 2)).toBe(true);
+    // A step that crossed the floor but landed closer is settling.
+    expect(zigzagsOutward([{ w: 0.14 }, { w: 2.5 }, { w: 1.8 }], 2)).toBe(false);
+    expect(zigzagsOutward([{ w: 0.14 }, { w: 1.58 }], 2)).toBe(false);
+    expect(zigzagsOutward([{ w: 0.14 }], 2)).toBe(false);
   });
 });

@@ -81,7 +81,7 @@ export function contourBands(grid: LandscapeGrid, thresholds: readonly number[])
 }
 
 /** The extent the grid covers: half a cell beyond the outer samples, like its contours. */
-export function gridExtent(grid: LandscapeGrid): { w: [number, number]; b: [number, number] } {
+export function gridExtent(grid: LandscapeGrid): Extent {
   const half = (a: number[]) =>
     ((a[a.length - 1] as number) - (a[0] as number)) / (a.length - 1) / 2;
   const hw = half(grid.w);
@@ -90,6 +90,57 @@ export function gridExtent(grid: LandscapeGrid): { w: [number, number]; b: [numb
     w: [(grid.w[0] as number) - hw, (grid.w[grid.w.length - 1] as number) + hw],
     b: [(grid.b[0] as number) - hb, (grid.b[grid.b.length - 1] as number) + hb],
   };
+}
+
+/** How far the landscape zooms out past its grid to hold the path (times the grid's span). */
+export const MAX_ZOOM_OUT = 1000;
+
+export type Extent = { w: [number, number]; b: [number, number] };
+
+/**
+ * The (w, b) area to plot: the grid's, grown to hold the path's finite points (plus a 4 %
+ * margin), so a path that zigzags outward stays in view. Points are taken in order until
+ * one would stretch the area past MAX_ZOOM_OUT grid spans (the valley would shrink to a
+ * dot): `shown` counts the points held, and the page says the rest are off the plot.
+ */
+export function viewExtent(
+  grid: Extent,
+  path: readonly { w: number; b: number }[],
+): { extent: Extent; shown: number } {
+  let w = grid.w;
+  let b = grid.b;
+  let shown = 0;
+  const fits = (span: [number, number], grown: [number, number]) =>
+    grown[1] - grown[0] <= MAX_ZOOM_OUT * (span[1] - span[0]);
+  for (const p of path) {
+    if (!Number.isFinite(p.w) || !Number.isFinite(p.b)) break;
+    const nw: [number, number] = [Math.min(w[0], p.w), Math.max(w[1], p.w)];
+    const nb: [number, number] = [Math.min(b[0], p.b), Math.max(b[1], p.b)];
+    if (!fits(grid.w, nw) || !fits(grid.b, nb)) break;
+    w = nw;
+    b = nb;
+    shown += 1;
+  }
+  const pad = (span: [number, number], own: [number, number]): [number, number] => {
+    const margin = 0.04 * (span[1] - span[0]);
+    return [
+      span[0] === own[0] ? span[0] : span[0] - margin,
+      span[1] === own[1] ? span[1] : span[1] + margin,
+    ];
+  };
+  const same = w === grid.w && b === grid.b;
+  return { extent: same ? grid : { w: pad(w, grid.w), b: pad(b, grid.b) }, shown };
+}
+
+/**
+ * True when the path's last step crossed the valley floor (w = `optimumW`) and landed further
+ * from it than it started: an lr too big for the valley, zigzagging outward.
+ */
+export function zigzagsOutward(path: readonly { w: number }[], optimumW: number): boolean {
+  const last = path.filter((p) => Number.isFinite(p.w)).slice(-2);
+  if (last.length < 2) return false;
+  const [a, b] = last.map((p) => p.w - optimumW) as [number, number];
+  return a * b < 0 && Math.abs(b) > Math.abs(a);
 }
 
 /** An SVG path for polygons, through pixel scales. */

@@ -10,7 +10,7 @@ import { layoutGraph, layoutKey } from "./layout";
 import type { GraphLayout, LayoutOptions, Point, Rankdir } from "./layout";
 import type { GraphEvent, PhaseName } from "../wire/protocol";
 
-/** Smallest default zoom: 11.5 px node names drawn at ≥ 8.6 px (about 10 px tall). */
+/** Smallest default zoom: 16 px node names drawn at ≥ 12 px. */
 export const READABLE_SCALE = 0.75;
 /** Largest default zoom (a tiny graph in a big panel). */
 export const MAX_SCALE = 1.6;

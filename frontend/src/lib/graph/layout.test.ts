@@ -198,6 +198,21 @@ describe("layoutGraph in both rank directions", () => {
     );
   });
 
+  it("gives another batch size another layout key (its data nodes' shapes differ)", () => {
+    const graph = graphOf("linear");
+    const batch10 = {
+      ...graph,
+      nodes: graph.nodes.map((n) => ({
+        ...n,
+        saved: n.saved.map((s) => (s.tensor === "x" ? { ...s, shape: [10, 1] } : s)),
+      })),
+    };
+    expect(batch10.nodes.some((n) => n.saved.some((s) => s.tensor === "x"))).toBe(true);
+    expect(layoutKey(batch10)).not.toBe(layoutKey(graph));
+    const x = layoutGraph(batch10).nodes.find((n) => n.id === "data:x");
+    expect(x?.sub).toBe("(10, 1)");
+  });
+
   it("gives each direction its own layout key, stable for the same topology", () => {
     const graph = graphOf("mlp");
     expect(layoutKey(graph, { rankdir: "RL" })).not.toBe(layoutKey(graph));

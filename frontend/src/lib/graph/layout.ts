@@ -93,10 +93,11 @@ export interface LayoutOptions {
 
 export type Rankdir = "BT" | "RL";
 
-// Node text is 11.5 px monospace (0.6 em a character) on three lines 13 px apart.
-const CHAR_W = 7;
-export const NODE_H = 46;
-const PAD_X = 18;
+// Node names are 16 px monospace (0.6 em a character), so they read at 12 px or more at
+// the smallest default zoom (graphview READABLE_SCALE, 0.75); three lines 14-16 px apart.
+const CHAR_W = 9.6;
+export const NODE_H = 52;
+const PAD_X = 14;
 const MIN_W = 88;
 /** Empty space around the drawing, in layout units. */
 export const MARGIN = 8;
@@ -127,11 +128,12 @@ export function layoutKey(graph: GraphEvent, options: LayoutOptions = {}): strin
   ]);
 }
 
+/** The data tensors a node saved, with their shapes: a new batch size is a new label. */
 function dataNames(node: GraphNode, options: LayoutOptions): string {
   const wanted = options.dataTensors ?? ["x", "y"];
   return node.saved
-    .map((s) => s.tensor)
-    .filter((t): t is string => !!t && wanted.includes(t))
+    .filter((s) => !!s.tensor && wanted.includes(s.tensor))
+    .map((s) => `${s.tensor ?? ""}${JSON.stringify(s.shape ?? null)}`)
     .sort()
     .join(",");
 }

@@ -223,7 +223,7 @@ describe("phases that ran without a capture", () => {
     };
     const loss = ranUncapturedLines("loss", input);
     expect(loss.map((l) => l.key)).toEqual(["loop.ran.loss", "loop.ran.skipped"]);
-    expect(loss[0]?.params.loss).toBe(formatNumber(step.loss, 6));
+    expect(loss[0]?.params.loss).toBe(formatNumber(step.loss));
     const backward = ranUncapturedLines("backward", input);
     expect(backward.map((l) => l.params.name ?? l.key)).toEqual([
       "weight",

@@ -131,7 +131,7 @@ export function ranUncapturedLines(phase: PhaseName, input: RanInput): Line[] {
   const lines: Line[] = [];
   const max = input.maxLines ?? 3;
   if (phase === "loss" && input.loss !== null) {
-    lines.push({ key: "loop.ran.loss", params: { loss: formatNumber(input.loss, 6) } });
+    lines.push({ key: "loop.ran.loss", params: { loss: formatNumber(input.loss) } });
   } else if (phase === "zero_grad" && input.skipZeroGrad) {
     lines.push({ key: "explain.zeroGrad.skipped", params: {} });
   } else if (phase === "backward") {

@@ -30,6 +30,12 @@ export interface RunFrame {
   readonly session: SessionEvent | null;
   /** The autograd graph of the run's model (kept across a session of the same model). */
   readonly graph: GraphEvent | null;
+  /**
+   * The iteration whose forward() and loss built the graph shown: the latest phase event's
+   * (null while no phase of a run with this graph ran). A reset, rewind or branch keeps it,
+   * so the page can say the graph it still shows is an earlier iteration's.
+   */
+  readonly graphIteration: number | null;
   /** The latest phase event, and the one before it (for "before → after" views). */
   readonly event: PhaseEvent | null;
   readonly previous: PhaseEvent | null;
@@ -58,6 +64,7 @@ export interface RunFrame {
 export const EMPTY_FRAME: RunFrame = Object.freeze({
   session: null,
   graph: null,
+  graphIteration: null,
   event: null,
   previous: null,
   references: [],
@@ -81,12 +88,17 @@ export function sameModel(a: SessionEvent, b: SessionEvent): boolean {
 function reduceSession(frame: RunFrame, session: SessionEvent): RunFrame {
   // Same model, same node ids: keep the graph so its layout does not jump (and so a run
   // driven by iteration steps, which send no graph frames, still shows one).
-  const keepGraph = frame.session !== null && sameModel(frame.session, session);
+  // A new batch size changes the data nodes' shapes ((10, 1), not (100, 1)): drop the graph.
+  const keepGraph =
+    frame.session !== null &&
+    sameModel(frame.session, session) &&
+    frame.session.config?.batch_size === session.config?.batch_size;
   // Same run (a rewind, a reset, new hyperparameters): its losses before this point stay.
   const sameRun = keepGraph && frame.session?.run_id === session.run_id;
   return {
     session,
     graph: keepGraph ? frame.graph : null,
+    graphIteration: keepGraph ? frame.graphIteration : null,
     event: null,
     previous: null,
     // param_groups as the optimizer holds them now; each step() refreshes them.
@@ -117,6 +129,8 @@ function reducePhase(frame: RunFrame, event: PhaseEvent): RunFrame {
     // A traced script's phase names its line: the loop and the code pane learn it.
     session: learnPhaseLine(frame.session, event),
     event,
+    // Every phase of an iteration works on that iteration's graph (forward builds it).
+    graphIteration: event.iteration,
     previous: frame.event,
     captures,
     references: step ? step.references : frame.references,

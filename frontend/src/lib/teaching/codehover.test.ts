@@ -40,11 +40,15 @@ describe("describeSymbol", () => {
     expect(hover?.rows[0]).toEqual({ label: "shape", value: "(100, 1)" });
   });
 
-  it("shows a module's parameters with their exact values and .grad", () => {
+  it("shows a module's parameters and .grad as the panels do, with exact float32", () => {
     const hover = describeSymbol("self.linear", contextAfter(4));
     expect(hover?.title).toBe("model.linear: Linear");
-    expect(hover?.rows).toContainEqual({ label: "model.linear.weight", value: "0.1446575" });
-    expect(hover?.rows).toContainEqual({ label: "  .grad", value: "-143.5077" });
+    expect(hover?.rows).toContainEqual({
+      label: "model.linear.weight",
+      value: "0.1447 = 0.1446575 (float32)",
+    });
+    // Its 4 decimals are the whole float32: said once.
+    expect(hover?.rows).toContainEqual({ label: "  .grad", value: "\u2212143.5077" });
   });
 
   it("knows the loss, the optimizer, parameters() and the last step", () => {

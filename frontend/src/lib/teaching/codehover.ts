@@ -12,7 +12,7 @@ import type {
   WireFloat,
 } from "../wire/protocol";
 import { formatNumber, formatShape, formatTensor, scalarOf } from "../util/tensor";
-import { shortest32 } from "./texnum";
+import { shortest32, shownText } from "./texnum";
 
 export interface HoverRow {
   /** Code-like label ("model.linear.weight", ".grad"); not translated. */
@@ -68,10 +68,16 @@ function paramRows(names: string[], ctx: HoverContext): HoverRow[] {
   return rows.slice(0, MAX_ROWS);
 }
 
-/** One number exactly as torch holds it (shortest float32 decimal), else a short summary. */
+/**
+ * One number as every panel prints it (formatNumber), followed by torch's exact float32 when
+ * those digits are rounded ("0.1447 = 0.1446575 in float32"); else a short summary.
+ */
 function exactTensor(t: TensorValue | null | undefined): string {
   const s = scalarOf(t);
-  return s === null ? formatTensor(t ?? null) : shortest32(s);
+  if (s === null) return formatTensor(t ?? null);
+  const shown = formatNumber(s);
+  const exact = shortest32(s);
+  return shownText(s) === exact ? shown : `${shown} = ${exact.replace("-", "\u2212")} (float32)`;
 }
 
 const note = (key: Line["key"], params: Record<string, string> = {}): Line => ({ key, params });
@@ -160,7 +166,7 @@ export function describeSymbol(symbol: string, ctx: HoverContext): Hover | null 
       return {
         title: "loss",
         rows: [
-          { label: "value", value: formatNumber(ctx.loss, 6) },
+          { label: "value", value: formatNumber(ctx.loss) },
           { label: "grad_fn", value: ctx.graph?.root ?? "?" },
         ],
         note: note("teach.hover.loss"),

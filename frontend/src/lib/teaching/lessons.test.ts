@@ -7,13 +7,14 @@ import {
   changedSettings,
   fetchCompare,
   lessonById,
+  stepCommands,
   lessonStillApplies,
   variantKind,
 } from "./lessons";
 import { schemaDefaults } from "../store/scenarios";
 import { formatHash } from "../store/urlstate";
 import type { CompareRequest } from "./lessons";
-import type { Command, SessionEvent } from "../wire/protocol";
+import type { Command, PhaseEvent, SessionEvent } from "../wire/protocol";
 import { TeachingState } from "./teaching.svelte";
 import { LoopStore } from "../store/state.svelte";
 import { fakeClock } from "../__fixtures__/clock";
@@ -188,15 +189,27 @@ describe("TeachingState", () => {
     return { store, sent, teaching: new TeachingState(store, fetcher) };
   }
 
-  it("starts a lesson's run, and its action steps it", () => {
+  it("starts a lesson's run, and its action steps it a frame at a time, then the rest", async () => {
     const { store, sent, teaching } = setup();
     teaching.start("lr-too-high");
     expect(sent).toEqual([{ type: "start", scenario: "linear", config: { lr: 0.03 } }]);
-    const session = loadFixture("linear").frames[0] as SessionEvent;
+    const frames = loadFixture("linear").frames;
+    const session = frames[0] as SessionEvent;
+    const phase = frames.find((e) => e.type === "phase") as PhaseEvent;
     store.handle({ ...session, config: { ...session.config, lr: 0.03 } });
     expect(teaching.lesson?.id).toBe("lr-too-high");
     teaching.act();
-    expect(sent.at(-1)).toEqual({ type: "step", unit: "iteration", count: 300 });
+    // The next command waits for the previous one's frame: the path gets a point per step.
+    for (let i = 0; i < 16; i++) {
+      expect(sent.at(-1)).toEqual({ type: "step", unit: "iteration", count: 1 });
+      expect(teaching.stepping).toBe(true);
+      const count = sent.length;
+      store.handle(phase);
+      await vi.waitFor(() => expect(sent.length).toBe(count + 1));
+    }
+    expect(sent.at(-1)).toEqual({ type: "step", unit: "iteration", count: 300 - 16 });
+    store.handle(phase);
+    await vi.waitFor(() => expect(teaching.stepping).toBe(false));
     // Another run (new settings): the lesson no longer describes it.
     store.handle(session);
     expect(teaching.lesson).toBeNull();
@@ -322,5 +335,16 @@ describe("a link whose config the server refuses", () => {
     });
     expect(store.toasts.map((t) => t.field)).toEqual(["config.lr"]);
     expect(sent.at(-1)).toEqual({ type: "start", scenario: "linear", config: {} });
+  });
+});
+
+describe("stepCommands", () => {
+  it("sends the first steps one by one, then the rest at once, `count` in all", () => {
+    const commands = stepCommands(lessonById("lr-too-high").action);
+    expect(commands.reduce((n, [, c]) => n + c, 0)).toBe(300);
+    expect(commands.slice(0, -1).every(([u, c]) => u === "iteration" && c === 1)).toBe(true);
+    expect(commands).toHaveLength(17);
+    expect(stepCommands(lessonById("no-zero-grad").action)).toEqual(Array(5).fill(["phase", 1]));
+    expect(stepCommands(lessonById("batch-sizes").action)).toEqual([]);
   });
 });

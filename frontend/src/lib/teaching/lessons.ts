@@ -19,8 +19,14 @@ export interface CompareRequest {
   epochs: number;
 }
 
+/**
+ * A lesson's action: `count` units, the first `oneByOne` of them one command (and one frame)
+ * each, so that what they do is drawn step by step (the landscape's path has a point per
+ * frame); the rest in one command. Or a comparison trained by the server.
+ */
 export type LessonAction =
-  { kind: "step"; unit: StepUnit; count: number } | { kind: "compare"; request: CompareRequest };
+  | { kind: "step"; unit: StepUnit; count: number; oneByOne?: number }
+  | { kind: "compare"; request: CompareRequest };
 
 export interface Lesson {
   id: LessonId;
@@ -44,14 +50,17 @@ export const LESSONS: readonly Lesson[] = [
     id: "no-zero-grad",
     scenario: "linear",
     config: { skip_zero_grad: true },
-    action: { kind: "step", unit: "iteration", count: 1 },
+    // Phase by phase: backward's capture (the gradient sent into .grad) is kept, so the
+    // .grad box can show g₀ + g₁ with torch's own numbers.
+    action: { kind: "step", unit: "phase", count: 5, oneByOne: 5 },
   },
   {
     id: "lr-too-high",
     scenario: "linear",
-    // 0.03·λ_max > 2: every step overshoots the valley a little more than the last.
+    // 0.03·λ_max > 2: every step overshoots the valley a little more than the last. The
+    // first 16 steps one frame each draw the zigzag; the rest run on until float32 overflows.
     config: { lr: 0.03 },
-    action: { kind: "step", unit: "iteration", count: 300 },
+    action: { kind: "step", unit: "iteration", count: 300, oneByOne: 16 },
   },
   {
     id: "frozen-bias",
@@ -90,6 +99,15 @@ export const LESSONS: readonly Lesson[] = [
     panel: "charlm-sample",
   },
 ];
+
+/** The commands an action sends, in order: [unit, count] each. */
+export function stepCommands(action: LessonAction): [StepUnit, number][] {
+  if (action.kind !== "step") return [];
+  const single = Math.min(action.count, Math.max(0, action.oneByOne ?? 0));
+  const commands: [StepUnit, number][] = Array.from({ length: single }, () => [action.unit, 1]);
+  if (action.count > single) commands.push([action.unit, action.count - single]);
+  return commands;
+}
 
 export function lessonById(id: LessonId): Lesson {
   const lesson = LESSONS.find((l) => l.id === id);

@@ -66,7 +66,7 @@ describe("narration of the default linear run", () => {
 
   it("loss: the criterion, the value and the graph's root", () => {
     expect(loss?.[0]).toContain("MSELoss compared the 100 predictions");
-    expect(loss?.[0]).toContain("loss = 146.686080");
+    expect(loss?.[0]).toContain("loss = 146.6861");
     expect(loss?.[0]).toContain("MseLossBackward0");
   });
 

@@ -146,7 +146,7 @@ export function narrate(input: NarrationInput): Line[] {
           line: at("loss"),
           criterion: session.criterion.cls,
           n,
-          loss: formatNumber(input.loss, 6),
+          loss: formatNumber(input.loss),
           root: input.graph?.root ?? "grad_fn",
         }),
       );
@@ -154,8 +154,8 @@ export function narrate(input: NarrationInput): Line[] {
       if (trend === "rose" || trend === "nonfinite") {
         lines.push(
           line(trend === "rose" ? "teach.narr.loss.rose" : "teach.narr.loss.nonfinite", {
-            loss: formatNumber(input.loss, 6),
-            previous: formatNumber(input.previousLoss ?? null, 6),
+            loss: formatNumber(input.loss),
+            previous: formatNumber(input.previousLoss ?? null),
           }),
         );
       }

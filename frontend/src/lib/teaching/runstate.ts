@@ -117,3 +117,19 @@ export type PositionClass = "start" | "resumed";
 export function classifyPosition(session: SessionEvent | null): PositionClass {
   return (session?.iteration ?? 0) > 0 ? "resumed" : "start";
 }
+
+/**
+ * The iteration of the graph the panel still shows when that graph is no longer the one
+ * autograd holds: after step() (backward freed it; the next forward builds a new one) and
+ * before the first phase after a reset, rewind, branch or reload. Null when the graph is
+ * this iteration's (from forward to backward) or when there is none.
+ */
+export function staleGraphIteration(frame: {
+  graph: unknown;
+  graphIteration: number | null;
+  event: { phase: string } | null;
+}): number | null {
+  if (frame.graph === null || frame.graphIteration === null) return null;
+  const phase = frame.event?.phase ?? null;
+  return phase === null || phase === "step" ? frame.graphIteration : null;
+}

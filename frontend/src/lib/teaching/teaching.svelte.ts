@@ -6,7 +6,13 @@
 // starts the scenario from its defaults plus the lesson's one setting; closing it puts the
 // defaults back (restarting the run only when some setting differs).
 import type { CompareRun } from "../charts/charts";
-import { changedSettings, fetchCompare, lessonById, lessonStillApplies } from "./lessons";
+import {
+  changedSettings,
+  fetchCompare,
+  lessonById,
+  lessonStillApplies,
+  stepCommands,
+} from "./lessons";
 import type { Lesson, LessonId } from "./lessons";
 import type { SessionEvent } from "../wire/protocol";
 import { schemaDefaults } from "../store/scenarios";
@@ -26,6 +32,8 @@ export class TeachingState {
   /** The loss slot shows the comparison (true) or this run's loss (false). */
   showCompare = $state(false);
   chartsOpen = $state(true);
+  /** True while a lesson's action is sending its commands one frame at a time. */
+  stepping = $state(false);
 
   constructor(
     private readonly store: LoopStore,
@@ -57,7 +65,36 @@ export class TeachingState {
     if (!lesson) return;
     const action = lesson.action;
     if (action.kind === "compare") void this.runCompare(lesson);
-    else this.store.runSteps(action.unit, action.count);
+    else void this.runSteps(lesson);
+  }
+
+  /** Each command once the previous one's frame came back (a frame per command). */
+  private async runSteps(lesson: Lesson): Promise<void> {
+    if (this.stepping) return;
+    this.stepping = true;
+    try {
+      for (const [unit, count] of stepCommands(lesson.action)) {
+        if (this.lessonId !== lesson.id) return;
+        const before = this.store.frames;
+        this.store.runSteps(unit, count);
+        if (!(await this.frameAfter(before))) return;
+      }
+    } finally {
+      this.stepping = false;
+    }
+  }
+
+  /** Resolves true once a frame past `before` arrived, false when none came in 20 s. */
+  private frameAfter(before: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const started = Date.now();
+      const check = () => {
+        if (this.store.frames > before) resolve(true);
+        else if (Date.now() - started > 20_000) resolve(false);
+        else setTimeout(check, 15);
+      };
+      check();
+    });
   }
 
   /** End the lesson and put the scenario's default settings back. */

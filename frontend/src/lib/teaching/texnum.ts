@@ -2,13 +2,13 @@
 import { formatNumber } from "../util/tensor";
 
 /** The digits the panels show for x (formatNumber's), with an ASCII minus: "-143.5077". */
-export function shownText(x: number, digits = 4): string {
-  return formatNumber(x, digits).replace(/\u2212/g, "-");
+export function shownText(x: number): string {
+  return formatNumber(x).replace(/\u2212/g, "-");
 }
 
 /** The number those shown digits stand for (what a learner would type into a calculator). */
-export function shownValue(x: number, digits = 4): number {
-  return Number(shownText(x, digits).replace("∞", "Infinity"));
+export function shownValue(x: number): number {
+  return Number(shownText(x).replace("∞", "Infinity"));
 }
 
 /** The shortest decimal that reads back as the same float32 (how the wire writes values). */
@@ -62,8 +62,8 @@ export function texPower(base: string, exponent: string | number): string {
 }
 
 /** LaTeX of x with the shown digits; as a safe operand (see texOperand) when `paren`. */
-export function tex(x: number, paren = false, digits = 4): string {
-  const body = texOfText(shownText(x, digits).replace("∞", "Infinity"));
+export function tex(x: number, paren = false): string {
+  const body = texOfText(shownText(x).replace("∞", "Infinity"));
   return paren ? texOperand(body) : body;
 }
 

@@ -9,6 +9,8 @@ import {
   formatNumber,
   formatShape,
   formatTensor,
+  shortenMiddle,
+  signedTerm,
   gridShape,
   hasNonFinite,
   heatColor,
@@ -100,7 +102,7 @@ describe("formatting", () => {
   it("summarises tensors", () => {
     expect(formatTensor(null)).toBe("None");
     expect(formatTensor(tv([2.5], [1]))).toBe("2.5000");
-    expect(formatTensor(tv([1, 2, 3, 4, 5, 6], [6]), 2)).toBe("[1.000, 2.000, …] (6,)");
+    expect(formatTensor(tv([1, 2, 3, 4, 5, 6], [6]), 2)).toBe("[1.0000, 2.0000, …] (6,)");
   });
 
   it("computes deltas element-wise", () => {
@@ -165,5 +167,20 @@ describe("colours and grids", () => {
         },
       }),
     ).toBe(true);
+  });
+});
+
+describe("signedTerm", () => {
+  it("puts a negative term in parentheses", () => {
+    expect(signedTerm(formatNumber(-40.2515))).toBe("(\u221240.2515)");
+    expect(signedTerm(formatNumber(3))).toBe("3.0000");
+  });
+});
+
+describe("shortenMiddle", () => {
+  it("keeps both ends of a long id and leaves short ones alone", () => {
+    expect(shortenMiddle("139873367997840")).toBe("1398…7840");
+    expect(shortenMiddle("123456789")).toBe("123456789");
+    expect(shortenMiddle("1234567890", 3)).toBe("123…890");
   });
 });

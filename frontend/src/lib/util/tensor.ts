@@ -41,11 +41,21 @@ export function valuesJson(tensor: TensorValue | null | undefined): string {
 
 const MINUS = "\u2212";
 
+/** Decimals shown in the everyday range (the notes' reference log prints `{loss:.4f}`). */
+export const SHOWN_DECIMALS = 4;
+
 /**
- * A number for people: 4 decimals in the everyday range, scientific outside it,
- * and NaN/∞ written plainly. Negative numbers get a real minus sign.
+ * THE format of a number on the page; every panel prints values with it, so one value at
+ * one moment reads the same everywhere (a digits knob per call site made the same loss
+ * read 18170.023438 in one panel and 18170.0234 in another). The rule:
+ * - 1e-3 ≤ |x| < 1e6: 4 decimals (18170.0234, 0.1447, −143.5077);
+ * - otherwise 4 significant digits in scientific form (1.500e−7, 2.757e36);
+ * - a value that 4 decimals would print as 0.0000 keeps 2 significant digits;
+ * - NaN, ∞ and −∞ written plainly; a real minus sign.
+ * Where a panel shows torch's exact float32 instead, it writes the shortest decimal that
+ * reads back as that float32 (`shortest32` in teaching/texnum) and says it is exact.
  */
-export function formatNumber(value: number | WireFloat | null | undefined, digits = 4): string {
+export function formatNumber(value: number | WireFloat | null | undefined): string {
   const x = typeof value === "number" ? value : decodeFloat(value);
   if (Number.isNaN(x)) return "NaN";
   if (x === Number.POSITIVE_INFINITY) return "∞";
@@ -54,21 +64,34 @@ export function formatNumber(value: number | WireFloat | null | undefined, digit
   const abs = Math.abs(x);
   let text: string;
   if (abs >= 1e-3 && abs < 1e6) {
-    text = abs.toFixed(digits);
+    text = abs.toFixed(SHOWN_DECIMALS);
     // Keep a significant digit when rounding would print 0.0000.
     if (Number(text) === 0) text = abs.toPrecision(2);
   } else {
-    text = abs.toExponential(Math.max(1, digits - 1)).replace("e+", "e");
+    text = abs.toExponential(SHOWN_DECIMALS - 1).replace("e+", "e");
     text = text.replace("e-", `e${MINUS}`);
   }
   return x < 0 ? `${MINUS}${text}` : text;
 }
 
-/** A signed change, always with its sign: "+1.4351", "−0.0200". */
-export function formatDelta(delta: number, digits = 4): string {
+/** A signed change, always with its sign: "+1.4351", "−0.0200" (formatNumber's digits). */
+export function formatDelta(delta: number): string {
   if (Number.isNaN(delta)) return "NaN";
-  const body = formatNumber(Math.abs(delta), digits);
+  const body = formatNumber(Math.abs(delta));
   return delta < 0 || Object.is(delta, -0) ? `${MINUS}${body}` : `+${body}`;
+}
+
+/**
+ * A long integer (an id() or data_ptr()) cut in the middle to fit a small box: its first and
+ * last `keep` digits around "…" ("1398…7840"); unchanged when it is short enough already.
+ */
+export function shortenMiddle(text: string, keep = 4): string {
+  return text.length <= 2 * keep + 1 ? text : `${text.slice(0, keep)}…${text.slice(-keep)}`;
+}
+
+/** A formatted number as a term after "+": negative ones in parentheses ("+ (−40.2515)"). */
+export function signedTerm(text: string): string {
+  return text.startsWith(MINUS) ? `(${text})` : text;
 }
 
 /** "(100, 1)" like torch prints a shape; "()" for a scalar. */
@@ -83,7 +106,7 @@ export function formatTensor(tensor: TensorValue | null | undefined, max = 4): s
   const values = decodeValues(tensor);
   if (values && values.length === 1) return formatNumber(values[0]);
   const shown = values ?? (tensor.summary?.first ?? []).map(decodeFloat);
-  const head = shown.slice(0, max).map((v) => formatNumber(v, 3));
+  const head = shown.slice(0, max).map((v) => formatNumber(v));
   const total = values ? values.length : (tensor.summary?.numel ?? numel(tensor.shape));
   const more = total > head.length ? ", …" : "";
   return `[${head.join(", ")}${more}] ${formatShape(tensor.shape)}`;
