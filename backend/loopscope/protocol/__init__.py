@@ -36,10 +36,11 @@ from .commands import (
     ResumeCommand,
     RewindCommand,
     SetCommand,
+    ShownCommand,
     StartCommand,
     StepCommand,
 )
-from .events import EVENT_ADAPTER, ErrorEvent, Event, PlayStateEvent
+from .events import EVENT_ADAPTER, ErrorEvent, Event, PlayStateEvent, ProgressEvent
 from .graph import GraphEdge, GraphEvent, GraphNode, SavedTensor
 from .http import ApiError, CompareRequest, CompareResponse, CompareRun
 from .phase import (
@@ -76,6 +77,8 @@ from .session import (
     ParamReference,
     PositionSoftmax,
     SessionEvent,
+    SetLog,
+    SetRecord,
     SourceInfo,
     TextSample,
 )
@@ -110,6 +113,7 @@ __all__ = [
     "RewindCommand",
     "ResumeCommand",
     "SetCommand",
+    "ShownCommand",
     "Command",
     "COMMAND_ADAPTER",
     "ParameterInfo",
@@ -129,6 +133,8 @@ __all__ = [
     "PositionSoftmax",
     "LanguageCapture",
     "SessionEvent",
+    "SetRecord",
+    "SetLog",
     "SavedTensor",
     "GraphNode",
     "GraphEdge",
@@ -157,6 +163,7 @@ __all__ = [
     "EvaluationEvent",
     "ErrorEvent",
     "PlayStateEvent",
+    "ProgressEvent",
     "Event",
     "EVENT_ADAPTER",
     "CompareRequest",
