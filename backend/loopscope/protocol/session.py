@@ -84,6 +84,8 @@ class SetLog(TypedDict):
 
     entries: list[SetRecord]
     dropped: int
+    # The config the run was built with (by start or reset): the sets apply on top of it.
+    start_config: dict[str, Any]
 
 
 @with_config(_WIRE)

@@ -414,15 +414,22 @@ class Connection:
     ) -> None:
         """Step at `rate` per second on a fixed schedule (a late tick is not made up in a burst)
         until `stop` is set; a step already running when it is set still sends its events.
-        Paced: no step starts until the client has drawn the previous one (`shown`)."""
+        Paced: no step starts until the client has drawn the previous one (`shown`); a page
+        that draws slower than `rate` gets steps of several units, so the run keeps its rate
+        while what the learner sees is never more than one step behind it."""
         period = 1.0 / rate
-        next_tick = time.monotonic()
+        next_tick = last = time.monotonic()
         self.stats.play_tasks += 1
         try:
             while not stop.is_set():
                 self._shown.clear()
+                count = 1
+                if paced:
+                    count, last = self._units_due(session, unit, rate, last)
                 try:
-                    await self.work.step(self._in_worker, session, unit, 1, stop.is_set, self._emit)
+                    await self.work.step(
+                        self._in_worker, session, unit, count, stop.is_set, self._emit
+                    )
                 except Exception as exc:
                     if isinstance(exc, CommandError):
                         self._emit([error_event(exc.code, exc.message, exc.field)])
@@ -440,6 +447,19 @@ class Connection:
                     await asyncio.wait_for(stop.wait(), next_tick - time.monotonic())
         finally:
             self.stats.play_tasks -= 1
+
+    def _units_due(
+        self, session: Session, unit: str, rate: float, since: float
+    ) -> tuple[int, float]:
+        """Units of play due since `since` (at least one, at most a second's worth, within
+        the step budget), and now."""
+        now = time.monotonic()
+        count = max(1, min(int(rate * (now - since)), int(rate)))
+        try:
+            self.work.check_step(session, unit, count)
+        except CommandError:
+            count = 1  # one unit is always allowed (play checked it when it started)
+        return count, now
 
     async def _until_shown(self, stop: asyncio.Event) -> None:
         """Wait until the client has drawn the frame just sent, or play is stopped."""

@@ -77,6 +77,7 @@ class Session:
             self.config: RunConfig = self.scenario.validate(raw_config)
         except ValidationError as exc:
             raise first_error(exc, "config") from None
+        self.built_config = self.config  # what reset rebuilds from changes with `set`
         self.run_id = uuid.uuid4().hex[:12]
         self.landscape: Landscape | None = None
         self.token = secrets.token_urlsafe(24)  # lets the same learner resume after a drop
@@ -109,6 +110,7 @@ class Session:
         """Rebuild from the same config: same seed, same numbers."""
         stepper = self._build()
         self.stepper = stepper
+        self.built_config = self.config
         self._refresh_source()
         self.fit_grid = self._fit_grid()
         self.text_view = self._text_view()
@@ -339,7 +341,11 @@ class Session:
         )
         if self.text_view is not None:  # a language model's run only
             event["language"] = self.text_view.info(self.stepper.iteration)
-        event["sets"] = {"entries": list(self.set_log), "dropped": self.sets_dropped}
+        event["sets"] = {
+            "entries": list(self.set_log),
+            "dropped": self.sets_dropped,
+            "start_config": self.built_config.model_dump(mode="json"),
+        }
         return event
 
     def _opening_events(self) -> list[dict[str, Any]]:

@@ -23,9 +23,9 @@ def position(record: dict[str, Any]) -> int:
     return int(record["iteration"]) * N + PHASES.index(record["next_phase"])
 
 
-def replay(log: list[dict[str, Any]], to: int) -> Session:
+def replay(log: list[dict[str, Any]], to: int, config: dict[str, Any] | None = None) -> Session:
     """A new run brought to position `to` (phases), making each `set` of `log` on the way."""
-    fresh = Session("linear", {}, history_bytes=0)
+    fresh = Session("linear", config or {}, history_bytes=0)
     for record in log:
         fresh.step("phase", position(record) - fresh.position(), capture=False)
         fresh.set(record["changes"])
@@ -60,7 +60,9 @@ def test_replaying_the_list_reaches_torch_s_same_numbers() -> None:
     run.set({"lr": 0.003})
     run.step("iteration", 4)
     run.step("phase", 3)
-    twin = replay(sets_of(run)["entries"], run.position())
+    sets = sets_of(run)
+    assert sets["start_config"]["lr"] == 0.01  # what the link starts from, not lr now
+    twin = replay(sets["entries"], run.position(), sets["start_config"])
     assert twin.position() == run.position()
     for name, p in run.stepper.params.items():
         assert torch.equal(p, twin.stepper.params[name])
@@ -98,5 +100,6 @@ def test_reset_forgets_the_sets_and_a_flood_only_keeps_the_newest() -> None:
     sets = sets_of(run)
     assert (len(sets["entries"]), sets["dropped"]) == (MAX_SET_LOG, 5)
     assert sets["entries"][-1]["changes"]["lr"] == 0.01 + (MAX_SET_LOG + 4) * 1e-4
-    run.reset()
-    assert sets_of(run) == {"entries": [], "dropped": 0}
+    run.reset()  # rebuilt from the config as it stands: the newest lr
+    assert sets_of(run) == {"entries": [], "dropped": 0, "start_config": run.config.model_dump()}
+    assert run.config.lr == 0.01 + (MAX_SET_LOG + 4) * 1e-4

@@ -22,14 +22,18 @@ export interface RunToPlan {
 /** The most a step may ask for (StepCommand's bound). */
 export const MAX_STEP_COUNT = 100_000;
 
-/** Iterations completed (whole updates) in `frame`: a step in progress does not count. */
-export function completedIterations(frame: RunFrame): number {
+/** Phases run in `frame` (0 before the first session). */
+export function framePosition(frame: RunFrame): number {
   const event = frame.event;
   const session = frame.session;
-  let position = 0;
-  if (event) position = phasePosition(event.iteration, event.phase);
-  else if (session) position = pausedPosition(session.iteration, session.next_phase);
-  return Math.floor(position / PHASES_PER_ITERATION);
+  if (event) return phasePosition(event.iteration, event.phase);
+  if (session) return pausedPosition(session.iteration, session.next_phase);
+  return 0;
+}
+
+/** Iterations completed (whole updates) in `frame`: a step in progress does not count. */
+export function completedIterations(frame: RunFrame): number {
+  return Math.floor(framePosition(frame) / PHASES_PER_ITERATION);
 }
 
 /**

@@ -170,6 +170,7 @@ export interface ParameterInfo {
 export interface SetLog {
   entries: SetRecord[];
   dropped: number;
+  start_config: Record<string, unknown>;
 }
 
 /**
