@@ -132,6 +132,7 @@ def test_protocol_schema_lists_every_message_and_resolves() -> None:
         "RewindCommand",
         "SetCommand",
         "ResumeCommand",
+        "ShownCommand",
     ]
     assert schema["events"] == [
         "SessionEvent",
@@ -140,6 +141,7 @@ def test_protocol_schema_lists_every_message_and_resolves() -> None:
         "LossesEvent",
         "ErrorEvent",
         "PlayStateEvent",
+        "ProgressEvent",
         "OutputEvent",
         "EndEvent",
         "NoticeEvent",
