@@ -517,7 +517,7 @@ export const zh: Record<MessageKey, string> = {
   "runto.go": "开始",
   "runto.invalid": "请输入不小于 1 的整数。",
   "runto.meansIteration":
-    "第 {n} 次迭代 = 做完 {n} 次更新（调用 {n} 次 optimizer.step()）。页面从 0 开始计数，所以那时刚跑完的是第 {last} 次迭代。",
+    "第 {n} 次迭代 = 做完 {n} 次更新（即调用 optimizer.step() 这么多次）。页面从 0 开始计数，所以那时刚跑完的是第 {last} 次迭代。",
   "runto.meansEpochFull":
     "按笔记里日志的算法（Epoch [{n}/…]），第 {n} 轮 = 把数据完整过 {n} 遍之后。全量批次下过一遍就是一次更新，共 {updates} 次更新。日志打印的是这一遍的损失；页面从 0 计数，把它显示为第 {last} 轮。",
   "runto.meansEpoch":
