@@ -133,6 +133,7 @@ def test_protocol_schema_lists_every_message_and_resolves() -> None:
         "SetCommand",
         "ResumeCommand",
         "TensorCommand",
+        "ShownCommand",
     ]
     assert schema["events"] == [
         "SessionEvent",
@@ -141,6 +142,7 @@ def test_protocol_schema_lists_every_message_and_resolves() -> None:
         "LossesEvent",
         "ErrorEvent",
         "PlayStateEvent",
+        "ProgressEvent",
         "OutputEvent",
         "EndEvent",
         "NoticeEvent",

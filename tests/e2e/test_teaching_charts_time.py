@@ -369,7 +369,8 @@ def test_a_link_with_a_config_reproduces_the_run(browser: Browser, server_url: s
         assert torch.equal(f32(values(page, "param-linear.weight")), oracle[0]["weight"])
         page.get_by_test_id("export-button").click()
         link = page.get_by_test_id("share-link").input_value()
-        assert link == f"{server_url}/#scenario=linear&lr=0.02&lang=en"
+        # The link also holds the position: after one iteration, before forward of the next.
+        assert link == f"{server_url}/#scenario=linear&lr=0.02&at=1&lang=en"
         # Editing the hash in place starts the run it names.
         page.evaluate("() => { location.hash = '#scenario=linear&lr=0.005&lang=en'; }")
         expect(page.get_by_text("optimizer = SGD(model.parameters(), lr=0.005)")).to_be_visible()

@@ -50,10 +50,11 @@ from .commands import (
     ResumeCommand,
     RewindCommand,
     SetCommand,
+    ShownCommand,
     StartCommand,
     StepCommand,
 )
-from .events import EVENT_ADAPTER, ErrorEvent, Event, PlayStateEvent
+from .events import EVENT_ADAPTER, ErrorEvent, Event, PlayStateEvent, ProgressEvent
 from .graph import GraphEdge, GraphEvent, GraphNode, SavedTensor
 from .http import ApiError, CompareRequest, CompareResponse, CompareRun
 from .phase import (
@@ -92,6 +93,8 @@ from .session import (
     PositionChoices,
     PositionSoftmax,
     SessionEvent,
+    SetLog,
+    SetRecord,
     SourceInfo,
     TextSample,
 )
@@ -132,6 +135,7 @@ __all__ = [
     "RewindCommand",
     "ResumeCommand",
     "SetCommand",
+    "ShownCommand",
     "Command",
     "COMMAND_ADAPTER",
     "ParameterInfo",
@@ -153,6 +157,8 @@ __all__ = [
     "EmbeddingMoves",
     "LanguageCapture",
     "SessionEvent",
+    "SetRecord",
+    "SetLog",
     "SavedTensor",
     "GraphNode",
     "GraphEdge",
@@ -194,6 +200,7 @@ __all__ = [
     "CHILD_EVENT_ADAPTER",
     "ErrorEvent",
     "PlayStateEvent",
+    "ProgressEvent",
     "Event",
     "EVENT_ADAPTER",
     "CompareRequest",

@@ -32,12 +32,22 @@ class PlayCommand(_Message):
     type: Literal["play"]
     unit: StepUnit = "phase"
     rate: float = Field(2.0, gt=0, le=10_000)
+    # The client confirms each frame it has drawn with `shown`, and play runs no step while
+    # one it sent is not drawn yet: what the learner sees is never more than a step behind
+    # the run, so a pause stops where they clicked.
+    paced: bool = False
 
 
 class PauseCommand(_Message):
     """Stop playing."""
 
     type: Literal["pause"]
+
+
+class ShownCommand(_Message):
+    """The client has drawn the frames it received (paced play waits for this)."""
+
+    type: Literal["shown"]
 
 
 class ResetCommand(_Message):
@@ -83,7 +93,8 @@ Command = Annotated[
     | RewindCommand
     | SetCommand
     | ResumeCommand
-    | TensorCommand,
+    | TensorCommand
+    | ShownCommand,
     Field(discriminator="type"),
 ]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)

@@ -36,6 +36,17 @@ class PlayStateEvent(_Message):
     reason: Literal["started", "paused", "refused", "ended", "error"]
 
 
+class ProgressEvent(_Message):
+    """A long step's progress, sent between its slices: iterations `done` of `total`, the
+    step started at iteration `first`. Its `phase` event follows when it ends (a pause or
+    reset cuts it short)."""
+
+    type: Literal["progress"]
+    first: int
+    done: int
+    total: int
+
+
 Event = Annotated[
     SessionEvent
     | GraphEvent
@@ -43,6 +54,7 @@ Event = Annotated[
     | LossesEvent
     | ErrorEvent
     | PlayStateEvent
+    | ProgressEvent
     | OutputEvent
     | EndEvent
     | NoticeEvent

@@ -67,6 +67,28 @@ class HistoryInfo(TypedDict):
 
 
 @with_config(_WIRE)
+class SetRecord(TypedDict):
+    """One accepted `set`: the position it was made at (before `next_phase` of
+    `iteration`) and the values it wrote."""
+
+    iteration: int
+    next_phase: PhaseName
+    changes: dict[str, float | bool]
+
+
+@with_config(_WIRE)
+class SetLog(TypedDict):
+    """The `set`s that made this branch of the run, oldest first (a rewind drops those made
+    after the iteration it lands on; a reset, all). `dropped`: older ones not listed (only
+    the newest are kept), so the list alone no longer reproduces the run."""
+
+    entries: list[SetRecord]
+    dropped: int
+    # The config the run was built with (by start or reset): the sets apply on top of it.
+    start_config: dict[str, Any]
+
+
+@with_config(_WIRE)
 class ParamReference(TypedDict):
     """One entry of optimizer.param_groups[group]['params'] and the parameter it *is*."""
 
@@ -224,3 +246,4 @@ class SessionEvent(TypedDict):
     fit: FitView | None
     landscape: Landscape | None
     language: NotRequired[LanguageInfo]  # a language model's run only
+    sets: NotRequired[SetLog]  # a built-in run only

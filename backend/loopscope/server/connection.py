@@ -38,6 +38,7 @@ from ..protocol import (
     ResumeCommand,
     RewindCommand,
     SetCommand,
+    ShownCommand,
     StartCommand,
     StepCommand,
     TensorCommand,
@@ -49,7 +50,18 @@ from .protocols import TokenBucket
 from .runs import RunRegistry
 from .work import Work
 
-COMMAND_NAMES = ("start", "step", "play", "pause", "reset", "rewind", "set", "resume", "tensor")
+COMMAND_NAMES = (
+    "start",
+    "step",
+    "play",
+    "pause",
+    "reset",
+    "rewind",
+    "set",
+    "resume",
+    "tensor",
+    "shown",
+)
 COMMAND_TYPES = ", ".join(COMMAND_NAMES)
 INBOX_SIZE = 64  # messages received but not yet run; beyond, they are refused
 CLOSE_SEND_BUDGET = 4008  # more than send_budget_bytes waited to be sent
@@ -128,6 +140,8 @@ class Connection:
         self.play_task: asyncio.Task[None] | None = None
         self._play_stop = asyncio.Event()
         self._play_options: tuple[str, float] | None = None  # unit and rate while playing
+        # Paced play: set when the client says it has drawn what it received (`shown`).
+        self._shown = asyncio.Event()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loopscope-run")
         self._commands = TokenBucket(settings.commands_per_second, settings.commands_per_second)
         self._last_message = time.monotonic()
@@ -247,6 +261,9 @@ class Connection:
         if self._inbox.full():  # overloaded: this refusal cannot wait its turn
             self._emit([error_event("rate_limited", "too many commands waiting; slow down")])
             return
+        if isinstance(item, ShownCommand):  # not a command to run: it only releases play
+            self._shown.set()
+            return
         self._received += 1
         if not isinstance(item, dict) and item.type in ("pause", "reset"):
             self._interrupted = self._received
@@ -328,7 +345,7 @@ class Connection:
             self._play_stop = asyncio.Event()
             self._play_options = (command.unit, command.rate)
             self.play_task = asyncio.create_task(
-                self._play(session, command.unit, command.rate, self._play_stop)
+                self._play(session, command.unit, command.rate, self._play_stop, command.paced)
             )
             self._emit([self._play_state("started")])
         elif command.type == "pause":
@@ -408,16 +425,27 @@ class Connection:
             "reason": reason,
         }
 
-    async def _play(self, session: Session, unit: str, rate: float, stop: asyncio.Event) -> None:
+    async def _play(
+        self, session: Session, unit: str, rate: float, stop: asyncio.Event, paced: bool = False
+    ) -> None:
         """Step at `rate` per second on a fixed schedule (a late tick is not made up in a burst)
-        until `stop` is set; a step already running when it is set still sends its events."""
+        until `stop` is set; a step already running when it is set still sends its events.
+        Paced: no step starts until the client has drawn the previous one (`shown`); a page
+        that draws slower than `rate` gets steps of several units, so the run keeps its rate
+        while what the learner sees is never more than one step behind it."""
         period = 1.0 / rate
-        next_tick = time.monotonic()
+        next_tick = last = time.monotonic()
         self.stats.play_tasks += 1
         try:
             while not stop.is_set():
+                self._shown.clear()
+                count = 1
+                if paced:
+                    count, last = self._units_due(session, unit, rate, last)
                 try:
-                    await self.work.step(self._in_worker, session, unit, 1, stop.is_set, self._emit)
+                    await self.work.step(
+                        self._in_worker, session, unit, count, stop.is_set, self._emit
+                    )
                 except Exception as exc:
                     if isinstance(exc, CommandError):
                         self._emit([error_event(exc.code, exc.message, exc.field)])
@@ -428,11 +456,36 @@ class Connection:
                     self.play_task = None
                     self._emit([self._play_state("error")])
                     return
+                if paced:
+                    await self._until_shown(stop)
                 next_tick = max(next_tick + period, time.monotonic())
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), next_tick - time.monotonic())
         finally:
             self.stats.play_tasks -= 1
+
+    def _units_due(
+        self, session: Session, unit: str, rate: float, since: float
+    ) -> tuple[int, float]:
+        """Units of play due since `since` (at least one, at most a second's worth, within
+        the step budget), and now."""
+        now = time.monotonic()
+        count = max(1, min(int(rate * (now - since)), int(rate)))
+        try:
+            self.work.check_step(session, unit, count)
+        except CommandError:
+            count = 1  # one unit is always allowed (play checked it when it started)
+        return count, now
+
+    async def _until_shown(self, stop: asyncio.Event) -> None:
+        """Wait until the client has drawn the frame just sent, or play is stopped."""
+        shown = asyncio.ensure_future(self._shown.wait())
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({shown, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            shown.cancel()
+            stopped.cancel()
 
     async def _stop_play(self, announce: bool = True) -> None:
         """Stop play after the step in flight (whose events are kept), then return; say so

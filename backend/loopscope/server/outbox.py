@@ -37,7 +37,8 @@ class Entry:
 
 
 class Outbox:
-    """A queue of events in which consecutive phase events coalesce (latest wins).
+    """A queue of events in which consecutive phase events coalesce (latest wins), and so do
+    consecutive progress events.
 
     A dropped phase event hands its `losses` to the one replacing it, so every iteration's
     loss still reaches the client: beyond MAX_MERGED_LOSSES the older ones move, compactly,
@@ -60,6 +61,9 @@ class Outbox:
             if tail is not None and event["type"] == "phase" and tail["type"] == "phase":
                 self._pop_tail()
                 self._merge_losses(tail, event)
+                self.coalesced += 1
+            elif tail is not None and event["type"] == tail["type"] == "progress":
+                self._pop_tail()  # only the newest progress matters
                 self.coalesced += 1
             self._append(event)
         if self._queue:

@@ -131,10 +131,16 @@ class Work:
             emit(await self.short(call, session.step, unit, count, True, stop))
             return
         target = session.target_position(unit, count)
-        # The slices' events coalesce as a slow reader's would: the client gets one answer.
+        start, first_iteration = session.position(), session.stepper.iteration
+        total = -(-(target - start) // N_PHASES)
+        # The slices' events coalesce as a slow reader's would: the client gets one answer,
+        # and a `progress` event after each slice but the last (a long run shows how far it is).
         answer = Outbox(self.settings.send_budget_bytes)
         first = True
         while first or (not stop() and session.position() < target):
+            if not first:
+                done = (session.position() - start) // N_PHASES
+                emit([{"type": "progress", "first": first_iteration, "done": done, "total": total}])
             async with self.gate:
                 answer.put(await call(_slice, self, session, unit, count, stop))
             first = False

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
 
+from ..protocol import PHASES
 from .configs import RunConfig
 from .errors import CommandError, first_error
 from .events import PendingLosses, phase_event, session_event, settable
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         OptimizerStateKey,
         PhaseEvent,
         SessionEvent,
+        SetRecord,
         TensorEvent,
         TensorKind,
     )
@@ -50,6 +52,9 @@ def _handed_over(events: list[SentEvent]) -> list[dict[str, Any]]:
 # Rewind checkpoints: one every this many iterations (an iteration between two is reached
 # by replaying from the one before it; at most this many - 1 iterations are replayed).
 CHECKPOINT_EVERY = 16
+# The `set`s listed in the session event (what a shared link replays); older ones are only
+# counted, so a flood of `set`s cannot grow the run.
+MAX_SET_LOG = 64
 
 
 class Session:
@@ -76,6 +81,7 @@ class Session:
             self.config: RunConfig = self.scenario.validate(raw_config)
         except ValidationError as exc:
             raise first_error(exc, "config") from None
+        self.built_config = self.config  # what reset rebuilds from changes with `set`
         self.run_id = uuid.uuid4().hex[:12]
         self.landscape: Landscape | None = None
         self.token = secrets.token_urlsafe(24)  # lets the same learner resume after a drop
@@ -85,6 +91,8 @@ class Session:
         self.text_view = self._text_view()
         self.losses = PendingLosses()
         self.sent_graph_id: str | None = None
+        self.set_log: list[SetRecord] = []
+        self.sets_dropped = 0
         self._checkpoint_due = True  # the next iteration boundary must be a checkpoint
         self._snapshot()
         if self.scenario.landscape:
@@ -106,11 +114,13 @@ class Session:
         """Rebuild from the same config: same seed, same numbers."""
         stepper = self._build()
         self.stepper = stepper
+        self.built_config = self.config
         self._refresh_source()
         self.fit_grid = self._fit_grid()
         self.text_view = self._text_view()
         self.history = History(self.history.max_bytes)
         self.losses.clear()
+        self.set_log, self.sets_dropped = [], 0
         self._snapshot()
         return self._opening_events()
 
@@ -217,6 +227,10 @@ class Session:
             self._snapshot()  # the branch starts here: checkpoint it
         # A `set` always forces a checkpoint, so none happened between it and `iteration`.
         self.config = snapshot.config
+        # A set made at or after the start of `iteration` is not in the state restored (the
+        # checkpoint after a set is the next iteration's): it leaves this branch.
+        here = iteration * N_PHASES
+        self.set_log = [r for r in self.set_log if self._position_of(r) < here]
         self._refresh_source()
         self.losses.clear()
         return self._opening_events()
@@ -254,7 +268,24 @@ class Session:
         self._refresh_source()
         # Replay cannot know this happened: the next iteration must be a checkpoint.
         self._checkpoint_due = True
+        self._log_set(changes)
         return self._opening_events()
+
+    def _log_set(self, changes: dict[str, Any]) -> None:
+        s = self.stepper
+        record: SetRecord = {
+            "iteration": s.iteration,
+            "next_phase": PHASES[s.phase_index],
+            "changes": dict(changes),
+        }
+        self.set_log.append(record)
+        if len(self.set_log) > MAX_SET_LOG:
+            self.set_log.pop(0)
+            self.sets_dropped += 1
+
+    @staticmethod
+    def _position_of(record: SetRecord) -> int:
+        return record["iteration"] * N_PHASES + PHASES.index(record["next_phase"])
 
     # ------------------------------------------------------------------ events
 
@@ -326,6 +357,11 @@ class Session:
         )
         if self.text_view is not None:  # a language model's run only
             event["language"] = self.text_view.info(self.stepper.iteration)
+        event["sets"] = {
+            "entries": list(self.set_log),
+            "dropped": self.sets_dropped,
+            "start_config": self.built_config.model_dump(mode="json"),
+        }
         return event
 
     def _opening_events(self) -> list[dict[str, Any]]:

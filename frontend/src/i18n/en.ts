@@ -653,6 +653,72 @@ export const en = {
   "loop.part.forward": "forward pass",
   "loop.part.backward": "backward pass and update",
   "loop.part.repeat": "repeat until converged",
+  // Controls a learner expects: run to, every setting, set vs restart, closed for good.
+  "runto.label": "Run to",
+  "runto.unit": "Count the target in",
+  "runto.epoch": "epoch",
+  "runto.iteration": "iteration",
+  "runto.go": "Go",
+  "runto.invalid": "Enter a whole number, 1 or more.",
+  "runto.meansIteration":
+    "Iteration {n} = after {n} updates (calls of optimizer.step()). The page counts from 0, so the iteration that ran last is then number {last}.",
+  "runto.meansEpochFull":
+    "Epoch {n} as the notes' log counts it (Epoch [{n}/…]): after {n} passes over the data. Full batch: one pass is one update, so {updates} updates. The log prints the loss of that pass; the page counts from 0 and shows it as epoch {last}.",
+  "runto.meansEpoch":
+    "Epoch {n} as the notes' log counts it (Epoch [{n}/…]): after {n} passes over the data of {batches} mini-batches each, {updates} updates. The page counts from 0 and shows that last epoch as {last}.",
+  "runto.reached": "The run is there already, or past it: Reset, or choose a later target.",
+  "runto.progress": "{done} of {total} iterations run ({target}). Pause stops here.",
+  "runto.progressLabel": "How far the run has come",
+  "status.reconnect": "Reconnect",
+  "status.closedWhy.1000": "The server closed this tab after a long time without use.",
+  "status.closedWhy.1008": "The server refused this connection (a rule it enforces).",
+  "status.closedWhy.4008":
+    "The server closed this tab: it read too slowly, and too much was waiting to be sent.",
+  "status.closedWhy.4013": "The server was full and closed this idle tab to make room.",
+  "status.closedWhy.other": "The server closed the connection (code {code}).",
+  "status.closedKept":
+    "Your run is kept for a while. This tab does not reconnect by itself, so that open tabs do not push each other out.",
+  "config.momentum": "Momentum μ",
+  "config.beta1": "Adam β₁",
+  "config.beta2": "Adam β₂",
+  "config.eps": "Adam ε",
+  "config.weightDecay": "Weight decay λ",
+  "config.skipZeroGrad": "Skip zero_grad()",
+  "config.frozen": "Frozen parameters",
+  "config.loss": "Loss function",
+  "config.nPoints": "Data points",
+  "config.noise": "Noise σ",
+  "config.hidden": "Hidden layer widths",
+  "config.activation": "Activation",
+  "config.dataset": "Data set",
+  "config.corpus": "Corpus",
+  "config.nEmbd": "Embedding size",
+  "config.blockSize": "Window length",
+  "config.sampleEvery": "Sample every",
+  "config.sampleLength": "Sample length",
+  "config.unit.batch_size": "rows per update; empty = all",
+  "config.unit.n_points": "points",
+  "config.unit.hidden": "units per layer, comma-separated",
+  "config.unit.frozen": "parameter names, comma-separated",
+  "config.unit.block_size": "characters",
+  "config.unit.sample_every": "iterations",
+  "config.unit.sample_length": "characters",
+  "config.unit.n_embd": "numbers per character",
+  "config.unit.weight_decay": "empty = torch's default",
+  "config.unit.noise": "standard deviation",
+  "config.applyNow": "Apply to the running loop",
+  "config.applyHint":
+    "Only optimizer settings changed: they can be written into optimizer.param_groups now (the run goes on), or the run can start over with them.",
+  "config.restartOnly": "The model or the data are built from these settings: they need a new run.",
+  "config.problem.length": "{field} needs {min} to {max} values",
+  "config.note.set":
+    "{changes} applied from iteration {iteration} (before {phase}): the same run goes on.",
+  "config.note.restart": "Restarted with {changes}: a new run from iteration 0.",
+  "config.note.dismiss": "Dismiss this note",
+  "export.linkPlace":
+    "The link opens this run at iteration {iteration} (before {phase}), replaying {sets} settings change(s) on the way.",
+  "export.linkPartial":
+    "{n} earlier settings change(s) of this run are not kept, so the link cannot reproduce its numbers: it opens the same settings at the same iteration, on a different path.",
 } as const;
 
 export type MessageKey = keyof typeof en;

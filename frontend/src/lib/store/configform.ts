@@ -12,6 +12,7 @@ export type FieldProblem =
   | { kind: "enum"; options: string[] }
   | { kind: "batch"; bound: number }
   | { kind: "unavailable"; value: string }
+  | { kind: "length"; min: number; max: number }
   | { kind: "server"; detail: string };
 
 export interface CheckedField {
@@ -31,6 +32,24 @@ export const FIELD_LABELS: Record<string, MessageKey> = {
   batch_size: "config.batchSize",
   seed: "config.seed",
   device: "config.device",
+  momentum: "config.momentum",
+  beta1: "config.beta1",
+  beta2: "config.beta2",
+  eps: "config.eps",
+  weight_decay: "config.weightDecay",
+  skip_zero_grad: "config.skipZeroGrad",
+  frozen: "config.frozen",
+  loss: "config.loss",
+  n_points: "config.nPoints",
+  noise: "config.noise",
+  hidden: "config.hidden",
+  activation: "config.activation",
+  dataset: "config.dataset",
+  corpus: "config.corpus",
+  n_embd: "config.nEmbd",
+  block_size: "config.blockSize",
+  sample_every: "config.sampleEvery",
+  sample_length: "config.sampleLength",
 };
 
 type Schema = Record<string, unknown>;
@@ -80,6 +99,12 @@ export function checkField(prop: Schema | undefined, text: string): CheckedField
   const branches = Array.isArray(prop?.anyOf) ? prop.anyOf.filter(isRecord) : prop ? [prop] : [];
   const nullable = branches.some((b) => b.type === "null");
   const rule = branches.find((b) => b.type !== "null");
+  if (rule?.type === "array") return checkList(rule, trimmed);
+  if (rule?.type === "boolean") {
+    if (trimmed === "true" || trimmed === "false")
+      return { value: trimmed === "true", problem: null };
+    return { value: trimmed, problem: { kind: "enum", options: ["true", "false"] } };
+  }
   if (trimmed === "") {
     if (nullable) return { value: null, problem: null };
     return rule ? { value: text, problem: { kind: "required" } } : { value: text, problem: null };
@@ -104,6 +129,24 @@ export function checkField(prop: Schema | undefined, text: string): CheckedField
     return { value: n, problem: boundProblem(rule, n) };
   }
   return { value: trimmed, problem: null };
+}
+
+/** A comma-separated list read item by item (`items`), within `minItems`…`maxItems`. */
+function checkList(rule: Schema, text: string): CheckedField {
+  const parts = text === "" ? [] : text.split(",").map((p) => p.trim());
+  const items = isRecord(rule.items) ? rule.items : undefined;
+  const values: unknown[] = [];
+  for (const part of parts) {
+    const item = checkField(items, part);
+    if (item.problem) return { value: text, problem: item.problem };
+    values.push(item.value);
+  }
+  const min = bound(rule.minItems) ?? 0;
+  const max = bound(rule.maxItems) ?? Infinity;
+  if (values.length < min || values.length > max) {
+    return { value: text, problem: { kind: "length", min, max } };
+  }
+  return { value: values, problem: null };
 }
 
 /**
@@ -193,6 +236,11 @@ export function problemMessage(
       };
     case "unavailable":
       return { key: "config.problem.unavailable", params: { field, value: problem.value } };
+    case "length":
+      return {
+        key: "config.problem.length",
+        params: { field, min: problem.min, max: problem.max },
+      };
     case "server":
       return { key: "config.problem.server", params: { field, detail: problem.detail } };
     default:

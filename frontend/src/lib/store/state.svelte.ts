@@ -41,9 +41,13 @@ import { fallbackScenarios } from "./scenarios";
 import { closestSpeedIndex, DEFAULT_SPEED, speedsFor } from "./speeds";
 import type { Speed } from "./speeds";
 import type { ScenarioInfo } from "./scenarios";
-import type { ConnectionState } from "../wire/socket";
 import { EMPTY_TRACE, reduceTrace } from "../trace/tracelog";
 import type { TraceLog } from "../trace/tracelog";
+import type { CloseInfo, ConnectionState } from "../wire/socket";
+import { completedIterations, fitsOneCommand, runToPlan } from "./runto";
+import type { RunProgress, RunToUnit } from "./runto";
+import { replayPlan } from "./replay";
+import type { LinkedSet } from "./urlstate";
 import {
   FrameBuffer,
   MAX_FRAMES,
@@ -78,11 +82,40 @@ export interface StoreOptions {
    * reload takes the same run back instead of silently starting over.
    */
   tokenStore?: TokenStore;
+  speedStore?: SpeedStore;
+  /** Calls `fn` once what the store holds now has been drawn (requestAnimationFrame). */
+  afterPaint?: (fn: () => void) => void;
 }
 
 export interface TokenStore {
   load(): string | null;
   save(token: string | null): void;
+}
+
+/** Where the chosen speed outlives the page (a reload keeps it). */
+export interface SpeedStore {
+  load(): SavedSpeed | null;
+  save(speed: SavedSpeed): void;
+}
+
+/** A speed as chosen, with the batches per epoch of the run it was chosen in. */
+export interface SavedSpeed extends Speed {
+  nBatches: number;
+}
+
+/** What the latest change of settings did: written into the running loop, or a new run. */
+export interface ConfigNote {
+  kind: "set" | "restart";
+  changes: Record<string, unknown>;
+  /** Where the run stood when it took effect (the next phase it runs). */
+  iteration: number;
+  phase: PhaseName;
+}
+
+/** A link's place to reach once its run has started. */
+export interface PendingReplay {
+  position: number;
+  sets: readonly LinkedSet[];
 }
 
 export class LoopStore {
@@ -118,9 +151,23 @@ export class LoopStore {
 
   /** The latest tensor sent in full on request (`requestTensor`); not part of any frame. */
   fullTensor = $state<TensorEvent | null>(null);
+  /** The server closed the connection for good, and why (no reconnect until asked). */
+  closeInfo = $state.raw<CloseInfo | null>(null);
+  /** A long step under way (a "run to"), as far as the server has reported it. */
+  runProgress = $state.raw<RunProgress | null>(null);
+  /** What the latest settings change did (see ConfigNote). */
+  configNote = $state.raw<ConfigNote | null>(null);
+  /** Sets a shared link held that could not be replayed (the link says so). */
+  linkSkipped = $state(0);
 
   readonly animator: Animator;
   private send: (command: Command) => boolean;
+  private reconnector: () => void = () => {};
+  private readonly speedStore: SpeedStore | null;
+  private savedSpeed: SavedSpeed | null;
+  private readonly afterPaint: (fn: () => void) => void;
+  private pendingNote: Omit<ConfigNote, "iteration" | "phase"> | null = null;
+  private pendingReplay: PendingReplay | null = null;
   private readonly reducedMotion: () => boolean;
   private nextToast = 1;
   /** The run's secret from its session event: sent in `resume` after a dropped connection. */
@@ -134,6 +181,13 @@ export class LoopStore {
     this.reducedMotion = options.reducedMotion ?? prefersReducedMotion;
     this.tokenStore = options.tokenStore ?? null;
     this.token = this.tokenStore?.load() ?? null;
+    this.speedStore = options.speedStore ?? null;
+    this.savedSpeed = this.speedStore?.load() ?? null;
+    this.afterPaint =
+      options.afterPaint ??
+      (typeof requestAnimationFrame === "function"
+        ? (fn) => void requestAnimationFrame(() => fn())
+        : (fn) => queueMicrotask(fn));
     this.animator = new Animator((t, animating) => {
       this.progress = t;
       this.animating = animating;
@@ -143,6 +197,11 @@ export class LoopStore {
   /** Route commands to `send` from now on (the socket is made after the store). */
   connectSender(send: (command: Command) => boolean): void {
     this.send = send;
+  }
+
+  /** What "Reconnect" does (the socket's connect), once the server closed for good. */
+  connectReconnect(reconnect: () => void): void {
+    this.reconnector = reconnect;
   }
 
   // ------------------------------------------------------------ derived reads
@@ -239,12 +298,19 @@ export class LoopStore {
     this.live = reduce(before, event);
     this.trace = reduceTrace(this.trace, event);
     this.playStatus = playStatusAfter(this.playStatus, event);
+    if (event.type === "progress") {
+      this.runProgress = { first: event.first, done: event.done, total: event.total };
+    } else if (event.type === "session" || event.type === "phase" || event.type === "error") {
+      this.runProgress = null; // the long step ended (or was refused)
+    }
     switch (event.type) {
       case "session":
         this.applySession(event, before.session);
         break;
       case "phase":
         this.applyPhase(event);
+        // Paced play: tell the server once this frame is drawn, so it runs the next step.
+        if (this.playAsked) this.afterPaint(() => void this.send({ type: "shown" }));
         break;
       case "losses":
         // Older losses of a long command (or of coalesced frames), ahead of its phase event.
@@ -269,6 +335,9 @@ export class LoopStore {
 
   private applyError(event: ErrorEvent): void {
     const session = this.live.session;
+    if (event.field !== null && event.field !== undefined && this.pendingNote) {
+      this.pendingNote = null; // the change was refused: nothing to note
+    }
     if (this.resuming && event.code === "not_found") {
       // The server no longer holds our run (grace period over, or restarted): start anew.
       this.resuming = false;
@@ -292,13 +361,15 @@ export class LoopStore {
   private applySession(event: SessionEvent, previous: SessionEvent | null): void {
     // Another batch size offers other speed stops: keep the speed the learner chose, or the
     // nearest that is not faster.
-    const fromBatches = previous?.n_batches ?? 1;
+    const fromBatches = this.savedSpeed?.nBatches ?? previous?.n_batches ?? 1;
     this.speedIndex = closestSpeedIndex(
       speedsFor(event.n_batches),
-      this.speedAt(speedsFor(fromBatches)),
+      this.savedSpeed ?? this.speedAt(speedsFor(fromBatches)),
       fromBatches,
       event.n_batches,
     );
+    this.savedSpeed = null; // the speed saved by the page before a reload: used once
+    this.noteSession(event, previous);
     this.resuming = false;
     // Each resume answers with a new token (the old one is spent): keep the newest.
     this.token = event.token ?? null;
@@ -313,6 +384,24 @@ export class LoopStore {
     this.losses = lossesThrough(this.losses, through);
     this.animator.finish();
     for (const listener of this.sessionListeners) listener(event, previous);
+  }
+
+  /** The note a settings change leaves, and a link's replay once its run has started. */
+  private noteSession(event: SessionEvent, previous: SessionEvent | null): void {
+    const where = { iteration: event.iteration, phase: event.next_phase };
+    if (this.pendingNote) {
+      this.configNote = { ...this.pendingNote, ...where };
+      this.pendingNote = null;
+    } else if (previous === null || previous.run_id !== event.run_id) {
+      this.configNote = null;
+    }
+    const replay = this.pendingReplay;
+    if (replay && event.iteration === 0 && event.next_phase === "forward") {
+      this.pendingReplay = null;
+      const plan = replayPlan(replay.position, replay.sets);
+      this.linkSkipped = plan.skipped;
+      for (const command of plan.commands) this.command(command);
+    }
   }
 
   /** Call `listener` after each session event is applied (the lessons end with their run). */
@@ -353,8 +442,20 @@ export class LoopStore {
   setConnection(state: ConnectionState, retryInMs: number | null): void {
     this.connection = state;
     this.retryInMs = retryInMs;
+    if (state === "open") this.closeInfo = null;
+    if (state !== "open") this.runProgress = null;
     // A closed socket ends play on the server (the run is parked).
     if (state !== "open") this.playStatus = PAUSED;
+  }
+
+  /** The server closed for good: say why, and wait for the learner's Reconnect. */
+  closedForGood(info: CloseInfo): void {
+    this.closeInfo = info;
+  }
+
+  /** Connect again after a close for good (the run is parked: it resumes). */
+  reconnect(): void {
+    this.reconnector();
   }
 
   // ------------------------------------------------------------ commands out
@@ -385,20 +486,52 @@ export class LoopStore {
    * A connection opened: take our run back if the server may still hold it (same numbers,
    * same history), else start the current scenario with the current config.
    */
-  connected(): void {
+  connected(linked: PendingReplay | null = null): void {
     if (this.token) {
       this.resuming = true;
       this.command({ type: "resume", token: this.token });
     } else {
-      this.startRun();
+      this.startRun(this.scenario, this.config, linked);
     }
   }
 
-  /** Start the scenario with a config (the server fills in what the config leaves out). */
-  startRun(scenario: ScenarioName = this.scenario, config = this.config): void {
+  /** Start the scenario with a config (the server fills in what the config leaves out);
+   * with `replay`, then go to a link's position through the sets of its branch. */
+  startRun(
+    scenario: ScenarioName = this.scenario,
+    config = this.config,
+    replay: PendingReplay | null = null,
+  ): void {
     this.scenario = scenario;
     this.config = config;
+    this.pendingReplay = replay && (replay.position > 0 || replay.sets.length) ? replay : null;
     this.command({ type: "start", scenario, config });
+  }
+
+  /** Restart with a new config; the note then says the run started over with `changes`. */
+  restartWith(config: Record<string, unknown>, changes: Record<string, unknown>): void {
+    this.startRun(this.scenario, config);
+    this.pendingNote = { kind: "restart", changes };
+  }
+
+  /** Write `changes` into the running loop's optimizer (`set`): the run goes on. */
+  applySettings(changes: Record<string, number | boolean>): void {
+    if (this.command({ type: "set", ...changes })) this.pendingNote = { kind: "set", changes };
+  }
+
+  /**
+   * Run until `target` iterations (updates), or `target` epochs (passes over the data, as
+   * the notes' log counts them), are done; a long run reports progress and Pause stops it.
+   * Returns false when the run is already there or the target is too far for one command.
+   */
+  runTo(unit: RunToUnit, target: number): boolean {
+    const completed = completedIterations(this.live);
+    const plan = runToPlan(completed, this.live.session?.n_batches ?? 1, unit, target);
+    if (!plan || !fitsOneCommand(plan)) return false;
+    if (this.playAsked) this.pause();
+    if (!this.command({ type: "step", unit: plan.unit, count: plan.count })) return false;
+    this.runProgress = { first: completed, done: 0, total: plan.targetIteration - completed };
+    return true;
   }
 
   /** The teaching switches this run has on: zero_grad() skipped, parameters frozen. */
@@ -436,8 +569,10 @@ export class LoopStore {
 
   play(): void {
     const { unit, rate } = this.speed;
-    // Playing only once the server answers with a frame (see playstate.ts).
-    if (this.command({ type: "play", unit, rate })) this.setPlay("asked");
+    // Playing only once the server answers with a frame (see playstate.ts). Paced: the
+    // server runs a step only once the page has drawn the one before, so a Pause stops
+    // the run where the learner sees it.
+    if (this.command({ type: "play", unit, rate, paced: true })) this.setPlay("asked");
   }
 
   /** Whether play was asked for or is running (the Play button then offers Pause). */
@@ -462,6 +597,7 @@ export class LoopStore {
 
   setSpeed(index: number): void {
     this.speedIndex = Math.min(this.speeds.length - 1, Math.max(0, Math.round(index)));
+    this.speedStore?.save({ ...this.speed, nBatches: this.live.session?.n_batches ?? 1 });
     if (this.playAsked) this.play();
   }
 

@@ -239,7 +239,7 @@ describe("LoopStore commands", () => {
       { type: "start", scenario: "linear", config: {} },
       { type: "step", unit: "phase", count: 1 },
       { type: "step", unit: "iteration", count: 1 },
-      { type: "play", ...SPEED_STOPS[DEFAULT_SPEED] },
+      { type: "play", ...SPEED_STOPS[DEFAULT_SPEED], paced: true },
       { type: "pause" },
       { type: "reset" },
     ]);
@@ -251,7 +251,7 @@ describe("LoopStore commands", () => {
     const speeds = store.speeds;
     store.setSpeed(speeds.length + 5);
     expect(store.speedIndex).toBe(speeds.length - 1);
-    expect(sent.at(-1)).toEqual({ type: "play", ...speeds[speeds.length - 1] });
+    expect(sent.at(-1)).toEqual({ type: "play", ...speeds[speeds.length - 1], paced: true });
   });
 
   it("stepping while playing pauses first", () => {

@@ -3,8 +3,16 @@
 // Playground; only the fields that differ from the scenario's defaults are written.
 //
 //   #scenario=linear&lr=0.02&frozen=linear.bias&lang=zh
-import { SCENARIOS } from "../wire/protocol";
-import type { ScenarioName } from "../wire/protocol";
+//
+// A share link also carries where the run stands and the `set`s that made its branch, so
+// opening it replays the same commands and lands on the same numbers:
+//
+//   #scenario=linear&set=12:lr=0.1&set=30.loss:lr=0.05&at=40&lang=en
+//
+// `at=40` waits before forward of iteration 40; `at=40.backward` before its backward.
+import { PHASES, SCENARIOS } from "../wire/protocol";
+import type { PhaseName, ScenarioName } from "../wire/protocol";
+import { PHASES_PER_ITERATION } from "./timeline";
 
 export type HashLang = "en" | "zh";
 
@@ -37,8 +45,18 @@ export const CONFIG_FIELDS: Readonly<Record<string, FieldKind>> = {
 /** Defaults the JSON Schema cannot show (pydantic's default_factory writes no `default`). */
 const IMPLICIT_DEFAULTS: Readonly<Record<string, unknown>> = { frozen: [] };
 
+/** One `set` of the branch: made when `position` phases had run; the values it wrote. */
+export interface LinkedSet {
+  position: number;
+  changes: Record<string, number | boolean>;
+}
+
 export interface HashState {
   scenario: ScenarioName | null;
+  /** Phases run at the linked position (absent: the start). */
+  position?: number;
+  /** The branch's `set`s, oldest first. */
+  sets?: readonly LinkedSet[];
   /** A `scenario=` this page does not have (it is told, then the current one runs). */
   unknownScenario?: string;
   config: Record<string, unknown>;
@@ -92,10 +110,57 @@ function decodeValue(kind: FieldKind | undefined, text: string): unknown {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/** A position in phases as `iteration` or `iteration.next_phase`. */
+export function formatPosition(position: number): string {
+  const iteration = Math.floor(position / PHASES_PER_ITERATION);
+  const phase = PHASES[position % PHASES_PER_ITERATION] as PhaseName;
+  return phase === "forward" ? String(iteration) : `${iteration}.${phase}`;
+}
+
+/** `iteration` or `iteration.next_phase` as a position in phases; null when malformed. */
+export function parsePosition(text: string): number | null {
+  const m = /^(\d{1,9})(?:\.([a-z_]+))?$/.exec(text.trim());
+  if (!m) return null;
+  const phase = (m[2] ?? "forward") as PhaseName;
+  const index = PHASES.indexOf(phase);
+  if (index < 0) return null;
+  return Number(m[1]) * PHASES_PER_ITERATION + index;
+}
+
+function formatSet(set: LinkedSet): string {
+  const changes = Object.entries(set.changes).map(([k, v]) => `${k}=${String(v)}`);
+  return `${formatPosition(set.position)}:${changes.join(";")}`;
+}
+
+function parseSet(text: string): LinkedSet | null {
+  const colon = text.indexOf(":");
+  if (colon < 0) return null;
+  const position = parsePosition(text.slice(0, colon));
+  if (position === null) return null;
+  const changes: Record<string, number | boolean> = {};
+  for (const part of text.slice(colon + 1).split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 1) return null;
+    const key = part.slice(0, eq);
+    const raw = part.slice(eq + 1);
+    const value = raw === "true" ? true : raw === "false" ? false : Number(raw);
+    if (typeof value === "number" && (raw.trim() === "" || !Number.isFinite(value))) return null;
+    changes[key] = value;
+  }
+  return { position, changes };
+}
+
+/** Where a link puts the run: its position and the sets of its branch (both optional). */
+export interface HashPlace {
+  position?: number;
+  sets?: readonly LinkedSet[];
+}
+
 /** `#scenario=…&field=…&lang=…` for a run: the fields that differ from `defaults`. */
 export function formatHash(
   state: { scenario: ScenarioName; config: Record<string, unknown>; lang: HashLang },
   defaults: Record<string, unknown> = {},
+  place: HashPlace = {},
 ): string {
   const base = { ...IMPLICIT_DEFAULTS, ...defaults };
   const params = new URLSearchParams();
@@ -109,9 +174,13 @@ export function formatHash(
     if (key in base && same(value, base[key])) continue;
     params.set(key, encodeValue(value));
   }
+  for (const set of place.sets ?? []) params.append("set", formatSet(set));
+  if (place.position) params.set("at", formatPosition(place.position));
   params.set("lang", state.lang);
-  // URLSearchParams writes "," as %2C; a link reads better with plain commas.
-  return `#${params.toString().replaceAll("%2C", ",")}`;
+  // URLSearchParams escapes "," ":" ";" "="; a link reads better with them plain (a value
+  // is split at its first "=" only, so they parse back the same).
+  const text = params.toString();
+  return `#${text.replaceAll("%2C", ",").replaceAll("%3A", ":").replaceAll("%3B", ";").replaceAll("%3D", "=")}`;
 }
 
 /** The state a hash asks for; null when it names no scenario, config or language. */
@@ -123,8 +192,15 @@ export function parseHash(hash: string): HashState | null {
   let unknownScenario: string | undefined;
   let lang: HashLang | null = null;
   const config: Record<string, unknown> = {};
+  let position: number | undefined;
+  const sets: LinkedSet[] = [];
   for (const [key, value] of params) {
-    if (key === "scenario") {
+    if (key === "at") {
+      position = parsePosition(value) ?? undefined;
+    } else if (key === "set") {
+      const set = parseSet(value);
+      if (set) sets.push(set);
+    } else if (key === "scenario") {
       if ((SCENARIOS as readonly string[]).includes(value)) scenario = value as ScenarioName;
       else unknownScenario = value;
     } else if (key === "lang") {
@@ -133,9 +209,12 @@ export function parseHash(hash: string): HashState | null {
       config[key] = decodeValue(CONFIG_FIELDS[key], value);
     }
   }
-  if (unknownScenario !== undefined) return { scenario, config, lang, unknownScenario };
+  const place: HashPlace = {};
+  if (position !== undefined) place.position = position;
+  if (sets.length) place.sets = sets.sort((a, b) => a.position - b.position);
+  if (unknownScenario !== undefined) return { scenario, config, lang, unknownScenario, ...place };
   if (scenario === null && lang === null && Object.keys(config).length === 0) return null;
-  return { scenario, config, lang };
+  return { scenario, config, lang, ...place };
 }
 
 /** True when two hashes ask for the same scenario and config (the language aside). */

@@ -21,6 +21,7 @@ export interface PlayCommand {
   type: "play";
   unit?: "phase" | "iteration" | "epoch";
   rate?: number;
+  paced?: boolean;
 }
 
 /** Stop playing. */
@@ -69,6 +70,11 @@ export interface TensorCommand {
   name: string;
   kind?: "value" | "grad" | "state";
   key?: "step" | "momentum_buffer" | "exp_avg" | "exp_avg_sq" | "max_exp_avg_sq" | null;
+}
+
+/** The client has drawn the frames it received (paced play waits for this). */
+export interface ShownCommand {
+  type: "shown";
 }
 
 /** What this run can show and do; the page builds its panels from this, not from a name. */
@@ -167,6 +173,27 @@ export interface ParameterInfo {
   numel: number;
 }
 
+/**
+ * The `set`s that made this branch of the run, oldest first (a rewind drops those made
+ * after the iteration it lands on; a reset, all). `dropped`: older ones not listed (only
+ * the newest are kept), so the list alone no longer reproduces the run.
+ */
+export interface SetLog {
+  entries: SetRecord[];
+  dropped: number;
+  start_config: Record<string, unknown>;
+}
+
+/**
+ * One accepted `set`: the position it was made at (before `next_phase` of
+ * `iteration`) and the values it wrote.
+ */
+export interface SetRecord {
+  iteration: number;
+  next_phase: "forward" | "loss" | "zero_grad" | "backward" | "step";
+  changes: Record<string, number | boolean>;
+}
+
 export interface SourceInfo {
   lines: string[];
   phase_lines: Partial<Record<"forward" | "loss" | "zero_grad" | "backward" | "step", number>>;
@@ -234,6 +261,7 @@ export interface SessionEvent {
   fit: FitView | null;
   landscape: Landscape | null;
   language?: LanguageInfo;
+  sets?: SetLog;
 }
 
 /** `source.next_functions[slot]` is `target`: gradients flow source → target. */
@@ -487,6 +515,18 @@ export interface PlayStateEvent {
   reason: "started" | "paused" | "refused" | "ended" | "error";
 }
 
+/**
+ * A long step's progress, sent between its slices: iterations `done` of `total`, the
+ * step started at iteration `first`. Its `phase` event follows when it ends (a pause or
+ * reset cuts it short).
+ */
+export interface ProgressEvent {
+  type: "progress";
+  first: number;
+  done: number;
+  total: number;
+}
+
 /** A line the traced script wrote to stdout or stderr (newline kept when it had one). */
 export interface OutputEvent {
   type: "output";
@@ -705,10 +745,10 @@ export interface CharLMConfig {
 }
 
 /** Every message the client may send. */
-export type Command = StartCommand | StepCommand | PlayCommand | PauseCommand | ResetCommand | RewindCommand | SetCommand | ResumeCommand | TensorCommand;
+export type Command = StartCommand | StepCommand | PlayCommand | PauseCommand | ResetCommand | RewindCommand | SetCommand | ResumeCommand | TensorCommand | ShownCommand;
 
 /** Every message the server may send. */
-export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent | PlayStateEvent | OutputEvent | EndEvent | NoticeEvent | EvaluationEvent | TensorEvent;
+export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent | PlayStateEvent | ProgressEvent | OutputEvent | EndEvent | NoticeEvent | EvaluationEvent | TensorEvent;
 
 export const PHASES = ["forward","loss","zero_grad","backward","step"] as const;
 

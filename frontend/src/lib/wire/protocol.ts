@@ -44,6 +44,7 @@ const EVENT_TYPE_NAMES: Record<ServerEvent["type"], true> = {
   losses: true,
   error: true,
   play_state: true,
+  progress: true,
   // a traced script's own events (loopscope trace)
   output: true,
   end: true,

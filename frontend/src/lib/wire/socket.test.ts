@@ -23,9 +23,9 @@ class FakeSocket implements WebSocketLike {
     this.readyState = 1;
     this.onopen?.({});
   }
-  drop() {
+  drop(code?: number, reason = "") {
     this.readyState = 3;
-    this.onclose?.({});
+    this.onclose?.(code === undefined ? {} : { code, reason });
   }
   receive(data: string) {
     this.onmessage?.({ data });
@@ -38,6 +38,7 @@ function harness() {
   const events: ServerEvent[] = [];
   const malformed: string[] = [];
   const timers: { fn: () => void; ms: number }[] = [];
+  const finals: { code: number; reason: string }[] = [];
   let opens = 0;
   const client = new LoopSocket(
     {
@@ -45,6 +46,7 @@ function harness() {
       onState: (s, r) => states.push([s, r]),
       onOpen: () => opens++,
       onMalformed: (t) => malformed.push(t),
+      onFinalClose: (info) => finals.push(info),
     },
     {
       url: "ws://test/ws",
@@ -58,7 +60,7 @@ function harness() {
       clearTimer: () => {},
     },
   );
-  return { client, sockets, states, events, malformed, timers, opens: () => opens };
+  return { client, sockets, states, events, malformed, timers, finals, opens: () => opens };
 }
 
 describe("LoopSocket", () => {
@@ -98,6 +100,31 @@ describe("LoopSocket", () => {
     expect(h.opens()).toBe(1);
     h.sockets[2]?.drop();
     expect(h.timers[0]?.ms).toBe(500);
+  });
+
+  it.each([1000, 1008, 4008, 4013])("does not come back by itself after close code %i", (code) => {
+    const h = harness();
+    h.client.connect();
+    h.sockets[0]?.open();
+    h.sockets[0]?.drop(code, "why");
+    expect(h.states.at(-1)).toEqual(["closed", null]);
+    expect(h.timers).toHaveLength(0);
+    expect(h.finals).toEqual([{ code, reason: "why" }]);
+    // The learner asks: a new connection opens, and drops after it retry again.
+    h.client.connect();
+    h.sockets[1]?.open();
+    expect(h.opens()).toBe(2);
+    h.sockets[1]?.drop(1006);
+    expect(h.states.at(-1)).toEqual(["reconnecting", 500]);
+  });
+
+  it.each([1001, 1006, 1011, 1012, 1013])("retries after close code %i", (code) => {
+    const h = harness();
+    h.client.connect();
+    h.sockets[0]?.open();
+    h.sockets[0]?.drop(code);
+    expect(h.states.at(-1)).toEqual(["reconnecting", 500]);
+    expect(h.finals).toEqual([]);
   });
 
   it("stops for good on close()", () => {

@@ -2,11 +2,34 @@
 //
 // Commands go out as JSON, events come in parsed and typed; frames that are not
 // a known event are reported, not thrown. A dropped connection is retried after
-// 0.5 s, 1 s, 2 s, … up to 10 s (with jitter), until `close()` is called.
+// 0.5 s, 1 s, 2 s, … up to 10 s (with jitter), until `close()` is called — except after a
+// close that asks the client to stay away (FINAL_CLOSE_CODES): then it waits for `connect()`.
 import { parseEvent } from "./protocol";
 import type { Command, ServerEvent } from "./protocol";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
+
+/**
+ * Close codes after which coming back by itself would do harm: the server closed on
+ * purpose, and a tab that reconnected at once would do again what got it closed (evicted
+ * idle tabs would evict each other; a slow reader would fill its budget again).
+ * 1000: the server's idle timeout; 1008: a policy (Origin, control-frame flood);
+ * 4008: the send budget (reads too slowly); 4013: evicted to make room while idle.
+ */
+export const FINAL_CLOSE_CODES: readonly number[] = [1000, 1008, 4008, 4013];
+
+/** How the server closed the connection, when it did so for good. */
+export interface CloseInfo {
+  code: number;
+  reason: string;
+}
+
+function closeInfo(ev: unknown): CloseInfo | null {
+  if (typeof ev !== "object" || ev === null) return null;
+  const { code, reason } = ev as { code?: unknown; reason?: unknown };
+  if (typeof code !== "number") return null;
+  return { code, reason: typeof reason === "string" ? reason : "" };
+}
 
 /** The part of the browser's WebSocket this client uses (a fake one in tests). */
 export interface WebSocketLike {
@@ -49,6 +72,8 @@ export interface SocketHandlers {
   /** Called after every (re)connection, before any event: the place to (re)start a run. */
   onOpen?(): void;
   onMalformed?(text: string): void;
+  /** The server closed for good (a FINAL_CLOSE_CODES code): no retry until `connect()`. */
+  onFinalClose?(info: CloseInfo): void;
 }
 
 export interface SocketOptions {
@@ -74,9 +99,12 @@ export class LoopSocket {
     private readonly options: SocketOptions,
   ) {}
 
-  /** Open the connection (and keep it open until close()). */
+  /** Open the connection (and keep it open until close()); also the manual reconnect. */
   connect(): void {
+    if (this.timer !== null) (this.options.clearTimer ?? clearTimeout)(this.timer as number);
+    this.timer = null;
     this.stopped = false;
+    this.attempt = 0;
     this.open();
   }
 
@@ -126,9 +154,17 @@ export class LoopSocket {
     ws.onerror = () => {
       // onclose follows and schedules the retry.
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.ws === ws) this.ws = null;
-      if (!this.stopped) this.retry();
+      if (this.stopped) return;
+      const info = closeInfo(ev);
+      if (info && FINAL_CLOSE_CODES.includes(info.code)) {
+        this.stopped = true;
+        this.setState("closed", null);
+        this.handlers.onFinalClose?.(info);
+        return;
+      }
+      this.retry();
     };
   }
 
