@@ -154,9 +154,10 @@ def _first_of(term: UpdateTerm) -> UpdateTerm:
     """A head replay's term cut to its first FIRST_VALUES elements: the element the page
     writes out and a few more, as a summary's `first` (the frame stays small)."""
     value = term["value"]
-    if not isinstance(value, dict) or "values" not in value:
+    values = value.get("values") if isinstance(value, dict) else None
+    if not isinstance(value, dict) or values is None:
         return term
-    first = value["values"][:FIRST_VALUES]
+    first = values[:FIRST_VALUES]
     return {"key": term["key"], "value": {**value, "shape": [len(first)], "values": first}}
 
 
