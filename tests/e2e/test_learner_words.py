@@ -62,7 +62,7 @@ def test_a_too_large_learning_rate_is_called_what_it_is(page: Page, lang: str) -
     expect(valley).to_have_attribute("data-kind", "diverging")
     if lang == "en":
         expect(valley).not_to_contain_text("small enough")
-        expect(valley).to_contain_text("too big for the valley")
+        expect(valley).to_contain_text("too big for this valley")
     page.wait_for_timeout(300)
     save_screenshot(page, f"60-learner-overshoot-{lang}")
 
