@@ -27,15 +27,15 @@ function rowsLines(frame: RunFrame): Line[] {
     out.push(
       line("lessonLive.movedGrad", {
         n: moves.grad_rows,
-        shift: formatNumber(moves.grad_shift, 2),
+        shift: formatNumber(moves.grad_shift),
       }),
       line("lessonLive.movedMemory", {
         n: moves.memory_rows,
-        shift: formatNumber(moves.memory_shift, 2),
+        shift: formatNumber(moves.memory_shift),
       }),
       line("lessonLive.movedStill", {
         n: moves.still_rows,
-        shift: formatNumber(moves.still_shift, 2),
+        shift: formatNumber(moves.still_shift),
       }),
     );
   }
@@ -51,21 +51,21 @@ function uniformLines(frame: RunFrame, losses: LossChunk): Line[] {
   const out = [
     line("lessonLive.uniform", {
       n: Array.from(info.vocab).length,
-      value: formatNumber(uniform, 4),
+      value: formatNumber(uniform),
     }),
   ];
   const kept = lossesThrough(losses, frame.lossesThrough);
   const first = kept.values[0];
   const last = lastLoss(kept);
   if (first === undefined || last === null) return [...out, line("lessonLive.lossWait")];
-  out.push(line("lessonLive.firstLoss", { iteration: kept.first, loss: formatNumber(first, 4) }));
+  out.push(line("lessonLive.firstLoss", { iteration: kept.first, loss: formatNumber(first) }));
   if (last.iteration !== kept.first) {
     const now = decodeFloat(last.loss);
     out.push(
       line(now < uniform ? "lessonLive.lossBelow" : "lessonLive.lossAbove", {
         iteration: last.iteration,
-        loss: formatNumber(now, 4),
-        gap: formatNumber(Math.abs(uniform - now), 3),
+        loss: formatNumber(now),
+        gap: formatNumber(Math.abs(uniform - now)),
       }),
     );
   }
