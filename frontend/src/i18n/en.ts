@@ -589,6 +589,9 @@ export const en = {
   "trace.objects.optimizerPending": "no torch.optim optimizer seen yet",
   "trace.objects.lossPending": "no loss seen yet",
   "trace.param.notCaptured": "not captured yet",
+  "trace.narr.endedIdle": "The script ended before any training phase was captured.",
+  "trace.narr.noNext":
+    "Nothing runs next: the script has ended (Restart runs it again from the top).",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -556,4 +556,6 @@ export const zh: Record<MessageKey, string> = {
   "trace.objects.optimizerPending": "还没见到 torch.optim 优化器",
   "trace.objects.lossPending": "还没见到损失",
   "trace.param.notCaptured": "尚未捕获",
+  "trace.narr.endedIdle": "脚本在捕获到任何训练阶段之前就结束了。",
+  "trace.narr.noNext": "之后不会再运行任何一行：脚本已经结束（“重新运行脚本”会从头再跑一次）。",
 };
