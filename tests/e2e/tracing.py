@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Browser, ConsoleMessage, Page
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from .conftest import ROOT, STATIC_INDEX, _free_port, _wait_healthy
 
@@ -72,6 +72,15 @@ def traced_page(
         finally:
             context.close()
         assert not problems, "\n".join(problems)
+
+
+def step_phase(page: Page, expected: str) -> None:
+    """Press Step and wait until the page shows `expected` as the phase that ran (the first
+    waits for the script's child to start torch: longer than a built-in run's)."""
+    page.get_by_test_id("control-step").click()
+    expect(page.get_by_test_id("phase")).to_have_attribute(
+        "data-phase", expected, timeout=START_TIMEOUT_S * 1000
+    )
 
 
 def frames(page: Page) -> int:

@@ -719,6 +719,9 @@ export const en = {
     "The link opens this run at iteration {iteration} (before {phase}), replaying {sets} settings change(s) on the way.",
   "export.linkPartial":
     "{n} earlier settings change(s) of this run are not kept, so the link cannot reproduce its numbers: it opens the same settings at the same iteration, on a different path.",
+  "trace.narr.endedIdle": "The script ended before any training phase was captured.",
+  "trace.narr.noNext":
+    "Nothing runs next: the script has ended (Restart runs it again from the top).",
 } as const;
 
 export type MessageKey = keyof typeof en;

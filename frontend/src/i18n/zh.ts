@@ -679,4 +679,6 @@ export const zh: Record<MessageKey, string> = {
     "这个链接会在第 {iteration} 次迭代（{phase} 之前）打开这个运行，途中重放 {sets} 次设置修改。",
   "export.linkPartial":
     "这个运行有 {n} 次较早的设置修改没有保存，链接无法复现它的数值：它会用同样的设置停在同一次迭代，但路径不同。",
+  "trace.narr.endedIdle": "脚本在捕获到任何训练阶段之前就结束了。",
+  "trace.narr.noNext": "之后不会再运行任何一行：脚本已经结束（“重新运行脚本”会从头再跑一次）。",
 };

@@ -34,6 +34,8 @@ export interface NarrationInput {
   priorStep?: StepCapture;
   /** The line the latest phase ran at, when its event names it (a traced script's). */
   ranAt?: number | null;
+  /** A traced script's process has ended: nothing runs next. */
+  ended?: boolean;
 }
 
 const line = (key: Line["key"], params: Record<string, string | number> = {}): Line => ({
@@ -111,7 +113,7 @@ export function narrate(input: NarrationInput): Line[] {
         );
       } else if (session.capabilities.source === "trace" && !session.parameters.length) {
         // A traced script's model is only known once a module's output reaches a loss.
-        lines.push(line("trace.narr.idle"));
+        lines.push(line(input.ended ? "trace.narr.endedIdle" : "trace.narr.idle"));
       } else {
         lines.push(
           line("teach.narr.idle", {
@@ -211,9 +213,11 @@ export function narrate(input: NarrationInput): Line[] {
   const nextLine = at(input.next);
   // A traced script's lines are learned as it runs: a phase not reached yet has none.
   lines.push(
-    nextLine
-      ? line("teach.narr.next", { line: nextLine, code: codeOf(session, input.next) })
-      : line("trace.narr.nextUnseen", { phase: input.next }),
+    input.ended
+      ? line("trace.narr.noNext")
+      : nextLine
+        ? line("teach.narr.next", { line: nextLine, code: codeOf(session, input.next) })
+        : line("trace.narr.nextUnseen", { phase: input.next }),
   );
   return lines;
 }
