@@ -96,7 +96,7 @@ describe("answers and cellSize", () => {
 });
 
 describe("sameMoment", () => {
-  const answer = (iteration: number, next: PhaseEvent["next_phase"]): TensorEvent => ({
+  const answer = (iteration: number, next: TensorEvent["next_phase"]): TensorEvent => ({
     type: "tensor",
     name: "w",
     kind: "value",
