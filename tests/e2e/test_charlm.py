@@ -56,7 +56,7 @@ def test_charlm_panels_show_torchs_numbers(page: Page) -> None:
     assert float(uniform.get_attribute("data-value") or "nan") == pytest.approx(math.log(vocab))
 
     step_phase(page, "forward")
-    rows = page.get_by_test_id("charlm-rows").locator("svg")
+    rows = page.get_by_test_id("charlm-rows-grid")
     used = oracle["used"]
     assert isinstance(used, list)
     expect(rows).to_have_attribute("data-used", str(len(used)))
@@ -147,7 +147,7 @@ def test_the_rows_lesson_reads_its_numbers_off_the_run(page: Page) -> None:
         action.press("Enter")
         # A captured backward of charlm takes seconds on a loaded machine.
         expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", phase, timeout=30_000)
-    rows = page.get_by_test_id("charlm-rows").locator("svg")
+    rows = page.get_by_test_id("charlm-rows-grid")
     used = int(rows.get_attribute("data-used") or "0")
     assert 0 < used < 40  # four windows of eight characters: at most 32 rows
     expect(live.locator("[data-key='lessonLive.gradSame']")).to_be_visible()
@@ -166,7 +166,8 @@ def test_the_rows_lesson_reads_its_numbers_off_the_run(page: Page) -> None:
     page.get_by_test_id("lesson-point").click()
     save_screenshot(page, "charlm-lesson-rows-en")
     page.get_by_test_id("lang-toggle").click()
-    expect(card.get_by_role("heading")).to_have_text("只有用到的行才会学习")
+    # The page switches once the Chinese webfont has loaded (seconds on a loaded machine).
+    expect(card.get_by_role("heading")).to_have_text("只有用到的行才会学习", timeout=15_000)
     save_screenshot(page, "charlm-lesson-rows-zh")
 
 

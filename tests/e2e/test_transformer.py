@@ -243,11 +243,13 @@ def test_the_layers_tab_lists_every_parameter(tf: tuple[Page, list[dict[str, Any
         assert float(row.get_attribute("data-grad-norm") or "nan") > 0
         name = row.get_attribute("data-name") or ""
         if re.search(r"(ln1|ln2|ln_f)\.bias$", name):
-            # LayerNorm's bias starts at zero: ‖Δw‖/‖w‖ has no value on the first step.
+            # LayerNorm's bias starts at zero: ‖Δw‖/‖w‖ has no value on the first step,
+            # so its log over time has no point yet.
             expect(row).to_have_attribute("data-ratio", "")
+            expect(row).to_have_attribute("data-points", "0")
         else:
             assert float(row.get_attribute("data-ratio") or "nan") > 0
-        expect(row).to_have_attribute("data-points", "1")
+            expect(row).to_have_attribute("data-points", "1")
         # A histogram of the values and one of the gradient, each drawn with bars.
         assert row.locator("svg").nth(0).locator("rect").count() > 0
         assert row.locator("svg").nth(1).locator("rect").count() > 0
