@@ -212,17 +212,22 @@ def _wrap_inplace(tracer: Tracer, name: str, method: Callable[..., Any]) -> Call
     return inplace
 
 
-def _inplace_installer(tracer: Tracer) -> Callable[[], None]:
-    """Wraps the in-place methods once a backward() ran without any optimizer: scripts with
-    an optimizer never pay for it."""
+class _InplaceSwitch:
+    """The in-place methods' wrappers: installed once a backward() ran without any optimizer
+    (scripts with an optimizer never pay for them), and taken off while fast-forwarding."""
 
-    def install_inplace() -> None:
-        for name in INPLACE_METHODS:
-            method = getattr(torch.Tensor, name, None)
-            if method is not None:
-                setattr(torch.Tensor, name, _wrap_inplace(tracer, name, method))
+    def __init__(self, tracer: Tracer) -> None:
+        self.originals = {n: m for n in INPLACE_METHODS if (m := getattr(torch.Tensor, n, None))}
+        self.wrapped = {n: _wrap_inplace(tracer, n, m) for n, m in self.originals.items()}
+        self.wanted = False
 
-    return install_inplace
+    def install(self) -> None:
+        self.wanted = True
+        self.set(True)
+
+    def set(self, on: bool) -> None:
+        for name, method in (self.wrapped if on and self.wanted else self.originals).items():
+            setattr(torch.Tensor, name, method)
 
 
 def install(tracer: Tracer) -> None:
@@ -230,19 +235,22 @@ def install(tracer: Tracer) -> None:
 
     pre_hook, hook = _guard(tracer, tracer.module_pre), _guard(tracer, tracer.module_post)
     handles: list[Any] = []
+    inplace = _InplaceSwitch(tracer)
 
     def set_module_hooks(on: bool) -> None:
         # With no hook at all, Module.__call__ takes its fast path: fast-forward pays nothing.
         for handle in handles:
             handle.remove()
         handles.clear()
+        if inplace.wanted:
+            inplace.set(on)
         if on:
             handles.append(torch_module.register_module_forward_pre_hook(pre_hook))
             handles.append(torch_module.register_module_forward_hook(hook, always_call=True))
 
     set_module_hooks(True)
     tracer.set_module_hooks = set_module_hooks
-    tracer.install_inplace = _inplace_installer(tracer)
+    tracer.install_inplace = inplace.install
     for name in LOSS_FUNCTIONS:
         fn = getattr(F, name, None)
         if fn is not None:
