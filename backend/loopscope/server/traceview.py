@@ -60,7 +60,8 @@ class TraceView:
         """A fresh child: nothing seen yet."""
         self.run_id = secrets.token_hex(8)
         self.iteration = 0
-        self.next_phase: PhaseName = PHASES[0]
+        self.next_phase: PhaseName = PHASES[0]  # until the first gate says which
+        self.phase_sent = False  # a phase event went out since the latest session
         self.losses_next = 0  # the next iteration whose loss is to come
         self.models: list[Event] = []
         self.optimizers: list[Event] = []
@@ -83,9 +84,12 @@ class TraceView:
             return [self.session()]
         if kind == "gate":
             self.iteration = event["iteration"]
-            self.next_phase = event["next"]
             self._note_line(event["next"], event.get("location"))
-            return []
+            stale = event["next"] != self.next_phase and not self.phase_sent
+            self.next_phase = event["next"]
+            # The session named a phase before the child announced one (sent at start-up,
+            # or when the model was found): nothing followed it yet, so it is simply redone.
+            return [self.session()] if stale else []
         if kind == "trace_losses":  # None: no loss was seen in that iteration, sent as null
             values = event["values"]
             self.losses_next = event["first"] + len(values)
@@ -116,6 +120,7 @@ class TraceView:
 
     def session(self) -> Event:
         """The SessionEvent of the run as known now."""
+        self.phase_sent = False
         model = self.model()
         optimizer = self.optimizers[0]["info"] if self.optimizers else NO_OPTIMIZER
         return {
@@ -153,6 +158,7 @@ class TraceView:
         phase: str = event["phase"]
         capture = event.get("capture")
         self._note_line(phase, event.get("location"))
+        self.phase_sent = True
         if capture is not None:
             capture = self._absorb(phase, capture)
         if phase == "loss":

@@ -32,6 +32,7 @@ MAX_LINE = 16_384  # a longer line (a progress bar without newlines) is cut into
 LINE_WAIT = 0.1  # seconds a line waits for the child to say which iteration printed it
 MAX_HELD = 10_000  # lines held at most: a script printing without pause cannot grow the list
 STOP_GRACE = 3.0  # seconds a child that is not at its gate gets after `stop`, then SIGTERM
+GATE_STOP_WAIT = 20.0  # seconds a child waiting at its gate gets to unwind after `stop`
 Event = dict[str, Any]
 
 
@@ -69,6 +70,7 @@ class TraceSource:
         self._held: list[tuple[str, str]] = []
         self._held_since = 0.0  # when the oldest held line was read
         self._stopping = False  # stop() asked for the end: a signal then is ours, not a crash
+        self._at_gate = False  # the child waits at its gate: it reads `stop` at once
 
     # ------------------------------------------------------------------ commands
 
@@ -126,16 +128,19 @@ class TraceSource:
             self._send({"cmd": "stop"})
         except (TraceError, OSError):
             pass
-        for sig in (signal.SIGTERM, signal.SIGKILL, None):
+        # A child at its gate unwinds the script (finally blocks run) and reports; give it
+        # time on a loaded machine.  One running elsewhere may never read the command.
+        first = GATE_STOP_WAIT if self._at_gate else grace
+        for wait, sig in ((first, signal.SIGTERM), (grace, signal.SIGKILL), (grace, None)):
             try:
-                self.process.wait(grace)
+                self.process.wait(wait)
                 break
             except subprocess.TimeoutExpired:
                 if sig is None:
                     self.process.wait()  # SIGKILL always ends a process, if not at once
                 else:
                     self.process.send_signal(sig)
-        return self.wait_end(grace)
+        return self.wait_end(GATE_STOP_WAIT)
 
     def restart(self) -> list[Event]:
         """Stop this run and start the script again from the top, in a fresh process."""
@@ -188,6 +193,7 @@ class TraceSource:
             raise TraceError(f"{message['cmd']}: the script was not started")
         if self.end is not None:
             raise TraceError(f"{message['cmd']}: the script has ended ({self.end['status']})")
+        self._at_gate = self._at_gate and message["cmd"] != "go"
         self._channel.send(message)
 
     def _until_gate(self) -> list[Event]:
@@ -201,6 +207,7 @@ class TraceSource:
     def _track(self, event: Event) -> None:
         """Keep the iteration the child is in, and its end."""
         kind = event["type"]
+        self._at_gate = kind == "gate" or (self._at_gate and kind == "output")
         if kind == "phase" or kind == "gate":
             self.iteration = event["iteration"]
         elif kind == "trace_losses":
