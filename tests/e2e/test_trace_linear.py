@@ -145,6 +145,10 @@ def test_play_pause_end_console_and_restart(browser: Browser) -> None:
         expect(banner).to_have_attribute("data-status", "finished")
         expect(banner).to_have_attribute("data-exit-code", "0")
         expect(banner).to_contain_text("1000 training iterations")
+        # The status bar no longer promises a next phase.
+        expect(page.get_by_test_id("next-phase")).to_have_text(
+            "the script has ended: nothing runs next"
+        )
         # The console: the script's ten prints, in order, each with the iteration it came in.
         lines = page.get_by_test_id("console-line")
         expect(lines).to_have_count(10)
@@ -154,7 +158,8 @@ def test_play_pause_end_console_and_restart(browser: Browser) -> None:
         streams = lines.evaluate_all("ls => ls.map(l => l.dataset.stream)")
         assert streams == ["stdout"] * 10
         printed_at = [int(i) for i in lines.evaluate_all("ls => ls.map(l => l.dataset.iteration)")]
-        assert printed_at == sorted(printed_at) and 0 < printed_at[0] <= printed_at[-1] <= 1000
+        # each print follows its epoch's step: printed after 100, 200, ... iterations
+        assert printed_at == [100 * (k + 1) for k in range(10)]
         # The loss chart holds every iteration's loss.
         expect(page.get_by_test_id("loss-chart")).to_have_attribute("data-count", "1000")
         # Scrubbing back keeps the console (it is the live process's output, not a frame's).

@@ -75,3 +75,43 @@ def test_bytes_that_are_not_utf8_reach_the_page_replaced(tmp_path: Path) -> None
         assert_answers(server)
         tab.close()
     assert bytes(range(256)) in server.stdout  # the terminal gets the bytes as written
+
+
+EVERY_ITERATION = """
+import sys
+import torch
+
+w = torch.zeros(1, requires_grad=True)
+optimizer = torch.optim.SGD([w], lr=0.1)
+for i in range(300):
+    print(f"before {i}")
+    optimizer.zero_grad()
+    (w - 1).pow(2).sum().backward()
+    optimizer.step()
+    print(f"after {i}", file=sys.stderr if i % 2 else sys.stdout)
+"""
+
+
+def test_each_line_carries_the_iteration_it_was_printed_in_even_at_full_speed(
+    tmp_path: Path,
+) -> None:
+    """At full speed the script runs far ahead of the parent's reading: a line is labelled by
+    where it lies in its stream (the child's byte offsets), not by when it was read."""
+    from loopscope.trace.source import TraceSource
+
+    script = tmp_path / "every.py"
+    script.write_text(EVERY_ITERATION)
+    source = TraceSource(str(script), [], echo=False)
+    try:
+        events = source.start()
+        while source.end is None:
+            events += source.step("iteration", 1000)
+    finally:
+        source.close()
+    lines = [e for e in events if e["type"] == "output"]
+    assert len(lines) == 600
+    for line in lines:
+        word, index = line["text"].split()
+        expected = int(index) + (word == "after")  # "after i" follows iteration i's step
+        assert line["iteration"] == expected, line
+    assert {line["stream"] for line in lines} == {"stdout", "stderr"}

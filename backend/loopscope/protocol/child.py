@@ -118,10 +118,13 @@ class ChildLosses(TypedDict):
 
 @with_config(_WIRE)
 class ChildPrinted(TypedDict):
-    """The output written since the previous `printed` belongs to `iteration`."""
+    """Output past these byte offsets of the child's stdout and stderr belongs to
+    `iteration` (sent before the first write of each iteration that prints)."""
 
     type: Literal["printed"]
     iteration: int
+    stdout: int
+    stderr: int
 
 
 ChildEvent = Annotated[

@@ -81,7 +81,12 @@ class TraceView:
             if (event["models"], event["optimizers"]) == (self.models, self.optimizers):
                 return []
             self.models, self.optimizers = event["models"], event["optimizers"]
-            return [self.session()]
+            shown = self.phase_sent
+            session = self.session()
+            # TracedRun sends the phases shown so far again after this session, so they still
+            # count: the next gate must not take the session for one that nothing followed.
+            self.phase_sent = shown
+            return [session]
         if kind == "gate":
             self.iteration = event["iteration"]
             self._note_line(event["next"], event.get("location"))

@@ -27,24 +27,51 @@ STOPPED_EXIT = 130  # as a shell reports a process ended by Ctrl-C
 
 
 class _Watched:
-    """sys.stdout / sys.stderr as they were, noting that the script wrote something (so the
-    tracer tells the parent which iteration the line belongs to)."""
+    """sys.stdout / sys.stderr as they were, counting the bytes the script wrote through them
+    (so the tracer can tell the parent where each iteration's output starts)."""
 
-    def __init__(self, stream: Any, tracer: Tracer) -> None:
+    def __init__(self, stream: Any, tracer: Tracer, name: str) -> None:
         self._stream = stream
         self._tracer = tracer
+        self._name = name
 
     def write(self, text: str) -> int:
-        self._tracer.printed = True
+        self._tracer.writing()  # before the text: it marks where this iteration's output starts
         written: int = self._stream.write(text)
+        self._tracer.written[self._name] += len(
+            text.encode(self._stream.encoding or "utf-8", self._stream.errors or "strict")
+        )
         return written
 
     def writelines(self, lines: Any) -> None:
-        self._tracer.printed = True
-        self._stream.writelines(lines)
+        for line in lines:
+            self.write(line)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+    @property
+    def buffer(self) -> _CountedBuffer:
+        """The byte stream below (`sys.stdout.buffer.write(b"...")`), counted as well."""
+        return _CountedBuffer(self._stream.buffer, self._tracer, self._name)
+
+
+class _CountedBuffer:
+    """The binary buffer under a watched stream: bytes written through it are counted too."""
+
+    def __init__(self, buffer: Any, tracer: Tracer, name: str) -> None:
+        self._buffer = buffer
+        self._tracer = tracer
+        self._name = name
+
+    def write(self, data: Any) -> int:
+        self._tracer.writing()
+        written: int = self._buffer.write(data)
+        self._tracer.written[self._name] += written
+        return written
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._buffer, name)
 
 
 def _script_traceback(exc: BaseException, locator: Locator) -> str:
@@ -75,8 +102,8 @@ def run(fd: int, script: str, args: list[str]) -> int:
     sys.argv = [script, *args]
     sys.path[0] = os.path.dirname(path)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    sys.stdout = _Watched(sys.stdout, tracer)
-    sys.stderr = _Watched(sys.stderr, tracer)
+    sys.stdout = _Watched(sys.stdout, tracer, "stdout")
+    sys.stderr = _Watched(sys.stderr, tracer, "stderr")
     started: ChildStarted = {
         "type": "started",
         "pid": os.getpid(),

@@ -9,7 +9,8 @@
 
 A reader thread reads the child's stdout and stderr (tee'd to this process's own
 streams) and its channel, in order: output that the child wrote before an event is
-reported before that event, with the iteration it was printed in.  Every event goes
+reported before that event, with the iteration it was printed in (the child says at which
+byte offset of each stream an iteration's output starts).  Every event goes
 to `on_event` (from the reader thread) and to the queue that `step()` and friends read.
 """
 
@@ -67,7 +68,10 @@ class TraceSource:
         self._reader: threading.Thread | None = None
         self.iteration = 0
         self.end: Event | None = None
-        self._held: list[tuple[str, str]] = []
+        # lines read but not yet sent: stream, text, the byte offset where the line ends
+        self._held: list[tuple[str, str, int]] = []
+        self._read_bytes = {"stdout": 0, "stderr": 0}
+        self.print_iteration = 0  # the iteration that the output read now belongs to
         self._held_since = 0.0  # when the oldest held line was read
         self._stopping = False  # stop() asked for the end: a signal then is ours, not a crash
         self._at_gate = False  # the child waits at its gate: it reads `stop` at once
@@ -91,7 +95,8 @@ class TraceSource:
         child.close()
         self._channel = channel
         self._queue = queue.Queue()
-        self.iteration = 0
+        self.iteration = self.print_iteration = 0
+        self._read_bytes = {"stdout": 0, "stderr": 0}
         self.end = None
         self._stopping = False
         self._reader = threading.Thread(target=self._read, name="trace-reader", daemon=True)
@@ -271,21 +276,23 @@ class TraceSource:
                 frames.feed(data)
                 while (event := frames.next()) is not None:
                     drain()
-                    if event["type"] == "printed":  # the child says when the lines were written
-                        self._release_lines(event["iteration"])
+                    if event["type"] == "printed":  # where the next iteration's output starts
+                        self._release_lines(event)
+                        self.print_iteration = event["iteration"]
                         continue
-                    self._release_lines(self.iteration)
+                    if event["type"] == "end":  # everything the script wrote comes first
+                        self._release_lines()
                     self._emit(event)
             if self._held and (
                 not ready
                 or len(self._held) > MAX_HELD
                 or time.monotonic() - self._held_since > LINE_WAIT
             ):
-                self._release_lines(self.iteration)
+                self._release_lines()
         selector.close()
         process.stdout.close()
         process.stderr.close()
-        self._release_lines(self.iteration)
+        self._release_lines()
         code = process.wait()
         if self.end is None:
             self._emit(self._died(code))
@@ -323,13 +330,28 @@ class TraceSource:
     def _line(self, stream: str, line: bytes) -> None:
         if not self._held:
             self._held_since = time.monotonic()
+        self._read_bytes[stream] += len(line)
         # invalid UTF-8 (binary written to stdout) becomes U+FFFD, as a terminal shows it
-        self._held.append((stream, line.decode("utf-8", errors="replace")))
+        text = line.decode("utf-8", errors="replace")
+        self._held.append((stream, text, self._read_bytes[stream]))
         if len(self._held) > MAX_HELD:
-            self._release_lines(self.iteration)
+            self._release_lines()
 
-    def _release_lines(self, iteration: int) -> None:
-        """Emit the lines held until the child said (or it is clear) when they were written."""
+    def _release_lines(self, before: Event | None = None) -> None:
+        """Emit held lines as output of `print_iteration`: all of them, or (`before`, a
+        `printed` event) those that end at or before its byte offsets; the rest wait."""
         held, self._held = self._held, []
-        for stream, text in held:
-            self._emit({"type": "output", "stream": stream, "text": text, "iteration": iteration})
+        for stream, text, end in held:
+            if before is not None and end > before[stream]:
+                self._held.append((stream, text, end))
+                continue
+            self._emit(
+                {
+                    "type": "output",
+                    "stream": stream,
+                    "text": text,
+                    "iteration": self.print_iteration,
+                }
+            )
+        if self._held:
+            self._held_since = time.monotonic()

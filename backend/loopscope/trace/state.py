@@ -8,6 +8,7 @@ evaluation calls, new models) is sent in batches by `flush()`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -121,7 +122,11 @@ class LoopState:
         self.models_changed = False
         self.noticed: set[str] = set()
         self.last_flush = self.last_poll = time.monotonic()
-        self.printed = False  # the script wrote output since the last flush
+        # Bytes the script wrote to stdout/stderr through Python, and the iteration the
+        # parent was last told that the output belongs to (see writing()).
+        self.written = {"stdout": 0, "stderr": 0}
+        self.print_iteration = 0
+        self.marked = (0, 0)  # the offsets in the latest `printed` mark
         # Fast-forward: between shown iterations the module hooks are off (only iterations,
         # backward calls and steps are counted); hooks.install() provides the switch.
         self.fast = False
@@ -153,10 +158,36 @@ class LoopState:
         except OSError:
             pass
 
+    def writing(self) -> None:
+        """The script is about to write output. The first time in an iteration, tell the
+        parent: output past the byte offsets written so far belongs to this iteration. The
+        parent reads the pipes and this channel separately, so offsets, not arrival order,
+        decide which iteration a line belongs to."""
+        if self.iteration == self.print_iteration or not self.here():
+            return
+        self.print_iteration = self.iteration
+        with contextlib.suppress(OSError):  # the parent is gone: the print must still work
+            self._mark_output()
+
+    def _mark_output(self) -> None:
+        written = self.written
+        self.marked = (written["stdout"], written["stderr"])
+        self.channel.send(
+            {
+                "type": "printed",
+                "iteration": self.print_iteration,
+                "stdout": written["stdout"],
+                "stderr": written["stderr"],
+            }
+        )
+
     def send(self, event: ChildEvent) -> None:
-        """Send an event after the script's pending output, so lines keep their order."""
+        """Send an event after the script's output so far: the parent then shows that output
+        first (a `printed` mark says how far it reaches)."""
         sys.stdout.flush()
         sys.stderr.flush()
+        if self.marked != (self.written["stdout"], self.written["stderr"]):
+            self._mark_output()
         self.channel.send(event)
 
     def notice(self, code: str, message: str, once: bool = True) -> None:
@@ -177,10 +208,6 @@ class LoopState:
     def flush(self) -> None:
         """Send what was only counted: losses, evaluation calls, the models when changed."""
         self.last_flush = time.monotonic()
-        if self.printed:
-            # internal: the output written since the last flush belongs to this iteration
-            self.printed = False
-            self.send({"type": "printed", "iteration": self.iteration})
         if self.losses:
             values: list[Float | None] = [
                 float(sum(v if isinstance(v, float) else v.item() for v in roots))
@@ -281,8 +308,6 @@ class LoopState:
         return cast(ChildPhase, {**base, **fields})
 
     def _end_iteration(self, ended: int) -> None:
-        if self.printed:
-            self.flush()  # lines printed in this iteration are counted before it ends
         self.iteration += ended
         self.micro = 0
         self.phases = 0

@@ -83,6 +83,7 @@ export const en = {
   "status.phase": "Phase",
   "status.nextPhase": "next: {phase}",
   "status.none": "—",
+  "status.scriptEnded": "the script has ended: nothing runs next",
   "status.switch.label": "Teaching switch",
   "status.switch.skipZeroGrad": "zero_grad() skipped",
   "status.switch.frozen": "frozen: {names}",

@@ -84,6 +84,7 @@ export const zh: Record<MessageKey, string> = {
   "status.phase": "阶段",
   "status.nextPhase": "下一步：{phase}",
   "status.none": "—",
+  "status.scriptEnded": "脚本已结束，之后不再运行任何阶段",
   "status.switch.label": "教学开关",
   "status.switch.skipZeroGrad": "跳过了 zero_grad()",
   "status.switch.frozen": "已冻结：{names}",
