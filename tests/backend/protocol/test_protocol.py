@@ -26,7 +26,7 @@ from loopscope.server.app import create_app
 from loopscope.server.connection import error_event
 from loopscope.training.scenarios import SCENARIOS
 
-from ._helpers import check_event, make_session, receive_text, step_phases, wire
+from .._helpers import check_event, make_session, receive_text, step_phases, wire
 
 
 def test_commands_parse_with_defaults() -> None:
@@ -160,7 +160,7 @@ def test_protocol_schema_lists_every_message_and_resolves() -> None:
 
 # ---------------------------------------------------------------- the documented example
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "protocol.md"
 
 
 def _addresses_removed(value: Any) -> Any:
