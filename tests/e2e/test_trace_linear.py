@@ -62,6 +62,7 @@ def test_stepping_the_first_iteration_shows_torch_numbers(browser: Browser) -> N
     with traced_page(browser, SCRIPT) as page:
         # Before the first phase: the script's source, no scenario words, no model yet.
         expect(page.get_by_test_id("scenario-select")).to_have_count(0)
+        expect(page.get_by_test_id("run-to")).to_have_count(0)
         expect(page.get_by_test_id("trace-model-pending")).to_be_visible()
         expect(page.get_by_test_id("timeline-traced")).to_contain_text("cannot be re-run")
         expect(page.get_by_test_id("script-console")).to_have_attribute("data-count", "0")

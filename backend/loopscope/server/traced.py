@@ -204,9 +204,10 @@ class TracedRun:
 
     def _check_running(self) -> None:
         if self.source.end is not None:
-            status = self.source.end["status"]
+            end = self.source.end
+            how = f"{end['status']}, exit status {end['exit_code']}"
             raise CommandError(
-                "wrong_state", f"type: the script has ended ({status}); reset runs it again", "type"
+                "wrong_state", f"type: the script has ended ({how}); reset runs it again", "type"
             )
 
     async def step(self, unit: str, count: int) -> None:
