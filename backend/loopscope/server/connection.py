@@ -92,6 +92,20 @@ def parse_command(text: str) -> Any:
 TOO_BIG = object()  # what screen_message answers for a message over the size limit
 
 
+async def admit(
+    websocket: WebSocket, message: Mapping[str, Any], max_bytes: int, commands: TokenBucket
+) -> Any:
+    """A received message screened (see screen_message), or None when the connection ends
+    here: the client left, or sent a message over the size limit (closed with 1009)."""
+    if message["type"] == "websocket.disconnect":
+        return None
+    item = screen_message(message, max_bytes, commands)
+    if item is TOO_BIG:
+        await websocket.close(code=1009, reason="message too big")
+        return None
+    return item
+
+
 def screen_message(message: Mapping[str, Any], max_bytes: int, commands: TokenBucket) -> Any:
     """A received websocket message as a validated command, the error event refusing it
     (rate limit, binary frame, bad JSON or shape), or TOO_BIG (the socket must close)."""
@@ -245,13 +259,12 @@ class Connection:
                 return
             except WebSocketDisconnect:
                 return
-            if message["type"] == "websocket.disconnect":
+            item = await admit(
+                self.websocket, message, self.settings.max_message_bytes, self._commands
+            )
+            if item is None:
                 return
             self._last_message = time.monotonic()
-            item = screen_message(message, self.settings.max_message_bytes, self._commands)
-            if item is TOO_BIG:
-                await self.websocket.close(code=1009, reason="message too big")
-                return
             self._queue(item)
 
     def _queue(self, item: Any) -> None:

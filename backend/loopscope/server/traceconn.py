@@ -19,7 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..config import Settings
 from ..protocol import PlayCommand, StepCommand
 from ..training.errors import CommandError
-from .connection import CLOSE_SEND_BUDGET, CLOSE_WAIT_S, TOO_BIG, error_event, screen_message
+from .connection import CLOSE_SEND_BUDGET, CLOSE_WAIT_S, admit, error_event
 from .outbox import Outbox
 from .protocols import TokenBucket
 from .traced import Event, TracedRun
@@ -105,13 +105,12 @@ class TraceConnection:
                 message = await self.websocket.receive()
             except WebSocketDisconnect:
                 return
-            if message["type"] == "websocket.disconnect":
+            item = await admit(
+                self.websocket, message, self.settings.max_message_bytes, self._commands
+            )
+            if item is None:
                 return
             self._last_message = time.monotonic()
-            item = screen_message(message, self.settings.max_message_bytes, self._commands)
-            if item is TOO_BIG:
-                await self.websocket.close(code=1009, reason="message too big")
-                return
             self._handle(item)
 
     # ------------------------------------------------------------------ commands
