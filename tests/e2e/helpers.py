@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, WebSocket, expect
 
 PHASES = ["forward", "loss", "zero_grad", "backward", "step"]
 
@@ -53,3 +54,32 @@ def step_iteration(page: Page) -> None:
     before = frame_count(page)
     page.get_by_role("button", name="Step iteration", exact=True).click()
     expect(page.get_by_test_id("timeline")).to_have_attribute("data-count", str(before + 1))
+
+
+def open_page(
+    browser: Browser,
+    server_url: str | None,
+    path: str = "/",
+    *,
+    size: tuple[int, int] = (1440, 900),
+    ready: str | None = None,
+    on_websocket: Callable[[WebSocket], None] | None = None,
+) -> Page:
+    """A new English page in its own browser context at `path` (relative to `server_url`, or
+    a whole URL when it is None), once its socket is open and, when given, the test id
+    `ready` is on the page. Fails on an uncaught page error during the load. The caller
+    closes `page.context`."""
+    context = browser.new_context(
+        viewport={"width": size[0], "height": size[1]}, locale="en-US", base_url=server_url
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    if on_websocket is not None:
+        page.on("websocket", on_websocket)
+    page.goto(path)
+    page.locator("[data-testid=connection][data-state=open]").wait_for()
+    if ready is not None:
+        page.get_by_test_id(ready).wait_for()
+    assert not errors, errors
+    return page

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from .conftest import ROOT, _free_port, _wait_healthy, save_screenshot
+from .helpers import open_page
 
 pytestmark = pytest.mark.e2e
 
@@ -49,11 +50,7 @@ def full_server() -> Iterator[str]:
 
 
 def open_tab(browser: Browser, url: str, lang: str = "en") -> Page:
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="en-US")
-    page = context.new_page()
-    page.goto(f"{url}/#lang={lang}")
-    page.locator("[data-testid=connection][data-state=open]").wait_for()
-    return page
+    return open_page(browser, None, f"{url}/#lang={lang}", size=(1280, 720))
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

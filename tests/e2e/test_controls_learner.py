@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from loopscope.training.session import Session
 
 from .conftest import save_screenshot
-from .helpers import iteration, step_iteration, values
+from .helpers import iteration, open_page, step_iteration, values
 
 pytestmark = pytest.mark.e2e
 
@@ -37,13 +37,8 @@ def same_params(page: Page, session: Session) -> None:
         assert torch.equal(torch.tensor([float(v) for v in shown]), p.detach().reshape(-1)), name
 
 
-def open_page(browser: Browser, server_url: str, path: str = "/") -> Page:
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 720}, locale="en-US", base_url=server_url
-    )
-    page = context.new_page()
-    page.goto(path)
-    page.locator("[data-testid=connection][data-state=open]").wait_for()
+def open_at_zero(browser: Browser, server_url: str, path: str) -> Page:
+    page = open_page(browser, server_url, path, size=(1280, 720))
     expect(page.get_by_test_id("iteration")).to_have_attribute("data-value", "0")
     return page
 
@@ -78,7 +73,7 @@ def test_a_long_run_to_shows_progress_and_pause_stops_it_where_torch_agrees(
     browser: Browser, server_url: str
 ) -> None:
     config = "n_points=2000&batch_size=1"
-    page = open_page(browser, server_url, f"/#scenario=linear&{config}&lang=en")
+    page = open_at_zero(browser, server_url, f"/#scenario=linear&{config}&lang=en")
     try:
         run_to(page, 40, "epoch")  # 80 000 iterations: seconds of work
         progress = page.get_by_test_id("run-to-progress")
@@ -108,7 +103,7 @@ def test_pause_at_top_speed_stops_within_one_frame_of_the_click(
     """Bound: after the click at most one more frame arrives — the play step the server was
     running (one unit when the page keeps up, else the units the rate asked for while the
     page drew one frame). Unpaced play used to deliver 3–23 frames after the click here."""
-    page = open_page(browser, server_url, "/#scenario=classify&lang=en")
+    page = open_at_zero(browser, server_url, "/#scenario=classify&lang=en")
     try:
         slider = page.get_by_test_id("speed")
         slider.focus()

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, FloatRect, Page, expect
 
 from .conftest import save_screenshot
-from .helpers import PHASES, step_phase
+from .helpers import PHASES, open_page, step_phase
 
 pytestmark = pytest.mark.e2e
 
@@ -145,13 +145,8 @@ def contrast(ink: list[float], alpha: float, paper: list[float]) -> float:
 def test_linear_names_are_12px_and_aa_contrast_at_the_default_zoom(
     browser: Browser, server_url: str, size: tuple[int, int]
 ) -> None:
-    context = browser.new_context(
-        viewport={"width": size[0], "height": size[1]}, locale="en-US", base_url=server_url
-    )
-    page = context.new_page()
+    page = open_page(browser, server_url, size=size, ready="param-linear.weight")
     try:
-        page.goto("/")
-        page.get_by_test_id("param-linear.weight").wait_for()
         for phase in PHASES:
             step_phase(page, phase)
             if phase in ("forward", "zero_grad"):
@@ -166,7 +161,7 @@ def test_linear_names_are_12px_and_aa_contrast_at_the_default_zoom(
                 assert ratio >= 4.5, (phase, node, ratio)
         save_screenshot(page, f"75-graph-readable-linear-{size[0]}x{size[1]}")
     finally:
-        context.close()
+        page.context.close()
 
 
 # ---------------------------------------------------------------- the batch's shape

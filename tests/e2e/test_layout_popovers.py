@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, WebSocket, expect
 
 from .conftest import save_screenshot
-from .helpers import step_phase
+from .helpers import open_page, step_phase
 
 pytestmark = pytest.mark.e2e
 
@@ -35,28 +35,22 @@ class SentCommands:
         return [c for c in self.commands if c.get("type") == kind]
 
 
-def open_page(
+def open_sized(
     browser: Browser, server_url: str, width: int, height: int, sent: SentCommands | None = None
 ) -> Page:
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, locale="en-US", base_url=server_url
+    return open_page(
+        browser,
+        server_url,
+        size=(width, height),
+        ready="param-linear.weight",
+        on_websocket=None if sent is None else sent.attach,
     )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    if sent is not None:
-        page.on("websocket", sent.attach)
-    page.goto("/")
-    page.locator("[data-testid=connection][data-state=open]").wait_for()
-    page.get_by_test_id("param-linear.weight").wait_for()
-    assert not errors, errors
-    return page
 
 
 @pytest.fixture
 def sent_and_page(browser: Browser, server_url: str) -> Iterator[tuple[SentCommands, Page]]:
     sent = SentCommands()
-    page = open_page(browser, server_url, 1440, 900, sent)
+    page = open_sized(browser, server_url, 1440, 900, sent)
     yield sent, page
     page.context.close()
 
@@ -68,7 +62,7 @@ def sent_and_page(browser: Browser, server_url: str) -> Iterator[tuple[SentComma
 def test_every_main_panel_has_a_usable_height(
     browser: Browser, server_url: str, width: int, height: int
 ) -> None:
-    page = open_page(browser, server_url, width, height)
+    page = open_sized(browser, server_url, width, height)
     try:
         for phase in ["forward", "loss", "zero_grad", "backward"]:
             step_phase(page, phase)
@@ -86,7 +80,7 @@ def test_every_main_panel_has_a_usable_height(
 
 
 def test_the_header_is_one_row_at_1280x720_in_english(browser: Browser, server_url: str) -> None:
-    page = open_page(browser, server_url, 1280, 720)
+    page = open_sized(browser, server_url, 1280, 720)
     try:
         header = page.get_by_test_id("app-header")
         title = header.get_by_role("heading", level=1).bounding_box()

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from .conftest import save_screenshot
-from .helpers import step_phase
+from .helpers import open_page, step_phase
 
 pytestmark = pytest.mark.e2e
 
@@ -89,13 +89,8 @@ def test_the_loss_reads_the_same_in_every_panel(page: Page) -> None:
 def test_id_and_data_ptr_fit_their_boxes(
     browser: Browser, server_url: str, size: tuple[int, int]
 ) -> None:
-    context = browser.new_context(
-        viewport={"width": size[0], "height": size[1]}, locale="en-US", base_url=server_url
-    )
-    page = context.new_page()
+    page = open_page(browser, server_url, size=size, ready="param-linear.weight")
     try:
-        page.goto("/")
-        page.get_by_test_id("param-linear.weight").wait_for()
         for phase in ["forward", "loss", "zero_grad", "backward", "step"]:
             step_phase(page, phase)
         page.get_by_test_id("explain-tab-refs").click()
@@ -124,4 +119,4 @@ def test_id_and_data_ptr_fit_their_boxes(
         assert panel.evaluate("el => el.scrollWidth <= el.clientWidth + 0.5")
         save_screenshot(page, f"78-ref-numbers-fit-{size[0]}")
     finally:
-        context.close()
+        page.context.close()

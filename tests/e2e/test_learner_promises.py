@@ -16,7 +16,7 @@ import torch
 from playwright.sync_api import Browser, Page, expect
 
 from .conftest import save_screenshot
-from .helpers import frame_count, step_iteration, step_phase
+from .helpers import frame_count, open_page, step_iteration, step_phase
 from .test_state_lessons import start_lesson, wait_for_hash
 from .test_teaching_charts_time import f32, linear_oracle
 
@@ -89,13 +89,8 @@ def test_lr_too_high_draws_its_zigzag_and_the_landscape_holds_the_path(page: Pag
 def test_forget_zero_grad_shows_g0_plus_g1_with_torchs_numbers(
     browser: Browser, server_url: str, size: tuple[int, int]
 ) -> None:
-    context = browser.new_context(
-        viewport={"width": size[0], "height": size[1]}, locale="en-US", base_url=server_url
-    )
-    page = context.new_page()
+    page = open_page(browser, server_url, size=size, ready="param-linear.weight")
     try:
-        page.goto("/")
-        page.get_by_test_id("param-linear.weight").wait_for()
         start_lesson(page, "no-zero-grad")
         wait_for_hash(page, "h.includes('skip_zero_grad=true')")
         action = page.get_by_test_id("lesson-action")
@@ -136,7 +131,7 @@ def test_forget_zero_grad_shows_g0_plus_g1_with_torchs_numbers(
             assert 0 <= box["y"] and box["y"] + box["height"] <= size[1], box
         save_screenshot(page, f"72-lesson-zero-grad-sum-{size[0]}x{size[1]}")
     finally:
-        context.close()
+        page.context.close()
 
 
 # ---------------------------------------------------------------- an earlier iteration's graph

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from .conftest import save_screenshot
-from .helpers import PHASES, step_phase
+from .helpers import PHASES, open_page, step_phase
 
 pytestmark = pytest.mark.e2e
 
@@ -31,15 +31,9 @@ def assert_in_view(target: Locator, what: str) -> None:
         assert target.nth(i).evaluate(IN_VIEW), f"{what} #{i} is not in view"
 
 
-def open_page(browser: Browser, url: str, width: int, height: int, lang: str) -> Page:
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, locale="en-US", base_url=url
-    )
-    page = context.new_page()
-    page.goto("/" + ("#lang=zh" if lang == "zh" else ""))
-    page.locator("[data-testid=connection][data-state=open]").wait_for()
-    page.get_by_test_id("param-linear.weight").wait_for()
-    return page
+def open_in(browser: Browser, url: str, width: int, height: int, lang: str) -> Page:
+    path = "/" + ("#lang=zh" if lang == "zh" else "")
+    return open_page(browser, url, path, size=(width, height), ready="param-linear.weight")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -47,7 +41,7 @@ def open_page(browser: Browser, url: str, width: int, height: int, lang: str) ->
 def test_the_overview_fits_one_screen(
     browser: Browser, server_url: str, size: tuple[int, int], lang: str
 ) -> None:
-    page = open_page(browser, server_url, *size, lang)
+    page = open_in(browser, server_url, *size, lang)
     try:
         for phase in PHASES:
             step_phase(page, phase)
@@ -87,7 +81,7 @@ def test_the_overview_fits_one_screen(
 def test_at_900_px_the_panels_stack_and_nothing_is_clipped_sideways(
     browser: Browser, server_url: str, lang: str
 ) -> None:
-    page = open_page(browser, server_url, 900, 1000, lang)
+    page = open_in(browser, server_url, 900, 1000, lang)
     try:
         for phase in PHASES:
             step_phase(page, phase)

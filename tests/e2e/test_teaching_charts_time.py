@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from torch import nn
 
 from .conftest import SCREENSHOTS, save_screenshot
-from .helpers import frame_count, step_iteration, step_phase, values
+from .helpers import frame_count, open_page, step_iteration, step_phase, values
 
 pytestmark = pytest.mark.e2e
 
@@ -111,19 +111,6 @@ def start_lesson(page: Page, lesson: str) -> None:
 def wait_for_hash(page: Page, fragment: str) -> None:
     """The URL hash follows each session event: it names the run the server now holds."""
     page.wait_for_function(f"() => location.hash.includes({json.dumps(fragment)})")
-
-
-def open_at(browser: Browser, server_url: str, path: str) -> Page:
-    context = browser.new_context(
-        viewport={"width": 1440, "height": 900}, locale="en-US", base_url=server_url
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path)
-    page.locator("[data-testid=connection][data-state=open]").wait_for()
-    assert not errors, errors
-    return page
 
 
 # ---------------------------------------------------------------- charts
@@ -359,7 +346,7 @@ def test_lesson_batch_sizes_compares_gd_sgd_and_minibatch(page: Page) -> None:
 
 
 def test_a_link_with_a_config_reproduces_the_run(browser: Browser, server_url: str) -> None:
-    page = open_at(browser, server_url, "/#scenario=linear&lr=0.02")
+    page = open_page(browser, server_url, "/#scenario=linear&lr=0.02")
     try:
         expect(page.get_by_text("optimizer = SGD(model.parameters(), lr=0.02)")).to_be_visible()
         page.wait_for_function("() => location.hash === '#scenario=linear&lr=0.02&lang=en'")
@@ -379,7 +366,7 @@ def test_a_link_with_a_config_reproduces_the_run(browser: Browser, server_url: s
 
 
 def test_a_link_chooses_scenario_and_language(browser: Browser, server_url: str) -> None:
-    page = open_at(browser, server_url, "/#scenario=mlp&hidden=8&lang=zh")
+    page = open_page(browser, server_url, "/#scenario=mlp&hidden=8&lang=zh")
     try:
         expect(page.get_by_test_id("param-layers.0.weight")).to_be_attached()
         expect(page.get_by_test_id("lang-toggle")).to_have_text("English")
@@ -400,7 +387,7 @@ def test_a_link_chooses_scenario_and_language(browser: Browser, server_url: str)
 def test_a_link_with_a_bad_value_says_so_and_runs_the_defaults(
     browser: Browser, server_url: str
 ) -> None:
-    page = open_at(browser, server_url, "/#scenario=linear&lr=-1")
+    page = open_page(browser, server_url, "/#scenario=linear&lr=-1")
     try:
         expect(page.get_by_test_id("error")).to_have_attribute("data-field", "config.lr")
         expect(page.get_by_test_id("error")).to_contain_text("Learning rate must be greater than 0")

@@ -23,17 +23,13 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import orjson
-from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..config import Settings
 from ..protocol import (
-    COMMAND_ADAPTER,
     PlayCommand,
     ResumeCommand,
     RewindCommand,
@@ -43,100 +39,19 @@ from ..protocol import (
     StepCommand,
     TensorCommand,
 )
-from ..training.errors import CommandError, error_code, field_path
+from ..training.errors import CommandError
 from ..training.session import Session
+from .messages import admit, error_event
 from .outbox import Outbox
 from .protocols import TokenBucket
 from .runs import RunRegistry
 from .work import Work
 
-COMMAND_NAMES = (
-    "start",
-    "step",
-    "play",
-    "pause",
-    "reset",
-    "rewind",
-    "set",
-    "resume",
-    "tensor",
-    "shown",
-)
-COMMAND_TYPES = ", ".join(COMMAND_NAMES)
 INBOX_SIZE = 64  # messages received but not yet run; beyond, they are refused
 CLOSE_SEND_BUDGET = 4008  # more than send_budget_bytes waited to be sent
 CLOSE_EVICTED = 4013  # the server was full and this connection the longest idle
 CLOSE_WAIT_S = 1.0  # a close frame waits this long behind unsent frames, then the socket goes
 log = logging.getLogger(__name__)
-
-
-def parse_command(text: str) -> Any:
-    """A message as a validated command, or the error event (a dict) that refuses it.
-    Pure: it reads no run, so the receiver can do it as soon as a message arrives."""
-    try:
-        raw = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        return error_event("invalid_json", f"not valid JSON: {exc}")
-    if not isinstance(raw, dict):
-        return error_event("invalid_message", "expected a JSON object with a 'type'", "type")
-    if raw.get("type") not in COMMAND_NAMES:
-        # Refused before pydantic, which would put (a repr of) the client's value in its
-        # message — and a deeply nested one overflows the stack while doing so.
-        return error_event("invalid_message", f"type: expected one of {COMMAND_TYPES}", "type")
-    try:
-        return COMMAND_ADAPTER.validate_python(raw)
-    except ValidationError as exc:
-        return validation_error(exc)
-
-
-TOO_BIG = object()  # what screen_message answers for a message over the size limit
-
-
-async def admit(
-    websocket: WebSocket, message: Mapping[str, Any], max_bytes: int, commands: TokenBucket
-) -> Any:
-    """A received message screened (see screen_message), or None when the connection ends
-    here: the client left, or sent a message over the size limit (closed with 1009)."""
-    if message["type"] == "websocket.disconnect":
-        return None
-    item = screen_message(message, max_bytes, commands)
-    if item is TOO_BIG:
-        await websocket.close(code=1009, reason="message too big")
-        return None
-    return item
-
-
-def screen_message(message: Mapping[str, Any], max_bytes: int, commands: TokenBucket) -> Any:
-    """A received websocket message as a validated command, the error event refusing it
-    (rate limit, binary frame, bad JSON or shape), or TOO_BIG (the socket must close)."""
-    text: str | None = message.get("text")
-    if text is not None:
-        size = len(text) if text.isascii() else len(text.encode())
-    else:
-        size = len(message.get("bytes") or b"")
-    if size > max_bytes:
-        return TOO_BIG
-    if not commands.take():
-        return error_event("rate_limited", "too many commands; slow down")
-    if text is None:
-        return error_event("invalid_message", "binary frames are not accepted; send JSON text")
-    return parse_command(text)
-
-
-def error_event(code: str, message: str, field: str | None = None) -> dict[str, Any]:
-    """An ErrorEvent dict."""
-    return {"type": "error", "code": code, "message": message, "field": field}
-
-
-def validation_error(exc: ValidationError) -> dict[str, Any]:
-    """A command's ValidationError as an error event naming the offending field."""
-    err = exc.errors(include_url=False)[0]
-    loc = err["loc"]
-    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-        # A fixed message: pydantic's would echo (a repr of) whatever the client sent.
-        return error_event("invalid_message", f"type: expected one of {COMMAND_TYPES}", "type")
-    field = field_path(loc[1:] if len(loc) > 1 else loc) if loc else None
-    return error_event(error_code(err["type"]), f"{field}: {err['msg']}", field)
 
 
 class Connection:
@@ -510,11 +425,3 @@ class Connection:
                 await task
             if announce:
                 self._emit([self._play_state("paused")])
-
-
-async def refuse(websocket: WebSocket, code: int, message: str) -> None:
-    """Accept, say why in an error event, and close with `code`."""
-    await websocket.accept()
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-        await websocket.send_text(orjson.dumps(error_event("too_many_runs", message)).decode())
-        await websocket.close(code=code, reason=message[:120])

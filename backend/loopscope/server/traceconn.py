@@ -19,7 +19,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..config import Settings
 from ..protocol import PlayCommand, StepCommand
 from ..training.errors import CommandError
-from .connection import CLOSE_SEND_BUDGET, CLOSE_WAIT_S, admit, error_event
+from .connection import CLOSE_SEND_BUDGET, CLOSE_WAIT_S
+from .messages import admit, error_event
 from .outbox import Outbox
 from .protocols import TokenBucket
 from .traced import Event, TracedRun

@@ -8,7 +8,8 @@ from starlette.websockets import WebSocket
 
 from ..config import Settings
 from .admission import Admission
-from .connection import Connection, refuse
+from .connection import Connection
+from .messages import refuse
 from .runs import RunRegistry
 from .traceconn import TraceConnection
 

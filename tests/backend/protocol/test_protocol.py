@@ -23,7 +23,7 @@ from loopscope.protocol import (
     protocol_schema,
 )
 from loopscope.server.app import create_app
-from loopscope.server.connection import error_event
+from loopscope.server.messages import error_event
 from loopscope.training.scenarios import SCENARIOS
 
 from .._helpers import check_event, make_session, receive_text, step_phases, wire
