@@ -42,6 +42,8 @@ class ForwardHooks(HandHooks):
 
     def module_pre(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         """Global forward pre-hook."""
+        if self.in_backward or self.capture.walking:
+            return  # a forward run again inside backward() (activation checkpointing)
         if self.depth == 0 and self.hand is not None and torch.is_grad_enabled():
             if self.hand_boundary():  # hooks just removed: this call's forward hook will not run
                 return
@@ -86,6 +88,8 @@ class ForwardHooks(HandHooks):
 
     def module_post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
         """Global forward hook (always called, also when forward raised)."""
+        if self.in_backward or self.capture.walking:
+            return
         depth = self.depth
         self.depth = max(0, depth - 1)
         if self.loss_depth:
@@ -140,6 +144,8 @@ class ForwardHooks(HandHooks):
     def loss_function(self, name: str, run: Callable[[], T], target: Any) -> T:
         """A torch.nn.functional loss: a phase at top level, noted inside a model's forward."""
         if self.fast or self.loss_depth or self.in_loss_function:
+            return run()
+        if self.in_backward or self.capture.walking:
             return run()
         if self.depth == 0 and not torch.is_grad_enabled():
             return run()
