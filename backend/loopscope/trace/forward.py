@@ -16,7 +16,7 @@ from torch import nn
 from ..capture.graph import Node
 from ..protocol import GraphEvent
 from .byhand import HandHooks
-from .recorder import tensors_in
+from .recorder import module_name, tensors_in
 from .state import MAX_PENDING, PendingCall, _Call
 
 T = TypeVar("T")
@@ -62,8 +62,14 @@ class ForwardHooks(HandHooks):
         grad = torch.is_grad_enabled()
         if grad and "forward_called_directly" not in self.noticed:
             self._direct_forward(module)
+        if isinstance(module, torch.jit.ScriptModule):
+            self.notice(
+                "scripted_module",
+                f"{module_name(module)} is a torch.jit.script module: its layers run inside "
+                "TorchScript, where no hook sees them, so only its input and output are shown",
+            )
         if grad:
-            self._before("forward", type(module).__name__)
+            self._before("forward", module_name(module))
         capture = grad and self.capturing
         self.call = _Call(module, grad, self.locator.locate(2) if capture else None)
         if capture:
@@ -129,7 +135,7 @@ class ForwardHooks(HandHooks):
         if self.capturing:
             event = self._phase(
                 "forward",
-                type(module).__name__,
+                module_name(module),
                 location=call.location,
                 loss=call.inner_value,
                 loss_inside_model=call.inner_loss,

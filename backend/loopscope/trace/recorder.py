@@ -39,6 +39,13 @@ def tensors_in(value: Any, limit: int = 64) -> list[torch.Tensor]:
     return found
 
 
+def module_name(module: nn.Module) -> str:
+    """The class name the script wrote: a `torch.jit.script`ed module's original one."""
+    if isinstance(module, torch.jit.ScriptModule):
+        return str(getattr(module, "original_name", type(module).__name__))
+    return type(module).__name__
+
+
 class GuardedBackwardRecorder(BackwardRecorder):
     """A BackwardRecorder whose hooks never raise: they run inside the script's backward(),
     where an error of ours would look like the script's own and abort its backward.  The
@@ -80,7 +87,7 @@ class NameTable:
         self._modules.add(id(module))
         label = ""
         if self.models:
-            base = type(module).__name__
+            base = module_name(module)
             label, k = base, 1
             while any(label == known for known, _ in self.models):
                 k += 1
@@ -153,7 +160,7 @@ class ForwardCalls:
         self.trace.append({"event": "pre_hook", "module": path})
         depth = 0 if path == "" else path.count(".") + 1
         first = tensors_in(args[:1], 1)
-        call = {"module": path, "cls": type(module).__name__, "depth": depth, "output": None}
+        call = {"module": path, "cls": module_name(module), "depth": depth, "output": None}
         call["input"] = self._key(first[0] if first else None, f"{path or 'model'}.input")
         self.calls.append(call)
         self._open.append(call)

@@ -12,11 +12,16 @@ import torch.nn as nn
 
 def build(width):
     def make():
-        return nn.Sequential(OrderedDict([
-            ("fc1", nn.Linear(4, width)),
-            ("act", nn.ReLU()),
-            ("fc2", nn.Linear(width, 1)),
-        ]))
+        return nn.Sequential(
+            OrderedDict(
+                [
+                    ("fc1", nn.Linear(4, width)),
+                    ("act", nn.ReLU()),
+                    ("fc2", nn.Linear(width, 1)),
+                ]
+            )
+        )
+
     return make
 
 

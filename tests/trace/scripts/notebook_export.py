@@ -1,5 +1,4 @@
 #!/usr/bin/env python
-# coding: utf-8
 
 # # Lab 3: a logistic regression, exported from the notebook
 #
@@ -40,7 +39,7 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
 
 
 history = []
-for epoch in range(10):
+for _epoch in range(10):
     logits = model(X)
     loss = loss_fn(logits, Y)
     optimizer.zero_grad()

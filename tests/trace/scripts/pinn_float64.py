@@ -14,8 +14,9 @@ torch.manual_seed(0)
 class PINN(nn.Module):
     def __init__(self, width=20):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(1, width), nn.Tanh(), nn.Linear(width, width),
-                                 nn.Tanh(), nn.Linear(width, 1))
+        self.net = nn.Sequential(
+            nn.Linear(1, width), nn.Tanh(), nn.Linear(width, width), nn.Tanh(), nn.Linear(width, 1)
+        )
 
     def forward(self, t):
         return self.net(t)
@@ -30,7 +31,7 @@ for epoch in range(25):
     u = model(t)
     du_dt = torch.autograd.grad(u, t, grad_outputs=torch.ones_like(u), create_graph=True)[0]
     residual = du_dt + u
-    loss_pde = (residual ** 2).mean()
+    loss_pde = (residual**2).mean()
     loss_ic = (model(t0) - 1.0).pow(2).mean()
     loss = loss_pde + loss_ic
     loss.backward()

@@ -23,8 +23,11 @@ for i in range(total):
     loss.backward()
     opt.step()
     done = int(20 * (i + 1) / total)
-    print(f"\rtraining |{'#' * done}{' ' * (20 - done)}| {i + 1}/{total} loss={loss.item():.4f}",
-          end="", flush=True)
+    print(
+        f"\rtraining |{'#' * done}{' ' * (20 - done)}| {i + 1}/{total} loss={loss.item():.4f}",
+        end="",
+        flush=True,
+    )
     if (i + 1) % 4 == 0:
         log.info("checkpoint at step %d", i + 1)
 print()

@@ -21,8 +21,12 @@ class TinyLM(nn.Module):
         super().__init__()
         self.wte = nn.Embedding(vocab, n_embd)
         self.wpe = nn.Embedding(block, n_embd)
-        self.mlp = nn.Sequential(nn.LayerNorm(n_embd), nn.Linear(n_embd, 4 * n_embd), nn.GELU(),
-                                 nn.Linear(4 * n_embd, n_embd))
+        self.mlp = nn.Sequential(
+            nn.LayerNorm(n_embd),
+            nn.Linear(n_embd, 4 * n_embd),
+            nn.GELU(),
+            nn.Linear(4 * n_embd, n_embd),
+        )
         self.lm_head = nn.Linear(n_embd, vocab, bias=False)
         self.lm_head.weight = self.wte.weight  # weight tying
         self.apply(self._init_weights)
@@ -68,7 +72,8 @@ for it in range(max_iters):
     optimizer.step()
     scheduler.step()
     if it % 5 == 0:
-        print(f"iter {it}: loss {loss.item():.4f} norm {norm.item():.4f} lr {scheduler.get_last_lr()[0]:.5f}")
+        lr = scheduler.get_last_lr()[0]
+        print(f"iter {it}: loss {loss.item():.4f} norm {norm.item():.4f} lr {lr:.5f}")
 assert model.lm_head.weight is model.wte.weight
 if len(sys.argv) > 1:
     torch.save(model.state_dict(), sys.argv[1])
