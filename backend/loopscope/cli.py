@@ -108,8 +108,9 @@ def _trace_headless(args: argparse.Namespace, script_args: list[str]) -> int:
     source = TraceSource(args.script, script_args, on_event=note)
     try:
         source.start()
-        source.play()
-        source.wait_end(keep=False)
+        if source.end is None:  # a script may end before its first phase (an import failed)
+            source.play()
+            source.wait_end(keep=False)
     except KeyboardInterrupt:
         source.stop()
     finally:
