@@ -103,6 +103,7 @@ ONE_BACKWARD = [
     ("transfer_two_stages.py", 16, ["zero_grad", "forward", "loss", "backward", "step"], "phase"),
     ("dataclass_output.py", 9, ["zero_grad", "forward", "loss", "backward", "step"], "iteration"),
     ("spawn_workers.py", 8, ["zero_grad", "forward", "loss", "backward", "step"], "iteration"),
+    ("compiled_model.py", 5, ["zero_grad", "forward", "loss", "backward", "step"], "iteration"),
     (
         "sparse_embedding.py",
         12,
@@ -226,6 +227,17 @@ def test_jit_scripted_module_named_as_written(tmp_path: Path) -> None:
     assert codes(traced) == ["scripted_module"]
     params = {u["name"] for u in steps(traced)[0]["capture"]["updates"]}
     assert params == {"hidden.weight", "hidden.bias", "head.weight", "head.bias"}
+
+
+def test_torch_compiled_model_seen_as_the_module_it_wraps(tmp_path: Path) -> None:
+    # (traced_and_plain: stderr equal too, torch's warning about global hooks is ours)
+    traced, _out, _err = traced_and_plain("compiled_model.py", tmp_path)
+    assert codes(traced) == ["compiled_module"]
+    forward = next(p for p in traced.phases if p["phase"] == "forward")
+    calls = [c["module"] for c in forward["capture"]["calls"]]
+    assert (forward["what"], calls) == ("Net", ["", "layers", "layers.0", "layers.1", "layers.2"])
+    names = {u["name"] for u in steps(traced)[0]["capture"]["updates"]}
+    assert names == {"layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"}
 
 
 def test_checkpointed_blocks_recomputed_in_backward_are_not_calls(tmp_path: Path) -> None:

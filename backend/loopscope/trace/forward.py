@@ -16,7 +16,7 @@ from torch import nn
 from ..capture.graph import Node
 from ..protocol import GraphEvent
 from .byhand import HandHooks
-from .recorder import module_name, tensors_in
+from .recorder import compiled_from, module_name, tensors_in
 from .state import MAX_PENDING, PendingCall, _Call
 
 T = TypeVar("T")
@@ -44,6 +44,16 @@ class ForwardHooks(HandHooks):
         """Global forward pre-hook."""
         if self.in_backward or self.capture.walking:
             return  # a forward run again inside backward() (activation checkpointing)
+        if compiled_from(module) is not None:
+            # torch.compile's wrapper: the module it wraps is called inside it, and is the
+            # model (with the parameter names the script knows, without `_orig_mod.`)
+            self.notice(
+                "compiled_module",
+                f"{module_name(module)} was compiled with torch.compile: the tracer's hooks "
+                "break its compiled graph into pieces, so it runs slower here than without "
+                "tracing; its layers, values and updates are shown as without compiling",
+            )
+            return
         if self.depth == 0 and self.hand is not None and torch.is_grad_enabled():
             if self.hand_boundary():  # hooks just removed: this call's forward hook will not run
                 return
@@ -68,6 +78,7 @@ class ForwardHooks(HandHooks):
                 f"{module_name(module)} is a torch.jit.script module: its layers run inside "
                 "TorchScript, where no hook sees them, so only its input and output are shown",
             )
+
         if grad:
             self._before("forward", module_name(module))
         capture = grad and self.capturing
@@ -94,7 +105,7 @@ class ForwardHooks(HandHooks):
 
     def module_post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
         """Global forward hook (always called, also when forward raised)."""
-        if self.in_backward or self.capture.walking:
+        if self.in_backward or self.capture.walking or compiled_from(module) is not None:
             return
         depth = self.depth
         self.depth = max(0, depth - 1)

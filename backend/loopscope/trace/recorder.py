@@ -39,11 +39,28 @@ def tensors_in(value: Any, limit: int = 64) -> list[torch.Tensor]:
     return found
 
 
+_WRAPPERS: dict[type, bool] = {}
+
+
+def compiled_from(module: nn.Module) -> nn.Module | None:
+    """The module `torch.compile` wrapped (its OptimizedModule keeps it as `_orig_mod`);
+    None for any other module (known by its class after the first look: this runs for
+    every module call of a shown iteration)."""
+    cls = type(module)
+    wrapper = _WRAPPERS.get(cls)
+    if wrapper is None:
+        wrapper = _WRAPPERS[cls] = cls.__name__ == "OptimizedModule"
+    inner = getattr(module, "_orig_mod", None) if wrapper else None
+    return inner if isinstance(inner, nn.Module) else None
+
+
 def module_name(module: nn.Module) -> str:
-    """The class name the script wrote: a `torch.jit.script`ed module's original one."""
+    """The class name the script wrote: a `torch.jit.script`ed module's original one, the
+    class of the module that `torch.compile` wrapped."""
     if isinstance(module, torch.jit.ScriptModule):
         return str(getattr(module, "original_name", type(module).__name__))
-    return type(module).__name__
+    inner = compiled_from(module)
+    return type(module if inner is None else inner).__name__
 
 
 class GuardedBackwardRecorder(BackwardRecorder):

@@ -728,6 +728,8 @@ export const en = {
     "This script was exported from a notebook and calls a function that only Jupyter provides. Remove or guard those lines and restart it.",
   "trace.notice.scripted_module":
     "The model is a torch.jit.script module: its layers run inside TorchScript, so only what goes in and comes out of it is shown.",
+  "trace.notice.compiled_module":
+    "The model was compiled with torch.compile. It is shown layer by layer as if it were not compiled, and it runs slower while traced.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -687,4 +687,6 @@ export const zh: Record<MessageKey, string> = {
     "这个脚本是从笔记本导出的，调用了只有 Jupyter 才提供的函数。请去掉这些行或用 try 包起来，再重新运行。",
   "trace.notice.scripted_module":
     "模型是 torch.jit.script 模块：它的各层在 TorchScript 内部运行，因此只能显示它的输入和输出。",
+  "trace.notice.compiled_module":
+    "模型用 torch.compile 处理过。这里按没有处理时的样子逐层显示它；被追踪时它会运行得更慢。",
 };

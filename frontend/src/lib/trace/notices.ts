@@ -11,6 +11,7 @@ const KNOWN: Record<string, { key: MessageKey; detail: boolean }> = {
   output_dropped: { key: "trace.notice.output_dropped", detail: true },
   notebook_only: { key: "trace.notice.notebook_only", detail: true },
   scripted_module: { key: "trace.notice.scripted_module", detail: false },
+  compiled_module: { key: "trace.notice.compiled_module", detail: false },
 };
 
 export interface NoticeText {
