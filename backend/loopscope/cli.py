@@ -100,11 +100,17 @@ def _trace(args: argparse.Namespace) -> int:
 def _trace_headless(args: argparse.Namespace, script_args: list[str]) -> int:
     from .trace.source import TraceSource
 
-    source = TraceSource(args.script, script_args)
+    def note(event: dict[str, object]) -> None:
+        # what the page says in a notice, said here too (a headless run has no page)
+        if event.get("type") == "notice":
+            print(f"loopscope trace: note ({event['code']}): {event['message']}", file=sys.stderr)
+
+    source = TraceSource(args.script, script_args, on_event=note)
     try:
         source.start()
-        source.play()
-        source.wait_end(keep=False)
+        if source.end is None:  # a script may end before its first phase (an import failed)
+            source.play()
+            source.wait_end(keep=False)
     except KeyboardInterrupt:
         source.stop()
     finally:

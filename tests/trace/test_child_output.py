@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ._drive import trace
 from ._served import assert_answers, is_type, served, write_script
 
 LINES = 400_000  # 100-byte lines: 40 MB through the server in one iteration
@@ -116,3 +117,19 @@ def test_each_line_carries_the_iteration_it_was_printed_in_even_at_full_speed(
         expected = int(index) + (word == "after")  # "after i" follows iteration i's step
         assert line["iteration"] == expected, line
     assert {line["stream"] for line in lines} == {"stdout", "stderr"}
+
+
+PROGRESS = """
+for i in range(3):
+    train_step()
+    print(f"\\rstep {i}", end="", flush=True)
+sys.stderr.write("done, without a newline")
+"""
+
+
+def test_a_last_line_without_newline_comes_before_the_end(tmp_path: Path) -> None:
+    traced = trace(write_script(tmp_path, PROGRESS), [])
+    assert traced.stdout == "\rstep 0\rstep 1\rstep 2"
+    assert traced.stderr == "done, without a newline"
+    # (trace() keeps the events up to the end: the lines came before it)
+    assert traced.events[-1]["type"] == "end"

@@ -62,6 +62,16 @@ def test_script_arguments_after_the_double_dash_reach_sys_argv(tmp_path: Path) -
     assert done.stdout == f"{[str(script), '--epochs', '3', '-x']}\n"
 
 
+def test_a_notebook_export_fails_with_its_reason_and_no_traceback_of_ours() -> None:
+    # it fails before its first phase: the command must not try to play it afterwards
+    done = _headless("--exit-with-script", str(SCRIPTS / "notebook_magic.py"))
+    assert done.returncode == 1
+    assert "NameError: name 'get_ipython' is not defined" in done.stderr
+    assert "note (notebook_only): get_ipython() exists only inside IPython/Jupyter" in done.stderr
+    assert "failed (exit status 1), 0 training iterations" in done.stderr
+    assert "loopscope" not in done.stderr.replace("loopscope trace:", "")
+
+
 def test_a_missing_script_is_a_usage_error() -> None:
     done = _headless(str(SCRIPTS / "missing.py"))
     assert done.returncode == 2

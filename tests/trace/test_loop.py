@@ -138,3 +138,15 @@ def test_a_hand_update_is_captured_as_a_step() -> None:
     assert update["name"] == "w" and list(update["after"]["values"]) == [0.0, 0.0]
     (ref,) = capture["references"]
     assert ref["version_after"] == ref["version_before"] + 1  # changed in place
+
+
+def test_a_second_stage_optimizer_does_not_wait_for_the_first() -> None:
+    # the transfer-learning tutorial: the first optimizer stays in a variable, never used again
+    first, second = _optimizers(2)
+    cycle = OptimizerCycle()
+    cycle.add(first)
+    assert [cycle.step(first)[0] for _ in range(3)] == [1, 1, 1]
+    cycle.add(second)
+    assert [cycle.step(second) for _ in range(3)] == [(1, None)] * 3
+    # the first one steps again: from then on both take part
+    assert [cycle.step(o)[0] for o in (first, second, first, second)] == [0, 1, 0, 1]

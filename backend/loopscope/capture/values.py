@@ -70,6 +70,8 @@ def tensor_value(tensor: torch.Tensor, cap: int = 4096) -> TensorValue:
     The numbers are copied out now, so later in-place updates cannot change what is sent.
     """
     detached = tensor.detach()
+    if detached.layout != torch.strided:  # a sparse .grad (nn.Embedding(sparse=True))
+        detached = detached.to_dense()
     shape = list(detached.shape)
     dtype = _TORCH_DTYPES.get(detached.dtype) or str(detached.dtype).removeprefix("torch.")
     if detached.numel() <= cap:

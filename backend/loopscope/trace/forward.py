@@ -16,7 +16,7 @@ from torch import nn
 from ..capture.graph import Node
 from ..protocol import GraphEvent
 from .byhand import HandHooks
-from .recorder import tensors_in
+from .recorder import compiled_from, module_name, tensors_in
 from .state import MAX_PENDING, PendingCall, _Call
 
 T = TypeVar("T")
@@ -42,6 +42,18 @@ class ForwardHooks(HandHooks):
 
     def module_pre(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         """Global forward pre-hook."""
+        if self.in_backward or self.capture.walking:
+            return  # a forward run again inside backward() (activation checkpointing)
+        if compiled_from(module) is not None:
+            # torch.compile's wrapper: the module it wraps is called inside it, and is the
+            # model (with the parameter names the script knows, without `_orig_mod.`)
+            self.notice(
+                "compiled_module",
+                f"{module_name(module)} was compiled with torch.compile: the tracer's hooks "
+                "break its compiled graph into pieces, so it runs slower here than without "
+                "tracing; its layers, values and updates are shown as without compiling",
+            )
+            return
         if self.depth == 0 and self.hand is not None and torch.is_grad_enabled():
             if self.hand_boundary():  # hooks just removed: this call's forward hook will not run
                 return
@@ -60,8 +72,15 @@ class ForwardHooks(HandHooks):
         grad = torch.is_grad_enabled()
         if grad and "forward_called_directly" not in self.noticed:
             self._direct_forward(module)
+        if isinstance(module, torch.jit.ScriptModule):
+            self.notice(
+                "scripted_module",
+                f"{module_name(module)} is a torch.jit.script module: its layers run inside "
+                "TorchScript, where no hook sees them, so only its input and output are shown",
+            )
+
         if grad:
-            self._before("forward", type(module).__name__)
+            self._before("forward", module_name(module))
         capture = grad and self.capturing
         self.call = _Call(module, grad, self.locator.locate(2) if capture else None)
         if capture:
@@ -86,6 +105,8 @@ class ForwardHooks(HandHooks):
 
     def module_post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
         """Global forward hook (always called, also when forward raised)."""
+        if self.in_backward or self.capture.walking or compiled_from(module) is not None:
+            return
         depth = self.depth
         self.depth = max(0, depth - 1)
         if self.loss_depth:
@@ -125,7 +146,7 @@ class ForwardHooks(HandHooks):
         if self.capturing:
             event = self._phase(
                 "forward",
-                type(module).__name__,
+                module_name(module),
                 location=call.location,
                 loss=call.inner_value,
                 loss_inside_model=call.inner_loss,
@@ -140,6 +161,8 @@ class ForwardHooks(HandHooks):
     def loss_function(self, name: str, run: Callable[[], T], target: Any) -> T:
         """A torch.nn.functional loss: a phase at top level, noted inside a model's forward."""
         if self.fast or self.loss_depth or self.in_loss_function:
+            return run()
+        if self.in_backward or self.capture.walking:
             return run()
         if self.depth == 0 and not torch.is_grad_enabled():
             return run()

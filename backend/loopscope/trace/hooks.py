@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -230,10 +231,30 @@ class _InplaceSwitch:
             setattr(torch.Tensor, name, method)
 
 
+def _install_compile(hooks: list[Callable[..., None]], reinstall: Callable[[], None]) -> None:
+    """torch.compile (and Module.compile, which calls it): from its first call on, the module
+    hooks are marked for dynamo to run as they are, never to compile (it would recompile
+    them for every module and warn about each builtin they call)."""
+    compile_ = torch.compile
+
+    @functools.wraps(compile_)
+    def compile_wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not getattr(hooks[0], "_loopscope_not_compiled", False):
+            for i, hook in enumerate(hooks):
+                hooks[i] = torch.compiler.disable(hook)
+                hooks[i]._loopscope_not_compiled = True  # type: ignore[attr-defined]
+            reinstall()
+            # torch's warning is about the tracer's global hooks, not about the script
+            warnings.filterwarnings("ignore", message=r"Using `torch.compile\(module\)` when")
+        return compile_(*args, **kwargs)
+
+    torch.compile = compile_wrapper
+
+
 def install(tracer: Tracer) -> None:
     """Install every hook and wrapper (once per process, before the script runs)."""
 
-    pre_hook, hook = _guard(tracer, tracer.module_pre), _guard(tracer, tracer.module_post)
+    module_hooks = [_guard(tracer, tracer.module_pre), _guard(tracer, tracer.module_post)]
     handles: list[Any] = []
     inplace = _InplaceSwitch(tracer)
 
@@ -245,10 +266,12 @@ def install(tracer: Tracer) -> None:
         if inplace.wanted:
             inplace.set(on)
         if on:
+            pre_hook, hook = module_hooks
             handles.append(torch_module.register_module_forward_pre_hook(pre_hook))
             handles.append(torch_module.register_module_forward_hook(hook, always_call=True))
 
     set_module_hooks(True)
+    _install_compile(module_hooks, lambda: set_module_hooks(bool(handles)))
     tracer.set_module_hooks = set_module_hooks
     tracer.install_inplace = inplace.install
     for name in LOSS_FUNCTIONS:

@@ -3,6 +3,7 @@
 An iteration ends at an optimizer.step() after which every optimizer the script
 created (and still holds) has stepped since the previous end: with a GAN's two
 optimizers the first step of the discriminator does not end one.  An optimizer that
+already stepped when a new one is created waits aside until it steps again.  An optimizer that
 stays idle while another steps IDLE_LIMIT times is left out of the count (and said).
 """
 
@@ -28,13 +29,19 @@ class OptimizerCycle:
         )
         self._stepped: dict[int, int] = {}
         self._idle: set[int] = set()
+        self._used: set[int] = set()  # optimizers that have stepped at least once
 
     def add(self, optimizer: torch.optim.Optimizer) -> int:
-        """Register a new optimizer; its index in creation order."""
+        """Register a new optimizer; its index in creation order.  The optimizers that
+        already stepped are set aside until they step again: a script that trains a
+        second model (or a second stage) with a new optimizer keeps the first one in a
+        variable, and its steps must not wait for it."""
         index = self._index.get(optimizer)
         if index is None:
             index = self._index[optimizer] = len(self._refs)
             self._refs.append(weakref.ref(optimizer))
+            self._idle.update(self._used)
+            self._stepped.clear()
         return index
 
     def index_of(self, optimizer: torch.optim.Optimizer) -> int:
@@ -53,6 +60,7 @@ class OptimizerCycle:
         """Count one step of `optimizer`: how many iterations it ended (usually 0 or 1) and,
         when an idle optimizer was left out, a sentence saying so."""
         index = self.add(optimizer)
+        self._used.add(index)
         if len(self._refs) == 1:
             return 1, None  # the common case: one optimizer, every step ends an iteration
         self._idle.discard(index)

@@ -6,6 +6,8 @@ Nothing here draws random numbers or creates autograd nodes: values are read wit
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -30,7 +32,59 @@ def tensors_in(value: Any, limit: int = 64) -> list[torch.Tensor]:
             stack.extend(reversed(item))
         elif isinstance(item, dict):
             stack.extend(reversed(list(item.values())))
+        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+            # a model returning a dataclass (logits and loss together, like a ModelOutput)
+            fields = dataclasses.fields(item)
+            stack.extend(reversed([getattr(item, f.name, None) for f in fields]))
     return found
+
+
+_WRAPPERS: dict[type, bool] = {}
+
+
+def compiled_from(module: nn.Module) -> nn.Module | None:
+    """The module `torch.compile` wrapped (its OptimizedModule keeps it as `_orig_mod`);
+    None for any other module (known by its class after the first look: this runs for
+    every module call of a shown iteration)."""
+    cls = type(module)
+    wrapper = _WRAPPERS.get(cls)
+    if wrapper is None:
+        wrapper = _WRAPPERS[cls] = cls.__name__ == "OptimizedModule"
+    inner = getattr(module, "_orig_mod", None) if wrapper else None
+    return inner if isinstance(inner, nn.Module) else None
+
+
+def module_name(module: nn.Module) -> str:
+    """The class name the script wrote: a `torch.jit.script`ed module's original one, the
+    class of the module that `torch.compile` wrapped."""
+    if isinstance(module, torch.jit.ScriptModule):
+        return str(getattr(module, "original_name", type(module).__name__))
+    inner = compiled_from(module)
+    return type(module if inner is None else inner).__name__
+
+
+class GuardedBackwardRecorder(BackwardRecorder):
+    """A BackwardRecorder whose hooks never raise: they run inside the script's backward(),
+    where an error of ours would look like the script's own and abort its backward.  The
+    first error is kept (`error`) for the tracer to report, and recording stops."""
+
+    error: Exception | None = None
+
+    def _node_hook(self, node_id: str) -> Callable[..., None]:
+        return self._guarded(super()._node_hook(node_id))
+
+    def _fill_hook(self, name: str, param: torch.nn.Parameter) -> Callable[..., None]:
+        return self._guarded(super()._fill_hook(name, param))
+
+    def _guarded(self, hook: Callable[..., None]) -> Callable[..., None]:
+        def guarded(*args: Any) -> None:
+            if self.error is None:
+                try:
+                    hook(*args)
+                except Exception as exc:  # noqa: BLE001 - reported by the tracer, not raised
+                    self.error = exc
+
+        return guarded
 
 
 class NameTable:
@@ -50,7 +104,7 @@ class NameTable:
         self._modules.add(id(module))
         label = ""
         if self.models:
-            base = type(module).__name__
+            base = module_name(module)
             label, k = base, 1
             while any(label == known for known, _ in self.models):
                 k += 1
@@ -123,7 +177,7 @@ class ForwardCalls:
         self.trace.append({"event": "pre_hook", "module": path})
         depth = 0 if path == "" else path.count(".") + 1
         first = tensors_in(args[:1], 1)
-        call = {"module": path, "cls": type(module).__name__, "depth": depth, "output": None}
+        call = {"module": path, "cls": module_name(module), "depth": depth, "output": None}
         call["input"] = self._key(first[0] if first else None, f"{path or 'model'}.input")
         self.calls.append(call)
         self._open.append(call)
@@ -161,6 +215,7 @@ class IterationCapture:
         self.values = ValueCache(cap)
         self.cap = cap
         self.forward: ForwardCalls | None = None  # the outermost call being recorded
+        self.walking = False  # a graph walk is reading saved tensors
         self._used: list[tuple[nn.Module, ForwardCalls]] = []
         self.sent_graph: str | None = None
         self._graph: WalkedGraph | None = None
@@ -205,7 +260,13 @@ class IterationCapture:
         named.update(self.names.params)
         assert root.grad_fn is not None
         module_of.setdefault(root.grad_fn, what)
-        graph = walk_graph(root.grad_fn, self.names.by_id, named, module_of, self.sent_graph)
+        # Reading a saved tensor can run the script's modules again (a checkpointed block is
+        # recomputed by its unpack hook): the module hooks ignore calls made meanwhile.
+        self.walking = True
+        try:
+            graph = walk_graph(root.grad_fn, self.names.by_id, named, module_of, self.sent_graph)
+        finally:
+            self.walking = False
         ids = {node: node_id for node_id, node in graph.nodes.items()}
         tensors = {"loss": ids[root.grad_fn]}
         y_pred = named.get("y_pred")
@@ -239,11 +300,11 @@ class IterationCapture:
             return None
         return self.walk(root, None, "loss")
 
-    def backward_recorder(self) -> BackwardRecorder | None:
+    def backward_recorder(self) -> GuardedBackwardRecorder | None:
         """Hooks on the walked graph's nodes for the backward about to run."""
         if self._graph is None:
             return None
-        return BackwardRecorder(self._graph, self.names.params, self.values)
+        return GuardedBackwardRecorder(self._graph, self.names.params, self.values)
 
     def grads(self, params: dict[str, torch.Tensor]) -> dict[str, Any]:
         """Each parameter's .grad as a TensorValue (None where it is None)."""

@@ -9,6 +9,7 @@ the script's exit status.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import runpy
 import sys
@@ -82,6 +83,21 @@ def _script_traceback(exc: BaseException, locator: Locator) -> str:
     return "".join(traceback.format_exception(type(exc), exc, tb))
 
 
+NOTEBOOK_NAMES = ("get_ipython", "display")  # exist only inside IPython / Jupyter
+
+
+def _notebook_hint(exc: BaseException) -> str | None:
+    """A sentence for a notebook export that calls IPython's own functions, else None."""
+    name = getattr(exc, "name", None)
+    if not isinstance(exc, NameError) or name not in NOTEBOOK_NAMES:
+        return None
+    return (
+        f"{name}() exists only inside IPython/Jupyter: this script looks exported from a "
+        "notebook; delete its magic lines (%matplotlib, !pip ...) or guard them with "
+        "`try: ... except NameError: pass`, then run it again"
+    )
+
+
 def _exit_code(exc: SystemExit) -> int:
     """The status `sys.exit(arg)` gives, printing a non-integer argument as Python does."""
     if exc.code is None:
@@ -126,6 +142,10 @@ def run(fd: int, script: str, args: list[str]) -> int:
         text = _script_traceback(exc, locator)
         message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         sys.stderr.write(text)
+        hint = _notebook_hint(exc)
+        if hint is not None and tracer.active:
+            with contextlib.suppress(OSError):
+                tracer.notice("notebook_only", hint)
     summary: TraceSummary | None = None
     try:
         summary = tracer.finish()

@@ -280,7 +280,11 @@ class TraceSource:
                         self._release_lines(event)
                         self.print_iteration = event["iteration"]
                         continue
-                    if event["type"] == "end":  # everything the script wrote comes first
+                    if event["type"] == "end":  # everything the script wrote comes first,
+                        for stream, rest in partial.items():  # a last line without "\n" too
+                            if rest:
+                                self._line(stream, rest)
+                                partial[stream] = b""
                         self._release_lines()
                     self._emit(event)
             if self._held and (

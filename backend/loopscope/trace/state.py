@@ -38,7 +38,7 @@ from ..protocol import (
 from .channel import Channel, ChannelClosed
 from .location import Locator
 from .loop import Credits, OptimizerCycle, parse_command
-from .recorder import IterationCapture, NameTable
+from .recorder import IterationCapture, NameTable, module_name
 
 MAX_PENDING = 8  # forwards kept waiting for a backward; older ones are evaluation calls
 FLUSH_SECONDS = 0.25  # while running free, losses are sent at most this often
@@ -228,7 +228,7 @@ class LoopState:
     def model_event(self) -> ChildModel:
         """The models and optimizers seen so far."""
         models: list[ModelSeen] = [
-            {"label": label, "module": module_tree(module, label, type(module).__name__)}
+            {"label": label, "module": module_tree(module, label, module_name(module))}
             for label, module in self.names.models
         ]
         optimizers: list[OptimizerSeen] = [
@@ -353,7 +353,7 @@ class LoopState:
     ) -> None:
         self.counts.evaluation_calls += 1
         where = (location["file"], location["line"]) if location else None
-        key = (type(module).__name__, grad, training, where, shown)
+        key = (module_name(module), grad, training, where, shown)
         entry = self.evaluations.get(key)
         if entry is None:
             entry = self.evaluations[key] = {

@@ -50,6 +50,8 @@ class Tracer(ForwardHooks):
             self.in_backward = False
             if recorder is not None:
                 recorder.remove()
+        if recorder is not None and recorder.error is not None:
+            raise recorder.error  # ours: _around turns tracing off, the backward itself ran
         self.loss_seen = None
         self.inner_loss = None
         event = None

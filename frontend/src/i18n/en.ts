@@ -723,6 +723,13 @@ export const en = {
   "trace.narr.endedIdle": "The script ended before any training phase was captured.",
   "trace.narr.noNext":
     "Nothing runs next: the script has ended (Restart runs it again from the top).",
+  // notices about scripts that the tracer can only partly see
+  "trace.notice.notebook_only":
+    "This script was exported from a notebook and calls a function that only Jupyter provides. Remove or guard those lines and restart it.",
+  "trace.notice.scripted_module":
+    "The model is a torch.jit.script module: its layers run inside TorchScript, so only what goes in and comes out of it is shown.",
+  "trace.notice.compiled_module":
+    "The model was compiled with torch.compile. It is shown layer by layer as if it were not compiled, and it runs slower while traced.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -682,4 +682,11 @@ export const zh: Record<MessageKey, string> = {
     "这个运行有 {n} 次较早的设置修改没有保存，链接无法复现它的数值：它会用同样的设置停在同一次迭代，但路径不同。",
   "trace.narr.endedIdle": "脚本在捕获到任何训练阶段之前就结束了。",
   "trace.narr.noNext": "之后不会再运行任何一行：脚本已经结束（“重新运行脚本”会从头再跑一次）。",
+  // notices about scripts that the tracer can only partly see
+  "trace.notice.notebook_only":
+    "这个脚本是从笔记本导出的，调用了只有 Jupyter 才提供的函数。请去掉这些行或用 try 包起来，再重新运行。",
+  "trace.notice.scripted_module":
+    "模型是 torch.jit.script 模块：它的各层在 TorchScript 内部运行，因此只能显示它的输入和输出。",
+  "trace.notice.compiled_module":
+    "模型用 torch.compile 处理过。这里按没有处理时的样子逐层显示它；被追踪时它会运行得更慢。",
 };

@@ -9,6 +9,9 @@ const KNOWN: Record<string, { key: MessageKey; detail: boolean }> = {
   no_training_step: { key: "trace.notice.no_training_step", detail: false },
   trace_error: { key: "trace.notice.trace_error", detail: true },
   output_dropped: { key: "trace.notice.output_dropped", detail: true },
+  notebook_only: { key: "trace.notice.notebook_only", detail: true },
+  scripted_module: { key: "trace.notice.scripted_module", detail: false },
+  compiled_module: { key: "trace.notice.compiled_module", detail: false },
 };
 
 export interface NoticeText {
