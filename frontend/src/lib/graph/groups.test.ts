@@ -118,7 +118,14 @@ describe("the group tree", () => {
     const edges = nodes
       .slice(1)
       .map((n, i) => ({ source: n.id, target: nodes[i]?.id ?? "", slot: 0 }));
-    const g = { ...tf, graph_id: "wrapped", nodes, edges, root: "loss0", tensors: { loss: "loss0" } };
+    const g = {
+      ...tf,
+      graph_id: "wrapped",
+      nodes,
+      edges,
+      root: "loss0",
+      tensors: { loss: "loss0" },
+    };
     const t = groupTree(g);
     expect(t.children.get("")).toEqual(["body"]);
     expect(t.children.get("body")).toEqual(["body.core.a", "body.core.b"]);
