@@ -12,7 +12,7 @@ import {
   tensorsToUnits,
 } from "./groups";
 import { graphLevels } from "./phaseview";
-import type { GraphLayout, LayoutNode, Rankdir } from "./layout";
+import type { GraphLayout, LayoutEdge, LayoutNode, Rankdir } from "./layout";
 
 const tf = transformerGraph();
 const folded = defaultCollapsed(tf);
@@ -86,6 +86,29 @@ function expectInsideFrame(layout: GraphLayout, g: string, ids: readonly string[
     expect(m.x + m.width / 2).toBeLessThanOrEqual(frame.x + frame.width + 0.01);
     expect(m.y + m.height / 2).toBeLessThanOrEqual(frame.y + frame.height + 0.01);
   }
+}
+
+/** The first node other than its ends whose inside one of the edge's segments crosses. */
+function throughNode(e: LayoutEdge, nodes: readonly LayoutNode[]): string | null {
+  const inset = 2;
+  for (const n of nodes) {
+    if (n.id === e.source || n.id === e.target) continue;
+    const x0 = n.x - n.width / 2 + inset;
+    const x1 = n.x + n.width / 2 - inset;
+    const y0 = n.y - n.height / 2 + inset;
+    const y1 = n.y + n.height / 2 - inset;
+    for (let i = 1; i < e.points.length; i++) {
+      const a = e.points[i - 1] as { x: number; y: number };
+      const b = e.points[i] as { x: number; y: number };
+      // Sample the segment: routes here are axis-aligned or dagre's short spline hops.
+      for (let k = 0; k <= 20; k++) {
+        const x = a.x + ((b.x - a.x) * k) / 20;
+        const y = a.y + ((b.y - a.y) * k) / 20;
+        if (x > x0 && x < x1 && y > y0 && y < y1) return n.id;
+      }
+    }
+  }
+  return null;
 }
 
 describe.each(["BT", "RL"] as Rankdir[])("grouped layout, rankdir %s", (rankdir) => {
@@ -173,6 +196,29 @@ describe.each(["BT", "RL"] as Rankdir[])("grouped layout, rankdir %s", (rankdir)
       const carried = laid.edges.flatMap((e) => e.via ?? [e.source]);
       expect(carried.length).toBeGreaterThan(0);
     }
+  });
+
+  it("routes the gradient's way between units round the units in between", () => {
+    const opened = [
+      without(folded, "blocks.0"),
+      without(without(folded, "blocks.0"), "blocks.0.attn"),
+      without(without(folded, "blocks.1"), "blocks.1.mlp"),
+    ];
+    let detours = 0;
+    for (const open of opened) {
+      const laid = layouts.layout(tf, open, { rankdir });
+      for (const e of laid.edges) {
+        const hit = throughNode(e, laid.nodes);
+        expect(hit, `${e.id} → ${e.target} runs through ${hit ?? ""}`).toBeNull();
+        const axisAligned = e.points.every((p, k) => {
+          const q = e.points[k - 1];
+          return !q || p.x === q.x || p.y === q.y;
+        });
+        if (e.points.length === 14 && axisAligned) detours++;
+      }
+    }
+    // The residual connections skip a block's attention and MLP: they go round.
+    expect(detours).toBeGreaterThan(0);
   });
 
   it("gives forward levels on the seen graph: a node's level is above its targets'", () => {

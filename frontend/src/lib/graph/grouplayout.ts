@@ -25,6 +25,9 @@ export const FRAME_LABEL = 18;
 /** Space between ranks and between neighbours in a rank. */
 const RANK_GAP: Record<Rankdir, number> = { BT: 32, RL: 50 };
 const CROSS_GAP = 20;
+/** How far a detour keeps from the units it goes round, and where it turns (half a gap). */
+const DETOUR_GAP = 8;
+const RANK_GAP_MIN = Math.min(...Object.values(RANK_GAP));
 /** dagre's ranker for a group's inside (see docs/performance.md for the times). */
 export const INNER_RANKER = "tight-tree";
 
@@ -140,6 +143,18 @@ export class GroupedLayouts {
     // Edges between units, routed where the units ended up (those inside a group opened
     // to its nodes come laid out with it).
     const at = new Map(nodes.map((n) => [n.id, n]));
+    // What a route goes round: the other units, and the frames holding neither end.
+    const boxes = nodes.map((n) => extentOf(n, bt));
+    const frames = clusters.map((c) => ({
+      c,
+      e: extentOf({ ...c, x: c.x + c.width / 2, y: c.y + c.height / 2 } as LayoutNode, bt),
+    }));
+    const holds = (c: LayoutCluster, n: LayoutNode) =>
+      n.x > c.x && n.x < c.x + c.width && n.y > c.y && n.y < c.y + c.height;
+    const others = (s: LayoutNode, t: LayoutNode) => [
+      ...boxes.filter((_, i) => nodes[i] !== s && nodes[i] !== t),
+      ...frames.filter((f) => !holds(f.c, s) && !holds(f.c, t)).map((f) => f.e),
+    ];
     const inside = new Set(placed.edges.map((e) => e.id));
     const edges: LayoutEdge[] = [...placed.edges];
     for (const e of foldGraph(graph, collapsed, tree).edges) {
@@ -148,7 +163,7 @@ export class GroupedLayouts {
       const s = at.get(e.source);
       const t = at.get(e.target);
       if (!s || !t) continue;
-      const points = route(s, t, bt);
+      const points = route(s, t, bt, others(s, t));
       const via =
         e.via.length > 1 || e.source !== e.via[0]?.source ? e.via.map((v) => v.source) : undefined;
       edges.push({
@@ -167,7 +182,7 @@ export class GroupedLayouts {
       const s = at.get(e.source);
       const t = at.get(e.target);
       if (!s || !t) continue;
-      const points = route(s, t, bt);
+      const points = route(s, t, bt, others(s, t));
       edges.push({ ...e, points, path: edgePath(points) });
     }
 
@@ -272,12 +287,15 @@ export class GroupedLayouts {
     }
     const xs = nodes.map((n) => n.x + n.width / 2).concat(clusters.map((c) => c.x + c.width));
     const ys = nodes.map((n) => n.y + n.height / 2).concat(clusters.map((c) => c.y + c.height));
+    // A group's frame keeps a lane free on its far side for the routes that go round its
+    // parts (a residual connection skipping the attention stays inside its block).
+    const lane = scope ? 2 * DETOUR_GAP : 0;
     return {
       nodes,
       clusters,
       edges,
-      width: Math.max(0, ...xs) + MARGIN,
-      height: Math.max(0, ...ys) + MARGIN,
+      width: Math.max(0, ...xs) + MARGIN + (bt ? lane : 0),
+      height: Math.max(0, ...ys) + MARGIN + (bt ? 0 : lane),
     };
   }
 }
@@ -374,18 +392,96 @@ function placeRanks(boxes: Box[], gap: number): void {
   }
 }
 
-/** A route between two units: out of the source's side facing the target, into the target's. */
-function route(s: LayoutNode, t: LayoutNode, bt: boolean): Point[] {
-  if (bt) {
-    const down = t.y > s.y ? 1 : -1;
-    const a = { x: s.x, y: s.y + (down * s.height) / 2 };
-    const b = { x: t.x, y: t.y - (down * t.height) / 2 };
-    const mid = (a.y + b.y) / 2;
-    return [a, { x: a.x, y: mid }, { x: b.x, y: mid }, b];
+/** A node's extent along the rank axis (main) and across it (cross). */
+interface Extent {
+  main0: number;
+  main1: number;
+  cross0: number;
+  cross1: number;
+}
+
+const extentOf = (n: LayoutNode, bt: boolean): Extent =>
+  bt
+    ? {
+        main0: n.y - n.height / 2,
+        main1: n.y + n.height / 2,
+        cross0: n.x - n.width / 2,
+        cross1: n.x + n.width / 2,
+      }
+    : {
+        main0: n.x - n.width / 2,
+        main1: n.x + n.width / 2,
+        cross0: n.y - n.height / 2,
+        cross1: n.y + n.height / 2,
+      };
+
+/**
+ * A route between two units: out of the source's side facing the target, into the
+ * target's. When the straight way would run through other units (a residual connection
+ * skipping a block's attention), it goes round them instead, in a lane beside the ones in
+ * the way. `others` are the seen nodes, by rank position.
+ */
+function route(s: LayoutNode, t: LayoutNode, bt: boolean, others: readonly Extent[]): Point[] {
+  const se = extentOf(s, bt);
+  const te = extentOf(t, bt);
+  const down = te.main0 > se.main0 ? 1 : -1;
+  const sc = (se.cross0 + se.cross1) / 2;
+  const tc = (te.cross0 + te.cross1) / 2;
+  const a = down > 0 ? se.main1 : se.main0;
+  const b = down > 0 ? te.main0 : te.main1;
+  const lo = Math.min(a, b) + 0.5;
+  const hi = Math.max(a, b) - 0.5;
+  const mid = (a + b) / 2;
+  // Units strictly between the two along the rank axis, and whether a line across at `c`
+  // from `m0` to `m1` meets one of them.
+  const between = others.filter((o) => o.main1 > lo && o.main0 < hi);
+  const hits = (c: number, m0: number, m1: number) =>
+    between.some(
+      (o) =>
+        o.cross0 < c && c < o.cross1 && o.main1 > Math.min(m0, m1) && o.main0 < Math.max(m0, m1),
+    );
+  const crosses = between.some(
+    (o) =>
+      o.main0 < mid && mid < o.main1 && o.cross1 > Math.min(sc, tc) && o.cross0 < Math.max(sc, tc),
+  );
+  const at = (main: number, cross: number): Point =>
+    bt ? { x: cross, y: main } : { x: main, y: cross };
+  if (!hits(sc, a, mid) && !hits(tc, mid, b) && !crosses) {
+    return [at(a, sc), at(mid, sc), at(mid, tc), at(b, tc)];
   }
-  const right = t.x > s.x ? 1 : -1;
-  const a = { x: s.x + (right * s.width) / 2, y: s.y };
-  const b = { x: t.x - (right * t.width) / 2, y: t.y };
-  const mid = (a.x + b.x) / 2;
-  return [a, { x: mid, y: a.y }, { x: mid, y: b.y }, b];
+  // The first lane past the far side of everything in the way, away from the graph's start.
+  let lane = Math.max(sc, tc);
+  for (let moved = true; moved;) {
+    moved = false;
+    for (const o of between) {
+      if (o.cross0 - DETOUR_GAP < lane && lane < o.cross1 + DETOUR_GAP) {
+        lane = o.cross1 + DETOUR_GAP;
+        moved = true;
+      }
+    }
+  }
+  const near = a + (down * RANK_GAP_MIN) / 2;
+  const far = b - (down * RANK_GAP_MIN) / 2;
+  const detour = [at(a, sc), at(near, sc), at(near, lane), at(far, lane), at(far, tc), at(b, tc)];
+  return tightCorners(detour, DETOUR_GAP);
+}
+
+/**
+ * The polyline with a point `r` before and after each corner: the curve drawn through the
+ * points (edgePath, Catmull-Rom) then turns there instead of swinging wide of a long side.
+ */
+function tightCorners(points: readonly Point[], r: number): Point[] {
+  const toward = (p: Point, q: Point): Point => {
+    const d = Math.hypot(q.x - p.x, q.y - p.y);
+    const f = d === 0 ? 0 : Math.min(r, d / 2) / d;
+    return { x: p.x + (q.x - p.x) * f, y: p.y + (q.y - p.y) * f };
+  };
+  const out: Point[] = [];
+  points.forEach((p, i) => {
+    const before = points[i - 1];
+    const after = points[i + 1];
+    if (!before || !after) return void out.push(p);
+    out.push(toward(p, before), p, toward(p, after));
+  });
+  return out;
 }
