@@ -7,9 +7,11 @@ bundled with rolldown and timed inside Chromium:
 * dagre, whole graph: one dagre layout of every node (what the page did before grouping);
 * folded (first view): the skeleton in both directions with every group folded, as a
   graph above the threshold is first shown (cold cache);
-* open one group: the cached skeleton plus one group's inside (cold: nothing laid out);
+* open one group: the cached skeleton plus one group's inside (cold: nothing laid out) —
+  a block's inside is its parts (attn, mlp, ln1, ln2) folded, a few units;
+* open its part: then the biggest part inside that block (attention, ~50 nodes, cold);
 * open another: a second block after the first was opened (its shape is cached: blocks of
-  one shape share one dagre layout, renamed);
+  one shape share one dagre layout, renamed), and its attention (shape cached too);
 * warm-up: what the page does while idle after the first view, every group's inside laid
   out one per idle callback (total, spread over many frames);
 * open after warm-up: opening a group once that is done (what a learner's click costs);
@@ -39,8 +41,10 @@ GRAPH_LIB = FRONTEND / "src" / "lib" / "graph"
 ENTRY = """
 import {{ layoutGraph }} from "{lib}/layout.ts";
 import {{ GroupedLayouts }} from "{lib}/grouplayout.ts";
-import {{ collapsibleGroups, defaultCollapsed, groupMembers }} from "{lib}/groups.ts";
-export {{ layoutGraph, GroupedLayouts, collapsibleGroups, defaultCollapsed, groupMembers }};
+import {{ collapsibleGroups, defaultCollapsed, groupMembers, groupTree }} from "{lib}/groups.ts";
+export {{
+  layoutGraph, GroupedLayouts, collapsibleGroups, defaultCollapsed, groupMembers, groupTree,
+}};
 """
 
 BUILD = """
@@ -62,9 +66,17 @@ MEASURE = """([graph, repeat]) => {
   const size = (g) => (members.get(g) ?? []).length;
   const biggest = groups.reduce((a, g) => (size(g) > size(a) ? g : a), groups[0]);
   const other = groups.find((x) => x !== biggest && size(x) === size(biggest)) ?? biggest;
+  // The biggest part of a group (its attention), or the group itself when it has none.
+  const tree = LS.groupTree(graph);
+  const part = (g) =>
+    (tree.children.get(g) ?? []).reduce(
+      (a, c) => ((tree.members.get(c) ?? []).length > (tree.members.get(a) ?? []).length ? c : a),
+      (tree.children.get(g) ?? [])[0] ?? g,
+    );
+  const without = (set, ...gs) => new Set([...set].filter((x) => !gs.includes(x)));
   const out = {
-    whole: [], folded: [], openOne: [], openOther: [], warm: [], openWarm: [], openAll: [],
-    recompose: [],
+    whole: [], folded: [], openOne: [], openPart: [], openOther: [], warm: [], openWarm: [],
+    openAll: [], recompose: [],
   };
   for (let i = 0; i < repeat; i++) {
     out.whole.push(ms(() => LS.layoutGraph(graph, { rankdir: "BT" })));
@@ -74,9 +86,12 @@ MEASURE = """([graph, repeat]) => {
       g.skeleton(graph, { rankdir: "RL" });
       g.layout(graph, folded, { rankdir: "BT" });
     }));
-    const open = new Set([...folded].filter((x) => x !== biggest));
+    const open = without(folded, biggest);
     out.openOne.push(ms(() => g.layout(graph, open, { rankdir: "BT" })));
-    const open2 = new Set([...folded].filter((x) => x !== other));
+    out.openPart.push(
+      ms(() => g.layout(graph, without(open, part(biggest)), { rankdir: "BT" })),
+    );
+    const open2 = without(folded, other, part(other));
     out.openOther.push(ms(() => g.layout(graph, open2, { rankdir: "BT" })));
     const w = new LS.GroupedLayouts();
     w.layout(graph, folded, { rankdir: "BT" });
@@ -131,6 +146,7 @@ def main() -> None:
             "dagre whole",
             "folded",
             "open one",
+            "open part",
             "open other",
             "warm-up",
             "open warm",
@@ -138,7 +154,9 @@ def main() -> None:
             "recompose",
         )
         print(
-            "{:>6} {:>6} {:>6} {:>12} {:>8} {:>9} {:>10} {:>8} {:>9} {:>9} {:>10}".format(*header)
+            "{:>6} {:>6} {:>6} {:>12} {:>8} {:>9} {:>9} {:>10} {:>8} {:>9} {:>9} {:>10}".format(
+                *header
+            )
         )
         for blocks, graph in graphs:
             page.evaluate(MEASURE, [graph, 1])  # warm the JIT
@@ -146,6 +164,7 @@ def main() -> None:
             print(
                 f"{blocks:>6} {len(graph['nodes']):>6} {len(graph['edges']):>6}"
                 f" {r['whole']:>12.1f} {r['folded']:>8.1f} {r['openOne']:>9.1f}"
+                f" {r['openPart']:>9.1f}"
                 f" {r['openOther']:>10.1f} {r['warm']:>8.1f} {r['openWarm']:>9.1f}"
                 f" {r['openAll']:>9.1f} {r['recompose']:>10.1f}"
             )

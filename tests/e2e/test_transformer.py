@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, WebSocket, expect
+from playwright.sync_api import Browser, Locator, Page, WebSocket, expect
 
 from .conftest import ROOT, STATIC_INDEX, _free_port, _wait_healthy, save_screenshot
 
@@ -133,7 +133,30 @@ def press(page: Page, selector: str) -> None:
     page.keyboard.press("Enter")
 
 
-def test_the_graph_folds_by_module_and_a_block_opens_in_place(
+def group(page: Page, name: str) -> Locator:
+    return page.locator(f"[data-testid=graph-group][data-group='{name}']")
+
+
+def assert_stable(
+    before: dict[str, tuple[float, float]],
+    after: dict[str, tuple[float, float]],
+    opened: str,
+    shifts: int,
+) -> None:
+    """Opening `opened` moved every other unit along one axis only, by at most `shifts`
+    vectors (one per level it sits in), and left the units before it where they were."""
+    moved = set()
+    for key, (x, y) in before.items():
+        if key == f"group:{opened}":
+            continue
+        ax, ay = after[key]
+        assert ax == x or ay == y, (key, (x, y), (ax, ay))
+        moved.add((round(ax - x, 3), round(ay - y, 3)))
+    assert len(moved) <= shifts, moved
+    assert (0.0, 0.0) in moved
+
+
+def test_the_graph_folds_by_module_and_opens_level_by_level(
     tf: tuple[Page, list[dict[str, Any]]],
 ) -> None:
     page, _ = tf
@@ -142,47 +165,70 @@ def test_the_graph_folds_by_module_and_a_block_opens_in_place(
     groups = page.get_by_test_id("graph-group")
     # Hundreds of nodes: every module group starts folded, the blocks among them.
     for block in ("blocks.0", "blocks.1"):
-        expect(page.locator(f"[data-testid=graph-group][data-group='{block}']")).to_be_attached()
+        expect(group(page, block)).to_be_attached()
     assert groups.count() >= 4
-    block = page.locator("[data-testid=graph-group][data-group='blocks.1']")
+    block = group(page, "blocks.1")
     members = int(block.get_attribute("data-members") or "0")
-    assert members > 40  # attention written out: q, k, v, scores, mask, softmax, mlp, norms
+    assert members > 60  # attention written out: q, k, v, scores, mask, softmax, mlp, norms
+    # It opens into four parts, which its name for a screen reader says.
+    expect(block).to_have_attribute("data-parts", "4")
+    expect(block).to_have_attribute("aria-label", re.compile(r"blocks\.1 .*4 parts"))
     page.get_by_test_id("area-graph").scroll_into_view_if_needed()
     zoom_out(page)
     save_screenshot(page, "transformer-graph-folded-en")
 
-    before = positions(page)
+    # Open the block: its attention, MLP and layer norms appear folded, its residual adds
+    # as nodes, between them the gradient's way.
+    folded = positions(page)
     nodes = page.get_by_test_id("graph-node")
     shown = nodes.count()
     press(page, "[data-testid=graph-group][data-group='blocks.1']")
-    expect(nodes).to_have_count(shown + members)
-    after = positions(page)
-    # Its attention and MLP are inside the opened frame, with their parameters' leaves.
-    for name in ("attn.query.weight", "mlp.2.weight"):
+    parts = {"attn": 0, "ln1": 0, "ln2": 0, "mlp": 0}
+    for part in parts:
+        box = group(page, f"blocks.1.{part}")
+        expect(box).to_be_attached()
+        expect(box.locator("text").first).to_have_text(part)
+        parts[part] = int(box.get_attribute("data-members") or "0")
+    assert sum(parts.values()) < members  # and the block's own nodes
+    expect(nodes).to_have_count(shown + members - sum(parts.values()))
+    opened = positions(page)
+    assert_stable(folded, opened, "blocks.1", 3)
+    frame = "[data-testid=graph-group-frame][data-group='blocks.1']"
+    expect(page.locator(frame)).to_be_attached()
+    zoom_out(page)
+    save_screenshot(page, "transformer-graph-block-open-en")
+
+    # Open its attention: its nodes appear, with its parameters' leaves, inside the block.
+    press(page, "[data-testid=graph-group][data-group='blocks.1.attn']")
+    expect(nodes).to_have_count(shown + members - sum(parts.values()) + parts["attn"])
+    for name in ("attn.query.weight", "attn.proj.bias"):
         leaf = page.locator("[data-testid=graph-node][data-op=AccumulateGrad]").filter(
             has_text=f"blocks.1.{name}"
         )
         expect(leaf).to_have_count(1)
-    shifts = set()
-    for key, (x, y) in before.items():
-        if key == "group:blocks.1":
-            continue
-        ax, ay = after[key]
-        assert ax == x or ay == y, (key, (x, y), (ax, ay))
-        shifts.add((round(ax - x, 3), round(ay - y, 3)))
-    assert len(shifts) <= 3, shifts
-    assert (0.0, 0.0) in shifts
+    expect(group(page, "blocks.1.mlp")).to_be_attached()
+    attn = positions(page)
+    assert_stable(opened, attn, "blocks.1.attn", 5)
+    attn_frame = page.locator("[data-testid=graph-group-frame][data-group='blocks.1.attn']")
+    expect(attn_frame.locator("text")).to_have_text("attn －")
     zoom_out(page)
-    save_screenshot(page, "transformer-graph-block-open-en")
+    save_screenshot(page, "transformer-graph-attn-open-en")
     page.get_by_test_id("lang-toggle").click()
     expect(page.get_by_test_id("lang-toggle")).to_have_text("English")
+    expect(group(page, "blocks.1.mlp")).to_have_attribute("aria-label", re.compile("展开"))
+    zoom_out(page)
+    save_screenshot(page, "transformer-graph-attn-open-zh")
+    press(page, "[data-testid=graph-group-frame][data-group='blocks.1.attn']")
     zoom_out(page)
     save_screenshot(page, "transformer-graph-block-open-zh")
     page.get_by_test_id("lang-toggle").click()
 
-    press(page, "[data-testid=graph-group-frame][data-group='blocks.1']")
+    # Folding gives back each earlier picture exactly.
+    expect(nodes).to_have_count(shown + members - sum(parts.values()))
+    assert positions(page) == opened
+    press(page, frame)
     expect(nodes).to_have_count(shown)
-    assert positions(page) == before
+    assert positions(page) == folded
 
 
 def test_backward_lights_the_visible_units_in_the_engines_order(
@@ -192,8 +238,12 @@ def test_backward_lights_the_visible_units_in_the_engines_order(
     step_phase(page, "forward")
     step_phase(page, "loss")
     step_phase(page, "zero_grad")
-    press(page, "[data-testid=graph-group][data-group='blocks.0']")  # one block open
-    expect(page.locator("[data-testid=graph-group-frame][data-group='blocks.0']")).to_be_attached()
+    # One block open, and the attention inside it; its MLP and norms stay folded.
+    press(page, "[data-testid=graph-group][data-group='blocks.0']")
+    press(page, "[data-testid=graph-group][data-group='blocks.0.attn']")
+    expect(
+        page.locator("[data-testid=graph-group-frame][data-group='blocks.0.attn']")
+    ).to_be_attached()
     # The page's clock stands still while backward's frame arrives and is drawn (seconds on
     # a loaded machine), then moves 40 ms at a time: each reading is the animation at t.
     page.clock.install()
@@ -223,6 +273,11 @@ def test_backward_lights_the_visible_units_in_the_engines_order(
         ]
         assert len(ids) == int(g.get_attribute("data-members") or "0")
         rank[f"group:{name}"] = min(rank[i] for i in ids if i in rank)
+    # Backward reached the opened attention's every node, and lit the folded parts beside it.
+    attn = [n["id"] for n in graph["nodes"] if (n.get("module") or "").startswith("blocks.0.attn")]
+    assert len(attn) > 20 and all(i in started for i in attn), set(attn) - set(started)
+    for part in ("mlp", "ln1", "ln2"):
+        assert f"group:blocks.0.{part}" in started
     ticks = sorted(set(started.values()))
     assert len(started) > 20 and len(ticks) > 10, ticks  # it animated, in many steps
     by_tick = {t: sorted(rank[k] for k, s in started.items() if s == t) for t in ticks}

@@ -182,6 +182,7 @@ export const en = {
   "graph.partialHint":
     "Only part of the graph fits here: the view follows the run. Drag to pan, scroll out to see all of it.",
   "graph.group.expand": "Open {group} ({n} nodes) in place",
+  "graph.group.expandParts": "Open {group} ({n} nodes) into its {parts} parts, each folded",
   "graph.group.collapse": "Fold {group} back into one box",
   "graph.group.count": "{n} nodes",
   "graph.group.done": "{done}/{n} ran",

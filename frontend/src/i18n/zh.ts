@@ -174,6 +174,8 @@ export const zh: Record<MessageKey, string> = {
   "graph.partialHint":
     "窗口只容得下计算图的一部分，视野会跟着运行移动；拖动可平移，滚轮缩小可看全图。",
   "graph.group.expand": "就地展开 {group}（{n} 个节点）",
+  "graph.group.expandParts":
+    "展开 {group}（{n} 个节点）：先显示它的 {parts} 个部分，每个都收成一个方框",
   "graph.group.collapse": "把 {group} 收回成一个方框",
   "graph.group.count": "{n} 个节点",
   "graph.group.done": "已运行 {done}/{n}",

@@ -1,14 +1,16 @@
-// The autograd graph grouped by module (pure): which group each node belongs to, which
-// groups start collapsed, and the graph that is seen when some groups are collapsed —
-// each collapsed group one node, the edges between units aggregated.
+// The autograd graph grouped by module (pure): which groups each node belongs to and which
+// start collapsed (folding them is fold.ts).
 //
-// A group is a top-level child of the model (`lm_head`, `criterion`), or one element of a
-// ModuleList / Sequential (`blocks.0`): the unit a learner reads a network by. One level
-// only: a transformer block stays one box until it is opened.
-import type { GraphEdge, GraphEvent, GraphNode } from "../wire/protocol";
+// A top-level group is a child of the model (`lm_head`, `criterion`), or one element of a
+// ModuleList / Sequential (`blocks.0`): the unit a learner reads a network by. Groups nest
+// by module path: a group of more than COLLAPSE_ABOVE nodes (a transformer block, ~70) has
+// its submodules as groups of its own (`blocks.0.attn`, `blocks.0.mlp`, `blocks.0.ln1`),
+// so opening it shows them folded; a smaller group (attention, ~50) opens into its nodes.
+import type { GraphEvent } from "../wire/protocol";
 
 /**
- * Graphs of more nodes than this open with their groups collapsed. At the readable zoom
+ * Graphs of more nodes than this open with their groups collapsed, and groups of more
+ * nodes than this open into their own sub-groups, collapsed. At the readable zoom
  * (graphview.ts, 0.75) a panel of about 900 × 500 px shows some 40–60 nodes; the built-in
  * scenarios stay well below (linear 6, mlp and classify a few dozen) and are drawn whole as
  * before, while a 2-block transformer (several hundred) would show a tenth of itself.
@@ -49,84 +51,87 @@ export function collapsibleGroups(graph: GraphEvent): string[] {
     .map(([g]) => g);
 }
 
-/** The groups collapsed when a graph is first shown: all of them above COLLAPSE_ABOVE nodes. */
+/** The groups collapsed when a graph is first shown: every group, above COLLAPSE_ABOVE nodes. */
 export function defaultCollapsed(graph: GraphEvent): Set<string> {
-  return new Set(graph.nodes.length > COLLAPSE_ABOVE ? collapsibleGroups(graph) : []);
+  return new Set(graph.nodes.length > COLLAPSE_ABOVE ? groupTree(graph).members.keys() : []);
 }
 
-/** An edge of the seen graph; `via` lists the real edges it stands for (one, unless merged). */
-export interface UnitEdge extends GraphEdge {
-  via: GraphEdge[];
-}
-
-/** The graph with `collapsed` groups folded into one node each (id `group:<name>`). */
-export interface FoldedGraph {
-  graph: GraphEvent;
-  edges: UnitEdge[];
-  /** Unit of every real node: its own id, or its collapsed group's node id. */
-  unitOf: Map<string, string>;
-  /** Member node ids of each collapsed group's node. */
+/** The groups of a graph as a tree by module path ("" is the graph itself). */
+export interface GroupTree {
+  /** The groups directly under each group, sorted by name; "" holds the top-level ones. */
+  children: Map<string, string[]>;
+  /** The group each group sits in ("" for a top-level one). */
+  parent: Map<string, string>;
+  /** Every node id inside each group, at any depth, in the graph's order. */
   members: Map<string, string[]>;
+  /** The groups holding each node, outermost first (empty for a node in no group). */
+  chain: Map<string, string[]>;
+}
+
+const trees = new WeakMap<GraphEvent, GroupTree>();
+
+/** The group tree of a graph (computed once per graph event). */
+export function groupTree(graph: GraphEvent): GroupTree {
+  const known = trees.get(graph);
+  if (known) return known;
+  const tree: GroupTree = {
+    children: new Map(),
+    parent: new Map(),
+    members: new Map(),
+    chain: new Map(),
+  };
+  const moduleOf = new Map(graph.nodes.map((n) => [n.id, n.module ?? ""]));
+  const top = collapsibleGroups(graph);
+  const all = groupMembers(graph);
+  const add = (group: string, parent: string, ids: string[]): void => {
+    tree.parent.set(group, parent);
+    tree.members.set(group, ids);
+    for (const id of ids) tree.chain.set(id, [...(tree.chain.get(id) ?? []), group]);
+    const inside = ids.length > COLLAPSE_ABOVE ? subgroups(group, ids, moduleOf, graph.root) : [];
+    tree.children.set(
+      group,
+      inside.map(([g]) => g),
+    );
+    for (const [g, sub] of inside) add(g, group, sub);
+  };
+  tree.children.set("", top);
+  for (const id of graph.nodes.map((n) => n.id)) tree.chain.set(id, []);
+  for (const g of top) add(g, "", all.get(g) ?? []);
+  trees.set(graph, tree);
+  return tree;
 }
 
 /**
- * Fold collapsed groups: their nodes become one node (op = the group's name), edges inside
- * them vanish, and edges between two units merge into one (slot = its rank among the
- * source unit's edges, `via` = what it merged). Named tensors point at their unit.
+ * The groups one module level below `group` (its submodules), each with its node ids; a
+ * submodule holding every node of the group stands aside for its own submodules.
  */
-export function foldGraph(graph: GraphEvent, collapsed: ReadonlySet<string>): FoldedGraph {
-  const unitOf = new Map<string, string>();
-  const members = new Map<string, string[]>();
-  const nodes: GraphNode[] = [];
-  for (const n of graph.nodes) {
-    const g = groupOf(n.module);
-    if (g === null || !collapsed.has(g)) {
-      unitOf.set(n.id, n.id);
-      nodes.push(n);
-      continue;
-    }
-    const id = `${GROUP_PREFIX}${g}`;
-    unitOf.set(n.id, id);
-    const list = members.get(id);
-    if (list) list.push(n.id);
-    else {
-      members.set(id, [n.id]);
-      nodes.push({ id, op: g, module: g, param: null, saved: [] });
-    }
+function subgroups(
+  group: string,
+  ids: readonly string[],
+  moduleOf: ReadonlyMap<string, string>,
+  root: string,
+): [string, string[]][] {
+  const by = new Map<string, string[]>();
+  for (const id of ids) {
+    const module = moduleOf.get(id) ?? "";
+    if (!module.startsWith(`${group}.`)) continue;
+    const next = module.slice(group.length + 1).split(".")[0] as string;
+    const child = `${group}.${next}`;
+    const list = by.get(child);
+    if (list) list.push(id);
+    else by.set(child, [id]);
   }
-  const merged = new Map<string, UnitEdge>();
-  const slots = new Map<string, number>();
-  for (const e of graph.edges) {
-    const source = unitOf.get(e.source) ?? e.source;
-    const target = unitOf.get(e.target) ?? e.target;
-    if (source === target) continue;
-    const real = source === e.source && target === e.target;
-    const key = real ? `${source}#${e.slot}` : `${source}>${target}`;
-    const known = merged.get(key);
-    if (known) {
-      known.via.push(e);
-      continue;
-    }
-    // A merged edge's slot counts down from -1000 so it never meets a real slot.
-    const slot = real ? e.slot : -1000 - (slots.get(source) ?? 0);
-    if (!real) slots.set(source, (slots.get(source) ?? 0) + 1);
-    merged.set(key, { source, target, slot, via: [e] });
-  }
-  const edges = [...merged.values()];
-  const tensors = Object.fromEntries(
-    Object.entries(graph.tensors).map(([name, id]) => [name, unitOf.get(id) ?? id]),
-  );
-  return {
-    graph: {
-      ...graph,
-      nodes,
-      edges: edges.map(({ source, target, slot }) => ({ source, target, slot })),
-      tensors,
-    },
-    edges,
-    unitOf,
-    members,
-  };
+  const only = by.size === 1 ? [...by][0] : undefined;
+  if (only && only[1].length === ids.length) return subgroups(only[0], ids, moduleOf, root);
+  return [...by]
+    .filter(([, sub]) => sub.length >= MIN_GROUP && !sub.includes(root))
+    .sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** The name a group is shown by: its path below the group it sits in (`attn` in `blocks.0`). */
+export function groupLabel(tree: GroupTree, group: string): string {
+  const parent = tree.parent.get(group) ?? "";
+  return parent && group.startsWith(`${parent}.`) ? group.slice(parent.length + 1) : group;
 }
 
 /** The part of `graph` inside one group: its nodes and the edges between them. */

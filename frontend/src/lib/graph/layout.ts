@@ -56,6 +56,8 @@ export interface LayoutCluster {
   module: string;
   /** Set on an opened module group's frame (the frame then offers to collapse it). */
   group?: string;
+  /** The frame's name when it is shorter than the group's path (`attn` inside `blocks.0`). */
+  label?: string;
   x: number;
   y: number;
   width: number;
