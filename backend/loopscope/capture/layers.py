@@ -64,8 +64,7 @@ def step_norms(before: list[torch.Tensor], params: list[torch.Tensor]) -> list[N
         grads = [p.grad for p in params if p.grad is not None]
         tensors = list(before) + list(deltas) + grads
         found = torch._foreach_norm(tensors, 2, dtype=torch.float64) if tensors else []
-        one_device = len({n.device for n in found}) == 1
-        norms = torch.stack(list(found)).tolist() if one_device else [float(n) for n in found]
+        norms = [float(n) for n in found]
     n = len(params)
     out: list[Norms] = []
     g = 2 * n
