@@ -223,6 +223,60 @@ def encoded_bytes(scenario: str) -> dict[str, int]:
     return sizes
 
 
+FRAME_BUDGET = 64 * 1024  # bytes per phase frame, for a model of ~1 M parameters
+SESSION_BUDGET = 256 * 1024
+
+
+def _one_million(kind: str) -> Any:
+    """The charlm record with its model swapped for one of ~1 M parameters (benchmark only:
+    the built-in configs stop at 260 k): "bigram", charlm's own model at n_embd 512 (three
+    tensors), or "transformer", tests/backend/_tiny_transformer.py's two attention blocks at
+    width 168 (28 tensors, 157 graph nodes), its logits flattened as charlm's loss expects."""
+    import dataclasses
+    import sys
+    from pathlib import Path
+
+    from loopscope.training.charlm import BigramLM, corpus_vocabulary
+
+    if kind == "bigram":
+        return dataclasses.replace(
+            SCENARIOS["charlm"],
+            build_model=lambda c: BigramLM(len(corpus_vocabulary(c.corpus)), 512),
+        )
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "backend"))
+    from _tiny_transformer import TinyTransformer
+
+    class FlatLM(TinyTransformer):
+        def forward(self, idx: torch.Tensor) -> torch.Tensor:
+            logits: torch.Tensor = super().forward(idx)
+            return logits.view(-1, logits.shape[-1])
+
+    return dataclasses.replace(
+        SCENARIOS["charlm"],
+        model_cls=FlatLM,
+        build_model=lambda c: FlatLM(
+            vocab=len(corpus_vocabulary(c.corpus)), dim=168, heads=4, block=c.block_size
+        ),
+    )
+
+
+def million_bytes(kind: str) -> tuple[int, dict[str, int]]:
+    """Parameters, and bytes of each frame of the second captured iteration (the first
+    step has no optimizer state yet) of a ~1 M-parameter model (`_one_million`)."""
+    with patch.dict(SCENARIOS, {"charlm": _one_million(kind)}):
+        session = Session("charlm", {"device": "cpu"})
+        sizes: dict[str, int] = {}
+        for _ in range(10):
+            for event in session.step("phase", 1):
+                key = event.get("phase", event["type"])
+                sizes[key] = len(orjson.dumps(event, option=orjson.OPT_SERIALIZE_NUMPY))
+        sizes["session"] = len(
+            orjson.dumps(session.session_event(), option=orjson.OPT_SERIALIZE_NUMPY)
+        )
+        n = sum(p.numel() for p in session.stepper.params.values())
+    return n, sizes
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -304,6 +358,15 @@ def main() -> None:
     print("\nbytes per frame (one captured iteration, default config):")
     for name in SCENARIOS:
         print(f"  {name:<9}", ", ".join(f"{k} {v}" for k, v in encoded_bytes(name).items()))
+    print(f"\nbytes per frame, ~1 M parameters (budget {FRAME_BUDGET} per phase frame,")
+    print(f"session {SESSION_BUDGET}; over budget marked *):")
+    for kind in ("bigram", "transformer"):
+        n, sizes = million_bytes(kind)
+        marks = {
+            k: "*" if v > (SESSION_BUDGET if k == "session" else FRAME_BUDGET) else ""
+            for k, v in sizes.items()
+        }
+        print(f"  {kind:<11} {n} params:", ", ".join(f"{k} {v}{marks[k]}" for k, v in sizes.items()))
     times = sorted(websocket_round_trip(1000))
     p50 = statistics.median(times) * 1e3
     p99 = times[int(len(times) * 0.99) - 1] * 1e3
