@@ -366,7 +366,8 @@ def main() -> None:
             k: "*" if v > (SESSION_BUDGET if k == "session" else FRAME_BUDGET) else ""
             for k, v in sizes.items()
         }
-        print(f"  {kind:<11} {n} params:", ", ".join(f"{k} {v}{marks[k]}" for k, v in sizes.items()))
+        listed = ", ".join(f"{k} {v}{marks[k]}" for k, v in sizes.items())
+        print(f"  {kind:<11} {n} params: {listed}")
     times = sorted(websocket_round_trip(1000))
     p50 = statistics.median(times) * 1e3
     p99 = times[int(len(times) * 0.99) - 1] * 1e3
