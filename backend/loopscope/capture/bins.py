@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .values import HISTOGRAM_BINS, decode_float, encode_float
+from .values import HISTOGRAM_BINS, decode_float, edges_of
 
 if TYPE_CHECKING:
     from ..protocol import Histogram
@@ -34,12 +34,6 @@ def finite_values(values: Any) -> np.ndarray | list[float]:
     return [v for v in numbers if math.isfinite(v)]
 
 
-def edges_of(low: float, top: float) -> list[float]:
-    """The BINS + 1 edges of equal bins over [low, top] (the summaries' edges too)."""
-    width = (top - low) / HISTOGRAM_BINS
-    return [low + i * width for i in range(HISTOGRAM_BINS)] + [top]
-
-
 def histc_counts(values: np.ndarray | list[float], low: float, top: float) -> list[int]:
     """Counts of HISTOGRAM_BINS bins over [low, top] (low < top, every value inside and
     finite), the bin of each value as torch.histc picks it on doubles."""
@@ -53,9 +47,9 @@ def histc_counts(values: np.ndarray | list[float], low: float, top: float) -> li
         return counts
     # The same three double operations, elementwise (IEEE, so the same bits), truncated.
     array = np.asarray(values, dtype=np.float64)
-    pos = ((array - low) * HISTOGRAM_BINS / span).astype(np.int64)
-    np.minimum(pos, last, out=pos)
-    return [int(c) for c in np.bincount(pos, minlength=HISTOGRAM_BINS).tolist()]
+    bins = ((array - low) * HISTOGRAM_BINS / span).astype(np.int64)
+    np.minimum(bins, last, out=bins)
+    return [int(c) for c in np.bincount(bins, minlength=HISTOGRAM_BINS).tolist()]
 
 
 def histogram_of(values: Any) -> Histogram | None:
@@ -63,6 +57,8 @@ def histogram_of(values: Any) -> Histogram | None:
     (bins of width 1 from the value when they are all equal; none when none is finite);
     None for extremes too far apart or too large for the arithmetic above."""
     finite = finite_values(values)
+    if isinstance(finite, np.ndarray) and finite.size <= _PYTHON_LOOP:
+        finite = finite.tolist()  # a few numbers: Python's min and max beat numpy's calls
     if not len(finite):
         return {"edges": [], "counts": []}
     if isinstance(finite, np.ndarray):
@@ -72,7 +68,5 @@ def histogram_of(values: Any) -> Histogram | None:
     top = high if high > low else low + 1.0  # one distinct value: a bin of width 1
     if not 0 < top - low < math.inf:  # a span a double cannot hold (or that 1.0 cannot widen)
         return None
-    return {
-        "edges": [encode_float(e) for e in edges_of(low, top)],
-        "counts": histc_counts(finite, low, top),
-    }
+    # Finite extremes and span: every edge is a finite number, written as it is.
+    return {"edges": edges_of(low, top), "counts": histc_counts(finite, low, top)}

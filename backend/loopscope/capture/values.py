@@ -167,8 +167,8 @@ def summarize_tensor(tensor: torch.Tensor) -> TensorSummary:
         std = math.sqrt(max(squares / finite.numel() - mean * mean, 0.0))
         top = high if high > low else low + 1.0  # one distinct value: a bin of width 1
         counts = _counts(finite, low, top)
-        width = (top - low) / HISTOGRAM_BINS
-        edges = [low + i * width for i in range(HISTOGRAM_BINS)] + [top]
+        # A float64 tensor's span may pass the largest double: its edges then say so.
+        edges = [encode_float(float(e)) for e in edges_of(low, top)]
     else:
         low = high = mean = std = math.nan
         counts, edges = [0] * HISTOGRAM_BINS, [0.0] * (HISTOGRAM_BINS + 1)
@@ -179,9 +179,17 @@ def summarize_tensor(tensor: torch.Tensor) -> TensorSummary:
         "max": encode_float(high),
         "mean": encode_float(mean),
         "std": encode_float(std),
-        "histogram": {"edges": [encode_float(e) for e in edges], "counts": counts},
+        "histogram": {"edges": edges, "counts": counts},
         "first": _numbers(first),
     }
+
+
+def edges_of(low: float, top: float) -> list[Float]:
+    """The HISTOGRAM_BINS + 1 edges of equal bins over [low, top] (both finite, low < top)."""
+    width = (top - low) / HISTOGRAM_BINS
+    edges: list[Float] = [low + i * width for i in range(HISTOGRAM_BINS)]
+    edges.append(top)
+    return edges
 
 
 # Float64 sums are taken over chunks of this many values copied into one small buffer
