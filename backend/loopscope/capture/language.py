@@ -22,9 +22,16 @@ def rows_used(idx: torch.Tensor) -> torch.Tensor:
     return ids
 
 
+def nonzero_rows(table: torch.Tensor) -> torch.Tensor:
+    """A (rows,) bool mask of the rows of a 2-d tensor holding any nonzero (NaN included):
+    the largest |value| of each row is not zero. (Three fast float passes: comparing every
+    element with zero and reducing the booleans is ~4× slower in torch.)"""
+    return table.detach().abs().amax(dim=1) != 0
+
+
 def rows_with_grad(grad: torch.Tensor) -> torch.Tensor:
     """The rows of a (num_embeddings, embedding_dim) gradient holding any nonzero, ascending."""
-    return (grad.detach() != 0).any(dim=1).nonzero().view(-1)
+    return nonzero_rows(grad).nonzero().view(-1)
 
 
 @dataclass(frozen=True)
@@ -133,9 +140,9 @@ def row_moves(
         # ≥ 0, so a kind without rows keeps the 0 it starts from).
         kind = torch.full(shift.shape, 2, dtype=torch.int64, device=shift.device)
         if memory is not None:
-            kind.masked_fill_((memory.detach() != 0).any(dim=1), 1)
+            kind.masked_fill_(nonzero_rows(memory), 1)
         if grad is not None:
-            kind.masked_fill_((grad.detach() != 0).any(dim=1), 0)
+            kind.masked_fill_(nonzero_rows(grad), 0)
         counts = torch.bincount(kind, minlength=3).tolist()
         largest = torch.zeros(3, dtype=shift.dtype, device=shift.device)
         shifts = largest.scatter_reduce_(0, kind, shift, "amax").tolist()

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from loopscope.capture.language import (
+    nonzero_rows,
     position_loss,
     positions_top,
     row_moves,
@@ -163,3 +164,19 @@ def test_row_moves_match_the_rows_picked_one_mask_at_a_time() -> None:
         ):
             assert count == int(mask.sum())
             assert largest == (float(shift[mask].max()) if bool(mask.any()) else 0.0)
+
+
+def test_nonzero_rows_are_the_rows_with_any_element_not_equal_to_zero() -> None:
+    table = torch.tensor(
+        [
+            [0.0, 0.0, 0.0],
+            [-0.0, 0.0, -0.0],  # negative zeros are zeros
+            [0.0, 1e-45, 0.0],  # the smallest subnormal is not
+            [math.nan, 0.0, 0.0],
+            [0.0, -math.inf, 0.0],
+            [-3.0, 2.0, 0.0],
+        ]
+    )
+    expected = (table != 0).any(dim=1)
+    assert torch.equal(nonzero_rows(table), expected)
+    assert rows_with_grad(table).tolist() == expected.nonzero().view(-1).tolist() == [2, 3, 4, 5]
