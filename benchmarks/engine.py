@@ -1,6 +1,6 @@
 """Engine speed, as ratios measured in one run (printed, never asserted).
 
-    python benchmarks/engine.py [--iterations N] [--device cpu]
+    python benchmarks/engine.py [--iterations N] [--device cpu] [--breakdown] [--cpu-time]
 
 Per scenario, microseconds per iteration of:
   bare          the five torch calls in a plain loop (no loopscope code at all)
@@ -33,6 +33,10 @@ from loopscope.server.app import create_app
 from loopscope.training.scenarios import SCENARIOS, build
 from loopscope.training.session import Session
 
+# What the loops are timed with: wall time, or with --cpu-time this thread's CPU time (on a
+# machine other jobs load, wall time counts their time slices too).
+clock = time.perf_counter
+
 
 def bare_loop(scenario: str, iterations: int, device: str) -> float:
     """µs per iteration of the plain loop."""
@@ -40,7 +44,7 @@ def bare_loop(scenario: str, iterations: int, device: str) -> float:
     b = build(sc, sc.validate({"device": device}))
     model, criterion, optimizer, x, y = b.model, b.criterion, b.optimizer, b.x, b.y
     windows, generator = b.windows, torch.Generator().manual_seed(0)
-    start = time.perf_counter()
+    start = clock()
     for _ in range(iterations):
         if windows is not None:  # a scenario of random windows draws a batch every iteration
             x, y = windows.draw(b.x, b.y, generator)
@@ -50,31 +54,31 @@ def bare_loop(scenario: str, iterations: int, device: str) -> float:
         loss.backward()
         optimizer.step()
         loss.item()  # the stepper reads each loss too
-    return (time.perf_counter() - start) / iterations * 1e6
+    return (clock() - start) / iterations * 1e6
 
 
 def full_capture(scenario: str, iterations: int, device: str) -> float:
     """µs per iteration stepping phase by phase with every phase captured."""
     session = Session(scenario, {"device": device})
-    start = time.perf_counter()
+    start = clock()
     for _ in range(iterations * 5):
         session.step("phase", 1)
-    return (time.perf_counter() - start) / iterations * 1e6
+    return (clock() - start) / iterations * 1e6
 
 
 def fast_forward(scenario: str, iterations: int, device: str) -> float:
     """µs per iteration of one `iteration` step over many iterations (capture at the end only)."""
     session = Session(scenario, {"device": device})
-    start = time.perf_counter()
+    start = clock()
     session.step("iteration", iterations)
-    return (time.perf_counter() - start) / iterations * 1e6
+    return (clock() - start) / iterations * 1e6
 
 
 class _NoRecorder:
     """Stands in for a recorder in the breakdown: records nothing, captures nothing."""
 
     def __init__(self, *_args: Any) -> None:
-        pass
+        self.start = None  # no parameters kept from before a step
 
     def remove(self) -> None:
         pass
@@ -223,6 +227,60 @@ def encoded_bytes(scenario: str) -> dict[str, int]:
     return sizes
 
 
+FRAME_BUDGET = 64 * 1024  # bytes per phase frame, for a model of ~1 M parameters
+SESSION_BUDGET = 256 * 1024
+
+
+def _one_million(kind: str) -> Any:
+    """The charlm record with its model swapped for one of ~1 M parameters (benchmark only:
+    the built-in configs stop at 260 k): "bigram", charlm's own model at n_embd 512 (three
+    tensors), or "transformer", tests/backend/_tiny_transformer.py's two attention blocks at
+    width 168 (28 tensors, 157 graph nodes), its logits flattened as charlm's loss expects."""
+    import dataclasses
+    import sys
+    from pathlib import Path
+
+    from loopscope.training.charlm import BigramLM, corpus_vocabulary
+
+    if kind == "bigram":
+        return dataclasses.replace(
+            SCENARIOS["charlm"],
+            build_model=lambda c: BigramLM(len(corpus_vocabulary(c.corpus)), 512),
+        )
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "backend"))
+    from _tiny_transformer import TinyTransformer
+
+    class FlatLM(TinyTransformer):
+        def forward(self, idx: torch.Tensor) -> torch.Tensor:
+            logits: torch.Tensor = super().forward(idx)
+            return logits.view(-1, logits.shape[-1])
+
+    return dataclasses.replace(
+        SCENARIOS["charlm"],
+        model_cls=FlatLM,
+        build_model=lambda c: FlatLM(
+            vocab=len(corpus_vocabulary(c.corpus)), dim=168, heads=4, block=c.block_size
+        ),
+    )
+
+
+def million_bytes(kind: str) -> tuple[int, dict[str, int]]:
+    """Parameters, and bytes of each frame of the second captured iteration (the first
+    step has no optimizer state yet) of a ~1 M-parameter model (`_one_million`)."""
+    with patch.dict(SCENARIOS, {"charlm": _one_million(kind)}):
+        session = Session("charlm", {"device": "cpu"})
+        sizes: dict[str, int] = {}
+        for _ in range(10):
+            for event in session.step("phase", 1):
+                key = event.get("phase", event["type"])
+                sizes[key] = len(orjson.dumps(event, option=orjson.OPT_SERIALIZE_NUMPY))
+        sizes["session"] = len(
+            orjson.dumps(session.session_event(), option=orjson.OPT_SERIALIZE_NUMPY)
+        )
+        n = sum(p.numel() for p in session.stepper.params.values())
+    return n, sizes
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -275,12 +333,24 @@ def main() -> None:
     parser.add_argument(
         "--breakdown", action="store_true", help="also time full capture with parts switched off"
     )
+    parser.add_argument(
+        "--cpu-time", action="store_true", help="time the loops in thread CPU time, not wall time"
+    )
     args = parser.parse_args()
+    if args.cpu_time:
+        global clock
+        clock = time.thread_time
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}")
+    print(f"timed in {'thread CPU time' if args.cpu_time else 'wall time'}")
     print(f"{'scenario':<10}{'bare µs':>10}{'capture µs':>12}{'ratio':>8}{'ff µs':>10}{'ratio':>8}")
+    # Warm every code path up before the first timing: a warm-up of one scenario's bare loop
+    # alone left the first scenario's timings cold.
     for name in SCENARIOS:
-        bare_loop(name, 20, args.device)  # warm up
+        bare_loop(name, 20, args.device)
+        full_capture(name, 5, args.device)
+        fast_forward(name, 20, args.device)
+    for name in SCENARIOS:
         bare = min(bare_loop(name, args.iterations, args.device) for _ in range(3))
         full = min(full_capture(name, args.iterations // 3, args.device) for _ in range(3))
         ff = min(fast_forward(name, args.iterations, args.device) for _ in range(3))
@@ -304,6 +374,16 @@ def main() -> None:
     print("\nbytes per frame (one captured iteration, default config):")
     for name in SCENARIOS:
         print(f"  {name:<9}", ", ".join(f"{k} {v}" for k, v in encoded_bytes(name).items()))
+    print(f"\nbytes per frame, ~1 M parameters (budget {FRAME_BUDGET} per phase frame,")
+    print(f"session {SESSION_BUDGET}; over budget marked *):")
+    for kind in ("bigram", "transformer"):
+        n, sizes = million_bytes(kind)
+        marks = {
+            k: "*" if v > (SESSION_BUDGET if k == "session" else FRAME_BUDGET) else ""
+            for k, v in sizes.items()
+        }
+        listed = ", ".join(f"{k} {v}{marks[k]}" for k, v in sizes.items())
+        print(f"  {kind:<11} {n} params: {listed}")
     times = sorted(websocket_round_trip(1000))
     p50 = statistics.median(times) * 1e3
     p99 = times[int(len(times) * 0.99) - 1] * 1e3

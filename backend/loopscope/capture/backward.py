@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from .graph import WalkedGraph
+from .update import bits_equal
 from .values import ValueCache, optional_tensor_value
 
 if TYPE_CHECKING:
@@ -38,6 +39,16 @@ class BackwardRecorder:
         self.fills: list[GradFill] = []
         self.hook_calls = 0
         self._handles: list[Any] = []
+        # The slots of each node that send a gradient into a parameter's AccumulateGrad: a
+        # large gradient sent there is held (with its summary) until the fill, where a
+        # .grad of the same bits reuses the summary instead of working it out again.
+        self._into: dict[str, dict[int, str]] = {}
+        for edge in graph.topology["edges"]:
+            target = edge["target"]
+            if target.startswith(_ACCUMULATE):
+                into = self._into.setdefault(edge["source"], {})
+                into[edge["slot"]] = target.removeprefix(_ACCUMULATE)
+        self._sent_to: dict[str, tuple[torch.Tensor, TensorValue]] = {}
         for node_id, node in graph.nodes.items():
             name = node_id.removeprefix(_ACCUMULATE)
             param = params.get(name) if name != node_id else None
@@ -45,10 +56,17 @@ class BackwardRecorder:
             self._handles.append(node.register_hook(hook))
 
     def _node_hook(self, node_id: str) -> Callable[..., None]:
+        into = self._into.get(node_id, {})
+
         def hook(grad_inputs: tuple[torch.Tensor | None, ...], _grad_outputs: Any) -> None:
             self.hook_calls += 1
             self.order.append(node_id)
-            self.sent[node_id] = [optional_tensor_value(g, self.cap) for g in grad_inputs]
+            sent = [optional_tensor_value(g, self.cap) for g in grad_inputs]
+            self.sent[node_id] = sent
+            for slot, name in into.items():
+                grad, value = grad_inputs[slot], sent[slot]
+                if grad is not None and value is not None and "summary" in value:
+                    self._sent_to[name] = (grad, value)
 
         return hook
 
@@ -60,6 +78,10 @@ class BackwardRecorder:
 
         def hook(grad_inputs: tuple[torch.Tensor | None, ...], grad_outputs: Any) -> None:
             record(grad_inputs, grad_outputs)
+            sent = self._sent_to.pop(name, None)
+            grad = param.grad
+            if sent is not None and grad is not None and bits_equal(sent[0], grad):
+                self.values.put(f"grad:{name}", grad, sent[1])  # the same bits, summarized
             value = self.values.grad(name, param)
             assert value is not None
             self.fills.append({"param": name, "node": node_id, "value": value})
@@ -71,6 +93,7 @@ class BackwardRecorder:
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
+        self._sent_to.clear()
 
     def capture(self) -> BackwardCapture:
         """The BackwardCapture dict."""

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from .layers import layer_stats, mean_abs_change
+from .layers import layer_stats, mean_abs_change, step_norms
 from .update import (
     Kernel,
     Replay,
@@ -321,9 +321,11 @@ class StepRecorder:
     def layers(self) -> list[LayerStats]:
         """Every parameter's LayerStats (flags not set: layers.flag_layers), after capture()."""
         out: list[LayerStats] = []
-        for name, param in self.named.items():
+        names = list(self.named)
+        norms = step_norms([self.start[n] for n in names], list(self.named.values()))
+        for (name, param), norm in zip(self.named.items(), norms, strict=True):
             update = self.updates.get(name)
             value = None if update is None else update["after"]
             grad = None if update is None else update["grad"]
-            out.append(layer_stats(name, self.start[name], param, value, grad))
+            out.append(layer_stats(name, self.start[name], param, value, grad, norm))
         return out

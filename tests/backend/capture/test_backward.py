@@ -11,7 +11,7 @@ import torch
 
 from loopscope.capture.backward import BackwardRecorder
 from loopscope.capture.graph import walk_graph
-from loopscope.capture.values import ValueCache
+from loopscope.capture.values import ValueCache, tensor_value
 from loopscope.training.scenarios import Built, build, get_scenario
 
 from .._helpers import (
@@ -23,6 +23,7 @@ from .._helpers import (
     plain_iterations,
     plain_params,
     step_phases,
+    wire,
 )
 
 
@@ -265,3 +266,24 @@ def test_plain_and_stepped_grads_agree_after_many_iterations() -> None:
         assert all_equal([p.grad for p in params_of(session)], reference.grads)
         step_phases(session, 1)
         assert all_equal(params_of(session), plain_params(reference))
+
+
+@pytest.mark.parametrize("skip_zero_grad", [False, True])
+def test_a_summarized_fill_is_the_summary_of_the_grad_it_filled(skip_zero_grad: bool) -> None:
+    # A large gradient sent into a parameter's AccumulateGrad is summarized once: the fill
+    # reuses that summary only when .grad holds the same bits (not when it accumulated).
+    stepper = make_session("charlm", skip_zero_grad=skip_zero_grad).stepper
+    for _ in range(2):
+        results = [stepper.run_phase(capture=True) for _ in range(5)]
+    capture: Any = results[3].capture  # the captured dicts themselves, not a wire copy
+    assert results[3].phase == "backward"
+    sent_values = [id(v) for values in capture["sent"].values() for v in values if v]
+    shared = 0
+    for fill in capture["fills"]:
+        grad = stepper.params[fill["param"]].grad
+        assert grad is not None
+        assert wire(fill["value"]) == wire(tensor_value(grad, stepper.cap))
+        shared += id(fill["value"]) in sent_values
+    # both weight matrices (32 480 values) are summaries; after skipped zero_grads they hold
+    # the sum of two iterations' gradients, which no node sent
+    assert shared == (0 if skip_zero_grad else 2)

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from loopscope.capture.language import (
+    nonzero_rows,
     position_loss,
     positions_top,
     row_moves,
@@ -141,3 +142,41 @@ def test_row_moves_without_optimizer_memory_or_grad() -> None:
     moves = row_moves(before, after, None, None)
     assert (moves.grad_rows, moves.memory_rows, moves.still_rows) == (0, 0, 3)
     assert moves.still_shift == 0.5 and moves.grad_shift == 0.0
+
+
+def test_row_moves_match_the_rows_picked_one_mask_at_a_time() -> None:
+    g = torch.Generator().manual_seed(3)
+    for _ in range(20):
+        rows = int(torch.randint(1, 40, (1,), generator=g))
+        before = torch.randn(rows, 5, generator=g)
+        after = before + torch.randn(rows, 5, generator=g) * 0.1
+        grad = torch.randn(rows, 5, generator=g) * (torch.rand(rows, 1, generator=g) < 0.3)
+        memory = torch.randn(rows, 5, generator=g) * (torch.rand(rows, 1, generator=g) < 0.5)
+        moves = row_moves(before, after, grad, memory)
+        shift = (after - before).abs().amax(dim=1)
+        has_grad = (grad != 0).any(dim=1)
+        remembered = (memory != 0).any(dim=1) & ~has_grad
+        still = ~has_grad & ~remembered
+        for mask, count, largest in (
+            (has_grad, moves.grad_rows, moves.grad_shift),
+            (remembered, moves.memory_rows, moves.memory_shift),
+            (still, moves.still_rows, moves.still_shift),
+        ):
+            assert count == int(mask.sum())
+            assert largest == (float(shift[mask].max()) if bool(mask.any()) else 0.0)
+
+
+def test_nonzero_rows_are_the_rows_with_any_element_not_equal_to_zero() -> None:
+    table = torch.tensor(
+        [
+            [0.0, 0.0, 0.0],
+            [-0.0, 0.0, -0.0],  # negative zeros are zeros
+            [0.0, 1e-45, 0.0],  # the smallest subnormal is not
+            [math.nan, 0.0, 0.0],
+            [0.0, -math.inf, 0.0],
+            [-3.0, 2.0, 0.0],
+        ]
+    )
+    expected = (table != 0).any(dim=1)
+    assert torch.equal(nonzero_rows(table), expected)
+    assert rows_with_grad(table).tolist() == expected.nonzero().view(-1).tolist() == [2, 3, 4, 5]

@@ -8,7 +8,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from loopscope.capture.layers import EXPLODING, FADED, GROWTH, flag_of, histogram, layer_stats
+from loopscope.capture.layers import (
+    EXPLODING,
+    FADED,
+    GROWTH,
+    flag_of,
+    histogram,
+    layer_stats,
+    step_norms,
+)
 from loopscope.capture.values import HISTOGRAM_BINS
 
 from .._helpers import make_session, phase_events
@@ -118,3 +126,25 @@ def test_every_scenario_sends_layers_on_a_captured_step_only() -> None:
         assert [("layers" in e) for e in events] == [False, False, False, False, True]
         names = [s["name"] for s in events[-1]["layers"]]
         assert names == session.session_event()["parameters"]
+
+
+def test_step_norms_of_all_parameters_at_once_are_torchs_norms() -> None:
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(5, 70), nn.Tanh(), nn.Linear(70, 1))
+    frozen = nn.Parameter(torch.randn(3))  # no .grad: its grad norm is None
+    model(torch.randn(16, 5)).pow(2).mean().backward()
+    params = [*model.parameters(), frozen]
+    before = [p.detach().clone() for p in params]
+    torch.optim.SGD(params, lr=0.1).step()
+    norms = step_norms(before, params)
+    for param, start, (value_norm, update_norm, grad_norm) in zip(
+        params, before, norms, strict=True
+    ):
+        assert value_norm == float(torch.linalg.vector_norm(start.double()))
+        delta = (param.detach() - start).double()
+        assert update_norm == float(torch.linalg.vector_norm(delta))
+        if param.grad is None:
+            assert grad_norm is None
+        else:
+            assert grad_norm == float(torch.linalg.vector_norm(param.grad.double()))
+    assert norms[-1][1] == 0.0 and norms[-1][2] is None

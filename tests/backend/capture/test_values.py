@@ -19,6 +19,7 @@ from loopscope.capture.values import (
     encode_float,
     optional_tensor_value,
     summarize_array,
+    summarize_tensor,
     tensor_value,
     value_is_finite,
 )
@@ -208,3 +209,23 @@ def test_value_cache_never_serves_a_stale_value() -> None:
     other = torch.zeros(2)  # another tensor in the same slot (a new .grad): re-encoded
     assert wire(cache.get("t", other))["values"] == [0.0, 0.0]
     assert cache.get("t", None) is None
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 17, 4097, 65537, 259841])
+def test_summary_counts_are_the_bins_of_each_value_counted_one_by_one(size: int) -> None:
+    # The counts go through pairs of int8 bin ids; the oracle bins every value with the
+    # same float32 arithmetic and counts them with a plain int64 bincount.
+    g = torch.Generator().manual_seed(size)
+    for tensor in (
+        torch.randn(size, generator=g),
+        torch.randint(-3, 4, (size,), generator=g).float(),  # many values on edges
+        torch.full((size,), 0.25),
+    ):
+        summary = summarize_tensor(tensor)
+        low, high = tensor.min(), tensor.max()
+        top = high if high > low else low + 1.0
+        scale = HISTOGRAM_BINS / (float(top) - float(low))
+        bins = ((tensor - float(low)) * scale).clamp(max=HISTOGRAM_BINS - 1).long()
+        expected = torch.bincount(bins, minlength=HISTOGRAM_BINS).tolist()
+        assert summary["histogram"]["counts"] == expected
+        assert sum(expected) == size
