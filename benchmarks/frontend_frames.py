@@ -13,24 +13,33 @@ seconds:
 Figures are printed, never asserted (like the other benchmarks).
 
     .venv/bin/python benchmarks/frontend_frames.py [--seconds 8] [--rate 30]
+        [--scenarios charlm mlp] [--hide '.some-panel'] [--profile /tmp/prof]
+
+The work is also printed grouped by the kind of event handled just before each frame, and
+the load average at start and end (the machine may be shared: compare runs back to back).
+With --profile, see frontend_profile.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, sync_playwright
+from frontend_profile import Profiler
+from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+STATIC = ROOT / "backend/loopscope/static"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -41,10 +50,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SERVER_CODE = """
-import sys, torch, uvicorn
+import sys, pathlib, torch, uvicorn
+import loopscope.server.app as web
 from loopscope.server.app import create_app
 from loopscope.config import Settings
 port = int(sys.argv[1])
+web.STATIC_DIR = pathlib.Path(sys.argv[2])  # the build to serve (A/B runs compare two)
 torch.set_num_threads(1)
 uvicorn.run(create_app(Settings(port=port, device="cpu")), host="127.0.0.1", port=port,
             log_level="warning")
@@ -52,20 +63,29 @@ uvicorn.run(create_app(Settings(port=port, device="cpu")), host="127.0.0.1", por
 
 # Installed before the app loads: wraps WebSocket message handling to time it, and records
 # each frame's interval and work while window.__frames.on is true.
-RECORDER = """
+RECORDER = r"""
 (() => {
-  const rec = { on: false, intervals: [], work: [], messages: 0, handling: 0 };
+  const rec = { on: false, intervals: [], work: [], kinds: [], messages: 0, handling: 0,
+                kind: "" };
   window.__frames = rec;
   const Native = window.WebSocket;
   window.WebSocket = class extends Native {
     set onmessage(fn) {
       super.onmessage = (ev) => {
         const t0 = performance.now();
+        // The kind of event (its phase for a phase event), for figures grouped by it and
+        // as a mark in a trace (--profile).
+        const head = typeof ev.data === "string" ? ev.data.slice(0, 160) : "";
+        const m = /"type":\s*"(\w+)"(?:,\s*"phase":\s*"(\w+)")?/.exec(head);
+        const kind = m ? (m[2] || m[1]) : "?";
+        performance.mark("ls:" + kind);
         fn(ev);
         // Svelte applies the new state to the DOM in a microtask queued by fn: this one,
         // queued after it, ends the measurement once that update has run too.
         queueMicrotask(() => {
-          if (rec.on) { rec.messages += 1; rec.handling += performance.now() - t0; }
+          if (rec.on) {
+            rec.messages += 1; rec.handling += performance.now() - t0; rec.kind = kind;
+          }
         });
       };
     }
@@ -74,8 +94,12 @@ RECORDER = """
   const channel = new MessageChannel();
   let frameStart = 0;
   channel.port1.onmessage = () => {
-    if (rec.on) { rec.work.push(performance.now() - frameStart + rec.handling); }
+    if (rec.on) {
+      rec.work.push(performance.now() - frameStart + rec.handling);
+      rec.kinds.push(rec.kind);
+    }
     rec.handling = 0;
+    rec.kind = "";
   };
   const tick = (now) => {
     if (rec.on && last) rec.intervals.push(now - last);
@@ -99,10 +123,15 @@ def _free_port() -> int:
         return port
 
 
-def _start_server() -> tuple[subprocess.Popen[bytes], str]:
+def _start_server(static: Path = STATIC) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "backend")}
-    process = subprocess.Popen([sys.executable, "-c", SERVER_CODE, str(port)], env=env)
+    # Its stdout is not ours: a server left behind must not hold a pipe the caller reads.
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVER_CODE, str(port), str(static)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -120,7 +149,9 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def measure(page: Page, scenario: str, rate: float, seconds: float) -> dict[str, Any]:
+def measure(
+    page: Page, scenario: str, rate: float, seconds: float, profiler: Profiler | None = None
+) -> dict[str, Any]:
     """Play `scenario` at `rate` phases/s and return the recorded frame figures."""
     page.get_by_test_id("scenario-select").select_option(scenario)
     page.wait_for_timeout(1000)
@@ -128,14 +159,18 @@ def measure(page: Page, scenario: str, rate: float, seconds: float) -> dict[str,
     start_iteration = int(page.get_by_test_id("iteration").get_attribute("data-value") or 0)
     page.get_by_role("button", name="Play", exact=True).click()
     page.wait_for_timeout(1000)  # warm up: JIT, first layouts
+    if profiler:
+        profiler.start(scenario)
     page.evaluate("window.__frames.on = true")
     page.wait_for_timeout(int(seconds * 1000))
     page.evaluate("window.__frames.on = false")
+    if profiler:
+        profiler.stop(seconds)
     page.get_by_role("button", name="Pause", exact=True).click()
     data: dict[str, Any] = page.evaluate(
         "(() => { const r = window.__frames; const out = {intervals: r.intervals,"
-        " work: r.work, messages: r.messages}; r.intervals = []; r.work = [];"
-        " r.messages = 0; return out; })()"
+        " work: r.work, kinds: r.kinds, messages: r.messages}; r.intervals = []; r.work = [];"
+        " r.kinds = []; r.messages = 0; return out; })()"
     )
     end_iteration = int(page.get_by_test_id("iteration").get_attribute("data-value") or 0)
     data["iterations"] = end_iteration - start_iteration
@@ -160,6 +195,16 @@ def report(name: str, rate: float, seconds: float, data: dict[str, Any]) -> None
         f"  p95 {_percentile(intervals, 0.95):5.2f}  max {max(intervals):6.2f}"
         f"  → {on_time:6.1%} delivered on the next vsync (< 25 ms)"
     )
+    by_kind: dict[str, list[float]] = {}
+    for w, kind in zip(work, data["kinds"], strict=True):
+        by_kind.setdefault(kind or "(none)", []).append(w)
+    print("     work by the event handled before the frame (none: a frame with no event):")
+    for kind, ws in sorted(by_kind.items(), key=lambda kv: -len(kv[1])):
+        share = sum(1 for w in ws if w < 16.7) / len(ws)
+        print(
+            f"        {kind:<10} {len(ws):>4} frames  p50 {statistics.median(ws):6.2f}"
+            f"  p95 {_percentile(ws, 0.95):6.2f}  → {share:6.1%} under 16.7 ms"
+        )
 
 
 def main() -> None:
@@ -168,25 +213,78 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=30, choices=sorted(SPEED_INDEX))
     parser.add_argument("--scenarios", nargs="*", default=["linear", "mlp", "classify"])
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument(
+        "--hide",
+        nargs="*",
+        default=[],
+        help="CSS selectors hidden with display:none (what a panel costs to lay out and paint)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="write a Chromium trace and a CPU profile per scenario to DIR and summarize them",
+    )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="also trace the page (no sampling profiler) and print its main thread's CPU time"
+        " per event received: steadier than frame times when other work shares the CPU",
+    )
+    parser.add_argument(
+        "--static",
+        type=Path,
+        nargs="+",
+        default=[STATIC],
+        metavar="BUILD",
+        help="builds of the UI to compare (a copy of backend/loopscope/static each), measured"
+        " in turn for each scenario, so that a busy machine weighs on all alike",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="times each pair is measured")
     args = parser.parse_args()
-    if not (ROOT / "backend/loopscope/static/index.html").is_file():
-        raise SystemExit("build the UI first: make frontend-build")
-    process, url = _start_server()
+    for build in args.static:
+        if not (build / "index.html").is_file():
+            raise SystemExit(f"no UI build in {build}: make frontend-build")
+    # Stopped by a signal, still stop the servers (the finally clauses below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    servers = [_start_server(build) for build in args.static]
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="en-US")
-            page.add_init_script(RECORDER)
-            page.goto(url)
-            page.locator("[data-testid=connection][data-state=open]").wait_for()
+            pages = [_open(browser, url, args.hide) for _, url in servers]
             print(f"Chromium {browser.version}, headless, 1440×900, {args.seconds:g} s per run")
-            for scenario in args.scenarios:
-                data = measure(page, scenario, args.rate, args.seconds)
-                report(scenario, args.rate, args.seconds, data)
+            print(f"hidden: {', '.join(args.hide)}" if args.hide else "", end="")
+            for _ in range(args.rounds):
+                for scenario in args.scenarios:
+                    for build, page in zip(args.static, pages, strict=True):
+                        profiler = None
+                        if args.profile or args.cpu:
+                            out = args.profile or Path(tempfile.mkdtemp(prefix="frames-"))
+                            profiler = Profiler(page, out, build, sampling=bool(args.profile))
+                        print(f"\n[{build}] load average {_load()}")
+                        data = measure(page, scenario, args.rate, args.seconds, profiler)
+                        report(scenario, args.rate, args.seconds, data)
+            print(f"\nload average {_load()}")
             browser.close()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        for process, _ in servers:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _open(browser: Browser, url: str, hide: list[str]) -> Page:
+    """A page of the UI at `url`, with the frame recorder, connected."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="en-US")
+    page.add_init_script(RECORDER)
+    page.goto(url)
+    page.locator("[data-testid=connection][data-state=open]").wait_for()
+    if hide:
+        page.add_style_tag(content=f"{', '.join(hide)} {{ display: none !important }}")
+    return page
 
 
 if __name__ == "__main__":

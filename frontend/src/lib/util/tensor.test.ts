@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadFixture, phaseEvents } from "../__fixtures__/load";
-import type { TensorValue } from "../wire/protocol";
+import type { TensorSummary, TensorValue } from "../wire/protocol";
 import {
   decodeFloat,
   decodeValues,
@@ -14,7 +14,9 @@ import {
   gridShape,
   hasNonFinite,
   heatColor,
+  heatPixels,
   histogramBars,
+  sameSummary,
   maxAbs,
   NONFINITE_COLOR,
   numel,
@@ -120,6 +122,26 @@ describe("colours and grids", () => {
     expect(heatColor(5, 1)).toBe(heatColor(1, 1)); // clamped
   });
 
+  it("writes each value's heatColor as one RGBA pixel", () => {
+    // d3's colour strings are the reference: "rgb(r, g, b)" or a hex for non-finite values.
+    const channels = (css: string): number[] => {
+      const m = /rgb\((\d+), (\d+), (\d+)\)/.exec(css);
+      if (m) return [Number(m[1]), Number(m[2]), Number(m[3])];
+      return [1, 3, 5].map((i) => parseInt(css.slice(i, i + 2), 16));
+    };
+    const values = [-2.5, -1, -0.3337, 0, -0, 1e-9, 0.5, 0.9999, 2.5, 7, NaN, -Infinity];
+    for (const range of [2.5, 1, 0]) {
+      const pixels = heatPixels(values, range, values.length + 2);
+      expect(pixels.length).toBe((values.length + 2) * 4);
+      values.forEach((v, i) => {
+        const rgba = Array.from(pixels.slice(i * 4, i * 4 + 4));
+        expect(rgba, `${v} on ±${range}`).toEqual([...channels(heatColor(v, range)), 255]);
+      });
+      // Cells past the last value are left transparent.
+      expect(Array.from(pixels.slice(values.length * 4))).toEqual(new Array(8).fill(0));
+    }
+  });
+
   it("finds the largest finite magnitude", () => {
     expect(maxAbs([1, -3, NaN, Infinity])).toBe(3);
     expect(maxAbs([])).toBe(0);
@@ -147,6 +169,38 @@ describe("colours and grids", () => {
       { x0: 0, x1: 1, count: 4 },
       { x0: 1, x1: 2, count: 5 },
     ]);
+  });
+
+  it("tells a summary that says the same from one that differs anywhere", () => {
+    const make = (): TensorSummary => ({
+      numel: 10,
+      min: 0,
+      max: 3,
+      mean: 1,
+      std: "NaN",
+      first: [0, "NaN"],
+      histogram: { edges: [0, 1, 2, 3], counts: [4, 5, 1] },
+    });
+    // A new event's copy of the same numbers (JSON parsed again) is the same.
+    expect(sameSummary(make(), JSON.parse(JSON.stringify(make())) as TensorSummary)).toBe(true);
+    expect(sameSummary(null, undefined)).toBe(false);
+    expect(sameSummary(make(), null)).toBe(false);
+    const changes: ((s: TensorSummary) => void)[] = [
+      (s) => (s.numel = 11),
+      (s) => (s.min = -1),
+      (s) => (s.max = 3.5),
+      (s) => (s.mean = 1.25),
+      (s) => (s.std = 1),
+      (s) => (s.first = [0, 1]),
+      (s) => (s.first = [0]),
+      (s) => (s.histogram.counts = [4, 4, 2]),
+      (s) => (s.histogram.edges = [0, 1, 2.5, 3]),
+    ];
+    for (const change of changes) {
+      const other = make();
+      change(other);
+      expect(sameSummary(make(), other), JSON.stringify(other)).toBe(false);
+    }
   });
 
   it("notices NaN in values and in summaries", () => {

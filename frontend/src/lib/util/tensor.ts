@@ -136,8 +136,11 @@ export function maxAbs(values: readonly number[]): number {
   return m;
 }
 
-const NEG = interpolateRgb("#f7f7f7", "#2166ac");
-const POS = interpolateRgb("#f7f7f7", "#b2182b");
+const ZERO_HEX = "#f7f7f7";
+const NEG_HEX = "#2166ac";
+const POS_HEX = "#b2182b";
+const NEG = interpolateRgb(ZERO_HEX, NEG_HEX);
+const POS = interpolateRgb(ZERO_HEX, POS_HEX);
 export const NONFINITE_COLOR = "#1a1a1a";
 
 /**
@@ -149,6 +152,44 @@ export function heatColor(value: number, range: number): string {
   if (range <= 0) return NEG(0);
   const t = Math.min(1, Math.abs(value) / range);
   return value < 0 ? NEG(t) : POS(t);
+}
+
+const channels = (hex: string): [number, number, number] => [
+  parseInt(hex.slice(1, 3), 16),
+  parseInt(hex.slice(3, 5), 16),
+  parseInt(hex.slice(5, 7), 16),
+];
+const ZERO_RGB = channels(ZERO_HEX);
+const NEG_RGB = channels(NEG_HEX);
+const POS_RGB = channels(POS_HEX);
+const NONFINITE_RGB = channels(NONFINITE_COLOR);
+
+/**
+ * The heatColor of each value as RGBA pixels, one per cell (`cells` ≥ values; the cells after
+ * the last value stay transparent): a heatmap written in one putImageData instead of a
+ * fillStyle string parsed per cell. Channels are rounded as d3's rgb() strings are.
+ */
+export function heatPixels(
+  values: readonly number[],
+  range: number,
+  cells: number,
+): Uint8ClampedArray<ArrayBuffer> {
+  const out = new Uint8ClampedArray(new ArrayBuffer(Math.max(cells, values.length) * 4));
+  const [r0, g0, b0] = ZERO_RGB;
+  values.forEach((v, i) => {
+    const k = i * 4;
+    out[k + 3] = 255;
+    if (!Number.isFinite(v)) {
+      [out[k], out[k + 1], out[k + 2]] = NONFINITE_RGB;
+      return;
+    }
+    const t = range <= 0 ? 0 : Math.min(1, Math.abs(v) / range);
+    const [r1, g1, b1] = v < 0 ? NEG_RGB : POS_RGB;
+    out[k] = Math.round(r0 + (r1 - r0) * t);
+    out[k + 1] = Math.round(g0 + (g1 - g0) * t);
+    out[k + 2] = Math.round(b0 + (b1 - b0) * t);
+  });
+  return out;
 }
 
 /**
@@ -167,6 +208,31 @@ export interface HistogramBar {
   x0: number;
   x1: number;
   count: number;
+}
+
+/**
+ * Whether two summaries say the same (every statistic, bin and first value): a new event
+ * repeats a parameter's summary until the step changes it, and a view that keeps the one it
+ * has then does not rebuild its histogram.
+ */
+export function sameSummary(
+  a: TensorSummary | null | undefined,
+  b: TensorSummary | null | undefined,
+): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const same = <T>(x: readonly T[], y: readonly T[]) =>
+    x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+  return (
+    a.numel === b.numel &&
+    a.min === b.min &&
+    a.max === b.max &&
+    a.mean === b.mean &&
+    a.std === b.std &&
+    same(a.first, b.first) &&
+    same(a.histogram.counts, b.histogram.counts) &&
+    same(a.histogram.edges, b.histogram.edges)
+  );
 }
 
 /** The summary's histogram as bars (bins with non-finite edges are dropped). */
