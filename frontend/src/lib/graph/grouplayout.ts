@@ -17,7 +17,9 @@
 import { forwardLevels, edgePath, layoutGraph, MARGIN } from "./layout";
 import type { GraphLayout, LayoutCluster, LayoutEdge, LayoutNode, Point, Rankdir } from "./layout";
 import { foldGraph } from "./fold";
+import { groupShape, renameLayout } from "./groupshape";
 import { groupLabel, groupTree, subgraph, GROUP_PREFIX } from "./groups";
+import { DETOUR_GAP, extentOf, route } from "./unitroute";
 import type { GraphEvent } from "../wire/protocol";
 
 /** Room above an opened group's frame for its name and the button that closes it. */
@@ -25,9 +27,6 @@ export const FRAME_LABEL = 18;
 /** Space between ranks and between neighbours in a rank. */
 const RANK_GAP: Record<Rankdir, number> = { BT: 32, RL: 50 };
 const CROSS_GAP = 20;
-/** How far a detour keeps from the units it goes round, and where it turns (half a gap). */
-const DETOUR_GAP = 8;
-const RANK_GAP_MIN = Math.min(...Object.values(RANK_GAP));
 /** dagre's ranker for a group's inside (see docs/performance.md for the times). */
 export const INNER_RANKER = "tight-tree";
 
@@ -304,66 +303,6 @@ function graphKeyOf(graph: GraphEvent): string {
   return `${graph.graph_id}:${graph.nodes.length}:${graph.edges.length}`;
 }
 
-const canonicalId = (i: number) => `n${String(i).padStart(6, "0")}`;
-
-/**
- * A group's inside with each node renamed by its place among the group's members, and a key
- * equal for groups of the same shape: the same ops in the same order, parameters' names of
- * the same length (a leaf's box is as wide as its name), the same edges and named tensors.
- */
-function groupShape(sub: GraphEvent, ids: readonly string[]): { graph: GraphEvent; key: string } {
-  const place = new Map(ids.map((id, i) => [id, i]));
-  const byId = new Map(sub.nodes.map((n) => [n.id, n]));
-  const nodes = ids.map((id, i) => {
-    const n = byId.get(id);
-    const param = n?.param ? "p".repeat(n.param.length) : null;
-    return { id: canonicalId(i), op: n?.op ?? "", param, module: null, saved: [] };
-  });
-  const edges = sub.edges.map((e) => ({
-    source: canonicalId(place.get(e.source) ?? -1),
-    target: canonicalId(place.get(e.target) ?? -1),
-    slot: e.slot,
-  }));
-  const tensors = Object.fromEntries(
-    Object.entries(sub.tensors).map(([name, id]) => [name, canonicalId(place.get(id) ?? -1)]),
-  );
-  const key = JSON.stringify([
-    nodes.map((n, i) => [n.op, n.param?.length ?? -1, ids[i]?.startsWith(GROUP_PREFIX) ?? false]),
-    edges.map((e) => [e.source, e.target, e.slot]),
-    tensors,
-  ]);
-  return { graph: { ...sub, nodes, edges, tensors, root: "" }, key };
-}
-
-/** A layout of groupShape's renamed graph, with the group's own ids, names and modules. */
-function renameLayout(
-  laid: GraphLayout,
-  shape: GraphEvent,
-  graph: GraphEvent,
-  ids: readonly string[],
-): GraphLayout {
-  const place = new Map(shape.nodes.map((n, i) => [n.id, i]));
-  const real = new Map(graph.nodes.map((n) => [n.id, n]));
-  const idOf = (canonical: string) => ids[place.get(canonical) ?? -1] ?? canonical;
-  const nodes = laid.nodes.map((n) => {
-    const r = real.get(idOf(n.id));
-    const param = r?.param ?? null;
-    return {
-      ...n,
-      id: idOf(n.id),
-      param,
-      module: r?.module ?? null,
-      sub: n.kind === "leaf" ? param : n.sub,
-    };
-  });
-  const edges = laid.edges.map((e) => {
-    const source = idOf(e.source);
-    return { ...e, id: `${source}#${e.slot}`, source, target: idOf(e.target) };
-  });
-  const modules = [...new Set(nodes.map((n) => n.module).filter((m): m is string => !!m))];
-  return { ...laid, key: `${laid.key}|${ids[0] ?? ""}`, nodes, edges, modules: modules.sort() };
-}
-
 /**
  * Stack the boxes' ranks (equal skeleton `main`) from MARGIN on, each as deep as its
  * deepest box, boxes at their rank's start; within a rank keep the skeleton's `cross`
@@ -390,98 +329,4 @@ function placeRanks(boxes: Box[], gap: number): void {
     }
     start += depth + gap;
   }
-}
-
-/** A node's extent along the rank axis (main) and across it (cross). */
-interface Extent {
-  main0: number;
-  main1: number;
-  cross0: number;
-  cross1: number;
-}
-
-const extentOf = (n: LayoutNode, bt: boolean): Extent =>
-  bt
-    ? {
-        main0: n.y - n.height / 2,
-        main1: n.y + n.height / 2,
-        cross0: n.x - n.width / 2,
-        cross1: n.x + n.width / 2,
-      }
-    : {
-        main0: n.x - n.width / 2,
-        main1: n.x + n.width / 2,
-        cross0: n.y - n.height / 2,
-        cross1: n.y + n.height / 2,
-      };
-
-/**
- * A route between two units: out of the source's side facing the target, into the
- * target's. When the straight way would run through other units (a residual connection
- * skipping a block's attention), it goes round them instead, in a lane beside the ones in
- * the way. `others` are the seen nodes, by rank position.
- */
-function route(s: LayoutNode, t: LayoutNode, bt: boolean, others: readonly Extent[]): Point[] {
-  const se = extentOf(s, bt);
-  const te = extentOf(t, bt);
-  const down = te.main0 > se.main0 ? 1 : -1;
-  const sc = (se.cross0 + se.cross1) / 2;
-  const tc = (te.cross0 + te.cross1) / 2;
-  const a = down > 0 ? se.main1 : se.main0;
-  const b = down > 0 ? te.main0 : te.main1;
-  const lo = Math.min(a, b) + 0.5;
-  const hi = Math.max(a, b) - 0.5;
-  const mid = (a + b) / 2;
-  // Units strictly between the two along the rank axis, and whether a line across at `c`
-  // from `m0` to `m1` meets one of them.
-  const between = others.filter((o) => o.main1 > lo && o.main0 < hi);
-  const hits = (c: number, m0: number, m1: number) =>
-    between.some(
-      (o) =>
-        o.cross0 < c && c < o.cross1 && o.main1 > Math.min(m0, m1) && o.main0 < Math.max(m0, m1),
-    );
-  const crosses = between.some(
-    (o) =>
-      o.main0 < mid && mid < o.main1 && o.cross1 > Math.min(sc, tc) && o.cross0 < Math.max(sc, tc),
-  );
-  const at = (main: number, cross: number): Point =>
-    bt ? { x: cross, y: main } : { x: main, y: cross };
-  if (!hits(sc, a, mid) && !hits(tc, mid, b) && !crosses) {
-    return [at(a, sc), at(mid, sc), at(mid, tc), at(b, tc)];
-  }
-  // The first lane past the far side of everything in the way, away from the graph's start.
-  let lane = Math.max(sc, tc);
-  for (let moved = true; moved;) {
-    moved = false;
-    for (const o of between) {
-      if (o.cross0 - DETOUR_GAP < lane && lane < o.cross1 + DETOUR_GAP) {
-        lane = o.cross1 + DETOUR_GAP;
-        moved = true;
-      }
-    }
-  }
-  const near = a + (down * RANK_GAP_MIN) / 2;
-  const far = b - (down * RANK_GAP_MIN) / 2;
-  const detour = [at(a, sc), at(near, sc), at(near, lane), at(far, lane), at(far, tc), at(b, tc)];
-  return tightCorners(detour, DETOUR_GAP);
-}
-
-/**
- * The polyline with a point `r` before and after each corner: the curve drawn through the
- * points (edgePath, Catmull-Rom) then turns there instead of swinging wide of a long side.
- */
-function tightCorners(points: readonly Point[], r: number): Point[] {
-  const toward = (p: Point, q: Point): Point => {
-    const d = Math.hypot(q.x - p.x, q.y - p.y);
-    const f = d === 0 ? 0 : Math.min(r, d / 2) / d;
-    return { x: p.x + (q.x - p.x) * f, y: p.y + (q.y - p.y) * f };
-  };
-  const out: Point[] = [];
-  points.forEach((p, i) => {
-    const before = points[i - 1];
-    const after = points[i + 1];
-    if (!before || !after) return void out.push(p);
-    out.push(toward(p, before), p, toward(p, after));
-  });
-  return out;
 }
