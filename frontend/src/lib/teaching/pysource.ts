@@ -68,3 +68,27 @@ export function assignmentLines(lines: readonly string[]): Map<string, number> {
   });
   return found;
 }
+
+const indentOf = (line: string): number => line.length - line.trimStart().length;
+
+/**
+ * The `for` / `while` headers whose bodies hold line `lineNo` (1-based), outermost first:
+ * the loop a phase runs in, read from indentation. Loops elsewhere in the script (in a
+ * model's forward, in a sampling function, after training) do not hold it and are left out.
+ */
+export function enclosingLoops(lines: readonly string[], lineNo: number): string[] {
+  const target = lines[lineNo - 1];
+  if (target === undefined) return [];
+  let indent = indentOf(target);
+  const out: string[] = [];
+  for (let i = lineNo - 2; i >= 0 && indent > 0; i--) {
+    const line = lines[i];
+    const text = line.trim();
+    if (!text || text.startsWith("#")) continue;
+    const here = indentOf(line);
+    if (here >= indent) continue;
+    indent = here; // the header of the block the line is in (def, if, with, for ...)
+    if (/^(async\s+)?(for|while)\b/.test(text)) out.unshift(line.trimEnd());
+  }
+  return out;
+}
