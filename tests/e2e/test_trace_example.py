@@ -21,6 +21,9 @@ def test_the_example_transformer_opens_block_then_attention(
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the machine's few cores are shared
     with traced_page(browser, EXAMPLE, size=(1280, 800)) as page:
         step_phase(page, "forward")
+        # The loop around the training step only: not the model's loop over its blocks,
+        # nor the sampling loop of generate() written above the training loop.
+        expect(page.get_by_test_id("loop-header")).to_have_text(["for it in range(max_iters):"])
         step_phase(page, "loss")
         box = "[data-testid=graph-group][data-group='{}']"
         for block in ("blocks.0", "blocks.1"):
