@@ -159,15 +159,16 @@ export function heatColor(value: number, range: number): string {
   return value < 0 ? NEG(t) : POS(t);
 }
 
-const channels = (hex: string): [number, number, number] => [
+/** The red, green and blue of a `#rrggbb` colour. */
+export const hexChannels = (hex: string): [number, number, number] => [
   parseInt(hex.slice(1, 3), 16),
   parseInt(hex.slice(3, 5), 16),
   parseInt(hex.slice(5, 7), 16),
 ];
-const ZERO_RGB = channels(ZERO_HEX);
-const NEG_RGB = channels(NEG_HEX);
-const POS_RGB = channels(POS_HEX);
-const NONFINITE_RGB = channels(NONFINITE_COLOR);
+const ZERO_RGB = hexChannels(ZERO_HEX);
+const NEG_RGB = hexChannels(NEG_HEX);
+const POS_RGB = hexChannels(POS_HEX);
+const NONFINITE_RGB = hexChannels(NONFINITE_COLOR);
 
 /**
  * The heatColor of each value as RGBA pixels, one per cell (`cells` ≥ values; the cells after
