@@ -13,11 +13,14 @@ seconds:
 Figures are printed, never asserted (like the other benchmarks).
 
     .venv/bin/python benchmarks/frontend_frames.py [--seconds 8] [--rate 30]
-        [--scenarios charlm mlp] [--hide '.some-panel'] [--profile /tmp/prof]
+        [--scenarios charlm mlp linear classify] [--cpu] [--hide '.some-panel']
+        [--static OLD_BUILD NEW_BUILD --rounds 2] [--profile /tmp/prof]
 
 The work is also printed grouped by the kind of event handled just before each frame, and
-the load average at start and end (the machine may be shared: compare runs back to back).
-With --profile, see frontend_profile.py.
+the load average before each run (the machine may be shared: compare builds back to back
+with --static, which measures each build in turn for every scenario). --cpu adds the
+renderer main thread's CPU time per event received, from a Chromium trace; --profile adds
+a CPU profile by function and source file (see frontend_profile.py).
 """
 
 from __future__ import annotations

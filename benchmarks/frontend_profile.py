@@ -132,7 +132,8 @@ def print_trace_summary(
     total = sum(sum(v.values()) for v in by_kind.values())
     print(
         f"  main thread, top-level trace events: CPU {total / seconds:6.1f} ms per s of play"
-        f" (wall {wall / seconds:.1f}), {len(marks)} events received;"
+        f" (wall {wall / seconds:.1f}), {len(marks)} events received:"
+        f" {total / max(1, len(marks)):.1f} ms per event;"
         " CPU ms per event received, by what ran until the next one:"
     )
     for kind, names in sorted(by_kind.items(), key=lambda kv: -sum(kv[1].values())):

@@ -9,7 +9,7 @@ import { chainRule, lossFormula, outputGradFormula } from "../teaching/formulas"
 import { narrate } from "../teaching/narration";
 import { PHASES } from "../wire/protocol";
 import type { ServerEvent, SessionEvent } from "../wire/protocol";
-import { EMPTY_FRAME, reduce } from "./frame";
+import { EMPTY_FRAME, gradsOf, paramsOf, reduce } from "./frame";
 import type { RunFrame } from "./frame";
 import { LoopStore } from "./state.svelte";
 
@@ -33,6 +33,36 @@ const RECORDED: FixtureName[] = [
 ];
 
 describe("reduce(frame, event)", () => {
+  it("hands back the tensors it already had while the event repeats their numbers", () => {
+    const kept: Record<string, number> = {};
+    for (const name of RECORDED) {
+      let frame: RunFrame = EMPTY_FRAME;
+      let shared = 0;
+      for (const event of loadFixture(name).frames) {
+        const next = reduce(frame, event);
+        if (event.type === "phase" && next.event) {
+          const before = { ...paramsOf(frame), ...gradsOf(frame) };
+          const now = { ...paramsOf(next), ...gradsOf(next) };
+          const sent = { ...event.params, ...event.grads };
+          // Whatever object is kept, the frame says exactly what the event said.
+          expect(JSON.stringify(now), name).toBe(JSON.stringify(sent));
+          for (const [key, tensor] of Object.entries(now)) {
+            const same = JSON.stringify(before[key]) === JSON.stringify(sent[key]);
+            expect(tensor === before[key], `${name} ${event.phase} ${key}`).toBe(
+              same && before[key] !== undefined,
+            );
+            if (same && before[key] !== undefined && before[key] !== null) shared += 1;
+          }
+        }
+        frame = next;
+      }
+      kept[name] = shared;
+    }
+    // Runs stepped phase by phase repeat parameters between steps: some tensors were kept.
+    expect(kept.linear).toBeGreaterThan(0);
+    expect(kept.mlp).toBeGreaterThan(0);
+  });
+
   it("never changes the frame or the event it is given", () => {
     for (const name of RECORDED) {
       let frame: RunFrame = frozen(EMPTY_FRAME);

@@ -19,6 +19,7 @@ import type {
 import { appendRatios } from "../layers/layers";
 import { learnPhaseLine } from "../trace/location";
 import type { RatioLog } from "../layers/layers";
+import { sameTensor } from "../util/tensor";
 
 /** One step() capture and the iteration it belongs to. */
 export interface StepRecord {
@@ -115,7 +116,39 @@ function reduceSession(frame: RunFrame, session: SessionEvent): RunFrame {
   };
 }
 
-function reducePhase(frame: RunFrame, event: PhaseEvent): RunFrame {
+/**
+ * `next` with every tensor that says the same as in `previous` replaced by `previous`'s own
+ * object, and `previous` itself when all do. An event repeats most tensors (a parameter
+ * changes only at step, a .grad at backward and zero_grad), and a view handed the object it
+ * already shows has nothing to redo: no decoding, no redraw.
+ */
+export function shareTensors<T extends TensorValue | null>(
+  previous: Readonly<Record<string, T>> | undefined,
+  next: Record<string, T>,
+): Record<string, T> {
+  if (!previous) return next;
+  const names = Object.keys(next);
+  if (names.length !== Object.keys(previous).length) return next;
+  let all = true;
+  const shared: Record<string, T> = {};
+  for (const name of names) {
+    const kept = previous[name];
+    const same = kept !== undefined && name in previous && sameTensor(kept, next[name]);
+    shared[name] = same ? kept : (next[name] as T);
+    all &&= same;
+  }
+  return all ? (previous as Record<string, T>) : shared;
+}
+
+/** The event with its params and grads shared with the frame's where they say the same. */
+function sharedEvent(frame: RunFrame, event: PhaseEvent): PhaseEvent {
+  const params = shareTensors(frame.event?.params ?? frame.session?.params, event.params);
+  const grads = shareTensors(frame.event?.grads ?? frame.session?.grads, event.grads);
+  return params === event.params && grads === event.grads ? event : { ...event, params, grads };
+}
+
+function reducePhase(frame: RunFrame, incoming: PhaseEvent): RunFrame {
+  const event = sharedEvent(frame, incoming);
   // Captures describe one iteration. An event of another iteration (a new forward, or a
   // multi-phase step whose earlier phases ran uncaptured) starts the set afresh, so no
   // panel shows the previous iteration's details as this one's.

@@ -144,8 +144,10 @@ export class LoopStore {
   viewing = $state<number | null>(null);
   /** The frame every panel reads: the one scrubbed to, else the live one. */
   readonly view: RunFrame = $derived.by(() => {
-    void this.timelineVersion;
+    // Live, it depends on `live` alone: a frame recorded (timelineVersion) would otherwise mark
+    // every panel's reading of the view stale a second time on each event.
     if (this.viewing === null) return this.live;
+    void this.timelineVersion;
     return this.timeline.at(this.timeline.indexOfSeq(this.viewing))?.state ?? this.live;
   });
 

@@ -3,7 +3,37 @@ import { fakeClock } from "../__fixtures__/clock";
 import { loadFixture } from "../__fixtures__/load";
 import type { Command, ServerEvent, SessionEvent } from "../wire/protocol";
 import { LoopStore } from "./state.svelte";
-import { FrameBuffer, movedIndex, pausedPosition, phasePosition, rewindPlan } from "./timeline";
+import {
+  FrameBuffer,
+  movedIndex,
+  pausedPosition,
+  phasePosition,
+  rewindPlan,
+  stripPixels,
+} from "./timeline";
+
+describe("the timeline strip", () => {
+  // Frame i drawn as the colour (i mod 256, ⌊i / 256⌋, 7): the pixels say which frame each
+  // column shows.
+  const colourOf = (i: number) => [i % 256, Math.floor(i / 256), 7] as const;
+  const frameAt = (pixels: Uint8ClampedArray) =>
+    Array.from({ length: pixels.length / 4 }, (_, x) => pixels[x * 4]! + 256 * pixels[x * 4 + 1]!);
+
+  it("spreads few frames over the columns, each as wide as the others", () => {
+    const pixels = stripPixels(3, 6, colourOf);
+    expect(frameAt(pixels)).toEqual([0, 0, 1, 1, 2, 2]);
+    expect(Array.from(pixels.slice(8, 12))).toEqual([1, 0, 7, 255]);
+  });
+
+  it("shows one frame per column when frames outnumber columns, the last at the end", () => {
+    expect(frameAt(stripPixels(10, 4, colourOf))).toEqual([0, 2, 5, 7]);
+    expect(frameAt(stripPixels(2000, 900, colourOf)).at(-1)).toBe(Math.floor((899 * 2000) / 900));
+  });
+
+  it("is transparent with no frames", () => {
+    expect(Array.from(stripPixels(0, 3, colourOf))).toEqual(new Array(12).fill(0));
+  });
+});
 
 describe("positions on the timeline", () => {
   it("count the phases completed", () => {

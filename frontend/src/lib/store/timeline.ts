@@ -22,6 +22,28 @@ export function pausedPosition(iteration: number, next: PhaseName): number {
   return iteration * PHASES_PER_ITERATION + PHASES.indexOf(next);
 }
 
+/**
+ * The timeline strip as RGBA pixels, one row of `columns`: column x shows frame ⌊x·n/columns⌋
+ * in `colourOf(frame)`, so the strip costs `columns` writes whatever the number of frames
+ * (up to MAX_FRAMES, redrawn at every event). No frames: transparent.
+ */
+export function stripPixels(
+  n: number,
+  columns: number,
+  colourOf: (frame: number) => readonly [number, number, number],
+): Uint8ClampedArray<ArrayBuffer> {
+  const out = new Uint8ClampedArray(new ArrayBuffer(columns * 4));
+  if (n <= 0) return out;
+  for (let x = 0; x < columns; x++) {
+    const [r, g, b] = colourOf(Math.floor((x * n) / columns));
+    out[x * 4] = r;
+    out[x * 4 + 1] = g;
+    out[x * 4 + 2] = b;
+    out[x * 4 + 3] = 255;
+  }
+  return out;
+}
+
 export interface RewindPlan {
   /** The iteration to send in `rewind`: the server goes back to its start. */
   iteration: number;

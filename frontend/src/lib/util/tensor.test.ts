@@ -17,6 +17,7 @@ import {
   heatPixels,
   histogramBars,
   sameSummary,
+  sameTensor,
   maxAbs,
   NONFINITE_COLOR,
   numel,
@@ -201,6 +202,17 @@ describe("colours and grids", () => {
       change(other);
       expect(sameSummary(make(), other), JSON.stringify(other)).toBe(false);
     }
+  });
+
+  it("tells tensors that say the same from ones that differ", () => {
+    const a = tv([1, "NaN", 3], [3]);
+    expect(sameTensor(a, JSON.parse(JSON.stringify(a)) as TensorValue)).toBe(true);
+    expect(sameTensor(a, tv([1, "NaN", 4], [3]))).toBe(false);
+    expect(sameTensor(a, tv([1, "NaN", 3], [3, 1]))).toBe(false);
+    expect(sameTensor(a, { ...a, dtype: "float64" })).toBe(false);
+    expect(sameTensor(a, { shape: [3], dtype: "float32", summary: null })).toBe(false);
+    expect(sameTensor(null, null)).toBe(true);
+    expect(sameTensor(a, null)).toBe(false);
   });
 
   it("notices NaN in values and in summaries", () => {

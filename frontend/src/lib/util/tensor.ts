@@ -36,8 +36,13 @@ export function numel(shape: readonly number[]): number {
 /** The exact values as received, as JSON: what `data-value` carries. */
 export function valuesJson(tensor: TensorValue | null | undefined): string {
   if (!tensor) return "null";
-  return JSON.stringify(tensor.values ?? null);
+  // Tensors are never changed once received, and the store hands the same object back while
+  // the numbers stay the same: written once per tensor, not once per event.
+  let json = jsonOf.get(tensor);
+  if (json === undefined) jsonOf.set(tensor, (json = JSON.stringify(tensor.values ?? null)));
+  return json;
 }
+const jsonOf = new WeakMap<TensorValue, string>();
 
 const MINUS = "\u2212";
 
@@ -154,15 +159,16 @@ export function heatColor(value: number, range: number): string {
   return value < 0 ? NEG(t) : POS(t);
 }
 
-const channels = (hex: string): [number, number, number] => [
+/** The red, green and blue of a `#rrggbb` colour. */
+export const hexChannels = (hex: string): [number, number, number] => [
   parseInt(hex.slice(1, 3), 16),
   parseInt(hex.slice(3, 5), 16),
   parseInt(hex.slice(5, 7), 16),
 ];
-const ZERO_RGB = channels(ZERO_HEX);
-const NEG_RGB = channels(NEG_HEX);
-const POS_RGB = channels(POS_HEX);
-const NONFINITE_RGB = channels(NONFINITE_COLOR);
+const ZERO_RGB = hexChannels(ZERO_HEX);
+const NEG_RGB = hexChannels(NEG_HEX);
+const POS_RGB = hexChannels(POS_HEX);
+const NONFINITE_RGB = hexChannels(NONFINITE_COLOR);
 
 /**
  * The heatColor of each value as RGBA pixels, one per cell (`cells` ≥ values; the cells after
@@ -221,18 +227,38 @@ export function sameSummary(
 ): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
-  const same = <T>(x: readonly T[], y: readonly T[]) =>
-    x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
   return (
     a.numel === b.numel &&
     a.min === b.min &&
     a.max === b.max &&
     a.mean === b.mean &&
     a.std === b.std &&
-    same(a.first, b.first) &&
-    same(a.histogram.counts, b.histogram.counts) &&
-    same(a.histogram.edges, b.histogram.edges)
+    sameList(a.first, b.first) &&
+    sameList(a.histogram.counts, b.histogram.counts) &&
+    sameList(a.histogram.edges, b.histogram.edges)
   );
+}
+
+/** Whether two wire tensors say the same: shape, dtype, the values as sent, the summary. */
+export function sameTensor(
+  a: TensorValue | null | undefined,
+  b: TensorValue | null | undefined,
+): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const values = a.values && b.values ? sameList(a.values, b.values) : !a.values && !b.values;
+  return (
+    a.dtype === b.dtype &&
+    sameList(a.shape, b.shape) &&
+    values &&
+    sameSummary(a.summary ?? null, b.summary ?? null)
+  );
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
 }
 
 /** The summary's histogram as bars (bins with non-finite edges are dropped). */
