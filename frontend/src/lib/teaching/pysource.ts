@@ -82,7 +82,7 @@ export function enclosingLoops(lines: readonly string[], lineNo: number): string
   let indent = indentOf(target);
   const out: string[] = [];
   for (let i = lineNo - 2; i >= 0 && indent > 0; i--) {
-    const line = lines[i];
+    const line = lines[i] ?? "";
     const text = line.trim();
     if (!text || text.startsWith("#")) continue;
     const here = indentOf(line);
