@@ -240,6 +240,19 @@ def test_torch_compiled_model_seen_as_the_module_it_wraps(tmp_path: Path) -> Non
     assert names == {"layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"}
 
 
+def test_rnn_cell_called_per_letter_with_an_update_by_hand(tmp_path: Path) -> None:
+    traced, _out, _err = traced_and_plain("rnn_from_scratch.py", tmp_path, phases=1000)
+    summary = traced.end["summary"]
+    letters = sum(len(n) for n in ["Anna", "Bo", "Christopher", "Di", "Maximiliano", "Ed"])
+    letters += len("Bartholomew") + len("Al")
+    # every call of the cell trained, also past the calls kept waiting for a backward
+    assert (summary["forwards"], summary["evaluation_calls"]) == (2 * letters, 0)
+    assert phases_of(traced, 2) == ["zero_grad"] + ["forward"] * 11 + ["loss", "backward", "step"]
+    # rnn.zero_grad() was shown: the .grad = None it left is not a second zero_grad
+    assert "grad_set_to_none" not in codes(traced)
+    assert traced.losses() == plain_roots(SCRIPTS / "rnn_from_scratch.py", [], tmp_path / "r.json")
+
+
 def test_checkpointed_blocks_recomputed_in_backward_are_not_calls(tmp_path: Path) -> None:
     traced, _out, _err = traced_and_plain("checkpointed.py", tmp_path, rest="phase")
     assert traced.end["summary"]["evaluation_calls"] == 0
