@@ -253,6 +253,18 @@ def test_rnn_cell_called_per_letter_with_an_update_by_hand(tmp_path: Path) -> No
     assert traced.losses() == plain_roots(SCRIPTS / "rnn_from_scratch.py", [], tmp_path / "r.json")
 
 
+def test_a_fresh_model_per_fold_keeps_the_plain_names(tmp_path: Path) -> None:
+    traced, _out, _err = traced_and_plain("kfold_fresh_models.py", tmp_path, phases=1000)
+    assert traced.end["summary"]["iterations"] == 12
+    for step in steps(traced):  # each fold's model, named as the first one was
+        assert [u["name"] for u in step["capture"]["updates"]] == ["0.weight", "0.bias"]
+    # the models event lists the live models only: the earlier folds' were let go
+    assert [m["label"] for m in traced.of("model")[-1]["models"]] == [""]
+    assert traced.losses() == plain_roots(
+        SCRIPTS / "kfold_fresh_models.py", [], tmp_path / "roots.json"
+    )
+
+
 def test_checkpointed_blocks_recomputed_in_backward_are_not_calls(tmp_path: Path) -> None:
     traced, _out, _err = traced_and_plain("checkpointed.py", tmp_path, rest="phase")
     assert traced.end["summary"]["evaluation_calls"] == 0

@@ -7,6 +7,7 @@ Nothing here draws random numbers or creates autograd nodes: values are read wit
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -89,33 +90,72 @@ class GuardedBackwardRecorder(BackwardRecorder):
 
 class NameTable:
     """Parameter names for the run: the first model's as named_parameters() gives them,
-    each later model's prefixed with its class name (`Discriminator.net.0.weight`)."""
+    each later model's prefixed with its class name (`Discriminator.net.0.weight`).
+
+    Models are held weakly: a script that builds a fresh model per fold or per stage lets
+    the old one go (its memory too), and a model found while no other is alive is named as
+    the first one was (`0.weight`, not `Sequential#5.0.weight`)."""
 
     def __init__(self) -> None:
-        self.models: list[tuple[str, nn.Module]] = []
-        self.params: dict[str, nn.Parameter] = {}
+        self._models: list[tuple[str, weakref.ref[nn.Module]]] = []
         self.by_id: dict[int, str] = {}
+        self._params: dict[str, weakref.ref[nn.Parameter]] = {}
         self._modules: set[int] = set()
+        self._dead: list[tuple[int, list[int]]] = []
+
+    @property
+    def models(self) -> list[tuple[str, nn.Module]]:
+        """The models still alive, in the order they were found."""
+        self._purge()
+        return [(label, m) for label, ref in self._models if (m := ref()) is not None]
+
+    @property
+    def params(self) -> dict[str, nn.Parameter]:
+        """Every live model's parameters by name."""
+        self._purge()
+        return {name: p for name, ref in self._params.items() if (p := ref()) is not None}
 
     def add(self, module: nn.Module) -> bool:
         """Name `module`'s parameters; True when it is a model not seen before."""
+        self._purge()
         if id(module) in self._modules:
             return False
-        self._modules.add(id(module))
+        live = self.models
         label = ""
-        if self.models:
+        if live:
             base = module_name(module)
             label, k = base, 1
-            while any(label == known for known, _ in self.models):
+            while any(label == known for known, _ in live):
                 k += 1
                 label = f"{base}#{k}"
-        self.models.append((label, module))
+        key = id(module)
+        self._modules.add(key)
+        self._models.append((label, weakref.ref(module)))
+        owned: list[int] = []
         for name, param in module.named_parameters():
             if id(param) not in self.by_id:
                 full = f"{label}.{name}" if label else name
                 self.by_id[id(param)] = full
-                self.params[full] = param
+                self._params[full] = weakref.ref(param)
+                owned.append(id(param))
+        # ids are reused once an object dies: forget the model's when it goes
+        weakref.finalize(module, self._forget, key, owned)
         return True
+
+    def _forget(self, key: int, owned: list[int]) -> None:
+        # (a finalizer may run inside any allocation, also while these dicts are iterated:
+        # it only notes the model, _purge() drops it at the next look)
+        self._dead.append((key, owned))
+
+    def _purge(self) -> None:
+        while self._dead:
+            key, owned = self._dead.pop()
+            self._modules.discard(key)
+            for pid in owned:
+                name = self.by_id.pop(pid, None)
+                if name is not None:
+                    self._params.pop(name, None)
+        self._models = [(label, ref) for label, ref in self._models if ref() is not None]
 
     def label_of(self, module: nn.Module) -> str | None:
         """The label of a known model, None for another module."""
@@ -130,7 +170,7 @@ class NameTable:
 
     def for_optimizer(self, optimizer: torch.optim.Optimizer) -> dict[str, nn.Parameter]:
         """The known parameters plus, named by position, those of `optimizer` not in a model."""
-        named = dict(self.params)
+        named = self.params
         for g, group in enumerate(optimizer.param_groups):
             for i, param in enumerate(group["params"]):
                 if id(param) not in self.by_id:
