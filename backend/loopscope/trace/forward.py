@@ -16,7 +16,8 @@ from torch import nn
 from ..capture.graph import Node
 from ..protocol import GraphEvent
 from .byhand import HandHooks
-from .recorder import compiled_from, module_name, tensors_in
+from .names import compiled_from, module_name
+from .recorder import tensors_in
 from .state import MAX_PENDING, PendingCall, _Call
 
 T = TypeVar("T")

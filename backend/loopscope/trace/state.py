@@ -38,7 +38,8 @@ from ..protocol import (
 from .channel import Channel, ChannelClosed
 from .location import Locator
 from .loop import Credits, OptimizerCycle, parse_command
-from .recorder import IterationCapture, NameTable, module_name
+from .names import NameTable, module_name
+from .recorder import IterationCapture
 
 MAX_PENDING = 8  # forwards kept waiting for a backward; older ones are evaluation calls
 FLUSH_SECONDS = 0.25  # while running free, losses are sent at most this often
