@@ -265,6 +265,31 @@ def test_a_fresh_model_per_fold_keeps_the_plain_names(tmp_path: Path) -> None:
     )
 
 
+def test_dcgan_module_zero_grad_and_two_models_of_one_class(tmp_path: Path) -> None:
+    traced, _out, _err = traced_and_plain("dcgan_same_class.py", tmp_path, phases=1000)
+    summary = traced.end["summary"]
+    assert (summary["iterations"], summary["backwards"], summary["steps"]) == (8, 24, 16)
+    assert phases_of(traced, 1) == [
+        *("zero_grad", "forward", "loss", "backward", "forward", "forward", "loss"),
+        *("backward", "step", "zero_grad", "forward", "loss", "backward", "step"),
+    ]
+    zeros = [p["what"] for p in traced.phases if p["phase"] == "zero_grad"]
+    assert set(zeros) == {"Sequential.zero_grad"}
+    # the second Sequential is named by the script's variable for it
+    labels = [m["label"] for m in traced.of("model")[-1]["models"]]
+    assert labels == ["", "netG"]
+    second = [s for s in steps(traced) if s["optimizer"] == 1][0]
+    assert {u["name"] for u in second["capture"]["updates"]} == {
+        "netG.0.weight",
+        "netG.0.bias",
+        "netG.2.weight",
+        "netG.2.bias",
+    }
+    # each iteration's loss: the sum of its three backward roots
+    roots = plain_roots(SCRIPTS / "dcgan_same_class.py", [], tmp_path / "roots.json")
+    assert traced.losses() == [sum(roots[k : k + 3]) for k in range(0, 24, 3)]
+
+
 def test_checkpointed_blocks_recomputed_in_backward_are_not_calls(tmp_path: Path) -> None:
     traced, _out, _err = traced_and_plain("checkpointed.py", tmp_path, rest="phase")
     assert traced.end["summary"]["evaluation_calls"] == 0
@@ -280,6 +305,10 @@ def test_second_model_with_its_own_optimizer(tmp_path: Path) -> None:
     ]
     assert all(s["iteration_ended"] for s in steps(traced))
     assert "optimizer_idle" not in codes(traced)
+    # the second Sequential is named by the script's variable for it
+    second = [s for s in steps(traced) if s["optimizer"] == 1][0]
+    names = {u["name"] for u in second["capture"]["updates"]}
+    assert names == {"model_conv.1.weight", "model_conv.1.bias"}
 
 
 def test_a_model_returning_a_dataclass(tmp_path: Path) -> None:

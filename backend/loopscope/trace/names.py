@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 import weakref
 
 import torch
@@ -32,9 +33,19 @@ def module_name(module: nn.Module) -> str:
     return type(module if inner is None else inner).__name__
 
 
+def _variable_of(module: nn.Module) -> str | None:
+    """The name of the script's global variable that holds `module` (`netG`), if any."""
+    main = sys.modules.get("__main__")
+    for key, value in vars(main).items() if main is not None else ():
+        if value is module and not key.startswith("_"):
+            return key
+    return None
+
+
 class NameTable:
     """Parameter names for the run: the first model's as named_parameters() gives them,
-    each later model's prefixed with its class name (`Discriminator.net.0.weight`).
+    each later model's prefixed with its class name (`Discriminator.net.0.weight`), or with
+    the script's variable for it when that class is taken (`netG.0.weight`).
 
     Models are held weakly: a script that builds a fresh model per fold or per stage lets
     the old one go (its memory too), and a model found while no other is alive is named as
@@ -67,9 +78,12 @@ class NameTable:
         live = self.models
         label = ""
         if live:
+            taken = {known for known, _ in live}
             base = module_name(module)
             label, k = base, 1
-            while any(label == known for known, _ in live):
+            if any(module_name(m) == base for _, m in live):  # netD, netG: two Sequential
+                label = _variable_of(module) or label
+            while label in taken:
                 k += 1
                 label = f"{base}#{k}"
         key = id(module)
