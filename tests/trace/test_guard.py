@@ -73,3 +73,37 @@ def test_the_scripts_own_error_propagates(pair: tuple[Tracer, socket.socket]) ->
     with pytest.raises(ValueError, match="the script's own"):
         _around(tracer, lambda run: run(), failing)
     assert tracer.active
+
+
+def test_an_error_in_our_graph_hooks_stays_out_of_the_scripts_backward(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import torch
+
+    from loopscope.capture import backward as capture_backward
+    from loopscope.trace.names import NameTable
+    from loopscope.trace.recorder import IterationCapture
+
+    names = NameTable()
+    model = torch.nn.Linear(3, 1)
+    names.add(model)
+    capture = IterationCapture(names)
+    x = torch.randn(4, 3)
+    loss = model(x).pow(2).mean()
+    capture.walk(loss, None, "loss")
+    recorder = capture.backward_recorder()
+    assert recorder is not None
+
+    def broken(*_args: object) -> None:
+        raise TypeError("a bug of ours inside a node hook")
+
+    monkeypatch.setattr(capture_backward, "optional_tensor_value", broken)
+    loss.backward()  # runs to its end: the hooks keep the error
+    recorder.remove()
+    assert isinstance(recorder.error, TypeError)
+    # torch is the oracle: the gradient the backward made is the plain one
+    plain = torch.nn.Linear(3, 1)
+    plain.load_state_dict(model.state_dict())
+    plain(x).pow(2).mean().backward()
+    assert model.weight.grad is not None and plain.weight.grad is not None
+    assert torch.equal(model.weight.grad, plain.weight.grad)

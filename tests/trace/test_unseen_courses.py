@@ -240,6 +240,56 @@ def test_torch_compiled_model_seen_as_the_module_it_wraps(tmp_path: Path) -> Non
     assert names == {"layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"}
 
 
+def test_rnn_cell_called_per_letter_with_an_update_by_hand(tmp_path: Path) -> None:
+    traced, _out, _err = traced_and_plain("rnn_from_scratch.py", tmp_path, phases=1000)
+    summary = traced.end["summary"]
+    letters = sum(len(n) for n in ["Anna", "Bo", "Christopher", "Di", "Maximiliano", "Ed"])
+    letters += len("Bartholomew") + len("Al")
+    # every call of the cell trained, also past the calls kept waiting for a backward
+    assert (summary["forwards"], summary["evaluation_calls"]) == (2 * letters, 0)
+    assert phases_of(traced, 2) == ["zero_grad"] + ["forward"] * 11 + ["loss", "backward", "step"]
+    # rnn.zero_grad() was shown: the .grad = None it left is not a second zero_grad
+    assert "grad_set_to_none" not in codes(traced)
+    assert traced.losses() == plain_roots(SCRIPTS / "rnn_from_scratch.py", [], tmp_path / "r.json")
+
+
+def test_a_fresh_model_per_fold_keeps_the_plain_names(tmp_path: Path) -> None:
+    traced, _out, _err = traced_and_plain("kfold_fresh_models.py", tmp_path, phases=1000)
+    assert traced.end["summary"]["iterations"] == 12
+    for step in steps(traced):  # each fold's model, named as the first one was
+        assert [u["name"] for u in step["capture"]["updates"]] == ["0.weight", "0.bias"]
+    # the models event lists the live models only: the earlier folds' were let go
+    assert [m["label"] for m in traced.of("model")[-1]["models"]] == [""]
+    assert traced.losses() == plain_roots(
+        SCRIPTS / "kfold_fresh_models.py", [], tmp_path / "roots.json"
+    )
+
+
+def test_dcgan_module_zero_grad_and_two_models_of_one_class(tmp_path: Path) -> None:
+    traced, _out, _err = traced_and_plain("dcgan_same_class.py", tmp_path, phases=1000)
+    summary = traced.end["summary"]
+    assert (summary["iterations"], summary["backwards"], summary["steps"]) == (8, 24, 16)
+    assert phases_of(traced, 1) == [
+        *("zero_grad", "forward", "loss", "backward", "forward", "forward", "loss"),
+        *("backward", "step", "zero_grad", "forward", "loss", "backward", "step"),
+    ]
+    zeros = [p["what"] for p in traced.phases if p["phase"] == "zero_grad"]
+    assert set(zeros) == {"Sequential.zero_grad"}
+    # the second Sequential is named by the script's variable for it
+    labels = [m["label"] for m in traced.of("model")[-1]["models"]]
+    assert labels == ["", "netG"]
+    second = [s for s in steps(traced) if s["optimizer"] == 1][0]
+    assert {u["name"] for u in second["capture"]["updates"]} == {
+        "netG.0.weight",
+        "netG.0.bias",
+        "netG.2.weight",
+        "netG.2.bias",
+    }
+    # each iteration's loss: the sum of its three backward roots
+    roots = plain_roots(SCRIPTS / "dcgan_same_class.py", [], tmp_path / "roots.json")
+    assert traced.losses() == [sum(roots[k : k + 3]) for k in range(0, 24, 3)]
+
+
 def test_checkpointed_blocks_recomputed_in_backward_are_not_calls(tmp_path: Path) -> None:
     traced, _out, _err = traced_and_plain("checkpointed.py", tmp_path, rest="phase")
     assert traced.end["summary"]["evaluation_calls"] == 0
@@ -255,6 +305,10 @@ def test_second_model_with_its_own_optimizer(tmp_path: Path) -> None:
     ]
     assert all(s["iteration_ended"] for s in steps(traced))
     assert "optimizer_idle" not in codes(traced)
+    # the second Sequential is named by the script's variable for it
+    second = [s for s in steps(traced) if s["optimizer"] == 1][0]
+    names = {u["name"] for u in second["capture"]["updates"]}
+    assert names == {"model_conv.1.weight", "model_conv.1.bias"}
 
 
 def test_a_model_returning_a_dataclass(tmp_path: Path) -> None:

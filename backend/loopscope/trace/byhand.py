@@ -44,7 +44,9 @@ class HandHooks(LoopState):
     def hand_backward(self) -> None:
         """A backward() is about to run: `.grad = None` since the last one is a zero_grad."""
         hand = self.hand
-        if hand is None or self.fast or not hand.grads_dropped():
+        if hand is None or self.fast or hand.zero_grads != self.counts.zero_grads:
+            return  # (a model.zero_grad() set them to None, and was shown as zero_grad)
+        if not hand.grads_dropped():
             return
         self._before("zero_grad", ".grad = None")
         self.counts.zero_grads += 1
@@ -65,6 +67,7 @@ class HandHooks(LoopState):
             if self.install_inplace is not None:
                 self.install_inplace()
         self.hand.learn(roots, self.names.by_id)
+        self.hand.zero_grads = self.counts.zero_grads
 
     def hand_inplace(self, tensor: torch.Tensor, method: str, run: Callable[[], T]) -> T:
         """An in-place Tensor method: a leaf of the last backward opens the step, the zeroing

@@ -16,7 +16,8 @@ from torch import nn
 from ..capture.graph import Node
 from ..protocol import GraphEvent
 from .byhand import HandHooks
-from .recorder import compiled_from, module_name, tensors_in
+from .names import compiled_from, module_name
+from .recorder import tensors_in
 from .state import MAX_PENDING, PendingCall, _Call
 
 T = TypeVar("T")
@@ -140,8 +141,10 @@ class ForwardHooks(HandHooks):
             PendingCall(module, nodes, call.location, module.training, self.capturing)
         )
         if len(self.pending) > MAX_PENDING:
+            # Its graph is let go; whether it trained is decided by its module (below).
             old = self.pending.pop(0)
-            self._evaluation(old.module, True, old.training, old.location, old.shown)
+            old.nodes = []
+            self.evicted.append(old)
         event = None
         if self.capturing:
             event = self._phase(
@@ -250,11 +253,17 @@ class ForwardHooks(HandHooks):
         if not reached:
             return False
         keep = []
+        models: set[int] = set()
         for call in self.pending:
             if id(call) in reached:
+                models.add(id(call.module))
                 if self.names.add(call.module):
                     self.models_changed = True
             else:
                 keep.append(call)
         self.pending = keep
+        if self.evicted:
+            # Earlier calls of a module that reached the loss trained too: an RNN cell called
+            # once per time step makes more calls than are kept pending.
+            self.evicted = [c for c in self.evicted if id(c.module) not in models]
         return True

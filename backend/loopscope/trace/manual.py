@@ -81,6 +81,9 @@ class HandState:
     # The iteration just fast-forwarded ended at its backward(): the rest of its body (its
     # update) is not the next iteration's, so nothing is seen until the next boundary.
     quiet: bool = False
+    # zero_grad calls (Module/Optimizer.zero_grad) counted when the leaves were learnt: one
+    # since then already showed why every .grad is None at the next backward
+    zero_grads: int = 0
     before: dict[str, Any] = field(default_factory=dict)
     grad_values: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)

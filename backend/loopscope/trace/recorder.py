@@ -18,6 +18,7 @@ from ..capture.graph import Node, WalkedGraph, walk_graph
 from ..capture.optimizer import StepRecorder
 from ..capture.values import ValueCache, tensor_value
 from ..protocol import GraphEvent
+from .names import NameTable, module_name
 
 
 def tensors_in(value: Any, limit: int = 64) -> list[torch.Tensor]:
@@ -37,30 +38,6 @@ def tensors_in(value: Any, limit: int = 64) -> list[torch.Tensor]:
             fields = dataclasses.fields(item)
             stack.extend(reversed([getattr(item, f.name, None) for f in fields]))
     return found
-
-
-_WRAPPERS: dict[type, bool] = {}
-
-
-def compiled_from(module: nn.Module) -> nn.Module | None:
-    """The module `torch.compile` wrapped (its OptimizedModule keeps it as `_orig_mod`);
-    None for any other module (known by its class after the first look: this runs for
-    every module call of a shown iteration)."""
-    cls = type(module)
-    wrapper = _WRAPPERS.get(cls)
-    if wrapper is None:
-        wrapper = _WRAPPERS[cls] = cls.__name__ == "OptimizedModule"
-    inner = getattr(module, "_orig_mod", None) if wrapper else None
-    return inner if isinstance(inner, nn.Module) else None
-
-
-def module_name(module: nn.Module) -> str:
-    """The class name the script wrote: a `torch.jit.script`ed module's original one, the
-    class of the module that `torch.compile` wrapped."""
-    if isinstance(module, torch.jit.ScriptModule):
-        return str(getattr(module, "original_name", type(module).__name__))
-    inner = compiled_from(module)
-    return type(module if inner is None else inner).__name__
 
 
 class GuardedBackwardRecorder(BackwardRecorder):
@@ -85,57 +62,6 @@ class GuardedBackwardRecorder(BackwardRecorder):
                     self.error = exc
 
         return guarded
-
-
-class NameTable:
-    """Parameter names for the run: the first model's as named_parameters() gives them,
-    each later model's prefixed with its class name (`Discriminator.net.0.weight`)."""
-
-    def __init__(self) -> None:
-        self.models: list[tuple[str, nn.Module]] = []
-        self.params: dict[str, nn.Parameter] = {}
-        self.by_id: dict[int, str] = {}
-        self._modules: set[int] = set()
-
-    def add(self, module: nn.Module) -> bool:
-        """Name `module`'s parameters; True when it is a model not seen before."""
-        if id(module) in self._modules:
-            return False
-        self._modules.add(id(module))
-        label = ""
-        if self.models:
-            base = module_name(module)
-            label, k = base, 1
-            while any(label == known for known, _ in self.models):
-                k += 1
-                label = f"{base}#{k}"
-        self.models.append((label, module))
-        for name, param in module.named_parameters():
-            if id(param) not in self.by_id:
-                full = f"{label}.{name}" if label else name
-                self.by_id[id(param)] = full
-                self.params[full] = param
-        return True
-
-    def label_of(self, module: nn.Module) -> str | None:
-        """The label of a known model, None for another module."""
-        for label, known in self.models:
-            if known is module:
-                return label
-        return None
-
-    def named(self, params: list[torch.Tensor], fallback: str) -> dict[str, torch.Tensor]:
-        """`params` by name: the model's name, else `fallback` with the index."""
-        return {self.by_id.get(id(p), f"{fallback}[{i}]"): p for i, p in enumerate(params)}
-
-    def for_optimizer(self, optimizer: torch.optim.Optimizer) -> dict[str, nn.Parameter]:
-        """The known parameters plus, named by position, those of `optimizer` not in a model."""
-        named = dict(self.params)
-        for g, group in enumerate(optimizer.param_groups):
-            for i, param in enumerate(group["params"]):
-                if id(param) not in self.by_id:
-                    named[f"param_groups[{g}][{i}]"] = param
-        return named
 
 
 class ForwardCalls:

@@ -38,7 +38,8 @@ from ..protocol import (
 from .channel import Channel, ChannelClosed
 from .location import Locator
 from .loop import Credits, OptimizerCycle, parse_command
-from .recorder import IterationCapture, NameTable, module_name
+from .names import NameTable, module_name
+from .recorder import IterationCapture
 
 MAX_PENDING = 8  # forwards kept waiting for a backward; older ones are evaluation calls
 FLUSH_SECONDS = 0.25  # while running free, losses are sent at most this often
@@ -104,6 +105,7 @@ class LoopState:
         self.phases = 0  # gated phases so far in this iteration
         self.counts = Counts()
         self.pending: list[PendingCall] = []
+        self.evicted: list[PendingCall] = []  # pending calls past MAX_PENDING (graph let go)
         self.call: _Call | None = None
         self.loss_seen: tuple[str, TraceLocation | None] | None = None
         self.loss_nodes: set[Node] = set()  # losses seen this iteration (retain_graph reuses)
@@ -316,10 +318,8 @@ class LoopState:
             self.losses.extend([] for _ in range(ended - 1))
         self.roots = []
         self.loss_nodes.clear()
-        if self.pending:
-            for call in self.pending:
-                self._evaluation(call.module, True, call.training, call.location, call.shown)
-            self.pending.clear()
+        if self.pending or self.evicted:
+            self._undecided_are_evaluation()
         self.credits.iteration_done(ended)
         if self.capturing:
             self.capture.end_iteration()
@@ -342,6 +342,13 @@ class LoopState:
         if fast != self.fast and self.set_module_hooks is not None:
             self.fast = fast
             self.set_module_hooks(not fast)
+
+    def _undecided_are_evaluation(self) -> None:
+        """Calls whose output reached no backward: evaluation or inference."""
+        for call in self.evicted + self.pending:
+            self._evaluation(call.module, True, call.training, call.location, call.shown)
+        self.evicted.clear()
+        self.pending.clear()
 
     def _evaluation(
         self,
@@ -370,9 +377,7 @@ class LoopState:
 
     def finish(self) -> TraceSummary:
         """The script ended: what is still pending is evaluation; the summary."""
-        for call in self.pending:
-            self._evaluation(call.module, True, call.training, call.location, call.shown)
-        self.pending.clear()
+        self._undecided_are_evaluation()
         if self.iteration == 0:
             self.notice(
                 "no_training_step",
