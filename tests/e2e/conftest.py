@@ -12,7 +12,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,25 +67,36 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 6
     raise RuntimeError(f"{url}/api/health did not answer within {timeout:.0f} s")
 
 
-@pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
-    """Base URL of a loopscope server running for the whole test session."""
+@contextmanager
+def serving(
+    args: Callable[[int], list[str]], timeout: float = 60.0, quiet: bool = False
+) -> Iterator[str]:
+    """A server started as `python *args(port)` on a free port, serving the built UI; yields
+    its base URL once /api/health answers and stops it after (`quiet`: its output dropped)."""
     if not STATIC_INDEX.is_file():
         pytest.fail(f"{STATIC_INDEX} is missing: build the UI first (make frontend-build)")
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "backend")}
-    process = subprocess.Popen([sys.executable, "-c", SERVER_CODE, str(port)], env=env)
+    output = subprocess.DEVNULL if quiet else None
+    process = subprocess.Popen([sys.executable, *args(port)], env=env, stdout=output, stderr=output)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process)
+        _wait_healthy(url, process, timeout)
         yield url
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """Base URL of a loopscope server running for the whole test session."""
+    with serving(lambda port: ["-c", SERVER_CODE, str(port)]) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

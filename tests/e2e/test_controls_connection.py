@@ -5,15 +5,12 @@ two tabs on a full server do not evict each other in turn. Also: the speed survi
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import ROOT, _free_port, _wait_healthy, save_screenshot
+from .conftest import save_screenshot, serving
 from .helpers import open_page
 
 pytestmark = pytest.mark.e2e
@@ -34,19 +31,9 @@ uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warnin
 def full_server() -> Iterator[str]:
     """A server with room for one connection, which evicts an idle one at once (one per
     test: a run parked by an earlier test would hold the one slot)."""
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "backend")}
-    overrides = {"max_runs": 1, "evict_idle_after_s": 0, "resume_grace_s": 120}
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVER_CODE, str(port), json.dumps(overrides)], env=env
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process)
+    overrides = json.dumps({"max_runs": 1, "evict_idle_after_s": 0, "resume_grace_s": 120})
+    with serving(lambda port: ["-c", SERVER_CODE, str(port), overrides]) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def open_tab(browser: Browser, url: str, lang: str = "en") -> Page:

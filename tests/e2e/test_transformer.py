@@ -6,17 +6,14 @@ charlm run trains tests/backend/_tiny_transformer.py's model (_transformer_serve
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, WebSocket, expect
 
-from .conftest import ROOT, STATIC_INDEX, _free_port, _wait_healthy, save_screenshot
+from .conftest import ROOT, save_screenshot, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -54,18 +51,8 @@ STATES = """() => Object.fromEntries(
 
 @pytest.fixture(scope="module")
 def transformer_url() -> Iterator[str]:
-    if not STATIC_INDEX.is_file():
-        pytest.fail(f"{STATIC_INDEX} is missing: build the UI first (make frontend-build)")
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "backend")}
-    process = subprocess.Popen([sys.executable, str(SERVER), str(port)], env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process)
+    with serving(lambda port: [str(SERVER), str(port)]) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from .conftest import ROOT, STATIC_INDEX, _free_port, _wait_healthy
+from .conftest import ROOT, serving
 
 SCRIPTS = ROOT / "tests" / "trace" / "scripts"
 # A traced script's child starts torch: slower than the built-in server under load.
@@ -22,26 +19,13 @@ START_TIMEOUT_S = 90.0
 @contextmanager
 def traced_server(script: Path) -> Iterator[str]:
     """`loopscope trace --no-open --port P script` in a subprocess; yields its base URL."""
-    if not STATIC_INDEX.is_file():
-        raise RuntimeError(f"{STATIC_INDEX} is missing: build the UI first (make frontend-build)")
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "backend")}
-    command = [sys.executable, "-m", "loopscope.cli", "trace", "--no-open"]
-    command += ["--port", str(port), str(script)]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, timeout=START_TIMEOUT_S)
+    command = ["-m", "loopscope.cli", "trace", "--no-open"]
+    with serving(
+        lambda port: [*command, "--port", str(port), str(script)],
+        timeout=START_TIMEOUT_S,
+        quiet=True,
+    ) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextmanager

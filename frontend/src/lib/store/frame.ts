@@ -133,7 +133,7 @@ export function shareTensors<T extends TensorValue | null>(
   const shared: Record<string, T> = {};
   for (const name of names) {
     const kept = previous[name];
-    const same = kept !== undefined && name in previous && sameTensor(kept, next[name]);
+    const same = kept !== undefined && sameTensor(kept, next[name]);
     shared[name] = same ? kept : (next[name] as T);
     all &&= same;
   }

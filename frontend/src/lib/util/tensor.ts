@@ -4,6 +4,7 @@
 // float32, so `Math.fround(Number(x))` is exactly torch's number; NaN and the
 // infinities arrive as the strings "NaN", "Infinity" and "-Infinity".
 import { interpolateRgb } from "d3-interpolate";
+import { sameItems } from "../graph/stable";
 import type { TensorSummary, TensorValue, WireFloat } from "../wire/protocol";
 
 /** One wire float as a JS number (NaN/±Infinity for their strings). */
@@ -233,9 +234,9 @@ export function sameSummary(
     a.max === b.max &&
     a.mean === b.mean &&
     a.std === b.std &&
-    sameList(a.first, b.first) &&
-    sameList(a.histogram.counts, b.histogram.counts) &&
-    sameList(a.histogram.edges, b.histogram.edges)
+    sameItems(a.first, b.first) &&
+    sameItems(a.histogram.counts, b.histogram.counts) &&
+    sameItems(a.histogram.edges, b.histogram.edges)
   );
 }
 
@@ -246,19 +247,13 @@ export function sameTensor(
 ): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
-  const values = a.values && b.values ? sameList(a.values, b.values) : !a.values && !b.values;
+  const values = a.values && b.values ? sameItems(a.values, b.values) : !a.values && !b.values;
   return (
     a.dtype === b.dtype &&
-    sameList(a.shape, b.shape) &&
+    sameItems(a.shape, b.shape) &&
     values &&
     sameSummary(a.summary ?? null, b.summary ?? null)
   );
-}
-
-function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
-  return true;
 }
 
 /** The summary's histogram as bars (bins with non-finite edges are dropped). */
