@@ -10,9 +10,7 @@ phase by phase.  Ratios are printed, never asserted.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
-import tempfile
 from pathlib import Path
 
 _spec = importlib.util.spec_from_file_location("trace_bench", Path(__file__).with_name("trace.py"))
@@ -63,23 +61,7 @@ print(f"{time.process_time() - start:.6f}")
 
 def main() -> None:
     """Print a table of seconds per iteration and ratios to the plain script."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--iterations", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
-    args = parser.parse_args()
-    print(f"{'workload':18} {'plain µs/it':>12} {'fast-fwd':>10} {'capture':>10}")
-    with tempfile.TemporaryDirectory() as folder:
-        for name, body in WORKLOADS.items():
-            script = Path(folder) / f"{name.split()[0]}.py"
-            script.write_text(bench._HEADER + body)
-            n = args.iterations
-            runs: dict[str, list[float]] = {"plain": [], "fast": [], "full": []}
-            for _ in range(args.repeat):
-                runs["plain"].append(bench._plain(script, n))
-                runs["fast"].append(bench._traced(script, n, "iteration"))
-                runs["full"].append(bench._traced(script, n, "phase"))
-            plain, fast, full = (min(runs[k]) for k in ("plain", "fast", "full"))
-            print(f"{name:18} {plain / n * 1e6:12.1f} {fast / plain:9.2f}x {full / plain:9.2f}x")
+    bench.table({name: bench._HEADER + body for name, body in WORKLOADS.items()}, width=18)
 
 
 if __name__ == "__main__":
