@@ -64,8 +64,9 @@ def make_session(
     checkpoint_every: int = CHECKPOINT_EVERY,
     **config: Any,
 ) -> Session:
-    """A session on the CPU (the oracle loop runs there too); `config` is the run's config."""
-    return Session(
+    """A session on the CPU (the oracle loop runs there too); `config` is the run's config.
+    Its session event is built, as a `start` sends it, so phase events leave out what it held."""
+    session = Session(
         scenario,
         config,
         default_device="cpu",
@@ -73,6 +74,8 @@ def make_session(
         history_bytes=history_bytes,
         checkpoint_every=checkpoint_every,
     )
+    session.session_event()  # a start is answered by one: the client holds its tensors
+    return session
 
 
 def params_of(session: Session) -> list[torch.Tensor]:

@@ -177,8 +177,11 @@ class PhaseEvent(TypedDict):
     # to complete when there are none
     losses: LossChunk
     diverged: bool
-    params: dict[str, TensorValue]
-    grads: dict[str, TensorValue | None]
+    # Every parameter and its .grad as they are now; a built-in run leaves either out when
+    # none of its tensors changed since the last event that carried it (the client keeps
+    # the values it holds; docs/protocol.md, "What a phase event leaves out").
+    params: NotRequired[dict[str, TensorValue]]
+    grads: NotRequired[dict[str, TensorValue | None]]
     history: HistoryInfo | None
     fit: FitView | None  # after `step` (the parameters changed) when the run has a fit
     capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | None

@@ -25,6 +25,20 @@ def encode(event: Any) -> bytes:
     return orjson.dumps(event, option=ENCODE_OPTIONS)
 
 
+# Fields a phase event may leave out when they did not change since the last event that
+# carried them: a dropped event's must reach the client with the event replacing it.
+CARRIED_FIELDS = ("params", "grads")
+
+
+def _carry_tensors(dropped: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """`event`, given the fields `dropped` carried and it leaves out (a copy when it takes
+    any: the event may be shared with other outboxes)."""
+    missing = [key for key in CARRIED_FIELDS if key not in event and key in dropped]
+    if not missing:
+        return event
+    return {**event, **{key: dropped[key] for key in missing}}
+
+
 class Entry:
     """A queued event and the bytes it will take (encoded now, except a growing `losses`)."""
 
@@ -40,8 +54,9 @@ class Outbox:
     """A queue of events in which consecutive phase events coalesce (latest wins), and so do
     consecutive progress events.
 
-    A dropped phase event hands its `losses` to the one replacing it, so every iteration's
-    loss still reaches the client: beyond MAX_MERGED_LOSSES the older ones move, compactly,
+    A dropped phase event hands its `params` and `grads` to the one replacing it when that
+    one leaves them out (unchanged since the dropped one), and its `losses`, so every
+    iteration's loss still reaches the client: beyond MAX_MERGED_LOSSES the older ones move, compactly,
     into a `losses` event queued just before it.  Other events keep their order.  When what
     waits passes `budget` bytes, `overflow` is set: the connection must close.
     """
@@ -61,6 +76,7 @@ class Outbox:
             if tail is not None and event["type"] == "phase" and tail["type"] == "phase":
                 self._pop_tail()
                 self._merge_losses(tail, event)
+                event = _carry_tensors(tail, event)
                 self.coalesced += 1
             elif tail is not None and event["type"] == tail["type"] == "progress":
                 self._pop_tail()  # only the newest progress matters

@@ -6,6 +6,7 @@ Builders only read: they take the run's parts and return the event, changing not
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         PhaseEvent,
         SessionEvent,
         SourceInfo,
+        TensorValue,
     )
 
 # A phase event carries at most this many losses; a command that ran more iterations
@@ -128,17 +130,59 @@ def capabilities(
     }
 
 
+class SentTensors:
+    """The params and grads the client holds: those of the last event carrying them.
+
+    A phase event leaves `params` (or `grads`) out when every value is the one sent last:
+    a parameter changes only at step, a .grad at zero_grad and backward, so most phase
+    events would repeat them. "The same" is the ValueCache's: it hands out the same
+    TensorValue object while a tensor is the same object at the same `_version`, and a new
+    one after any change (an in-place update bumps the version), so a changed tensor is
+    never taken for an unchanged one."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, TensorValue] | None = None
+        self.grads: dict[str, TensorValue | None] | None = None
+
+    def sent_in_full(
+        self, params: dict[str, TensorValue], grads: dict[str, TensorValue | None]
+    ) -> None:
+        """A session event carried these: the client's frame starts from them."""
+        self.params, self.grads = params, grads
+
+    def add_changed(self, event: PhaseEvent, stepper: Stepper) -> None:
+        """Put into `event` the params and grads that changed since they were last sent."""
+        params, grads = stepper.params_value(), stepper.grads_value()
+        if not _same_objects(self.params, params):
+            event["params"] = self.params = params
+        if not _same_objects(self.grads, grads):
+            event["grads"] = self.grads = grads
+
+
+def _same_objects(
+    sent: Mapping[str, TensorValue | None] | None, now: Mapping[str, TensorValue | None]
+) -> bool:
+    """True when `now` holds the very objects `sent` held, name for name."""
+    return (
+        sent is not None
+        and sent.keys() == now.keys()
+        and all(sent[name] is value for name, value in now.items())
+    )
+
+
 def phase_event(
     stepper: Stepper,
     result: PhaseResult,
     losses: LossChunk,
     history: HistoryInfo,
     fit: FitView | None,
+    sent: SentTensors | None = None,
 ) -> PhaseEvent:
-    """The PhaseEvent for `result`, with the current params and grads."""
+    """The PhaseEvent for `result`, with the params and grads that changed since `sent`
+    (all of them without it)."""
     s = stepper
     loss = None if result.phase == "forward" or s.loss_value is None else wire_float(s.loss_value)
-    return {
+    event: PhaseEvent = {
         "type": "phase",
         "phase": result.phase,
         "next_phase": s.next_phase,
@@ -149,12 +193,15 @@ def phase_event(
         "loss": loss,
         "losses": losses,
         "diverged": s.diverged,
-        "params": s.params_value(),
-        "grads": s.grads_value(),
         "history": history,
         "fit": fit,
         "capture": result.capture,
     }
+    if sent is None:
+        event["params"], event["grads"] = s.params_value(), s.grads_value()
+    else:
+        sent.add_changed(event, s)
+    return event
 
 
 def session_event(

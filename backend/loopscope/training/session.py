@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from ..protocol import PHASES
 from .configs import RunConfig
 from .errors import CommandError, first_error
-from .events import PendingLosses, phase_event, session_event, settable
+from .events import PendingLosses, SentTensors, phase_event, session_event, settable
 from .fulltensor import full_tensor
 from .history import History
 from .scenarios import ConfigError, Scenario, build, get_scenario
@@ -90,6 +90,7 @@ class Session:
         self.fit_grid = self._fit_grid()
         self.text_view = self._text_view()
         self.losses = PendingLosses()
+        self.sent = SentTensors()  # the params and grads the client holds
         self.sent_graph_id: str | None = None
         self.set_log: list[SetRecord] = []
         self.sets_dropped = 0
@@ -189,7 +190,7 @@ class Session:
             events.append(graph.topology)
         fit = self._fit() if result.phase == "step" and result.capture is not None else None
         losses = self.losses.take(s.iteration)
-        event = phase_event(s, result, losses, self.history_info(), fit)
+        event = phase_event(s, result, losses, self.history_info(), fit, self.sent)
         language = self._language(result)
         if language is not None:  # a language model's captured phase only
             event["language"] = language
@@ -355,6 +356,7 @@ class Session:
             fit=self._fit(),
             landscape=self.landscape,
         )
+        self.sent.sent_in_full(event["params"], event["grads"])
         if self.text_view is not None:  # a language model's run only
             event["language"] = self.text_view.info(self.stepper.iteration)
         event["sets"] = {

@@ -110,7 +110,7 @@ def test_events_with_non_finite_numbers_validate() -> None:
 
 def test_phase_event_rejects_unknown_fields() -> None:
     session = make_session("linear", n_points=5)
-    (event,) = step_phases(session, 1)
+    *_, event = step_phases(session, 5)  # the step: its params changed, so it carries them
     adapter = TypeAdapter(PhaseEvent)
     adapter.validate_python(wire(event))
     with pytest.raises(ValidationError):

@@ -121,7 +121,7 @@ describe("loss landscape", () => {
       [0.1446575, -0.25897074],
       ...steps.map((f) =>
         f.type === "phase"
-          ? [f.params["linear.weight"]?.values?.[0], f.params["linear.bias"]?.values?.[0]]
+          ? [f.params?.["linear.weight"]?.values?.[0], f.params?.["linear.bias"]?.values?.[0]]
           : [],
       ),
     ]);

@@ -63,6 +63,45 @@ describe("reduce(frame, event)", () => {
     expect(kept.mlp).toBeGreaterThan(0);
   });
 
+  it("carries the params and grads an event leaves out: every frame as if it had them", () => {
+    // The server leaves `params` (`grads`) out of a phase event when none changed since the
+    // last event that carried them. Take the recorded runs (every event complete), leave out
+    // what that rule allows, and the frames must be the ones the complete events give.
+    const leftOut: Record<string, number> = {};
+    for (const name of RECORDED) {
+      let full: RunFrame = EMPTY_FRAME;
+      let thin: RunFrame = EMPTY_FRAME;
+      let held: Record<string, string> = {};
+      let left = 0;
+      for (const event of loadFixture(name).frames) {
+        let sent: ServerEvent = event;
+        if (event.type === "session") {
+          held = { params: JSON.stringify(event.params), grads: JSON.stringify(event.grads) };
+        } else if (event.type === "phase") {
+          const copy: Record<string, unknown> = { ...event };
+          for (const key of ["params", "grads"] as const) {
+            const text = JSON.stringify(event[key]);
+            if (text === held[key]) {
+              delete copy[key];
+              left += 1;
+            }
+            held[key] = text;
+          }
+          sent = copy as unknown as ServerEvent;
+        }
+        full = reduce(full, event);
+        thin = reduce(thin, sent);
+        expect(JSON.stringify(paramsOf(thin)), name).toBe(JSON.stringify(paramsOf(full)));
+        expect(JSON.stringify(gradsOf(thin)), name).toBe(JSON.stringify(gradsOf(full)));
+        expect(thin.event, name).toEqual(full.event);
+      }
+      leftOut[name] = left;
+    }
+    // Runs stepped phase by phase leave them out between steps.
+    expect(leftOut.linear).toBeGreaterThan(0);
+    expect(leftOut.mlp).toBeGreaterThan(0);
+  });
+
   it("never changes the frame or the event it is given", () => {
     for (const name of RECORDED) {
       let frame: RunFrame = frozen(EMPTY_FRAME);

@@ -15,6 +15,7 @@ import type {
   TensorValue,
   TextSample,
   WireFloat,
+  WirePhaseEvent,
 } from "../wire/protocol";
 import { appendRatios } from "../layers/layers";
 import { learnPhaseLine } from "../trace/location";
@@ -140,14 +141,22 @@ export function shareTensors<T extends TensorValue | null>(
   return all ? (previous as Record<string, T>) : shared;
 }
 
-/** The event with its params and grads shared with the frame's where they say the same. */
-function sharedEvent(frame: RunFrame, event: PhaseEvent): PhaseEvent {
-  const params = shareTensors(frame.event?.params ?? frame.session?.params, event.params);
-  const grads = shareTensors(frame.event?.grads ?? frame.session?.grads, event.grads);
-  return params === event.params && grads === event.grads ? event : { ...event, params, grads };
+/**
+ * The event made complete: the params and grads it left out (unchanged since the last event
+ * that carried them) are the frame's, and those it carries are shared with the frame's where
+ * they say the same. So every frame kept on the timeline holds its own moment's values.
+ */
+function sharedEvent(frame: RunFrame, event: WirePhaseEvent): PhaseEvent {
+  const heldParams = frame.event?.params ?? frame.session?.params ?? {};
+  const heldGrads = frame.event?.grads ?? frame.session?.grads ?? {};
+  const params = event.params ? shareTensors(heldParams, event.params) : heldParams;
+  const grads = event.grads ? shareTensors(heldGrads, event.grads) : heldGrads;
+  return params === event.params && grads === event.grads
+    ? (event as PhaseEvent)
+    : { ...event, params, grads };
 }
 
-function reducePhase(frame: RunFrame, incoming: PhaseEvent): RunFrame {
+function reducePhase(frame: RunFrame, incoming: WirePhaseEvent): RunFrame {
   const event = sharedEvent(frame, incoming);
   // Captures describe one iteration. An event of another iteration (a new forward, or a
   // multi-phase step whose earlier phases ran uncaptured) starts the set afresh, so no

@@ -9,7 +9,7 @@ import type {
   Command,
   ErrorEvent,
   LossChunk,
-  PhaseEvent,
+  WirePhaseEvent,
   PhaseName,
   ScenarioName,
   ServerEvent,
@@ -414,7 +414,7 @@ export class LoopStore {
     };
   }
 
-  private applyPhase(event: PhaseEvent): void {
+  private applyPhase(event: WirePhaseEvent): void {
     this.frames += 1;
     this.addLosses(event.losses);
     const rate = this.playing ? this.speed.rate : null;

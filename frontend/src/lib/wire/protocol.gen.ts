@@ -472,8 +472,8 @@ export interface PhaseEvent {
   loss: number | "NaN" | "Infinity" | "-Infinity" | null;
   losses: LossChunk;
   diverged: boolean;
-  params: Record<string, TensorValue>;
-  grads: Record<string, TensorValue | null>;
+  params?: Record<string, TensorValue>;
+  grads?: Record<string, TensorValue | null>;
   history: HistoryInfo | null;
   fit: FitView | null;
   capture: ForwardCapture | LossCapture | ZeroGradCapture | BackwardCapture | StepCapture | null;

@@ -4,7 +4,7 @@ import type {
   ForwardCapture,
   LossCapture,
   LossesEvent,
-  PhaseEvent,
+  PhaseEvent as WirePhaseEvent,
   SessionEvent,
   ServerEvent,
   StepCapture,
@@ -15,8 +15,15 @@ import { PHASES as GEN_PHASES, SCENARIOS as GEN_SCENARIOS } from "./protocol.gen
 
 export type * from "./protocol.gen";
 
+export type { WirePhaseEvent };
+/**
+ * A phase event as a frame holds it: complete. On the wire a built-in run leaves `params`
+ * or `grads` out when they did not change; the frame's reduce carries the ones it holds.
+ */
+export type PhaseEvent = WirePhaseEvent & Required<Pick<WirePhaseEvent, "params" | "grads">>;
+
 /** One of the five phases of an iteration, in the order the loop runs them. */
-export type PhaseName = PhaseEvent["phase"];
+export type PhaseName = WirePhaseEvent["phase"];
 // The name lists come generated from the server's own (protocol_schema's "names").
 export const PHASES: readonly PhaseName[] = GEN_PHASES;
 
