@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -150,6 +152,57 @@ def list_references(
     return refs
 
 
+@dataclass
+class _Inputs:
+    """What one parameter's replay reads: its values (whole, or the head), .grad, state."""
+
+    param: torch.Tensor
+    grad: torch.Tensor
+    state: dict[str, Any] | None
+    cap: int
+    group: dict[str, Any]
+    foreach: bool
+    all_buffers: bool
+    grad_of: torch.Tensor | None = None  # the .grad it was read from, and its version
+    grad_version: int = -1
+
+    def copied(self, live: torch.Tensor) -> _Inputs:
+        """The same inputs as copies (step() updates the originals in place) and the group's
+        settings as they are now (a `set` may change them later); `live`: the .grad read."""
+        state = {
+            key: value.clone() if isinstance(value, torch.Tensor) else value
+            for key, value in (self.state or {}).items()
+        }
+        return _Inputs(
+            self.param.detach().clone(),
+            self.grad.clone(),
+            state if self.state is not None else None,
+            self.cap,
+            {key: value for key, value in self.group.items() if key != "params"},
+            self.foreach,
+            self.all_buffers,
+            live,
+            live._version,
+        )
+
+    def replay(self, optimizer: torch.optim.Optimizer, known: dict[int, TensorValue]) -> Replay:
+        """The update replayed on these inputs (capture/update.py)."""
+        if isinstance(optimizer, torch.optim.SGD):
+            return replay_sgd(
+                self.param,
+                self.grad,
+                self.state,
+                self.group,
+                self.foreach,
+                self.all_buffers,
+                self.cap,
+                known,
+            )
+        return replay_adam(
+            self.param, self.grad, self.state, self.group, self.foreach, self.cap, known
+        )
+
+
 def _first_of(term: UpdateTerm) -> UpdateTerm:
     """A head replay's term cut to its first FIRST_VALUES elements: the element the page
     writes out and a few more, as a summary's `first` (the frame stays small)."""
@@ -170,8 +223,13 @@ class StepRecorder:
         optimizer: torch.optim.Optimizer,
         named: dict[str, torch.nn.Parameter],
         values: ValueCache,
+        detail: Collection[str] | None = None,
     ) -> None:
         self.optimizer = optimizer
+        # The parameters whose update detail this frame sends (None: all). The others are
+        # not replayed now: their replay's inputs are kept (`_later`) for `detail_of`.
+        self.detail = detail
+        self._later: dict[str, _Inputs] = {}
         self.named = named
         self.values = values
         self.cap = values.cap
@@ -208,16 +266,16 @@ class StepRecorder:
                 for key, value in (st or {}).items()
                 if (cached := self._cached_state(key, p, value)) is not None
             }
-            if isinstance(optimizer, torch.optim.SGD):
-                all_buffers = all(st and "momentum_buffer" in st for st in states)
-                for param, state in zip(with_grad, states, strict=True):
-                    p, grad, st, cap = self._replay_inputs(param, state)
-                    replay = replay_sgd(p, grad, st, group, foreach, all_buffers, cap, known)
-                    self.replays[id(param)] = replay
-            else:
-                for param, state in zip(with_grad, states, strict=True):
-                    p, grad, st, cap = self._replay_inputs(param, state)
-                    self.replays[id(param)] = replay_adam(p, grad, st, group, foreach, cap, known)
+            all_buffers = all(st and "momentum_buffer" in st for st in states)
+            for param, state in zip(with_grad, states, strict=True):
+                inputs = _Inputs(*self._replay_inputs(param, state), group, foreach, all_buffers)
+                param_name = name_of(param, named)
+                if detail is not None and param_name not in detail:
+                    if param_name is not None:  # replayed on request, on copies of its inputs
+                        assert param.grad is not None
+                        self._later[param_name] = inputs.copied(param.grad)
+                    continue
+                self.replays[id(param)] = inputs.replay(optimizer, known)
 
     def _replay_inputs(
         self, param: torch.Tensor, state: dict[str, Any] | None
@@ -287,6 +345,7 @@ class StepRecorder:
         """The StepCapture dict, read after step() ran."""
         updates: list[ParamUpdate] = []
         skipped: list[str] = []
+        brief: list[str] = []
         refs = iter(self.refs)
         for gi, group in enumerate(self.optimizer.param_groups):
             hyper = hyper_of(group)
@@ -299,24 +358,63 @@ class StepRecorder:
                 if self.grads[name] is None:
                     skipped.append(name)
                     continue
-                update: ParamUpdate = {
-                    "name": name,
-                    "before": self.before[name],
-                    "grad": self.grads[name],
-                    "after": self._value(name, param),
-                    "hyper": hyper,
-                    "state": self._state(name, param),
-                    "terms": [],
-                    "kernel": self.kernels[gi],
-                    "same_bits": None,
-                }
-                update["terms"], update["same_bits"] = self._replayed(param, update)
-                if "summary" in update["after"]:  # the page cannot work it out from summaries
-                    change = mean_abs_change(self.start[name], param)
-                    update["mean_abs_change"] = encode_float(change)
+                if name in self._later:
+                    brief.append(name)
+                    continue
+                update = self._update(name, param, hyper, self.kernels[gi])
                 updates.append(update)
                 self.updates[name] = update
-        return {"skipped": skipped, "updates": updates, "references": self.refs}
+        self.hypers = {
+            ref["param"]: hyper_of(self.optimizer.param_groups[ref["group"]])
+            for ref in self.refs
+            if ref["param"] is not None
+        }
+        self.versions = {ref["param"]: ref["version_after"] for ref in self.refs}
+        capture: StepCapture = {"skipped": skipped, "updates": updates, "references": self.refs}
+        if brief:
+            capture["brief"] = brief
+        return capture
+
+    def _update(
+        self, name: str, param: torch.Tensor, hyper: dict[str, Any], kernel: Kernel | None
+    ) -> ParamUpdate:
+        """The ParamUpdate of `param` (its replay already made)."""
+        update: ParamUpdate = {
+            "name": name,
+            "before": self.before[name],
+            "grad": self.grads[name],
+            "after": self._value(name, param),
+            "hyper": hyper,
+            "state": self._state(name, param),
+            "terms": [],
+            "kernel": kernel,
+            "same_bits": None,
+        }
+        update["terms"], update["same_bits"] = self._replayed(param, update)
+        if "summary" in update["after"]:  # the page cannot work it out from summaries
+            change = mean_abs_change(self.start[name], param)
+            update["mean_abs_change"] = encode_float(change)
+        return update
+
+    def detail_of(self, name: str) -> ParamUpdate | None:
+        """The update detail of a parameter the step frame listed in `brief`, replayed now on
+        the copies of what step() read; None when the parameter or its .grad changed since
+        (a later step, a rewind, a zero_grad): the update is then no longer the one shown."""
+        inputs = self._later.get(name)
+        param = self.named.get(name)
+        if inputs is None or param is None:
+            return None
+        grad = param.grad
+        if param._version != self.versions.get(name) or grad is not inputs.grad_of:
+            return None
+        if grad is None or grad._version != inputs.grad_version:
+            return None
+        self.replays[id(param)] = inputs.replay(self.optimizer, {})
+        del self._later[name]
+        kernel = self.kernels[next(r["group"] for r in self.refs if r["param"] == name)]
+        update = self._update(name, param, self.hypers[name], kernel)
+        self.updates[name] = update
+        return update
 
     def layers(self) -> list[LayerStats]:
         """Every parameter's LayerStats (flags not set: layers.flag_layers), after capture()."""

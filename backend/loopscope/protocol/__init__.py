@@ -98,7 +98,14 @@ from .session import (
     SourceInfo,
     TextSample,
 )
-from .tensor import MAX_TENSOR_ELEMENTS, TensorCommand, TensorEvent, TensorKind
+from .tensor import (
+    MAX_TENSOR_ELEMENTS,
+    TensorCommand,
+    TensorEvent,
+    TensorKind,
+    UpdateCommand,
+    UpdateEvent,
+)
 from .trace import (
     EndEvent,
     EndStatus,
@@ -116,6 +123,8 @@ __all__ = [
     "TensorCommand",
     "TensorEvent",
     "TensorKind",
+    "UpdateCommand",
+    "UpdateEvent",
     "DEFAULT_SCENARIO",
     "PhaseName",
     "PHASES",

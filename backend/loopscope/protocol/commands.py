@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, TypeAdapter
 
 from .base import DEFAULT_SCENARIO, ScenarioName, StepUnit, _Message
-from .tensor import TensorCommand
+from .tensor import TensorCommand, UpdateCommand
 
 
 class StartCommand(_Message):
@@ -94,6 +94,7 @@ Command = Annotated[
     | SetCommand
     | ResumeCommand
     | TensorCommand
+    | UpdateCommand
     | ShownCommand,
     Field(discriminator="type"),
 ]

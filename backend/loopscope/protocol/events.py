@@ -10,7 +10,7 @@ from .base import ErrorCode, StepUnit, _Message
 from .graph import GraphEvent
 from .phase import LossesEvent, PhaseEvent
 from .session import SessionEvent
-from .tensor import TensorEvent
+from .tensor import TensorEvent, UpdateEvent
 from .trace import EndEvent, EvaluationEvent, NoticeEvent, OutputEvent
 
 
@@ -59,7 +59,8 @@ Event = Annotated[
     | EndEvent
     | NoticeEvent
     | EvaluationEvent
-    | TensorEvent,
+    | TensorEvent
+    | UpdateEvent,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

@@ -58,7 +58,9 @@ class ZeroGradCapture(TypedDict):
 class GradFill(TypedDict):
     param: str
     node: str  # the AccumulateGrad node that filled it
-    value: TensorValue  # .grad right after the fill
+    # .grad right after the fill; a frame within its byte budget leaves it out when it is the
+    # frame's own grads[param] (training/framebudget.py)
+    value: NotRequired[TensorValue]
 
 
 @with_config(_WIRE)
@@ -69,6 +71,9 @@ class BackwardCapture(TypedDict):
         str, list[TensorValue | None]
     ]  # node id → gradient sent along each next_functions slot
     fills: list[GradFill]  # in the order .grad was filled
+    # Nodes whose `sent` a frame within its byte budget left out (training/framebudget.py),
+    # in the order autograd ran them; absent when none was.
+    left_out: NotRequired[list[str]]
 
 
 UpdateTermKey = Literal[
@@ -133,6 +138,10 @@ class StepCapture(TypedDict):
     skipped: list[str]  # parameters without .grad, left alone by step()
     updates: list[ParamUpdate]
     references: list[ParamReference]
+    # Parameters step() updated whose detail this frame does not send (a model of many
+    # tensors: training/framebudget.py); their norms are in `layers`, the detail on request
+    # (`update`). Absent when every update is in `updates`.
+    brief: NotRequired[list[str]]
 
 
 @with_config(_WIRE)

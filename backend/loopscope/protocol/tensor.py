@@ -12,6 +12,7 @@ from pydantic import Field, with_config
 from typing_extensions import TypedDict
 
 from .base import _WIRE, PhaseName, _Message
+from .phase import ParamUpdate
 from .session import OptimizerStateKey
 from .values import TensorValue
 
@@ -45,3 +46,22 @@ class TensorEvent(TypedDict):
     iteration: int  # the iteration in progress (or about to start)
     next_phase: PhaseName  # the phase that runs next: the tensor is as it is before it
     value: TensorValue | None  # every value (no summary); None: no .grad or no such state yet
+
+
+class UpdateCommand(_Message):
+    """Send the update detail of one parameter of the latest captured step: a parameter its
+    step frame listed in `brief` (a frame within its byte budget sends a few in full)."""
+
+    type: Literal["update"]
+    name: str = Field(min_length=1, max_length=256)  # a parameter, as session.parameters
+
+
+@with_config(_WIRE)
+class UpdateEvent(TypedDict):
+    """The answer to an `update` command: that parameter's ParamUpdate of the step of
+    `iteration`, replayed on copies of what step() read, as the step frame would have sent it."""
+
+    type: Literal["update"]
+    name: str
+    iteration: int  # the iteration whose step it is
+    update: ParamUpdate

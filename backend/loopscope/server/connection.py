@@ -38,6 +38,7 @@ from ..protocol import (
     StartCommand,
     StepCommand,
     TensorCommand,
+    UpdateCommand,
 )
 from ..training.errors import CommandError
 from ..training.session import Session
@@ -291,6 +292,9 @@ class Connection:
             # Answered between phases, while playing too: the run as it is then.
             session = self._require_session()
             self._emit(await self._call(session.tensor, command.name, command.kind, command.key))
+        elif isinstance(command, UpdateCommand):
+            session = self._require_session()
+            self._emit(await self._call(session.update, command.name))
         elif isinstance(command, SetCommand):
             session = self._require_session()
             changes = command.model_dump(exclude_none=True, exclude={"type"})

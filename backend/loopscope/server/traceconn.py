@@ -31,6 +31,7 @@ REFUSED = {
     "set": "a script's hyperparameters are in its own code",
     "resume": "every tab watches the same traced run; nothing to resume",
     "tensor": "a traced script's tensors stay in its own process; its frames carry them",
+    "update": "a traced script's frames carry every update they have",
 }
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""A `tensor` command's answer: one tensor of the run in full, as it is now (reads only)."""
+"""A `tensor` command's answer: one tensor of the run in full, as it is now (reads only);
+an `update` command's: one parameter's update detail of the latest captured step."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ..protocol import MAX_TENSOR_ELEMENTS, PHASES
 from .errors import CommandError
 
 if TYPE_CHECKING:
-    from ..protocol import OptimizerStateKey, TensorEvent, TensorKind
+    from ..protocol import OptimizerStateKey, TensorEvent, TensorKind, UpdateEvent
     from .stepper import Stepper
 
 
@@ -66,3 +67,29 @@ def full_tensor(
         "next_phase": PHASES[stepper.phase_index],
         "value": None if tensor is None else tensor_value(tensor, MAX_TENSOR_ELEMENTS),
     }
+
+
+def update_detail(stepper: Stepper, name: str) -> UpdateEvent:
+    """The UpdateEvent of parameter `name` in the latest captured step, replayed now when its
+    step frame left it brief; from then on captured steps send its detail (the learner is
+    looking at it). Refused when the run moved past that step (a step, rewind or zero_grad
+    since: its update is no longer what the parameter shows)."""
+    if name not in stepper.params:
+        raise CommandError(
+            "not_found", f"name: no parameter {name!r} (see session.parameters)", "name"
+        )
+    if stepper.step_detail is not None:
+        stepper.step_detail = {name}
+    last = stepper.last_step
+    if last is None:
+        raise CommandError("wrong_state", "name: no captured step to detail yet", "name")
+    iteration, recorder = last
+    update = recorder.updates.get(name) or recorder.detail_of(name)
+    if update is None:
+        raise CommandError(
+            "wrong_state",
+            f"name: the step of iteration {iteration} is past ({name} or its .grad changed"
+            " since); its next captured step sends its detail",
+            "name",
+        )
+    return {"type": "update", "name": name, "iteration": iteration, "update": update}

@@ -17,7 +17,8 @@ from ..protocol import PHASES
 from .configs import RunConfig
 from .errors import CommandError, first_error
 from .events import PendingLosses, SentTensors, phase_event, session_event, settable
-from .fulltensor import full_tensor
+from .framebudget import FEW_TENSORS, fit_frame
+from .fulltensor import full_tensor, update_detail
 from .history import History
 from .scenarios import ConfigError, Scenario, build, get_scenario
 from .source import N_PHASES, loop_source
@@ -39,9 +40,10 @@ if TYPE_CHECKING:
         SetRecord,
         TensorEvent,
         TensorKind,
+        UpdateEvent,
     )
 
-    SentEvent = SessionEvent | GraphEvent | LossesEvent | PhaseEvent | TensorEvent
+    SentEvent = SessionEvent | GraphEvent | LossesEvent | PhaseEvent | TensorEvent | UpdateEvent
 
 
 def _handed_over(events: list[SentEvent]) -> list[dict[str, Any]]:
@@ -107,7 +109,10 @@ class Session:
         except ConfigError as exc:
             raise CommandError(exc.code, f"{exc.field}: {exc}", exc.field) from None
         c = self.config
-        return Stepper(built, c.batch_size, c.seed, c.skip_zero_grad, self.cap)
+        stepper = Stepper(built, c.batch_size, c.seed, c.skip_zero_grad, self.cap)
+        if len(stepper.params) > FEW_TENSORS:  # updates in detail when the learner asks
+            stepper.step_detail = set()
+        return stepper
 
     # ------------------------------------------------------------------ commands
 
@@ -196,6 +201,8 @@ class Session:
             event["language"] = language
         if result.layers is not None:
             event["layers"] = result.layers
+        if len(s.params) > FEW_TENSORS:  # a model of many tensors: frames within the budget
+            event = fit_frame(event)
         events.append(event)
         return _handed_over(events)
 
@@ -241,6 +248,11 @@ class Session:
     ) -> list[dict[str, Any]]:
         """The `tensor` event: one tensor in full, as the run holds it now (changes nothing)."""
         return _handed_over([full_tensor(self.stepper, name, kind, key)])
+
+    def update(self, name: str) -> list[dict[str, Any]]:
+        """The `update` event: parameter `name`'s update detail of the latest captured step;
+        the step frames that follow send its detail too (a model of many tensors)."""
+        return _handed_over([update_detail(self.stepper, name)])
 
     def set(self, changes: dict[str, Any]) -> list[dict[str, Any]]:
         """Change hyperparameters in the optimizer's param_groups (and the config) now."""

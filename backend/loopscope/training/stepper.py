@@ -14,6 +14,7 @@ the numbers are bit-identical to a plain loop.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +105,10 @@ class Stepper:
         self._graph: WalkedGraph | None = None  # this iteration's walked graph, once walked
         # The gradient norms of the last captured step, and its iteration (for the flags).
         self._grad_norms: tuple[int, dict[str, float]] = (-1, {})
+        # The parameters whose update detail a captured step sends (None: every one), and
+        # the last captured step's recorder, which gives the others' detail on request.
+        self.step_detail: Collection[str] | None = None
+        self.last_step: tuple[int, StepRecorder] | None = None
 
     # ------------------------------------------------------------------ position
 
@@ -260,8 +265,13 @@ class Stepper:
             result.capture = recorder.capture()
 
     def _run_step(self, capture: bool, result: PhaseResult) -> None:
-        recorder = StepRecorder(self.optimizer, self.params, self._values) if capture else None
+        recorder = (
+            StepRecorder(self.optimizer, self.params, self._values, self.step_detail)
+            if capture
+            else None
+        )
         self.optimizer.step()
+        self.last_step = None if recorder is None else (self.iteration, recorder)
         if recorder is not None:
             result.capture = recorder.capture()
             layers = recorder.layers()
@@ -323,6 +333,7 @@ class Stepper:
         hyperparameters, mini-batch order, the zero_grad switch (a half-run iteration is
         dropped)."""
         self.abandon_iteration()
+        self.last_step = None  # its update is not the run's any more
         restore_snapshot(snapshot, list(self.params.values()), self.optimizer, self.generator)
         self.generator_state = snapshot.generator
         self.iteration = snapshot.iteration
