@@ -731,6 +731,9 @@ export const en = {
     "The model is a torch.jit.script module: its layers run inside TorchScript, so only what goes in and comes out of it is shown.",
   "trace.notice.compiled_module":
     "The model was compiled with torch.compile. It is shown layer by layer as if it were not compiled, and it runs slower while traced.",
+  // a step frame within its byte budget (a model of many tensors)
+  "teach.math.updateBrief":
+    "This step's frame carried only the norms of {name}, to stay small. Its full update is asked for while the run is paused.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -691,4 +691,6 @@ export const zh: Record<MessageKey, string> = {
     "模型是 torch.jit.script 模块：它的各层在 TorchScript 内部运行，因此只能显示它的输入和输出。",
   "trace.notice.compiled_module":
     "模型用 torch.compile 处理过。这里按没有处理时的样子逐层显示它；被追踪时它会运行得更慢。",
+  "teach.math.updateBrief":
+    "为了让帧保持小，这一步的帧只带了 {name} 的范数。运行暂停时，会单独请求它的完整更新。",
 };

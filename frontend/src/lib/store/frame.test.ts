@@ -8,7 +8,7 @@ import { explainPhase } from "../teaching/explain";
 import { chainRule, lossFormula, outputGradFormula } from "../teaching/formulas";
 import { narrate } from "../teaching/narration";
 import { PHASES } from "../wire/protocol";
-import type { ServerEvent, SessionEvent } from "../wire/protocol";
+import type { CaptureByPhase, ServerEvent, SessionEvent } from "../wire/protocol";
 import { EMPTY_FRAME, gradsOf, paramsOf, reduce } from "./frame";
 import type { RunFrame } from "./frame";
 import { LoopStore } from "./state.svelte";
@@ -100,6 +100,58 @@ describe("reduce(frame, event)", () => {
     // Runs stepped phase by phase leave them out between steps.
     expect(leftOut.linear).toBeGreaterThan(0);
     expect(leftOut.mlp).toBeGreaterThan(0);
+  });
+
+  it("puts back a fill's value left out as the event's own .grad", () => {
+    let stripped = 0;
+    for (const name of RECORDED) {
+      let full: RunFrame = EMPTY_FRAME;
+      let thin: RunFrame = EMPTY_FRAME;
+      for (const event of loadFixture(name).frames) {
+        let sent: ServerEvent = event;
+        if (event.type === "phase" && event.phase === "backward" && event.capture) {
+          const capture = event.capture as CaptureByPhase["backward"];
+          const fills = capture.fills.map(({ value, ...rest }) => {
+            const same = JSON.stringify(event.grads?.[rest.param]) === JSON.stringify(value);
+            stripped += same ? 1 : 0;
+            return same ? rest : { ...rest, value };
+          });
+          sent = { ...event, capture: { ...capture, fills } } as ServerEvent;
+        }
+        full = reduce(full, event);
+        thin = reduce(thin, sent);
+        expect(thin.captures.backward, name).toEqual(full.captures.backward);
+      }
+    }
+    expect(stripped).toBeGreaterThan(0);
+  });
+
+  it("takes an update asked for into the step it belongs to, in the optimizer's order", () => {
+    let full: RunFrame = EMPTY_FRAME;
+    let thin: RunFrame = EMPTY_FRAME;
+    let asked = 0;
+    for (const event of loadFixture("teaching-adam").frames) {
+      full = reduce(full, event);
+      if (event.type !== "phase" || event.phase !== "step" || !event.capture) {
+        thin = reduce(thin, event);
+        continue;
+      }
+      const capture = event.capture as CaptureByPhase["step"];
+      const [first, ...rest] = capture.updates;
+      if (!first) throw new Error("a step without updates");
+      const brief = { ...capture, updates: rest, brief: [first.name] };
+      thin = reduce(thin, { ...event, capture: brief } as ServerEvent);
+      expect(thin.captures.step?.updates.map((u) => u.name)).not.toContain(first.name);
+      const answer = { type: "update", name: first.name, update: first } as const;
+      // An answer for another step (the run moved on) leaves the frame as it is.
+      const stale = reduce(thin, { ...answer, iteration: event.iteration - 1 });
+      expect(stale).toBe(thin);
+      thin = reduce(thin, { ...answer, iteration: event.iteration });
+      expect(thin.captures.step).toEqual({ ...capture, brief: [] });
+      expect(thin.stepLog.at(-1)?.capture).toEqual({ ...capture, brief: [] });
+      asked += 1;
+    }
+    expect(asked).toBeGreaterThan(0);
   });
 
   it("never changes the frame or the event it is given", () => {

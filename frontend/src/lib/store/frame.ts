@@ -14,6 +14,7 @@ import type {
   SessionEvent,
   TensorValue,
   TextSample,
+  UpdateEvent,
   WireFloat,
   WirePhaseEvent,
 } from "../wire/protocol";
@@ -156,6 +157,18 @@ function sharedEvent(frame: RunFrame, event: WirePhaseEvent): PhaseEvent {
     : { ...event, params, grads };
 }
 
+/** The event's capture with what a frame within its byte budget left out put back: a fill's
+ * value that is the event's own grads[param]. */
+function completeCapture(event: PhaseEvent): PhaseEvent["capture"] {
+  const capture = event.capture;
+  if (event.phase !== "backward" || !capture || !("fills" in capture)) return capture;
+  if (capture.fills.every((f) => f.value !== undefined)) return capture;
+  const fills = capture.fills.map((f) =>
+    f.value !== undefined ? f : { ...f, value: event.grads[f.param] ?? undefined },
+  );
+  return { ...capture, fills };
+}
+
 function reducePhase(frame: RunFrame, incoming: WirePhaseEvent): RunFrame {
   const event = sharedEvent(frame, incoming);
   // Captures describe one iteration. An event of another iteration (a new forward, or a
@@ -164,7 +177,7 @@ function reducePhase(frame: RunFrame, incoming: WirePhaseEvent): RunFrame {
   const sameIteration =
     event.phase !== "forward" && frame.event !== null && frame.event.iteration === event.iteration;
   const captures: Partial<CaptureByPhase> = sameIteration ? { ...frame.captures } : {};
-  if (event.capture) (captures as Record<PhaseName, unknown>)[event.phase] = event.capture;
+  if (event.capture) (captures as Record<PhaseName, unknown>)[event.phase] = completeCapture(event);
   const step = event.phase === "step" ? captures.step : undefined;
   return {
     ...frame,
@@ -192,6 +205,31 @@ function reducePhase(frame: RunFrame, incoming: WirePhaseEvent): RunFrame {
   };
 }
 
+/**
+ * The frame with an update detail asked for (`update`) in the step it belongs to: moved from
+ * that step's `brief` into its `updates`, in the optimizer's order, as if the step frame had
+ * carried it. The same frame when that step is no longer the one the frame holds.
+ */
+function withUpdate(frame: RunFrame, event: UpdateEvent): RunFrame {
+  const last = frame.stepLog.at(-1);
+  if (!last || last.iteration !== event.iteration || !last.capture.brief?.includes(event.name)) {
+    return frame;
+  }
+  const order = last.capture.references.map((r) => r.param);
+  const updates = [...last.capture.updates, event.update].sort(
+    (a, b) => order.indexOf(a.name) - order.indexOf(b.name),
+  );
+  const brief = last.capture.brief.filter((name) => name !== event.name);
+  const capture = { ...last.capture, updates, brief };
+  const stepLog = [...frame.stepLog.slice(0, -1), { iteration: last.iteration, capture }];
+  const current = frame.captures.step === last.capture;
+  return {
+    ...frame,
+    stepLog,
+    captures: current ? { ...frame.captures, step: capture } : frame.captures,
+  };
+}
+
 /** The frame after `event`; the same frame when the event changes nothing a frame holds. */
 export function reduce(frame: RunFrame, event: ServerEvent): RunFrame {
   switch (event.type) {
@@ -203,6 +241,8 @@ export function reduce(frame: RunFrame, event: ServerEvent): RunFrame {
       return reducePhase(frame, event);
     case "losses":
       return { ...frame, lossesThrough: event.first + event.values.length - 1 };
+    case "update":
+      return withUpdate(frame, event);
     default:
       return frame;
   }

@@ -476,6 +476,16 @@ export class LoopStore {
     return ok;
   }
 
+  /**
+   * Ask for one parameter's update detail of the latest captured step (answered by an
+   * `update` event, which the frame takes into that step; the following steps send it too).
+   */
+  requestUpdate(name: string): boolean {
+    const ok = this.send({ type: "update", name });
+    if (!ok) this.toast("offline", "not connected: the command was not sent");
+    return ok;
+  }
+
   private command(command: Command): boolean {
     // Any command acts on the live run, so the page shows it again.
     this.viewing = null;

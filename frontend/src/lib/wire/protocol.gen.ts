@@ -72,6 +72,15 @@ export interface TensorCommand {
   key?: "step" | "momentum_buffer" | "exp_avg" | "exp_avg_sq" | "max_exp_avg_sq" | null;
 }
 
+/**
+ * Send the update detail of one parameter of the latest captured step: a parameter its
+ * step frame listed in `brief` (a frame within its byte budget sends a few in full).
+ */
+export interface UpdateCommand {
+  type: "update";
+  name: string;
+}
+
 /** The client has drawn the frames it received (paced play waits for this). */
 export interface ShownCommand {
   type: "shown";
@@ -301,6 +310,7 @@ export interface BackwardCapture {
   order: string[];
   sent: Record<string, (TensorValue | null)[]>;
   fills: GradFill[];
+  left_out?: string[];
 }
 
 /**
@@ -327,7 +337,7 @@ export interface ForwardCapture {
 export interface GradFill {
   param: string;
   node: string;
-  value: TensorValue;
+  value?: TensorValue;
 }
 
 /** What a language model's captured phase shows; each field belongs to one phase. */
@@ -417,6 +427,7 @@ export interface StepCapture {
   skipped: string[];
   updates: ParamUpdate[];
   references: ParamReference[];
+  brief?: string[];
 }
 
 export interface TraceEntry {
@@ -591,6 +602,17 @@ export interface TensorEvent {
   value: TensorValue | null;
 }
 
+/**
+ * The answer to an `update` command: that parameter's ParamUpdate of the step of
+ * `iteration`, replayed on copies of what step() read, as the step frame would have sent it.
+ */
+export interface UpdateEvent {
+  type: "update";
+  name: string;
+  iteration: number;
+  update: ParamUpdate;
+}
+
 /** The notes' SimpleNet: y = 2x + 1 + noise, one nn.Linear(1, 1). */
 export interface LinearConfig {
   /** torch.manual_seed before data and model. */
@@ -745,10 +767,10 @@ export interface CharLMConfig {
 }
 
 /** Every message the client may send. */
-export type Command = StartCommand | StepCommand | PlayCommand | PauseCommand | ResetCommand | RewindCommand | SetCommand | ResumeCommand | TensorCommand | ShownCommand;
+export type Command = StartCommand | StepCommand | PlayCommand | PauseCommand | ResetCommand | RewindCommand | SetCommand | ResumeCommand | TensorCommand | UpdateCommand | ShownCommand;
 
 /** Every message the server may send. */
-export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent | PlayStateEvent | ProgressEvent | OutputEvent | EndEvent | NoticeEvent | EvaluationEvent | TensorEvent;
+export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent | PlayStateEvent | ProgressEvent | OutputEvent | EndEvent | NoticeEvent | EvaluationEvent | TensorEvent | UpdateEvent;
 
 export const PHASES = ["forward","loss","zero_grad","backward","step"] as const;
 

@@ -1,7 +1,8 @@
 // Names for the generated wire types, and narrowing helpers the generator cannot write.
 import type {
-  BackwardCapture,
+  BackwardCapture as WireBackwardCapture,
   ForwardCapture,
+  GradFill as WireGradFill,
   LossCapture,
   LossesEvent,
   PhaseEvent as WirePhaseEvent,
@@ -9,6 +10,7 @@ import type {
   ServerEvent,
   StepCapture,
   StepCommand,
+  TensorValue,
   ZeroGradCapture,
 } from "./protocol.gen";
 import { PHASES as GEN_PHASES, SCENARIOS as GEN_SCENARIOS } from "./protocol.gen";
@@ -21,6 +23,12 @@ export type { WirePhaseEvent };
  * or `grads` out when they did not change; the frame's reduce carries the ones it holds.
  */
 export type PhaseEvent = WirePhaseEvent & Required<Pick<WirePhaseEvent, "params" | "grads">>;
+
+export type { WireBackwardCapture };
+/** A fill as a frame holds it: a frame within its byte budget leaves out a value that is the
+ * event's own grads[param]; the frame's reduce puts it back. */
+export type GradFill = WireGradFill & { value: TensorValue };
+export type BackwardCapture = Omit<WireBackwardCapture, "fills"> & { fills: GradFill[] };
 
 /** One of the five phases of an iteration, in the order the loop runs them. */
 export type PhaseName = WirePhaseEvent["phase"];
@@ -57,7 +65,8 @@ const EVENT_TYPE_NAMES: Record<ServerEvent["type"], true> = {
   end: true,
   notice: true,
   evaluation: true,
-  // one tensor in full, asked for by the page
+  // one tensor in full, asked for by the page; one parameter's update detail
+  update: true,
   tensor: true,
 };
 const EVENT_TYPES = new Set<string>(Object.keys(EVENT_TYPE_NAMES));
