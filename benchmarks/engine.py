@@ -233,35 +233,15 @@ SESSION_BUDGET = 256 * 1024
 
 def _one_million(kind: str) -> Any:
     """The charlm record with its model swapped for one of ~1 M parameters (benchmark only:
-    the built-in configs stop at 260 k): "bigram", charlm's own model at n_embd 512 (three
-    tensors), or "transformer", tests/backend/_tiny_transformer.py's two attention blocks at
-    width 168 (28 tensors, 157 graph nodes), its logits flattened as charlm's loss expects."""
-    import dataclasses
+    the built-in configs stop at 260 k): tests/backend/_million.py's "bigram" (three tensors)
+    or "transformer" (28 tensors, 157 graph nodes)."""
     import sys
     from pathlib import Path
 
-    from loopscope.training.charlm import BigramLM, corpus_vocabulary
-
-    if kind == "bigram":
-        return dataclasses.replace(
-            SCENARIOS["charlm"],
-            build_model=lambda c: BigramLM(len(corpus_vocabulary(c.corpus)), 512),
-        )
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "backend"))
-    from _tiny_transformer import TinyTransformer
+    from _million import one_million
 
-    class FlatLM(TinyTransformer):
-        def forward(self, idx: torch.Tensor) -> torch.Tensor:
-            logits: torch.Tensor = super().forward(idx)
-            return logits.view(-1, logits.shape[-1])
-
-    return dataclasses.replace(
-        SCENARIOS["charlm"],
-        model_cls=FlatLM,
-        build_model=lambda c: FlatLM(
-            vocab=len(corpus_vocabulary(c.corpus)), dim=168, heads=4, block=c.block_size
-        ),
-    )
+    return one_million(kind)
 
 
 def million_bytes(kind: str) -> tuple[int, dict[str, int]]:

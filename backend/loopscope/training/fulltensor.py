@@ -78,8 +78,6 @@ def update_detail(stepper: Stepper, name: str) -> UpdateEvent:
         raise CommandError(
             "not_found", f"name: no parameter {name!r} (see session.parameters)", "name"
         )
-    if stepper.step_detail is not None:
-        stepper.step_detail = {name}
     last = stepper.last_step
     if last is None:
         raise CommandError("wrong_state", "name: no captured step to detail yet", "name")
@@ -92,4 +90,6 @@ def update_detail(stepper: Stepper, name: str) -> UpdateEvent:
             " since); its next captured step sends its detail",
             "name",
         )
+    if stepper.step_detail is not None:  # the learner looks at it: replayed with each step
+        stepper.step_detail = {name}
     return {"type": "update", "name": name, "iteration": iteration, "update": update}
