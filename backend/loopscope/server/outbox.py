@@ -57,8 +57,8 @@ class Outbox:
     A dropped phase event hands its `params` and `grads` to the one replacing it when that
     one leaves them out (unchanged since the dropped one), and its `losses`, so every
     iteration's loss still reaches the client: beyond MAX_MERGED_LOSSES the older ones move,
-    compactly, into a `losses` event queued just before it.  Other events keep their order.  When what
-    waits passes `budget` bytes, `overflow` is set: the connection must close.
+    compactly, into a `losses` event queued just before it.  Other events keep their order.
+    When what waits passes `budget` bytes, `overflow` is set: the connection must close.
     """
 
     def __init__(self, budget: int) -> None:
