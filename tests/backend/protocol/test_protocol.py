@@ -133,6 +133,7 @@ def test_protocol_schema_lists_every_message_and_resolves() -> None:
         "SetCommand",
         "ResumeCommand",
         "TensorCommand",
+        "UpdateCommand",
         "ShownCommand",
     ]
     assert schema["events"] == [
@@ -148,6 +149,7 @@ def test_protocol_schema_lists_every_message_and_resolves() -> None:
         "NoticeEvent",
         "EvaluationEvent",
         "TensorEvent",
+        "UpdateEvent",
     ]
     defs = schema["$defs"]
     for name in schema["commands"] + schema["events"]:
