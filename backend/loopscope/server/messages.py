@@ -28,6 +28,7 @@ COMMAND_NAMES = (
     "set",
     "resume",
     "tensor",
+    "update",
     "shown",
 )
 COMMAND_TYPES = ", ".join(COMMAND_NAMES)
