@@ -423,7 +423,9 @@ class StepRecorder:
         norms = step_norms([self.start[n] for n in names], list(self.named.values()))
         for (name, param), norm in zip(self.named.items(), norms, strict=True):
             update = self.updates.get(name)
-            value = None if update is None else update["after"]
-            grad = None if update is None else update["grad"]
+            # Without an update sent (brief, or skipped): the encodings the frame's params
+            # and grads will carry (cached), whose values the histograms are made from.
+            value = self.values.param(name, param) if update is None else update["after"]
+            grad = self.values.grad(name, param) if update is None else update["grad"]
             out.append(layer_stats(name, self.start[name], param, value, grad, norm))
         return out

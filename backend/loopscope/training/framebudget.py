@@ -31,6 +31,11 @@ FRAME_BUDGET = 64 * 1024  # bytes of one encoded phase frame
 # built-in scenarios (at most 6) keep every value they show.
 FEW_TENSORS = 8
 _ENCODE = orjson.OPT_SERIALIZE_NUMPY
+# Fields that hold no TensorValue, or only small bounded ones (a language model's view):
+# not walked, so fitting a frame costs a walk of its tensors only.
+_NO_TENSORS = frozenset(
+    ("calls", "trace", "order", "references", "layers", "losses", "history", "language", "hyper")
+)
 
 
 def encoded_size(value: Any) -> int:
@@ -41,12 +46,14 @@ def encoded_size(value: Any) -> int:
 def _full_values(node: Any, found: dict[int, tuple[dict[str, Any], int]]) -> None:
     """Every TensorValue holding its values under `node`, by id, with how often it occurs."""
     if isinstance(node, dict):
-        if "values" in node and "dtype" in node and "shape" in node:
-            seen = found.get(id(node))
-            found[id(node)] = (node, 1 if seen is None else seen[1] + 1)
+        if "dtype" in node and "shape" in node:  # a TensorValue: in full, or a summary
+            if "values" in node:
+                seen = found.get(id(node))
+                found[id(node)] = (node, 1 if seen is None else seen[1] + 1)
             return
-        for child in node.values():
-            _full_values(child, found)
+        for key, child in node.items():
+            if key not in _NO_TENSORS:
+                _full_values(child, found)
     elif isinstance(node, list):
         for child in node:
             _full_values(child, found)
@@ -58,7 +65,9 @@ def _replaced(node: Any, by_id: dict[int, Any]) -> Any:
     if swap is not None:
         return swap
     if isinstance(node, dict):
-        items = {k: _replaced(v, by_id) for k, v in node.items()}
+        if "dtype" in node and "shape" in node:  # a TensorValue not swapped
+            return node
+        items = {k: v if k in _NO_TENSORS else _replaced(v, by_id) for k, v in node.items()}
         return node if all(items[k] is node[k] for k in node) else items
     if isinstance(node, list):
         children = [_replaced(v, by_id) for v in node]
