@@ -734,6 +734,8 @@ export const en = {
   // a step frame within its byte budget (a model of many tensors)
   "teach.math.updateBrief":
     "This step's frame carried only the norms of {name}, to stay small. Its full update is asked for while the run is paused.",
+  "graph.leftOut":
+    "This gradient was left out of the frame to keep it small (a model of many tensors).",
 } as const;
 
 export type MessageKey = keyof typeof en;

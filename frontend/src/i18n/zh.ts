@@ -693,4 +693,5 @@ export const zh: Record<MessageKey, string> = {
     "模型用 torch.compile 处理过。这里按没有处理时的样子逐层显示它；被追踪时它会运行得更慢。",
   "teach.math.updateBrief":
     "为了让帧保持小，这一步的帧只带了 {name} 的范数。运行暂停时，会单独请求它的完整更新。",
+  "graph.leftOut": "为了让帧保持小，这个梯度没有放进这一帧（张量很多的模型）。",
 };

@@ -15,6 +15,7 @@ import {
   ranUncapturedLines,
   runState,
   sentText,
+  LEFT_OUT,
   shownGrad,
   sparkBins,
   sparkPath,
@@ -170,6 +171,17 @@ describe("the autograd graph at progress t", () => {
     const toBias = edge("AddmmBackward0", "AccumulateGrad:linear.bias");
     expect(sentText(toBias, input("step", 0))).toBe(formatNumber(-21.657269));
     expect(sentText(edge("AddmmBackward0", "data:x"), input("step", 0))).toBeNull();
+  });
+
+  it("marks a gradient edge whose source's gradients the frame left out", () => {
+    const out = edge("MseLossBackward0", "AddmmBackward0");
+    const given = input("step", 0);
+    const cap = given.backward;
+    if (!cap) throw new Error("no backward capture");
+    const { MseLossBackward0: _dropped, ...sent } = cap.sent;
+    const thin = { ...cap, sent, left_out: ["MseLossBackward0"] };
+    expect(sentText(out, { ...given, backward: thin })).toBe(LEFT_OUT);
+    expect(sentText(out, { ...given, backward: { ...cap, sent } })).toBeNull();
   });
 
   it("moves a value dot up an edge as its source builds, a gradient dot down in backward", () => {

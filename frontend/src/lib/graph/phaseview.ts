@@ -267,6 +267,9 @@ export function nodeValue(node: LayoutNode, input: GraphPhaseInput): NodeValue {
   };
 }
 
+/** An edge's label when the backward frame left its gradient out (its byte budget). */
+export const LEFT_OUT = "…";
+
 /** The gradient an edge carried in backward (what source sent along slot), as text. */
 export function sentText(edge: LayoutEdge, input: GraphPhaseInput): string | null {
   if (edge.kind !== "grad") return null;
@@ -274,7 +277,7 @@ export function sentText(edge: LayoutEdge, input: GraphPhaseInput): string | nul
   if (!cap || (phase !== "backward" && phase !== "step")) return null;
   if (phase === "backward" && nodeProgress(cap, edge.source, input.t) < 1) return null;
   const g = cap.sent[edge.source]?.[edge.slot];
-  if (!g) return null;
+  if (!g) return cap.left_out?.includes(edge.source) ? LEFT_OUT : null;
   const s = scalarOf(g);
   return s !== null ? formatNumber(s) : numel(g.shape) > 0 ? formatShape(g.shape) : null;
 }
