@@ -210,11 +210,13 @@ def test_disconnect_mid_play_parks_the_run_and_resume_continues_it(how: str) -> 
 
             # An uninterrupted run of the same config, brought to the same point.
             ws_send(twin, START)
-            assert ws_recv(twin)["type"] == "session"
+            opening = ws_recv(twin)
+            assert opening["type"] == "session"
             ws_send(twin, {"type": "step", "unit": "phase", "count": phases_done})
             there = until_phase(lambda: ws_recv(twin))
-            assert resumed["params"] == there["params"]
-            assert resumed["grads"] == there["grads"]
+            # A phase event leaves out what did not change since the session the twin holds.
+            assert resumed["params"] == there.get("params", opening["params"])
+            assert resumed["grads"] == there.get("grads", opening["grads"])
             assert resumed["history"] == there["history"]
 
             # Stepping on gives the same numbers as the uninterrupted run.
