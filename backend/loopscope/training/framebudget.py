@@ -4,11 +4,14 @@ A model of a few parameter tensors (every built-in scenario) sends every frame w
 panels show each value. A model of more (a transformer: dozens) would repeat hundreds of
 small tensors per frame, so its frames are fitted to FRAME_BUDGET bytes:
 
-1. tensors sent in full become summaries, the biggest first (the most bytes saved for the
-   fewest values turned into statistics); a tensor the frame holds in several places (a
-   .grad in `grads` and in its fill) counts once per place and is turned in all of them;
-2. if that is not enough, a backward frame leaves out the gradients sent by whole nodes,
-   the biggest first, and lists them in `left_out` (the page says so where it shows them).
+1. a backward frame's fills leave out a value that is the frame's own grads[param] (the
+   client fills it in: nothing is lost);
+2. tensors sent in full become summaries, the biggest first (the most bytes saved for the
+   fewest values turned into statistics); a tensor the frame holds in several places
+   counts once per place and is turned in all of them;
+3. if that is not enough, a backward frame leaves out the gradients sent by whole nodes,
+   the biggest first, and lists them in `left_out` (the page marks their edges); a step
+   frame moves the biggest update details into `brief`.
 
 A parameter, its .grad and its optimizer state are given in full on request (`tensor`); a
 step's per-parameter update detail by `update` (training/stepdetail.py).
@@ -16,6 +19,7 @@ step's per-parameter update detail by `update` (training/stepdetail.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -87,11 +91,17 @@ def summary_of(value: TensorValue) -> TensorValue:
     return {"shape": value["shape"], "dtype": value["dtype"], "summary": summarize_array(flat)}
 
 
-def fit_frame(event: PhaseEvent, budget: int = FRAME_BUDGET) -> PhaseEvent:
+def fit_frame(
+    event: PhaseEvent,
+    budget: int = FRAME_BUDGET,
+    summarize: Callable[[TensorValue], TensorValue] = summary_of,
+) -> PhaseEvent:
     """`event` within `budget` bytes as far as the rules above allow (itself when it fits)."""
     size = encoded_size(event)
     if size <= budget:
         return event
+    if event["phase"] == "backward":  # first what costs the client nothing: it fills them in
+        event, size = _fills_as_grads(event, size)
     found: dict[int, tuple[dict[str, Any], int]] = {}
     _full_values(event, found)
     costs = sorted(((encoded_size(v) * n, v, n) for v, n in found.values()), key=lambda c: -c[0])
@@ -99,7 +109,7 @@ def fit_frame(event: PhaseEvent, budget: int = FRAME_BUDGET) -> PhaseEvent:
     for full, value, n in costs:
         if size <= budget:
             break
-        summary = summary_of(value)  # type: ignore[arg-type]
+        summary = summarize(value)  # type: ignore[arg-type]
         saved = full - encoded_size(summary) * n
         if saved <= 0:
             continue
@@ -107,12 +117,35 @@ def fit_frame(event: PhaseEvent, budget: int = FRAME_BUDGET) -> PhaseEvent:
         size -= saved
     fitted: PhaseEvent = _replaced(event, by_id) if by_id else event
     if size > budget and fitted["phase"] == "backward":
-        fitted, size = _fills_as_grads(fitted, size)
-    if size > budget and fitted["phase"] == "backward":
         fitted = _leave_out_sent(fitted, size, budget)
     if size > budget and fitted["phase"] == "step":
         fitted = _brief_updates(fitted, size, budget)
     return fitted
+
+
+class FrameFitter:
+    """fit_frame for one run, remembering the summaries of its last few frames: a .grad
+    summarized in a backward frame is the very TensorValue the next zero_grad's `before`
+    holds (a TensorValue is never changed, so the same object has the same summary)."""
+
+    def __init__(self, budget: int = FRAME_BUDGET, keep: int = 5) -> None:
+        self.budget = budget
+        self.keep = keep  # frames a summary is remembered for
+        self._fits = 0
+        self._memo: dict[int, tuple[TensorValue, TensorValue, int]] = {}
+
+    def fit(self, event: PhaseEvent) -> PhaseEvent:
+        """fit_frame(event) with the remembered summaries."""
+        self._fits += 1
+        fitted = fit_frame(event, self.budget, self._summary)
+        self._memo = {k: v for k, v in self._memo.items() if self._fits - v[2] < self.keep}
+        return fitted
+
+    def _summary(self, value: TensorValue) -> TensorValue:
+        entry = self._memo.get(id(value))
+        summary = entry[1] if entry is not None and entry[0] is value else summary_of(value)
+        self._memo[id(value)] = (value, summary, self._fits)  # holds `value`: its id stays
+        return summary
 
 
 def _fills_as_grads(event: PhaseEvent, size: int) -> tuple[PhaseEvent, int]:

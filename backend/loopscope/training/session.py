@@ -17,7 +17,7 @@ from ..protocol import PHASES
 from .configs import RunConfig
 from .errors import CommandError, first_error
 from .events import PendingLosses, SentTensors, phase_event, session_event, settable
-from .framebudget import FEW_TENSORS, fit_frame
+from .framebudget import FEW_TENSORS, FrameFitter
 from .fulltensor import full_tensor, update_detail
 from .history import History
 from .scenarios import ConfigError, Scenario, build, get_scenario
@@ -93,6 +93,7 @@ class Session:
         self.text_view = self._text_view()
         self.losses = PendingLosses()
         self.sent = SentTensors()  # the params and grads the client holds
+        self.fitter = FrameFitter()  # frames of a model of many tensors within the budget
         self.sent_graph_id: str | None = None
         self.set_log: list[SetRecord] = []
         self.sets_dropped = 0
@@ -202,7 +203,7 @@ class Session:
         if result.layers is not None:
             event["layers"] = result.layers
         if len(s.params) > FEW_TENSORS:  # a model of many tensors: frames within the budget
-            event = fit_frame(event)
+            event = self.fitter.fit(event)
         events.append(event)
         return _handed_over(events)
 
