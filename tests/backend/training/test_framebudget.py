@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import torch
 
-from loopscope.capture.values import decode_float
+from loopscope.capture.values import decode_float, tensor_value
 from loopscope.server.outbox import Outbox, encode
 from loopscope.training.errors import CommandError
-from loopscope.training.framebudget import FEW_TENSORS, FRAME_BUDGET
+from loopscope.training.framebudget import FEW_TENSORS, FRAME_BUDGET, FrameFitter, summary_of
 from loopscope.training.scenarios import SCENARIOS
 from loopscope.training.session import Session
 
@@ -211,3 +211,27 @@ def test_a_rewind_forgets_the_step_whose_detail_could_be_asked_for() -> None:
         with pytest.raises(CommandError) as exc:
             session.update("ln_f.bias")
         assert (exc.value.code, exc.value.field) == ("wrong_state", "name")
+
+
+def test_a_summary_made_from_sent_values_is_the_summary_of_the_tensor() -> None:
+    torch.manual_seed(0)
+    for tensor in (
+        torch.randn(168),
+        torch.randn(8, 168) * 1e-3,
+        torch.tensor([1.0, float("nan"), -2.0, float("inf")]),
+        torch.arange(300, dtype=torch.int64),
+    ):
+        assert encode(summary_of(tensor_value(tensor))) == encode(tensor_value(tensor, cap=0))
+
+
+def test_the_fitter_remembers_the_summaries_of_its_last_frames() -> None:
+    fitter = FrameFitter(budget=1024)
+    grads = {name: tensor_value(torch.randn(168)) for name in ("a", "b")}
+    frame: Any = {"type": "phase", "phase": "zero_grad", "capture": {"before": grads}}
+    first, again = fitter.fit(frame), fitter.fit(frame)
+    before, later = first["capture"]["before"], again["capture"]["before"]
+    assert all("summary" in before[n] and later[n] is before[n] for n in grads)
+    assert all(encode(before[n]) == encode(summary_of(grads[n])) for n in grads)
+    for _ in range(fitter.keep):  # forgotten after `keep` frames without it
+        fitter.fit({"type": "phase", "phase": "forward", "capture": {"x": "y" * 2000}})
+    assert fitter.fit(frame)["capture"]["before"]["a"] is not before["a"]
