@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import torch
 
 from .layers import layer_stats, mean_abs_change, step_norms
-from .update import (
-    Kernel,
-    Replay,
-    head_of,
-    kernel_of,
-    replay_adam,
-    replay_sgd,
-    replayable,
-    same_bits,
-)
+from .replayinputs import ReplayInputs
+from .update import Kernel, Replay, head_of, kernel_of, replayable, same_bits
 from .values import FIRST_VALUES, ValueCache, encode_float, tensor_value
 
 if TYPE_CHECKING:
@@ -152,57 +143,6 @@ def list_references(
     return refs
 
 
-@dataclass
-class _Inputs:
-    """What one parameter's replay reads: its values (whole, or the head), .grad, state."""
-
-    param: torch.Tensor
-    grad: torch.Tensor
-    state: dict[str, Any] | None
-    cap: int
-    group: dict[str, Any]
-    foreach: bool
-    all_buffers: bool
-    grad_of: torch.Tensor | None = None  # the .grad it was read from, and its version
-    grad_version: int = -1
-
-    def copied(self, live: torch.Tensor) -> _Inputs:
-        """The same inputs as copies (step() updates the originals in place) and the group's
-        settings as they are now (a `set` may change them later); `live`: the .grad read."""
-        state = {
-            key: value.clone() if isinstance(value, torch.Tensor) else value
-            for key, value in (self.state or {}).items()
-        }
-        return _Inputs(
-            self.param.detach().clone(),
-            self.grad.clone(),
-            state if self.state is not None else None,
-            self.cap,
-            {key: value for key, value in self.group.items() if key != "params"},
-            self.foreach,
-            self.all_buffers,
-            live,
-            live._version,
-        )
-
-    def replay(self, optimizer: torch.optim.Optimizer, known: dict[int, TensorValue]) -> Replay:
-        """The update replayed on these inputs (capture/update.py)."""
-        if isinstance(optimizer, torch.optim.SGD):
-            return replay_sgd(
-                self.param,
-                self.grad,
-                self.state,
-                self.group,
-                self.foreach,
-                self.all_buffers,
-                self.cap,
-                known,
-            )
-        return replay_adam(
-            self.param, self.grad, self.state, self.group, self.foreach, self.cap, known
-        )
-
-
 def _first_of(term: UpdateTerm) -> UpdateTerm:
     """A head replay's term cut to its first FIRST_VALUES elements: the element the page
     writes out and a few more, as a summary's `first` (the frame stays small)."""
@@ -229,7 +169,7 @@ class StepRecorder:
         # The parameters whose update detail this frame sends (None: all). The others are
         # not replayed now: their replay's inputs are kept (`_later`) for `detail_of`.
         self.detail = detail
-        self._later: dict[str, _Inputs] = {}
+        self._later: dict[str, ReplayInputs] = {}
         self.named = named
         self.values = values
         self.cap = values.cap
@@ -268,7 +208,9 @@ class StepRecorder:
             }
             all_buffers = all(st and "momentum_buffer" in st for st in states)
             for param, state in zip(with_grad, states, strict=True):
-                inputs = _Inputs(*self._replay_inputs(param, state), group, foreach, all_buffers)
+                inputs = ReplayInputs(
+                    *self._replay_inputs(param, state), group, foreach, all_buffers
+                )
                 param_name = name_of(param, named)
                 if detail is not None and param_name not in detail:
                     if param_name is not None:  # replayed on request, on copies of its inputs
