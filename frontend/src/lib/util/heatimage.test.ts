@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { dataUrl, heatBitmap, heatImageUrl } from "./heatimage";
 
 describe("heatBitmap", () => {
-  // 3×2 pixels, row by row from the top, each a different colour (alpha ignored).
+  // 3×2 pixels, row by row from the top, each a different colour, the last transparent.
   const rgba = new Uint8ClampedArray([
     ...[255, 0, 0, 255],
     ...[0, 255, 0, 255],
@@ -14,22 +14,24 @@ describe("heatBitmap", () => {
   const bmp = heatBitmap(rgba, 3, 2);
   const view = new DataView(bmp.buffer);
 
-  it("writes a 24-bit BMP header of the image's size", () => {
+  it("writes a 32-bit BMP header of the image's size, with an alpha mask", () => {
     expect(String.fromCharCode(bmp[0] ?? 0, bmp[1] ?? 0)).toBe("BM");
-    // Rows of 9 bytes padded to 12: 54 + 2 × 12.
-    expect(bmp.length).toBe(78);
-    expect(view.getUint32(2, true)).toBe(78);
-    expect(view.getUint32(10, true)).toBe(54);
+    // 122 bytes of headers, then 2 rows of 3 pixels of 4 bytes.
+    expect(bmp.length).toBe(146);
+    expect(view.getUint32(2, true)).toBe(146);
+    expect(view.getUint32(10, true)).toBe(122);
+    expect(view.getUint32(14, true)).toBe(108);
     expect(view.getInt32(18, true)).toBe(3);
     expect(view.getInt32(22, true)).toBe(2);
-    expect(view.getUint16(28, true)).toBe(24);
-    expect(view.getUint32(30, true)).toBe(0);
+    expect(view.getUint16(28, true)).toBe(32);
+    expect(view.getUint32(30, true)).toBe(3);
+    expect(view.getUint32(66, true)).toBe(0xff000000);
   });
 
-  it("stores the bottom row first, each pixel as blue, green, red", () => {
-    const row = (r: number) => [...bmp.subarray(54 + r * 12, 54 + r * 12 + 12)];
-    expect(row(0)).toEqual([30, 20, 10, 60, 50, 40, 90, 80, 70, 0, 0, 0]);
-    expect(row(1)).toEqual([0, 0, 255, 0, 255, 0, 255, 0, 0, 0, 0, 0]);
+  it("stores the bottom row first, each pixel as blue, green, red, alpha", () => {
+    const row = (r: number) => [...bmp.subarray(122 + r * 12, 122 + r * 12 + 12)];
+    expect(row(0)).toEqual([30, 20, 10, 255, 60, 50, 40, 255, 90, 80, 70, 0]);
+    expect(row(1)).toEqual([0, 0, 255, 255, 0, 255, 0, 255, 255, 0, 0, 255]);
   });
 
   it("comes as a data: URL whose bytes are the bitmap's", () => {
