@@ -15,6 +15,12 @@ Figures are printed, never asserted (like the other benchmarks).
     .venv/bin/python benchmarks/frontend_frames.py [--seconds 8] [--rate 30]
         [--scenarios charlm mlp linear classify] [--cpu] [--hide '.some-panel']
         [--static OLD_BUILD NEW_BUILD --rounds 2] [--profile /tmp/prof]
+        [--transformer [--iterations 3]]
+
+--transformer measures instead a 2-block transformer (tests/e2e/_transformer_server.py: the
+charlm record with its model swapped, ~1 000 autograd nodes): stepped by hand, the frames
+from the Step that brings its backward phase until the animation of backward has lit every
+node, once with the graph folded by module and once with blocks.1 and its attention opened.
 
 The work is also printed grouped by the kind of event handled just before each frame, and
 the load average before each run (the machine may be shared: compare builds back to back
@@ -60,6 +66,10 @@ from loopscope.config import Settings
 port = int(sys.argv[1])
 web.STATIC_DIR = pathlib.Path(sys.argv[2])  # the build to serve (A/B runs compare two)
 torch.set_num_threads(1)
+if sys.argv[3:4] == ["transformer"]:  # charlm's record with a 2-block transformer as its model
+    sys.path.insert(0, sys.argv[4])
+    from _transformer_server import use_transformer
+    use_transformer()
 uvicorn.run(create_app(Settings(port=port, device="cpu")), host="127.0.0.1", port=port,
             log_level="warning")
 """
@@ -126,12 +136,15 @@ def _free_port() -> int:
         return port
 
 
-def _start_server(static: Path = STATIC) -> tuple[subprocess.Popen[bytes], str]:
+def _start_server(
+    static: Path = STATIC, transformer: bool = False
+) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "backend")}
+    model = ["transformer", str(ROOT / "tests/e2e")] if transformer else []
     # Its stdout is not ours: a server left behind must not hold a pipe the caller reads.
     process = subprocess.Popen(
-        [sys.executable, "-c", SERVER_CODE, str(port), str(static)],
+        [sys.executable, "-c", SERVER_CODE, str(port), str(static), *model],
         env=env,
         stdout=subprocess.DEVNULL,
     )
@@ -180,6 +193,77 @@ def measure(
     return data
 
 
+TRANSFORMER_URL = "/#scenario=charlm&corpus=english&batch_size=4"
+# Graph units the backward animation has not finished with (none left: it is over).
+UNFINISHED = (
+    "[data-testid=graph-node][data-state=pending], [data-testid=graph-node][data-state=running],"
+    " [data-testid=graph-group][data-state=pending], [data-testid=graph-group][data-state=running]"
+)
+
+
+def _step_to(page: Page, phase: str) -> None:
+    """Press Step until the phase shown is `phase` (a captured phase of the transformer takes
+    a second or more on this machine)."""
+    for _ in range(6):
+        if page.get_by_test_id("phase").get_attribute("data-phase") == phase:
+            return
+        before = page.get_by_test_id("phase").get_attribute("data-phase")
+        page.get_by_test_id("control-step").click()
+        page.wait_for_function(
+            "(b) => document.querySelector('[data-testid=phase]').dataset.phase !== b",
+            arg=before,
+            timeout=120_000,
+        )
+    raise RuntimeError(f"did not reach {phase}")
+
+
+def _open_group(page: Page, group: str) -> None:
+    unit = page.locator(f"[data-testid=graph-group][data-group='{group}']")
+    unit.focus()
+    page.keyboard.press("Enter")
+    page.locator(f"[data-testid=graph-group-frame][data-group='{group}']").wait_for(
+        state="attached"
+    )
+
+
+def measure_transformer(
+    page: Page, iterations: int, opened: bool, profiler: Profiler | None = None
+) -> dict[str, Any]:
+    """Frames of `iterations` backward phases of the transformer, each stepped by hand: from
+    the Step that brings the phase until every unit of the graph has finished animating."""
+    _step_to(page, "zero_grad")
+    if opened:
+        _open_group(page, "blocks.1")
+        _open_group(page, "blocks.1.attn")
+    page.wait_for_timeout(1500)  # layouts of the opened groups, idle warm-up
+    if profiler:
+        profiler.start("transformer-opened" if opened else "transformer-folded")
+    started = time.monotonic()
+    for i in range(iterations):
+        if i:
+            _step_to(page, "zero_grad")
+        page.evaluate("window.__frames.on = true")
+        page.get_by_test_id("control-step").click()
+        page.locator("[data-testid=phase][data-phase=backward]").wait_for(timeout=120_000)
+        page.wait_for_function(
+            f"() => !document.querySelector({UNFINISHED!r})", polling="raf", timeout=30_000
+        )
+        page.wait_for_timeout(100)
+        page.evaluate("window.__frames.on = false")
+    if profiler:
+        profiler.stop(time.monotonic() - started)
+    data: dict[str, Any] = page.evaluate(
+        "(() => { const r = window.__frames; const out = {intervals: r.intervals,"
+        " work: r.work, kinds: r.kinds, messages: r.messages}; r.intervals = []; r.work = [];"
+        " r.kinds = []; r.messages = 0; return out; })()"
+    )
+    data["iterations"] = iterations
+    data["units"] = page.evaluate(
+        "document.querySelectorAll('[data-testid=graph-node], [data-testid=graph-group]').length"
+    )
+    return data
+
+
 def report(name: str, rate: float, seconds: float, data: dict[str, Any]) -> None:
     intervals: list[float] = data["intervals"]
     work: list[float] = data["work"]
@@ -188,9 +272,12 @@ def report(name: str, rate: float, seconds: float, data: dict[str, Any]) -> None
         return
     under = sum(1 for w in work if w < 16.7) / len(work)
     on_time = sum(1 for i in intervals if i < 16.7 * 1.5) / len(intervals)
+    # rate 0: stepped by hand (--transformer): the events received, not a rate.
+    pace = f"{rate:>4g}/s" if rate else "stepped"
+    events = f"{data['messages'] / seconds:>5.1f}/s" if rate else f"{data['messages']}"
     print(
-        f"{name:<8} {rate:>4g}/s  frames {len(intervals):>4}  phase events"
-        f" {data['messages'] / seconds:>5.1f}/s  iterations {data['iterations']:>4}\n"
+        f"{name:<8} {pace}  frames {len(intervals):>4}  phase events"
+        f" {events}  iterations {data['iterations']:>4}\n"
         f"         work ms: p50 {statistics.median(work):5.2f}  p95 {_percentile(work, 0.95):5.2f}"
         f"  p99 {_percentile(work, 0.99):5.2f}  max {max(work):6.2f}"
         f"  → {under:6.1%} of frames under 16.7 ms\n"
@@ -244,19 +331,31 @@ def main() -> None:
         " in turn for each scenario, so that a busy machine weighs on all alike",
     )
     parser.add_argument("--rounds", type=int, default=1, help="times each pair is measured")
+    parser.add_argument(
+        "--transformer",
+        action="store_true",
+        help="measure the backward animation of a 2-block transformer instead (folded graph,"
+        " then a block and its attention opened), stepped by hand",
+    )
+    parser.add_argument(
+        "--iterations", type=int, default=3, help="backward phases per --transformer run"
+    )
     args = parser.parse_args()
     for build in args.static:
         if not (build / "index.html").is_file():
             raise SystemExit(f"no UI build in {build}: make frontend-build")
     # Stopped by a signal, still stop the servers (the finally clauses below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    servers = [_start_server(build) for build in args.static]
+    servers = [_start_server(build, args.transformer) for build in args.static]
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-            pages = [_open(browser, url, args.hide) for _, url in servers]
             print(f"Chromium {browser.version}, headless, 1440×900, {args.seconds:g} s per run")
             print(f"hidden: {', '.join(args.hide)}" if args.hide else "", end="")
+            if args.transformer:
+                _transformer_runs(browser, servers, args)
+                return
+            pages = [_open(browser, url, args.hide) for _, url in servers]
             for _ in range(args.rounds):
                 for scenario in args.scenarios:
                     for build, page in zip(args.static, pages, strict=True):
@@ -273,6 +372,28 @@ def main() -> None:
         for process, _ in servers:
             process.terminate()
             process.wait(timeout=10)
+
+
+def _transformer_runs(
+    browser: Browser, servers: list[tuple[subprocess.Popen[bytes], str]], args: Any
+) -> None:
+    """--transformer: each build in turn, the graph folded and then a block opened, for each
+    round (a fresh page each time, so the groups start folded)."""
+    for _ in range(args.rounds):
+        for opened in (False, True):
+            for build, (_, url) in zip(args.static, servers, strict=True):
+                page = _open(browser, url + TRANSFORMER_URL, args.hide)
+                profiler = None
+                if args.profile or args.cpu:
+                    out = args.profile or Path(tempfile.mkdtemp(prefix="frames-"))
+                    profiler = Profiler(page, out, build, sampling=bool(args.profile))
+                print(f"\n[{build}] load average {_load()}")
+                data = measure_transformer(page, args.iterations, opened, profiler)
+                name = "opened" if opened else "folded"
+                print(f"transformer, graph {name} ({data['units']} units drawn):")
+                report(name, 0, 1, data)
+                page.close()
+    print(f"\nload average {_load()}")
 
 
 def _load() -> str:

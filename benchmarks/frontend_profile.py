@@ -125,7 +125,9 @@ def print_trace_summary(
             continue
         end = ts + dur
         wall += dur / 1000
-        by_kind[_kind_at(marks, times, ts)][name] += cpu / 1000
+        # By the last mark before the event's end: the task that handles a message starts
+        # before the handler marks it, and belongs to that message, not to the one before.
+        by_kind[_kind_at(marks, times, ts + dur)][name] += cpu / 1000
     counts: dict[str, int] = defaultdict(int)
     for _, kind in marks:
         counts[kind] += 1

@@ -8,11 +8,13 @@ function fakeObserver() {
     report: (_entries: { isIntersecting: boolean }[]) => {},
     observed: [] as Element[],
     margin: "",
+    root: undefined as Element | null | undefined,
     disconnected: false,
   };
   const factory: VisibilityObserverFactory = (callback, options) => {
     state.report = (entries) => callback(entries);
     state.margin = options.rootMargin;
+    state.root = options.root;
     return {
       observe: (target) => state.observed.push(target),
       disconnect: () => {
@@ -34,6 +36,16 @@ describe("watchVisibility", () => {
     expect(state.margin).toBe("50px");
     state.report([{ isIntersecting: false }]);
     expect(seen).toEqual([false]);
+  });
+
+  it("observes within a scrolling box when given one, else the viewport", () => {
+    const box = { id: "panel" } as unknown as Element;
+    const inBox = fakeObserver();
+    watchVisibility(element, () => {}, "600px", inBox.factory, box);
+    expect(inBox.state.root).toBe(box);
+    const onPage = fakeObserver();
+    watchVisibility(element, () => {}, "600px", onPage.factory);
+    expect(onPage.state.root ?? null).toBeNull();
   });
 
   it("reports changes only, and the latest of several queued entries", () => {

@@ -10,21 +10,23 @@ export interface VisibilityObserver {
 
 export type VisibilityObserverFactory = (
   callback: (entries: readonly { isIntersecting: boolean }[]) => void,
-  options: { rootMargin: string },
+  options: { rootMargin: string; root?: Element | null },
 ) => VisibilityObserver;
 
 const browserObserver: VisibilityObserverFactory = (callback, options) =>
   new IntersectionObserver(callback, options);
 
 /**
- * Call `onChange(visible)` whenever `element` comes within `margin` of the viewport or leaves
- * it (the observer reports once right away). Returns the function that stops watching.
+ * Call `onChange(visible)` whenever `element` comes within `margin` of the viewport (or of
+ * `root`, a scrolling box it is in: a margin only widens the box observed) or leaves it (the
+ * observer reports once right away). Returns the function that stops watching.
  */
 export function watchVisibility(
   element: Element,
   onChange: (visible: boolean) => void,
   margin = "200px",
   observer: VisibilityObserverFactory = browserObserver,
+  root: Element | null = null,
 ): () => void {
   let last: boolean | null = null;
   const watcher = observer(
@@ -35,7 +37,7 @@ export function watchVisibility(
       last = entry.isIntersecting;
       onChange(last);
     },
-    { rootMargin: margin },
+    root ? { rootMargin: margin, root } : { rootMargin: margin },
   );
   watcher.observe(element);
   return () => watcher.disconnect();

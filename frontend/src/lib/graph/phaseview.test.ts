@@ -22,6 +22,7 @@ import {
 } from "./phaseview";
 import type { GraphPhaseInput } from "./phaseview";
 import { formatNumber } from "../util/tensor";
+import { staggered } from "../util/animation";
 import type { BackwardCapture, LossCapture, PhaseName, SessionEvent } from "../wire/protocol";
 
 const events = phaseEvents(loadFixture("linear"));
@@ -77,6 +78,36 @@ describe("sparkPath", () => {
     expect(path.startsWith("M0.0 10v-10.0h1.0v10.0zM2.0 10v0.0h1.0v0.0z")).toBe(true);
     expect(path.endsWith("M22.0 10v-10.0h1.0v10.0z")).toBe(true);
     expect(sparkPath(null, 24, 10)).toBe("");
+  });
+
+  it("draws each size of a tensor, and another tensor, as its own values say", () => {
+    const rising = { shape: [2], dtype: "float32" as const, values: [0, 1] };
+    const falling = { shape: [3], dtype: "float32" as const, values: [1, 1, 0] };
+    const first = sparkPath(rising, 24, 10);
+    expect(sparkPath(rising, 24, 10)).toBe(first);
+    expect(sparkPath(rising, 12, 5)).toBe(sparkPath({ ...rising }, 12, 5));
+    expect(sparkPath(rising, 12, 5)).not.toBe(first);
+    // Two values in the top bin: that bar is full, the bottom one half as tall.
+    expect(sparkPath(falling, 24, 10).startsWith("M0.0 10v-5.0h1.0v5.0z")).toBe(true);
+  });
+});
+
+describe("nodeProgress and fillProgress over a long order", () => {
+  it("give every node its own place in the engine's order, as a scan would", () => {
+    const order = Array.from({ length: 500 }, (_, i) => `n${i}`);
+    const long: BackwardCapture = {
+      ...cap,
+      order,
+      fills: [{ ...(cap.fills[0] as BackwardCapture["fills"][number]), node: "n250" }],
+    };
+    for (const t of [0, 0.3, 0.5, 0.9, 1]) {
+      for (const k of [0, 1, 250, 499]) {
+        expect(nodeProgress(long, `n${k}`, t)).toBe(staggered(t, k, order.length));
+      }
+      const param = long.fills[0]?.param ?? "";
+      const input = { phase: "backward" as const, t, backward: long, grads: {}, previousGrads: {} };
+      expect(fillProgress(param, input)).toBe(staggered(t, 250, order.length));
+    }
   });
 });
 

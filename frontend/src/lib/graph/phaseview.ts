@@ -22,6 +22,36 @@ export interface GradInput {
   previousGrads: Record<string, TensorValue | null>;
 }
 
+// Every node of the graph asks for its place in the order on every animation frame: a scan of
+// the order each time costs n² per frame (a transformer's backward runs ~1 000 nodes), so
+// each capture's order and fills are indexed once (captures are immutable).
+const orderIndex = new WeakMap<BackwardCapture, Map<string, number>>();
+const fillIndex = new WeakMap<BackwardCapture, Map<string, string>>();
+
+/** Each node's place in the order the engine ran `backward` (its first, as indexOf). */
+function placeOf(backward: BackwardCapture, node: string): number {
+  let index = orderIndex.get(backward);
+  if (!index) {
+    index = new Map();
+    backward.order.forEach((id, i) => {
+      if (!index?.has(id)) index?.set(id, i);
+    });
+    orderIndex.set(backward, index);
+  }
+  return index.get(node) ?? -1;
+}
+
+/** The AccumulateGrad node that fills `param` (the first fill named, as find). */
+function fillNodeOf(backward: BackwardCapture, param: string): string | undefined {
+  let index = fillIndex.get(backward);
+  if (!index) {
+    index = new Map();
+    for (const f of backward.fills) if (!index.has(f.param)) index.set(f.param, f.node);
+    fillIndex.set(backward, index);
+  }
+  return index.get(param);
+}
+
 /** Progress of the backward animation at `node` (1 outside backward or for unknown nodes). */
 export function nodeProgress(
   backward: BackwardCapture | undefined,
@@ -29,17 +59,16 @@ export function nodeProgress(
   t: number,
 ): number {
   if (!backward) return 1;
-  const n = backward.order.length;
-  const k = backward.order.indexOf(node);
-  return k < 0 ? 1 : staggered(t, k, n);
+  const k = placeOf(backward, node);
+  return k < 0 ? 1 : staggered(t, k, backward.order.length);
 }
 
 /** Progress of the fill of `param`'s .grad in the running backward animation. */
 export function fillProgress(param: string, input: GradInput): number {
   if (input.phase !== "backward" || !input.backward) return 1;
-  const fill = input.backward.fills.find((f) => f.param === param);
-  if (!fill) return 1;
-  return nodeProgress(input.backward, fill.node, input.t);
+  const node = fillNodeOf(input.backward, param);
+  if (node === undefined) return 1;
+  return nodeProgress(input.backward, node, input.t);
 }
 
 /**
@@ -82,12 +111,26 @@ export function sparkBins(tensor: TensorValue | null | undefined, bins = 12): nu
   return counts.map((c) => c / max);
 }
 
+// A node's sparkline is asked for on every animation frame while its tensor stays the same
+// object (tensors are immutable; the store hands back unchanged ones): binned once per size.
+const sparkPaths = new WeakMap<TensorValue, Map<string, string>>();
+
 /** SVG path of a tensor's sparkline: one bar per bin, standing on y = height ("" if no data). */
 export function sparkPath(
   tensor: TensorValue | null | undefined,
   width: number,
   height: number,
 ): string {
+  if (!tensor) return "";
+  let paths = sparkPaths.get(tensor);
+  if (!paths) sparkPaths.set(tensor, (paths = new Map()));
+  const key = `${width}x${height}`;
+  let path = paths.get(key);
+  if (path === undefined) paths.set(key, (path = drawSpark(tensor, width, height)));
+  return path;
+}
+
+function drawSpark(tensor: TensorValue, width: number, height: number): string {
   const bins = sparkBins(tensor);
   if (!bins) return "";
   const w = width / bins.length;
