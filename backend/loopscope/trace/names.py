@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sys
 import weakref
+from collections.abc import Callable
+from types import FrameType
 
 import torch
 from torch import nn
@@ -33,25 +35,35 @@ def module_name(module: nn.Module) -> str:
     return type(module if inner is None else inner).__name__
 
 
-def _variable_of(module: nn.Module) -> str | None:
-    """The name of the script's global variable that holds `module` (`netG`), if any."""
-    main = sys.modules.get("__main__")
-    for key, value in vars(main).items() if main is not None else ():
-        if value is module and not key.startswith("_"):
-            return key
-    return None
+def _variable_of(module: nn.Module, owns: Callable[[str], bool]) -> str | None:
+    """The name the script holds `module` under (`netG`): a variable of the outermost frame
+    of the script's files that holds it (the frame that created it, usually: `main()`'s
+    `netG`, not `train()`'s parameter `model`, and a global at the top level), if any."""
+    name = None
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if owns(frame.f_code.co_filename):
+            # (a module-level frame's f_locals is its globals)
+            for key, value in frame.f_locals.items():
+                if value is module and not key.startswith("_") and key != "self":
+                    name = key
+                    break
+        frame = frame.f_back
+    return name
 
 
 class NameTable:
     """Parameter names for the run: the first model's as named_parameters() gives them,
     each later model's prefixed with its class name (`Discriminator.net.0.weight`), or with
-    the script's variable for it when that class is taken (`netG.0.weight`).
+    the script's variable for it when that class is taken (`netG.0.weight`: found in the
+    frames of the script's files, so models made inside `main()` are named too).
 
     Models are held weakly: a script that builds a fresh model per fold or per stage lets
     the old one go (its memory too), and a model found while no other is alive is named as
     the first one was (`0.weight`, not `Sequential#5.0.weight`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, owns: Callable[[str], bool]) -> None:
+        self._owns = owns  # whether a file is one of the script's (its frames name models)
         self._models: list[tuple[str, weakref.ref[nn.Module]]] = []
         self.by_id: dict[int, str] = {}
         self._params: dict[str, weakref.ref[nn.Parameter]] = {}
@@ -82,7 +94,7 @@ class NameTable:
             base = module_name(module)
             label, k = base, 1
             if any(module_name(m) == base for _, m in live):  # netD, netG: two Sequential
-                label = _variable_of(module) or label
+                label = _variable_of(module, self._owns) or label
             while label in taken:
                 k += 1
                 label = f"{base}#{k}"

@@ -116,7 +116,7 @@ class LoopState:
         self.roots: list[float | torch.Tensor] = []
         self.losses: list[list[float | torch.Tensor]] = []  # ended iterations', not yet sent
         self.losses_first = 0
-        self.names = NameTable()
+        self.names = NameTable(locator.owns)
         self.capture = IterationCapture(self.names, cap)
         self.step_recorder: Any = None
         self.evaluations: dict[tuple[Any, ...], EvaluationEvent] = {}
