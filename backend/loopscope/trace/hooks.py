@@ -254,21 +254,29 @@ def _install_compile(hooks: list[Callable[..., None]], reinstall: Callable[[], N
 def install(tracer: Tracer) -> None:
     """Install every hook and wrapper (once per process, before the script runs)."""
 
-    module_hooks = [_guard(tracer, tracer.module_pre), _guard(tracer, tracer.module_post)]
+    module_hooks = [
+        _guard(tracer, tracer.module_pre),
+        _guard(tracer, tracer.module_post),
+        _guard(tracer, tracer.fast_call),
+    ]
     handles: list[Any] = []
     inplace = _InplaceSwitch(tracer)
 
     def set_module_hooks(on: bool) -> None:
-        # With no hook at all, Module.__call__ takes its fast path: fast-forward pays nothing.
+        # With no global hook, Module.__call__ takes its fast path: fast-forward pays nothing
+        # but a pre-hook on each model (and module seen evaluating) itself, which counts its
+        # calls made without grad (its layers keep the fast path).
         for handle in handles:
             handle.remove()
         handles.clear()
         if inplace.wanted:
             inplace.set(on)
+        pre_hook, hook, watch = module_hooks
         if on:
-            pre_hook, hook = module_hooks
             handles.append(torch_module.register_module_forward_pre_hook(pre_hook))
             handles.append(torch_module.register_module_forward_hook(hook, always_call=True))
+        else:
+            handles.extend(m.register_forward_pre_hook(watch) for m in tracer.watched())
 
     set_module_hooks(True)
     _install_compile(module_hooks, lambda: set_module_hooks(bool(handles)))
