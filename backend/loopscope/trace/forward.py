@@ -95,9 +95,11 @@ class ForwardHooks(HandHooks):
             self._evaluation(module, False, module.training, None, False)
 
     def watched(self) -> list[nn.Module]:
-        """The modules watched while fast-forwarding: the models and those seen evaluating."""
+        """The modules watched while fast-forwarding: the models and those seen evaluating
+        (not a torch.jit.script module: it takes no Python hook)."""
         models = [module for _, module in self.names.models]
-        return models + [m for m in self.evaluated if all(m is not k for k in models)]
+        found = models + [m for m in self.evaluated if all(m is not k for k in models)]
+        return [m for m in found if not isinstance(m, torch.jit.ScriptModule)]
 
     def _direct_forward(self, module: nn.Module) -> None:
         """An outermost call made from inside a module's forward: that module's forward was
