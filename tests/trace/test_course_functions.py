@@ -144,9 +144,7 @@ def test_mingpt_loss_inside_the_model_and_two_parameter_groups(tmp_path: Path) -
     assert phases_of(traced, 1) == ["forward", "zero_grad", "loss", "backward", "step"]
     loss = next(p for p in traced.phases if p["phase"] == "loss")
     assert (loss["capture"]["source"], loss["what"]) == ("model", "cross_entropy")
-    decay = {
-        u["name"]: u["hyper"]["weight_decay"] for u in steps(traced)[0]["capture"]["updates"]
-    }
+    decay = {u["name"]: u["hyper"]["weight_decay"] for u in steps(traced)[0]["capture"]["updates"]}
     assert decay["tok_emb.weight"] == decay["head.weight"] == 0.1
     assert decay["pos_emb"] == decay["ln.weight"] == decay["attn.in_proj_bias"] == 0.0
     # generate(): 20 calls under @torch.no_grad() after training (the text it sampled with

@@ -94,7 +94,6 @@ class OptimizerCycle:
         )
         return count, message
 
-
     def _parameters(self, index: int, optimizer: torch.optim.Optimizer) -> frozenset[int]:
         """The ids of `optimizer`'s parameters (read again when `add_param_group` or a
         scheduler changed how many it holds)."""

@@ -16,7 +16,7 @@ class Accumulator:
         self.data = [0.0] * n
 
     def add(self, *args):
-        self.data = [a + float(b) for a, b in zip(self.data, args)]
+        self.data = [a + float(b) for a, b in zip(self.data, args, strict=True)]
 
     def __getitem__(self, idx):
         return self.data[idx]
@@ -45,15 +45,15 @@ def train_epoch_ch3(net, train_iter, loss, updater):
     metric = Accumulator(3)
     for X, y in train_iter:
         y_hat = net(X)
-        l = loss(y_hat, y)
+        batch_loss = loss(y_hat, y)
         if isinstance(updater, torch.optim.Optimizer):
             updater.zero_grad()
-            l.mean().backward()
+            batch_loss.mean().backward()
             updater.step()
         else:
-            l.sum().backward()
+            batch_loss.sum().backward()
             updater(X.shape[0])
-        metric.add(float(l.sum()), accuracy(y_hat, y), y.numel())
+        metric.add(float(batch_loss.sum()), accuracy(y_hat, y), y.numel())
     return metric[0] / metric[2], metric[1] / metric[2]
 
 
@@ -61,7 +61,11 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater):
     for epoch in range(num_epochs):
         train_metrics = train_epoch_ch3(net, train_iter, loss, updater)
         test_acc = evaluate_accuracy(net, test_iter)
-        print(f"epoch {epoch + 1}, loss {train_metrics[0]:.3f}, train acc {train_metrics[1]:.3f}, test acc {test_acc:.3f}")
+        train_loss, train_acc = train_metrics
+        print(
+            f"epoch {epoch + 1}, loss {train_loss:.3f}, "
+            f"train acc {train_acc:.3f}, test acc {test_acc:.3f}"
+        )
 
 
 def load_array(data_arrays, batch_size, is_train=True):
@@ -78,7 +82,7 @@ net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
 
 
 def init_weights(m):
-    if type(m) == nn.Linear:
+    if type(m) is nn.Linear:
         nn.init.normal_(m.weight, std=0.01)
 
 

@@ -47,7 +47,9 @@ class StopAfterCB(Callback):
 
 
 class Learner:
-    def __init__(self, model, data, loss_func=F.cross_entropy, lr=0.1, cbs=(), opt_func=torch.optim.SGD):
+    def __init__(
+        self, model, data, loss_func=F.cross_entropy, lr=0.1, cbs=(), opt_func=torch.optim.SGD
+    ):
         self.model, self.data, self.loss_func = model, data, loss_func
         self.lr, self.opt_func = lr, opt_func
         self.cbs = sorted(cbs, key=lambda c: c.order)
@@ -88,7 +90,9 @@ x = torch.randn(64, 5)
 y = (x[:, :2].sum(1) > 0).long()
 batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 48, 16)]
 model = nn.Sequential(nn.Linear(5, 12), nn.ReLU(), nn.Linear(12, 2))
-learn = Learner(model, batches, lr=0.2, cbs=[MetricsCB((x[48:], y[48:])), TrainEvalCB(), StopAfterCB(10)])
+learn = Learner(
+    model, batches, lr=0.2, cbs=[MetricsCB((x[48:], y[48:])), TrainEvalCB(), StopAfterCB(10)]
+)
 learn.fit(5)
 if len(sys.argv) > 1:
     torch.save(model.state_dict(), sys.argv[1])

@@ -63,7 +63,8 @@ def test(model, device, test_loader):
             pred = output.argmax(dim=1, keepdim=True)
             correct += pred.eq(target.view_as(pred)).sum().item()
     test_loss /= len(test_loader.dataset)
-    print(f"\nTest set: Average loss: {test_loss:.4f}, Accuracy: {correct}/{len(test_loader.dataset)}\n")
+    total = len(test_loader.dataset)
+    print(f"\nTest set: Average loss: {test_loss:.4f}, Accuracy: {correct}/{total}\n")
 
 
 def main():
@@ -85,8 +86,12 @@ def main():
 
     images = torch.randn(96, 1, 8, 8)
     labels = torch.randint(0, 10, (96,))
-    train_loader = DataLoader(TensorDataset(images[:64], labels[:64]), batch_size=args.batch_size, shuffle=True)
-    test_loader = DataLoader(TensorDataset(images[64:], labels[64:]), batch_size=args.test_batch_size)
+    train_loader = DataLoader(
+        TensorDataset(images[:64], labels[:64]), batch_size=args.batch_size, shuffle=True
+    )
+    test_loader = DataLoader(
+        TensorDataset(images[64:], labels[64:]), batch_size=args.test_batch_size
+    )
 
     model = Net().to(device)
     optimizer = optim.Adadelta(model.parameters(), lr=args.lr)

@@ -13,7 +13,7 @@ class DeepMLP(nn.Module):
     def __init__(self, sizes):
         super().__init__()
         self.layers = nn.ModuleList()
-        for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
+        for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1], strict=True):
             self.layers.append(weight_norm(nn.Linear(fan_in, fan_out)))
         self.out = nn.Linear(sizes[-2], sizes[-1])
 

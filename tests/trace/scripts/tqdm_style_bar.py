@@ -11,7 +11,8 @@ from torch import nn
 
 def bar(i, total, loss, width=20):
     filled = width * i // total
-    sys.stderr.write(f"\rtrain: {100 * i // total:3d}%|{'#' * filled}{' ' * (width - filled)}| {i}/{total} [loss={loss:.3f}]")
+    drawn = "#" * filled + " " * (width - filled)
+    sys.stderr.write(f"\rtrain: {100 * i // total:3d}%|{drawn}| {i}/{total} [loss={loss:.3f}]")
     sys.stderr.flush()
 
 

@@ -28,7 +28,10 @@ class RNNModel(nn.Module):
 
     def init_hidden(self, bsz):
         weight = next(self.parameters())
-        return (weight.new_zeros(self.nlayers, bsz, self.nhid), weight.new_zeros(self.nlayers, bsz, self.nhid))
+        return (
+            weight.new_zeros(self.nlayers, bsz, self.nhid),
+            weight.new_zeros(self.nlayers, bsz, self.nhid),
+        )
 
 
 def repackage_hidden(h):
@@ -84,7 +87,11 @@ def train():
         for p in model.parameters():
             p.data.add_(p.grad, alpha=-lr)
         if batch % 4 == 0:
-            print(f"| batch {batch:3d} | lr {lr:02.2f} | loss {loss.item():5.2f} | ppl {math.exp(loss.item()):8.2f}")
+            cur_loss = loss.item()
+            print(
+                f"| batch {batch:3d} | lr {lr:02.2f} | loss {cur_loss:5.2f} "
+                f"| ppl {math.exp(cur_loss):8.2f}"
+            )
 
 
 best_val_loss = None

@@ -65,7 +65,8 @@ def train(model, train_dataloader, test_dataloader, optimizer, loss_fn, epochs):
         test_metrics = test_step(model, test_dataloader, loss_fn, accuracy_fn)
         print(
             f"Epoch: {epoch} | train_loss: {train_metrics['loss']:.4f} | train_acc: "
-            f"{train_metrics['acc']:.2f} | test_loss: {test_metrics['loss']:.4f} | test_acc: {test_metrics['acc']:.2f}"
+            f"{train_metrics['acc']:.2f} | test_loss: {test_metrics['loss']:.4f} | "
+            f"test_acc: {test_metrics['acc']:.2f}"
         )
         results["train_loss"].append(train_metrics["loss"])
         results["train_acc"].append(train_metrics["acc"])
