@@ -194,3 +194,16 @@ def test_a_progress_bar_redrawn_with_carriage_returns_arrives_while_drawn(
     # it came in pieces before its newline (each cut at a whole character)
     assert len(pieces) >= 3
     assert "".join(pieces) == err[: err.index("\n") + 1]
+
+
+def test_gan_models_kept_on_a_trainer_named_by_their_attributes(tmp_path: Path) -> None:
+    traced, _out, _err = traced_and_plain("gan_trainer_class.py", tmp_path, phases=1000)
+    assert traced.end["summary"]["iterations"] == 6
+    # no variable holds the second nn.Sequential: the trainer's attribute for it names it
+    assert [m["label"] for m in traced.of("model")[-1]["models"]] == ["", "netG"]
+    second = next(s for s in steps(traced) if s["optimizer"] == 1)
+    assert {u["name"] for u in second["capture"]["updates"]} == {
+        f"netG.{k}.{w}" for k in (0, 2) for w in ("weight", "bias")
+    }
+    roots = plain_roots(SCRIPTS / "gan_trainer_class.py", [], tmp_path / "roots.json")
+    assert traced.losses() == [a + b for a, b in zip(roots[::2], roots[1::2], strict=True)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import FrameType
 
 import torch
@@ -38,18 +38,29 @@ def module_name(module: nn.Module) -> str:
 def _variable_of(module: nn.Module, owns: Callable[[str], bool]) -> str | None:
     """The name the script holds `module` under (`netG`): a variable of the outermost frame
     of the script's files that holds it (the frame that created it, usually: `main()`'s
-    `netG`, not `train()`'s parameter `model`, and a global at the top level), if any."""
-    name = None
+    `netG`, not `train()`'s parameter `model`, and a global at the top level), else an
+    attribute of a method's `self` (a trainer's `self.netG`), if any."""
+    name = attribute = None
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         if owns(frame.f_code.co_filename):
-            # (a module-level frame's f_locals is its globals)
-            for key, value in frame.f_locals.items():
-                if value is module and not key.startswith("_") and key != "self":
-                    name = key
-                    break
+            # (a module-level frame's f_locals is its globals; reading a function's makes a
+            # snapshot of its locals that the frame keeps until it returns)
+            scope = frame.f_locals
+            name = _key_of(scope, module) or name
+            owner = scope.get("self")
+            if attribute is None and owner is not None and not isinstance(owner, nn.Module):
+                attribute = _key_of(getattr(owner, "__dict__", {}), module)
         frame = frame.f_back
-    return name
+    return name or attribute
+
+
+def _key_of(scope: Mapping[str, object], value: object) -> str | None:
+    """The first public name in `scope` bound to `value` (`self` is never one)."""
+    for key, held in scope.items():
+        if held is value and not key.startswith("_") and key != "self":
+            return key
+    return None
 
 
 class NameTable:
