@@ -207,3 +207,11 @@ def test_gan_models_kept_on_a_trainer_named_by_their_attributes(tmp_path: Path) 
     }
     roots = plain_roots(SCRIPTS / "gan_trainer_class.py", [], tmp_path / "roots.json")
     assert traced.losses() == [a + b for a, b in zip(roots[::2], roots[1::2], strict=True)]
+
+
+def test_a_model_pickled_whole_while_fast_forwarding(tmp_path: Path) -> None:
+    # torch.save(model) after the loop, fast-forwarded to: the models carry the tracer's
+    # pre-hook then (it counts evaluation calls), which a pickle must not contain
+    traced, out, _err = traced_and_plain("closure_ordered.py", tmp_path)
+    assert traced.end["summary"]["iterations"] == 4
+    assert "Sequential ['fc1.weight', 'fc1.bias']" in out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -251,6 +252,28 @@ def _install_compile(hooks: list[Callable[..., None]], reinstall: Callable[[], N
     torch.compile = compile_wrapper
 
 
+def _install_getstate(watching: Callable[[], Callable[..., None]]) -> None:
+    """A model pickled or deep-copied while fast-forwarding (`torch.save(model)`, a best
+    model kept with `copy.deepcopy`) is written without the tracer's pre-hook on it: a local
+    function cannot be pickled, and a copy must not carry it."""
+    getstate: Callable[[nn.Module], Any] = nn.Module.__getstate__
+
+    @functools.wraps(getstate)
+    def without_tracer(self: nn.Module) -> Any:
+        state = getstate(self)
+        hooks = state.get("_forward_pre_hooks") if isinstance(state, dict) else None
+        if hooks:
+            hook = watching()
+            if any(h is hook for h in hooks.values()):
+                state = dict(state)
+                state["_forward_pre_hooks"] = OrderedDict(
+                    (k, h) for k, h in hooks.items() if h is not hook
+                )
+        return state
+
+    nn.Module.__getstate__ = without_tracer  # type: ignore[method-assign]
+
+
 def install(tracer: Tracer) -> None:
     """Install every hook and wrapper (once per process, before the script runs)."""
 
@@ -279,6 +302,7 @@ def install(tracer: Tracer) -> None:
             handles.extend(m.register_forward_pre_hook(watch) for m in tracer.watched())
 
     set_module_hooks(True)
+    _install_getstate(lambda: module_hooks[2])
     _install_compile(module_hooks, lambda: set_module_hooks(bool(handles)))
     tracer.set_module_hooks = set_module_hooks
     tracer.install_inplace = inplace.install
