@@ -17,11 +17,13 @@ START_TIMEOUT_S = 90.0
 
 
 @contextmanager
-def traced_server(script: Path) -> Iterator[str]:
-    """`loopscope trace --no-open --port P script` in a subprocess; yields its base URL."""
+def traced_server(script: Path, args: tuple[str, ...] = ()) -> Iterator[str]:
+    """`loopscope trace --no-open --port P script -- args` in a subprocess; yields its base
+    URL."""
     command = ["-m", "loopscope.cli", "trace", "--no-open"]
+    after = ("--", *args) if args else ()
     with serving(
-        lambda port: [*command, "--port", str(port), str(script)],
+        lambda port: [*command, "--port", str(port), str(script), *after],
         timeout=START_TIMEOUT_S,
         quiet=True,
     ) as url:
@@ -30,10 +32,14 @@ def traced_server(script: Path) -> Iterator[str]:
 
 @contextmanager
 def traced_page(
-    browser: Browser, script: Path, lang: str = "en", size: tuple[int, int] = (1440, 900)
+    browser: Browser,
+    script: Path,
+    lang: str = "en",
+    size: tuple[int, int] = (1440, 900),
+    args: tuple[str, ...] = (),
 ) -> Iterator[Page]:
     """A page on a traced script, once the script's session arrived; fails on console errors."""
-    with traced_server(script) as url:
+    with traced_server(script, args) as url:
         context = browser.new_context(
             viewport={"width": size[0], "height": size[1]}, locale="en-US", base_url=url
         )

@@ -107,7 +107,11 @@ def test_nanogpt_style(tmp_path: Path) -> None:
     assert lrs == [{3e-3 * 1 / 4}, {3e-3 * 2 / 4}]
     # estimate_loss() before the first step: 2 splits x 2 batches, no grad, eval mode
     assert _evaluation_calls(traced, grad=False) >= 4
-    assert not any(e["training"] for e in traced.of("evaluation"))
+    # ... and generate() after training: 20 calls, still in train mode (no model.eval()),
+    # counted while fast-forwarding
+    training = [e for e in traced.of("evaluation") if e["training"]]
+    assert sum(e["calls"] for e in training) == 20
+    assert not any(e["grad_enabled"] for e in training)
     assert traced.stdout == out  # including the text generate() sampled after training
     _assert_same_state(a, b)
 

@@ -84,7 +84,7 @@ def test_an_error_in_our_graph_hooks_stays_out_of_the_scripts_backward(
     from loopscope.trace.names import NameTable
     from loopscope.trace.recorder import IterationCapture
 
-    names = NameTable()
+    names = NameTable(lambda _: False)
     model = torch.nn.Linear(3, 1)
     names.add(model)
     capture = IterationCapture(names)

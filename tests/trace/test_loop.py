@@ -150,3 +150,21 @@ def test_a_second_stage_optimizer_does_not_wait_for_the_first() -> None:
     assert [cycle.step(second) for _ in range(3)] == [(1, None)] * 3
     # the first one steps again: from then on both take part
     assert [cycle.step(o)[0] for o in (first, second, first, second)] == [0, 1, 0, 1]
+
+
+def test_optimizers_sharing_a_parameter_do_not_wait_for_each_other() -> None:
+    # fine-tuning with both made up front: the head's optimizer, then one over all parameters
+    head, body = torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))
+    only_head = torch.optim.SGD([head], lr=0.1)
+    everything = torch.optim.Adam([body, head])
+    cycle = OptimizerCycle()
+    cycle.add(only_head)
+    cycle.add(everything)
+    assert [cycle.step(only_head) for _ in range(3)] == [(1, None)] * 3
+    assert [cycle.step(everything) for _ in range(3)] == [(1, None)] * 3
+    # a parameter group added later is seen: a third optimizer that shared nothing at first
+    third = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    cycle.add(third)
+    assert [cycle.step(o)[0] for o in (everything, third)] == [0, 1]
+    third.add_param_group({"params": [body]})
+    assert [cycle.step(everything) for _ in range(2)] == [(1, None)] * 2

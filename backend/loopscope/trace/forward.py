@@ -88,6 +88,19 @@ class ForwardHooks(HandHooks):
             self.capture.start_forward(module, args)
             self.capture.forward.enter(module, args)  # type: ignore[union-attr]
 
+    def fast_call(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+        """Pre-hook on a model while fast-forwarding (the global hooks are off): a call made
+        without grad is evaluation; one with grad is the loop's forward, not counted there."""
+        if self.fast and not self.in_backward and not torch.is_grad_enabled():
+            self._evaluation(module, False, module.training, None, False)
+
+    def watched(self) -> list[nn.Module]:
+        """The modules watched while fast-forwarding: the models and those seen evaluating
+        (not a torch.jit.script module: it takes no Python hook)."""
+        models = [module for _, module in self.names.models]
+        found = models + [m for m in self.evaluated if all(m is not k for k in models)]
+        return [m for m in found if not isinstance(m, torch.jit.ScriptModule)]
+
     def _direct_forward(self, module: nn.Module) -> None:
         """An outermost call made from inside a module's forward: that module's forward was
         called directly (`model.forward(x)`), which runs no hook for it."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -251,26 +252,57 @@ def _install_compile(hooks: list[Callable[..., None]], reinstall: Callable[[], N
     torch.compile = compile_wrapper
 
 
+def _install_getstate(watching: Callable[[], Callable[..., None]]) -> None:
+    """A model pickled or deep-copied while fast-forwarding (`torch.save(model)`, a best
+    model kept with `copy.deepcopy`) is written without the tracer's pre-hook on it: a local
+    function cannot be pickled, and a copy must not carry it."""
+    getstate: Callable[[nn.Module], Any] = nn.Module.__getstate__
+
+    @functools.wraps(getstate)
+    def without_tracer(self: nn.Module) -> Any:
+        state = getstate(self)
+        hooks = state.get("_forward_pre_hooks") if isinstance(state, dict) else None
+        if hooks:
+            hook = watching()
+            if any(h is hook for h in hooks.values()):
+                state = dict(state)
+                state["_forward_pre_hooks"] = OrderedDict(
+                    (k, h) for k, h in hooks.items() if h is not hook
+                )
+        return state
+
+    nn.Module.__getstate__ = without_tracer  # type: ignore[method-assign]
+
+
 def install(tracer: Tracer) -> None:
     """Install every hook and wrapper (once per process, before the script runs)."""
 
-    module_hooks = [_guard(tracer, tracer.module_pre), _guard(tracer, tracer.module_post)]
+    module_hooks = [
+        _guard(tracer, tracer.module_pre),
+        _guard(tracer, tracer.module_post),
+        _guard(tracer, tracer.fast_call),
+    ]
     handles: list[Any] = []
     inplace = _InplaceSwitch(tracer)
 
     def set_module_hooks(on: bool) -> None:
-        # With no hook at all, Module.__call__ takes its fast path: fast-forward pays nothing.
+        # With no global hook, Module.__call__ takes its fast path: fast-forward pays nothing
+        # but a pre-hook on each model (and module seen evaluating) itself, which counts its
+        # calls made without grad (its layers keep the fast path).
         for handle in handles:
             handle.remove()
         handles.clear()
         if inplace.wanted:
             inplace.set(on)
+        pre_hook, hook, watch = module_hooks
         if on:
-            pre_hook, hook = module_hooks
             handles.append(torch_module.register_module_forward_pre_hook(pre_hook))
             handles.append(torch_module.register_module_forward_hook(hook, always_call=True))
+        else:
+            handles.extend(m.register_forward_pre_hook(watch) for m in tracer.watched())
 
     set_module_hooks(True)
+    _install_getstate(lambda: module_hooks[2])
     _install_compile(module_hooks, lambda: set_module_hooks(bool(handles)))
     tracer.set_module_hooks = set_module_hooks
     tracer.install_inplace = inplace.install

@@ -3,7 +3,10 @@
 An iteration ends at an optimizer.step() after which every optimizer the script
 created (and still holds) has stepped since the previous end: with a GAN's two
 optimizers the first step of the discriminator does not end one.  An optimizer that
-already stepped when a new one is created waits aside until it steps again.  An optimizer that
+already stepped when a new one is created waits aside until it steps again.  Optimizers
+that share a parameter are alternatives, never partners (a GAN's never share one): a
+fine-tuning script's `optimizer_head` and `optimizer_all`, made up front, do not wait for
+each other.  An optimizer that
 stays idle while another steps IDLE_LIMIT times is left out of the count (and said).
 """
 
@@ -30,6 +33,8 @@ class OptimizerCycle:
         self._stepped: dict[int, int] = {}
         self._idle: set[int] = set()
         self._used: set[int] = set()  # optimizers that have stepped at least once
+        # each optimizer's parameter ids, with the parameter count they were read at
+        self._params: dict[int, tuple[int, frozenset[int]]] = {}
 
     def add(self, optimizer: torch.optim.Optimizer) -> int:
         """Register a new optimizer; its index in creation order.  The optimizers that
@@ -66,7 +71,14 @@ class OptimizerCycle:
         self._idle.discard(index)
         count = self._stepped.get(index, 0) + 1
         self._stepped[index] = count
-        live = [i for i, ref in enumerate(self._refs) if ref() is not None and i not in self._idle]
+        mine = self._parameters(index, optimizer)
+        live = [
+            i
+            for i, ref in enumerate(self._refs)
+            if (other := ref()) is not None
+            and i not in self._idle
+            and (i == index or mine.isdisjoint(self._parameters(i, other)))
+        ]
         if all(self._stepped.get(i, 0) > 0 for i in live):
             self._stepped.clear()
             return 1, None
@@ -81,6 +93,16 @@ class OptimizerCycle:
             f"it is left out, and each of those {count} steps is counted as one iteration"
         )
         return count, message
+
+    def _parameters(self, index: int, optimizer: torch.optim.Optimizer) -> frozenset[int]:
+        """The ids of `optimizer`'s parameters (read again when `add_param_group` or a
+        scheduler changed how many it holds)."""
+        count = sum(len(group["params"]) for group in optimizer.param_groups)
+        known = self._params.get(index)
+        if known is None or known[0] != count:
+            ids = frozenset(id(p) for group in optimizer.param_groups for p in group["params"])
+            known = self._params[index] = (count, ids)
+        return known[1]
 
 
 @dataclass

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sys
 import weakref
+from collections.abc import Callable, Mapping
+from types import FrameType
 
 import torch
 from torch import nn
@@ -33,11 +35,30 @@ def module_name(module: nn.Module) -> str:
     return type(module if inner is None else inner).__name__
 
 
-def _variable_of(module: nn.Module) -> str | None:
-    """The name of the script's global variable that holds `module` (`netG`), if any."""
-    main = sys.modules.get("__main__")
-    for key, value in vars(main).items() if main is not None else ():
-        if value is module and not key.startswith("_"):
+def _variable_of(module: nn.Module, owns: Callable[[str], bool]) -> str | None:
+    """The name the script holds `module` under (`netG`): a variable of the outermost frame
+    of the script's files that holds it (the frame that created it, usually: `main()`'s
+    `netG`, not `train()`'s parameter `model`, and a global at the top level), else an
+    attribute of a method's `self` (a trainer's `self.netG`), if any."""
+    name = attribute = None
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if owns(frame.f_code.co_filename):
+            # (a module-level frame's f_locals is its globals; reading a function's makes a
+            # snapshot of its locals that the frame keeps until it returns)
+            scope = frame.f_locals
+            name = _key_of(scope, module) or name
+            owner = scope.get("self")
+            if attribute is None and owner is not None and not isinstance(owner, nn.Module):
+                attribute = _key_of(getattr(owner, "__dict__", {}), module)
+        frame = frame.f_back
+    return name or attribute
+
+
+def _key_of(scope: Mapping[str, object], value: object) -> str | None:
+    """The first public name in `scope` bound to `value` (`self` is never one)."""
+    for key, held in scope.items():
+        if held is value and not key.startswith("_") and key != "self":
             return key
     return None
 
@@ -45,13 +66,15 @@ def _variable_of(module: nn.Module) -> str | None:
 class NameTable:
     """Parameter names for the run: the first model's as named_parameters() gives them,
     each later model's prefixed with its class name (`Discriminator.net.0.weight`), or with
-    the script's variable for it when that class is taken (`netG.0.weight`).
+    the script's variable for it when that class is taken (`netG.0.weight`: found in the
+    frames of the script's files, so models made inside `main()` are named too).
 
     Models are held weakly: a script that builds a fresh model per fold or per stage lets
     the old one go (its memory too), and a model found while no other is alive is named as
     the first one was (`0.weight`, not `Sequential#5.0.weight`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, owns: Callable[[str], bool]) -> None:
+        self._owns = owns  # whether a file is one of the script's (its frames name models)
         self._models: list[tuple[str, weakref.ref[nn.Module]]] = []
         self.by_id: dict[int, str] = {}
         self._params: dict[str, weakref.ref[nn.Parameter]] = {}
@@ -82,7 +105,7 @@ class NameTable:
             base = module_name(module)
             label, k = base, 1
             if any(module_name(m) == base for _, m in live):  # netD, netG: two Sequential
-                label = _variable_of(module) or label
+                label = _variable_of(module, self._owns) or label
             while label in taken:
                 k += 1
                 label = f"{base}#{k}"

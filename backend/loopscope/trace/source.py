@@ -31,6 +31,7 @@ from .channel import Channel, FrameBuffer, channel_pair
 
 MAX_LINE = 16_384  # a longer line (a progress bar without newlines) is cut into pieces
 LINE_WAIT = 0.1  # seconds a line waits for the child to say which iteration printed it
+REDRAW_WAIT = 0.1  # a line redrawn with "\r" (a progress bar) is passed on this often at most
 MAX_HELD = 10_000  # lines held at most: a script printing without pause cannot grow the list
 STOP_GRACE = 3.0  # seconds a child that is not at its gate gets after `stop`, then SIGTERM
 GATE_STOP_WAIT = 20.0  # seconds a child waiting at its gate gets to unwind after `stop`
@@ -73,6 +74,7 @@ class TraceSource:
         self._read_bytes = {"stdout": 0, "stderr": 0}
         self.print_iteration = 0  # the iteration that the output read now belongs to
         self._held_since = 0.0  # when the oldest held line was read
+        self._redrawn_at = {"stdout": 0.0, "stderr": 0.0}  # when a redrawn line was passed on
         self._stopping = False  # stop() asked for the end: a signal then is ours, not a crash
         self._at_gate = False  # the child waits at its gate: it reads `stop` at once
 
@@ -262,8 +264,9 @@ class TraceSource:
                         echo[stream].flush()
                     self._lines(stream, partial, data)
 
+        redrawing = False
         while open_fds:
-            ready = selector.select(LINE_WAIT if self._held else None)
+            ready = selector.select(LINE_WAIT if self._held or redrawing else None)
             drain()
             if any(key.fd == channel.fileno() for key, _ in ready):
                 try:
@@ -293,6 +296,7 @@ class TraceSource:
                 or time.monotonic() - self._held_since > LINE_WAIT
             ):
                 self._release_lines()
+            redrawing = self._redrawn(partial)
         selector.close()
         process.stdout.close()
         process.stderr.close()
@@ -331,6 +335,26 @@ class TraceSource:
             rest = rest[MAX_LINE:]
         partial[stream] = rest
 
+    def _redrawn(self, partial: dict[str, bytes]) -> bool:
+        """Pass on a line without newline that is being redrawn with "\r" (a progress bar) as
+        it stands, at most every REDRAW_WAIT seconds per stream: the page shows the line's
+        latest state while it is redrawn (its pieces join up again there, and in the text).
+        True while such a line waits for its turn."""
+        waiting = False
+        now = time.monotonic()
+        for stream, rest in partial.items():
+            if b"\r" not in rest:
+                continue
+            if now - self._redrawn_at[stream] < REDRAW_WAIT:
+                waiting = True
+                continue
+            cut = _whole_characters(rest)
+            if cut:
+                self._redrawn_at[stream] = now
+                self._line(stream, rest[:cut])
+                partial[stream] = rest[cut:]
+        return waiting
+
     def _line(self, stream: str, line: bytes) -> None:
         if not self._held:
             self._held_since = time.monotonic()
@@ -359,3 +383,16 @@ class TraceSource:
             )
         if self._held:
             self._held_since = time.monotonic()
+
+
+def _whole_characters(data: bytes) -> int:
+    """How many bytes of `data` end on a whole UTF-8 character (a piece cut there decodes as
+    the whole line would: a bar's "█" is not split in two)."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return len(data)
+        if byte >= 0xC0:  # the lead byte of the last character: complete when all followed
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return len(data) if back >= need else len(data) - back
+    return len(data)

@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -116,10 +117,11 @@ class LoopState:
         self.roots: list[float | torch.Tensor] = []
         self.losses: list[list[float | torch.Tensor]] = []  # ended iterations', not yet sent
         self.losses_first = 0
-        self.names = NameTable()
+        self.names = NameTable(locator.owns)
         self.capture = IterationCapture(self.names, cap)
         self.step_recorder: Any = None
         self.evaluations: dict[tuple[Any, ...], EvaluationEvent] = {}
+        self.evaluated: weakref.WeakSet[nn.Module] = weakref.WeakSet()  # modules counted there
         self.optimizer_locations: list[TraceLocation | None] = []
         self.models_changed = False
         self.noticed: set[str] = set()
@@ -359,6 +361,7 @@ class LoopState:
         shown: bool,
     ) -> None:
         self.counts.evaluation_calls += 1
+        self.evaluated.add(module)
         where = (location["file"], location["line"]) if location else None
         key = (module_name(module), grad, training, where, shown)
         entry = self.evaluations.get(key)

@@ -96,3 +96,53 @@ describe("a traced script's log (recorded from a real trace server)", () => {
     expect(logs.every((l) => l === EMPTY_TRACE)).toBe(true);
   });
 });
+
+describe("a line redrawn with \\r while it is drawn (a progress bar)", () => {
+  const out = (stream: OutputEvent["stream"], text: string, iteration = 0): OutputEvent => ({
+    type: "output",
+    stream,
+    text,
+    iteration,
+  });
+
+  it("shows each piece drawn over the line before, as a terminal does, until its newline", () => {
+    const frames = [
+      out("stderr", "\rtrain:  10%|#"),
+      out("stdout", "epoch 0\n"),
+      out("stderr", "  | 1/10\rtrain:  20%|##", 1), // the previous piece ends, another is cut
+      out("stderr", "  | 2/10", 2),
+      out("stderr", "\n", 2),
+      out("stderr", "next line\n", 2),
+    ];
+    const logs = replay(frames);
+    expect(logs.map((l) => l.lines[0]?.text)).toEqual([
+      "train:  10%|#",
+      "train:  10%|#",
+      "train:  20%|##",
+      "train:  20%|##  | 2/10",
+      "train:  20%|##  | 2/10",
+      "train:  20%|##  | 2/10",
+    ]);
+    const last = logs.at(-1) ?? EMPTY_TRACE;
+    // the bar keeps its place before the stdout line, with the iteration of its latest piece
+    expect(last.lines.map((l) => [l.stream, l.text, l.open, l.iteration])).toEqual([
+      ["stderr", "train:  20%|##  | 2/10", false, 2],
+      ["stdout", "epoch 0", false, 0],
+      ["stderr", "next line", false, 2],
+    ]);
+    expect(last.lines.map((l) => l.seq)).toEqual([0, 1, 2]);
+  });
+
+  it("keeps a line that ends in \\r until the next piece draws over it", () => {
+    const logs = replay([
+      out("stdout", "step 1\r"),
+      out("stdout", "step 2\r"),
+      out("stdout", "\n"),
+    ]);
+    expect(logs.map((l) => l.lines.map((line) => line.text))).toEqual([
+      ["step 1"],
+      ["step 2"],
+      ["step 2"],
+    ]);
+  });
+});

@@ -26,6 +26,12 @@ export interface ConsoleLine {
   readonly stream: OutputEvent["stream"];
   readonly text: string;
   readonly iteration: number;
+  /** No newline yet: the stream's next output continues this line (a progress bar redrawn
+   * in place with `\r` arrives in pieces while it is redrawn). */
+  readonly open: boolean;
+  /** What the next piece continues: the line as a terminal shows it, with a trailing `\r`
+   * kept (the next piece is drawn over it). */
+  readonly tail: string;
 }
 
 /** Evaluation/inference calls of one module at one line, summed over the run. */
@@ -58,15 +64,37 @@ export const EMPTY_TRACE: TraceLog = Object.freeze({
   end: null,
 });
 
-/** One line of output, without the newline it was printed with. */
-function lineOf(event: OutputEvent, seq: number): ConsoleLine {
-  const text = event.text.endsWith("\n") ? event.text.slice(0, -1) : event.text;
-  return { seq, stream: event.stream, text, iteration: event.iteration };
+/** What a terminal shows of a line redrawn with `\r`: the text after the last `\r` (a
+ * trailing one only moves the cursor back, the text stays until drawn over). */
+function visible(raw: string): string {
+  const body = raw.replace(/\r+$/, "");
+  return body.slice(body.lastIndexOf("\r") + 1);
+}
+
+/** One line of output (`raw` without the newline it was printed with). */
+function lineOf(
+  seq: number,
+  stream: OutputEvent["stream"],
+  raw: string,
+  open: boolean,
+  iteration: number,
+): ConsoleLine {
+  const text = visible(raw);
+  return { seq, stream, text, iteration, open, tail: raw.endsWith("\r") ? `${text}\r` : text };
 }
 
 function addOutput(log: TraceLog, event: OutputEvent, max: number): TraceLog {
+  const open = !event.text.endsWith("\n");
+  const raw = open ? event.text : event.text.slice(0, -1);
+  const index = log.lines.findLastIndex((line) => line.stream === event.stream);
+  const last = index < 0 ? undefined : log.lines[index];
+  if (last?.open) {
+    // the same line going on (a bar redrawn, or one printed in pieces): drawn in its place
+    const line = lineOf(last.seq, last.stream, last.tail + raw, open, event.iteration);
+    return { ...log, lines: log.lines.map((l, i) => (i === index ? line : l)) };
+  }
   const seq = log.dropped + log.lines.length;
-  const lines = [...log.lines, lineOf(event, seq)];
+  const lines = [...log.lines, lineOf(seq, event.stream, raw, open, event.iteration)];
   const over = Math.max(0, lines.length - max);
   return { ...log, lines: over ? lines.slice(over) : lines, dropped: log.dropped + over };
 }
