@@ -1,6 +1,7 @@
 """A model of many tensors: its step frame sends the updates as norms only (within the frame
-budget), and the update the learner picks comes on request, as torch computed it. Served by
-the transformer test server (_transformer_server.py)."""
+budget), and the update the learner picks comes on request, as torch computed it; its
+backward frame leaves some nodes' gradients out (`…` on their edges), and pressing one asks
+for them. Served by the transformer test server (_transformer_server.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.e2e
 
 URL = "/#scenario=charlm&corpus=english&batch_size=4"
 FRAME_BUDGET = 64 * 1024
+BACK = "Back one frame"
 
 
 @pytest.fixture
@@ -38,7 +40,9 @@ def run(
 
     def on_socket(ws: WebSocket) -> None:
         def on_frame(payload: str | bytes) -> None:
-            if isinstance(payload, str) and payload.startswith(('{"type":"phase"', '{"type":"up')):
+            if isinstance(payload, str) and payload.startswith(
+                ('{"type":"phase"', '{"type":"up', '{"type":"sent"')
+            ):
                 events.append(json.loads(payload))
                 if payload.startswith('{"type":"phase"'):
                     sizes.append(len(payload.encode()))
@@ -86,3 +90,63 @@ def test_the_picked_update_comes_on_request_as_torch_computed_it(
     names = [e["name"] for e in events if e["type"] == "update"]
     assert names == [first, other]
     save_screenshot(page, "frame-budget-update-en")
+
+
+def _shape_text(shape: list[int]) -> str:
+    """A gradient's shape as the edge label writes it."""
+    return f"({shape[0]},)" if len(shape) == 1 else "(" + ", ".join(map(str, shape)) + ")"
+
+
+def test_a_left_out_gradient_comes_on_request_and_labels_its_edge(
+    run: tuple[Page, list[dict[str, Any]], list[str], list[int]],
+) -> None:
+    page, events, sent, sizes = run
+    for phase in ("forward", "loss", "zero_grad", "backward"):
+        step_phase(page, phase)
+    first = next(e for e in events if e["type"] == "phase" and e["phase"] == "backward")
+    assert first["capture"]["left_out"] and all(size <= FRAME_BUDGET for size in sizes)
+    can_ask = page.locator("text.left-out[aria-disabled=false]")
+    expect(can_ask.first).to_be_attached(timeout=30_000)
+    assert "Press" in (can_ask.first.locator("title").text_content() or "")
+    save_screenshot(page, "frame-budget-left-out-en")
+    # The next forward, then scrubbed back to that backward: the run moved past it, so its
+    # labels say why they cannot be asked for, and pressing one sends nothing.
+    step_phase(page, "step")
+    step_phase(page, "forward")
+    back = page.get_by_role("button", name=BACK)
+    for _ in range(2):
+        back.click()
+    expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", "backward")
+    past = page.locator("text.left-out[aria-disabled=true]")
+    expect(past.first).to_be_attached()
+    assert "paused" in (past.first.locator("title").text_content() or "")
+    assert can_ask.count() == 0
+    past.first.focus()
+    page.keyboard.press("Enter")
+    # The next backward, live: a label pressed from the keyboard asks for that node, and
+    # the answer fills it in with the gradient's shape.
+    for phase in ("loss", "zero_grad", "backward"):
+        step_phase(page, phase)
+    backward = [e for e in events if e["type"] == "phase" and e["phase"] == "backward"][-1]
+    assert backward["iteration"] == first["iteration"] + 1
+    expect(can_ask.first).to_be_attached(timeout=30_000)
+    node = can_ask.first.get_attribute("data-node")
+    assert node in backward["capture"]["left_out"]
+    can_ask.first.focus()
+    page.keyboard.press("Enter")
+    filled = page.locator(f"text.sent:not(.left-out)[data-node='{node}']")
+    expect(filled.first).to_be_attached(timeout=30_000)
+    asked = [json.loads(m) for m in sent if m.startswith('{"type":"sent"')]
+    assert asked == [{"type": "sent", "node": node}]
+    (answer,) = [e for e in events if e["type"] == "sent"]
+    assert (answer["node"], answer["iteration"]) == (node, backward["iteration"])
+    shapes = {_shape_text(g["shape"]) for g in answer["sent"] if g is not None}
+    texts = {filled.nth(i).text_content() for i in range(filled.count())}
+    assert texts and texts <= shapes
+    expect(page.locator(f"text.left-out[data-node='{node}']")).to_have_count(0)
+    save_screenshot(page, "frame-budget-sent-en")
+    # The step after it, then scrubbed back: the answer stays in that backward's frame.
+    step_phase(page, "step")
+    back.click()
+    expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", "backward")
+    expect(filled.first).to_be_attached()

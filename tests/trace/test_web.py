@@ -158,7 +158,7 @@ def test_phases_output_and_end(traced: Any) -> None:
         assert (error["code"], error["field"]) == ("wrong_state", "type")
 
 
-@pytest.mark.parametrize("command", ["start", "rewind", "set", "resume", "tensor"])
+@pytest.mark.parametrize("command", ["start", "rewind", "set", "resume", "tensor", "sent"])
 def test_refused_commands_name_the_type(traced: Any, command: str) -> None:
     bodies: dict[str, Event] = {
         "start": {"scenario": "linear"},
@@ -166,6 +166,7 @@ def test_refused_commands_name_the_type(traced: Any, command: str) -> None:
         "set": {"lr": 0.1},
         "resume": {"token": "x"},
         "tensor": {"name": "linear.weight"},
+        "sent": {"node": "AddmmBackward0"},
     }
     client = traced("linear_regression.py")
     with client.websocket_connect("/ws") as ws:

@@ -100,6 +100,8 @@ from .session import (
 )
 from .tensor import (
     MAX_TENSOR_ELEMENTS,
+    SentCommand,
+    SentEvent,
     TensorCommand,
     TensorEvent,
     TensorKind,
@@ -125,6 +127,8 @@ __all__ = [
     "TensorKind",
     "UpdateCommand",
     "UpdateEvent",
+    "SentCommand",
+    "SentEvent",
     "DEFAULT_SCENARIO",
     "PhaseName",
     "PHASES",

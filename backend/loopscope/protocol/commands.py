@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, TypeAdapter
 
 from .base import DEFAULT_SCENARIO, ScenarioName, StepUnit, _Message
-from .tensor import TensorCommand, UpdateCommand
+from .tensor import SentCommand, TensorCommand, UpdateCommand
 
 
 class StartCommand(_Message):
@@ -95,6 +95,7 @@ Command = Annotated[
     | ResumeCommand
     | TensorCommand
     | UpdateCommand
+    | SentCommand
     | ShownCommand,
     Field(discriminator="type"),
 ]

@@ -10,7 +10,7 @@ from .base import ErrorCode, StepUnit, _Message
 from .graph import GraphEvent
 from .phase import LossesEvent, PhaseEvent
 from .session import SessionEvent
-from .tensor import TensorEvent, UpdateEvent
+from .tensor import SentEvent, TensorEvent, UpdateEvent
 from .trace import EndEvent, EvaluationEvent, NoticeEvent, OutputEvent
 
 
@@ -60,7 +60,8 @@ Event = Annotated[
     | NoticeEvent
     | EvaluationEvent
     | TensorEvent
-    | UpdateEvent,
+    | UpdateEvent
+    | SentEvent,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

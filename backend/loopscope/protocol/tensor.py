@@ -65,3 +65,24 @@ class UpdateEvent(TypedDict):
     name: str
     iteration: int  # the iteration whose step it is
     update: ParamUpdate
+
+
+class SentCommand(_Message):
+    """Send the gradients one autograd node sent in the latest captured backward: a node its
+    backward frame listed in `capture.left_out` (a frame within its byte budget)."""
+
+    type: Literal["sent"]
+    node: str = Field(min_length=1, max_length=256)  # a node id, as the graph event's
+
+
+@with_config(_WIRE)
+class SentEvent(TypedDict):
+    """The answer to a `sent` command: what `node` sent along each of its next_functions
+    slots in the backward of `iteration`, exactly as that backward frame would have carried
+    it (kept from the frame, not computed again)."""
+
+    type: Literal["sent"]
+    node: str
+    iteration: int  # the iteration whose backward it is
+    graph_id: str  # the graph that backward ran on
+    sent: list[TensorValue | None]

@@ -33,6 +33,7 @@ from ..protocol import (
     PlayCommand,
     ResumeCommand,
     RewindCommand,
+    SentCommand,
     SetCommand,
     ShownCommand,
     StartCommand,
@@ -295,6 +296,9 @@ class Connection:
         elif isinstance(command, UpdateCommand):
             session = self._require_session()
             self._emit(await self._call(session.update, command.name))
+        elif isinstance(command, SentCommand):
+            session = self._require_session()
+            self._emit(await self._call(session.sent_grads, command.node))
         elif isinstance(command, SetCommand):
             session = self._require_session()
             changes = command.model_dump(exclude_none=True, exclude={"type"})

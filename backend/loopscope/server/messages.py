@@ -29,6 +29,7 @@ COMMAND_NAMES = (
     "resume",
     "tensor",
     "update",
+    "sent",
     "shown",
 )
 COMMAND_TYPES = ", ".join(COMMAND_NAMES)

@@ -32,6 +32,7 @@ REFUSED = {
     "resume": "every tab watches the same traced run; nothing to resume",
     "tensor": "a traced script's tensors stay in its own process; its frames carry them",
     "update": "a traced script's frames carry every update they have",
+    "sent": "a traced script's backward frames carry every gradient they have",
 }
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ small tensors per frame, so its frames are fitted to FRAME_BUDGET bytes:
    frame moves the biggest update details into `brief`.
 
 A parameter, its .grad and its optimizer state are given in full on request (`tensor`); a
-step's per-parameter update detail by `update` (training/stepdetail.py).
+step's per-parameter update detail by `update` (training/fulltensor.py); the gradients a
+backward frame left out by `sent` (training/leftout.py), from what fitting handed back.
 """
 
 from __future__ import annotations
@@ -95,8 +96,11 @@ def fit_frame(
     event: PhaseEvent,
     budget: int = FRAME_BUDGET,
     summarize: Callable[[TensorValue], TensorValue] = summary_of,
+    left_out: dict[str, Any] | None = None,
 ) -> PhaseEvent:
-    """`event` within `budget` bytes as far as the rules above allow (itself when it fits)."""
+    """`event` within `budget` bytes as far as the rules above allow (itself when it fits).
+    The `sent` entries a backward frame leaves out go into `left_out` (when given), each as
+    the frame would have carried it."""
     size = encoded_size(event)
     if size <= budget:
         return event
@@ -117,7 +121,7 @@ def fit_frame(
         size -= saved
     fitted: PhaseEvent = _replaced(event, by_id) if by_id else event
     if size > budget and fitted["phase"] == "backward":
-        fitted = _leave_out_sent(fitted, size, budget)
+        fitted = _leave_out_sent(fitted, size, budget, left_out)
     if size > budget and fitted["phase"] == "step":
         fitted = _brief_updates(fitted, size, budget)
     return fitted
@@ -134,10 +138,10 @@ class FrameFitter:
         self._fits = 0
         self._memo: dict[int, tuple[TensorValue, TensorValue, int]] = {}
 
-    def fit(self, event: PhaseEvent) -> PhaseEvent:
+    def fit(self, event: PhaseEvent, left_out: dict[str, Any] | None = None) -> PhaseEvent:
         """fit_frame(event) with the remembered summaries."""
         self._fits += 1
-        fitted = fit_frame(event, self.budget, self._summary)
+        fitted = fit_frame(event, self.budget, self._summary, left_out)
         self._memo = {k: v for k, v in self._memo.items() if self._fits - v[2] < self.keep}
         return fitted
 
@@ -182,7 +186,9 @@ def _brief_updates(event: PhaseEvent, size: int, budget: int) -> PhaseEvent:
     return cast("PhaseEvent", fitted)
 
 
-def _leave_out_sent(event: PhaseEvent, size: int, budget: int) -> PhaseEvent:
+def _leave_out_sent(
+    event: PhaseEvent, size: int, budget: int, kept: dict[str, Any] | None
+) -> PhaseEvent:
     """A backward frame without the gradients of the nodes that sent the most bytes, until
     it fits; their ids in `left_out`, in the order autograd ran them."""
     capture: Any = event["capture"]
@@ -193,8 +199,11 @@ def _leave_out_sent(event: PhaseEvent, size: int, budget: int) -> PhaseEvent:
         if size <= budget:
             break
         # the entry `"id":[...],` leaves, the id is listed once in left_out
-        size -= encoded_size({node: sent.pop(node)}) - 2 + 1 - len(orjson.dumps(node)) - 1
+        entry = sent.pop(node)
+        size -= encoded_size({node: entry}) - 2 + 1 - len(orjson.dumps(node)) - 1
         gone.add(node)
+        if kept is not None:
+            kept[node] = entry
     left_out = [node for node in capture["order"] if node in gone]
     fitted: Any = {**event, "capture": {**capture, "sent": sent, "left_out": left_out}}
     return cast("PhaseEvent", fitted)

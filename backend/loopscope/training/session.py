@@ -20,6 +20,7 @@ from .events import PendingLosses, SentTensors, phase_event, session_event, sett
 from .framebudget import FEW_TENSORS, FrameFitter
 from .fulltensor import full_tensor, update_detail
 from .history import History
+from .leftout import LeftOut, left_out_of, sent_answer
 from .scenarios import ConfigError, Scenario, build, get_scenario
 from .source import N_PHASES, loop_source
 from .stepper import PhaseResult, Stepper
@@ -42,8 +43,17 @@ if TYPE_CHECKING:
         TensorKind,
         UpdateEvent,
     )
+    from ..protocol import SentEvent as SentGradsEvent
 
-    SentEvent = SessionEvent | GraphEvent | LossesEvent | PhaseEvent | TensorEvent | UpdateEvent
+    SentEvent = (
+        SessionEvent
+        | GraphEvent
+        | LossesEvent
+        | PhaseEvent
+        | TensorEvent
+        | UpdateEvent
+        | SentGradsEvent
+    )
 
 
 def _handed_over(events: list[SentEvent]) -> list[dict[str, Any]]:
@@ -94,6 +104,7 @@ class Session:
         self.losses = PendingLosses()
         self.sent = SentTensors()  # the params and grads the client holds
         self.fitter = FrameFitter()  # frames of a model of many tensors within the budget
+        self.left_out: LeftOut | None = None  # what the latest backward frame left out
         self.sent_graph_id: str | None = None
         self.set_log: list[SetRecord] = []
         self.sets_dropped = 0
@@ -178,11 +189,14 @@ class Session:
                     target = (last_iteration + 1) * N_PHASES
                     continue
                 s.run_iteration()  # a whole iteration that is not the last: nothing to capture
+                self.left_out = None  # its backward ran: the one kept is past
                 self._finish_iteration(s.iteration - 1)
                 stepped = True
                 continue
             result = s.run_phase(capture=capture and s.iteration == last_iteration)
             graph = result.graph or graph
+            if result.phase == "backward":
+                self.left_out = None
             if result.phase == "step":
                 self._finish_iteration(result.iteration)
                 stepped = True
@@ -203,7 +217,9 @@ class Session:
         if result.layers is not None:
             event["layers"] = result.layers
         if len(s.params) > FEW_TENSORS:  # a model of many tensors: frames within the budget
-            event = self.fitter.fit(event)
+            taken: dict[str, Any] = {}
+            event = self.fitter.fit(event, taken)
+            self.left_out = left_out_of(event, taken) or self.left_out
         events.append(event)
         return _handed_over(events)
 
@@ -254,6 +270,11 @@ class Session:
         """The `update` event: parameter `name`'s update detail of the latest captured step;
         the step frames that follow send its detail too (a model of many tensors)."""
         return _handed_over([update_detail(self.stepper, name)])
+
+    def sent_grads(self, node: str) -> list[dict[str, Any]]:
+        """The `sent` event: what `node` sent in the latest backward, which its frame left out
+        (changes nothing)."""
+        return _handed_over([sent_answer(self.left_out, node)])
 
     def set(self, changes: dict[str, Any]) -> list[dict[str, Any]]:
         """Change hyperparameters in the optimizer's param_groups (and the config) now."""
@@ -383,4 +404,5 @@ class Session:
         """A session event after which the client rebuilds its view: the graph goes out again
         with the next captured loss phase."""
         self.sent_graph_id = None
+        self.left_out = None  # a reset, rewind or set: that backward is no longer the run's
         return _handed_over([self._session_event()])

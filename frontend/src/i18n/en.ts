@@ -736,6 +736,9 @@ export const en = {
     "This step's frame carried only the norms of {name}, to stay small. Its full update is asked for while the run is paused.",
   "graph.leftOut":
     "This gradient was left out of the frame to keep it small (a model of many tensors).",
+  "graph.leftOutAsk": "Press to fetch it from the run.",
+  "graph.leftOutPast":
+    "It can be fetched only while the run is paused and this backward is the latest one shown.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -694,4 +694,6 @@ export const zh: Record<MessageKey, string> = {
   "teach.math.updateBrief":
     "为了让帧保持小，这一步的帧只带了 {name} 的范数。运行暂停时，会单独请求它的完整更新。",
   "graph.leftOut": "为了让帧保持小，这个梯度没有放进这一帧（张量很多的模型）。",
+  "graph.leftOutAsk": "点击可从运行中取回它。",
+  "graph.leftOutPast": "只有在运行暂停、且显示的是最新一次反向传播时，才能取回它。",
 };

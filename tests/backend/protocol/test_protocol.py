@@ -134,6 +134,7 @@ def test_protocol_schema_lists_every_message_and_resolves() -> None:
         "ResumeCommand",
         "TensorCommand",
         "UpdateCommand",
+        "SentCommand",
         "ShownCommand",
     ]
     assert schema["events"] == [
@@ -150,6 +151,7 @@ def test_protocol_schema_lists_every_message_and_resolves() -> None:
         "EvaluationEvent",
         "TensorEvent",
         "UpdateEvent",
+        "SentEvent",
     ]
     defs = schema["$defs"]
     for name in schema["commands"] + schema["events"]:

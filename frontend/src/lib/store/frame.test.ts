@@ -154,6 +154,72 @@ describe("reduce(frame, event)", () => {
     expect(asked).toBeGreaterThan(0);
   });
 
+  it("takes the gradients a node sent, asked for, into the backward that left them out", () => {
+    let full: RunFrame = EMPTY_FRAME;
+    let thin: RunFrame = EMPTY_FRAME;
+    let asked = 0;
+    for (const event of loadFixture("teaching-adam").frames) {
+      full = reduce(full, event);
+      if (event.type !== "phase" || event.phase !== "backward" || !event.capture) {
+        thin = reduce(thin, event);
+        continue;
+      }
+      const capture = event.capture as CaptureByPhase["backward"];
+      const node = capture.order[0];
+      const grads = node === undefined ? undefined : capture.sent[node];
+      if (node === undefined || grads === undefined) throw new Error("a backward sent nothing");
+      const { [node]: _gone, ...kept } = capture.sent;
+      const cut = { ...capture, sent: kept, left_out: [node] };
+      thin = reduce(thin, { ...event, capture: cut } as ServerEvent);
+      expect(thin.captures.backward?.sent[node]).toBeUndefined();
+      const answer = {
+        type: "sent",
+        node,
+        iteration: event.iteration,
+        graph_id: capture.graph_id,
+        sent: grads,
+      } as const;
+      // An answer for another backward (the run moved on, another graph, a node the frame
+      // carried) leaves the frame as it is.
+      expect(reduce(thin, { ...answer, iteration: event.iteration - 1 })).toBe(thin);
+      expect(reduce(thin, { ...answer, graph_id: "other" })).toBe(thin);
+      expect(reduce(thin, { ...answer, node: "Elsewhere" })).toBe(thin);
+      thin = reduce(thin, answer);
+      expect(thin.captures.backward?.sent).toEqual(full.captures.backward?.sent);
+      expect(thin.captures.backward?.left_out).toEqual([]);
+      asked += 1;
+    }
+    expect(asked).toBeGreaterThan(0);
+  });
+
+  it("keeps an answered gradient in the backward frame scrubbed back to", () => {
+    const store = new LoopStore({ clock: fakeClock(), reducedMotion: () => true });
+    const frames = loadFixture("teaching-adam").frames;
+    const at = frames.findIndex((e) => e.type === "phase" && e.phase === "backward");
+    const event = frames[at];
+    if (event?.type !== "phase" || !event.capture) throw new Error("no backward frame");
+    const capture = event.capture as CaptureByPhase["backward"];
+    const node = capture.order[0] ?? "";
+    const { [node]: grads, ...kept } = capture.sent;
+    for (const e of frames.slice(0, at)) store.handle(e);
+    store.handle({ ...event, capture: { ...capture, sent: kept, left_out: [node] } });
+    const next = frames[at + 1];
+    if (next) store.handle(next); // the step: the backward is still the latest one
+    expect(store.atLatestBackward).toBe(true);
+    store.handle({
+      type: "sent",
+      node,
+      iteration: event.iteration,
+      graph_id: capture.graph_id,
+      sent: grads ?? [],
+    });
+    expect(store.live.captures.backward?.sent[node]).toEqual(grads);
+    store.viewStep(-1); // back to the backward frame itself
+    expect(store.view.event?.phase).toBe("backward");
+    expect(store.view.captures.backward?.sent[node]).toEqual(grads);
+    expect(store.view.captures.backward?.left_out).toEqual([]);
+  });
+
   it("never changes the frame or the event it is given", () => {
     for (const name of RECORDED) {
       let frame: RunFrame = frozen(EMPTY_FRAME);

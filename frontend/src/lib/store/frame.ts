@@ -10,6 +10,7 @@ import type {
   ParamReference,
   PhaseEvent,
   PhaseName,
+  SentEvent,
   ServerEvent,
   SessionEvent,
   TensorValue,
@@ -230,6 +231,30 @@ function withUpdate(frame: RunFrame, event: UpdateEvent): RunFrame {
   };
 }
 
+/**
+ * The frame with the gradients a node sent (`sent`, asked for because its backward frame
+ * left them out) put into that backward's capture, as if the frame had carried them. The
+ * same frame when it holds another backward (another iteration or graph, or one that did
+ * not leave that node out).
+ */
+function withSent(frame: RunFrame, event: SentEvent): RunFrame {
+  const cap = frame.captures.backward;
+  if (
+    !cap ||
+    frame.event?.iteration !== event.iteration ||
+    cap.graph_id !== event.graph_id ||
+    !cap.left_out?.includes(event.node)
+  ) {
+    return frame;
+  }
+  const backward = {
+    ...cap,
+    sent: { ...cap.sent, [event.node]: event.sent },
+    left_out: cap.left_out.filter((node) => node !== event.node),
+  };
+  return { ...frame, captures: { ...frame.captures, backward } };
+}
+
 /** The frame after `event`; the same frame when the event changes nothing a frame holds. */
 export function reduce(frame: RunFrame, event: ServerEvent): RunFrame {
   switch (event.type) {
@@ -243,6 +268,8 @@ export function reduce(frame: RunFrame, event: ServerEvent): RunFrame {
       return { ...frame, lossesThrough: event.first + event.values.length - 1 };
     case "update":
       return withUpdate(frame, event);
+    case "sent":
+      return withSent(frame, event);
     default:
       return frame;
   }

@@ -12,6 +12,7 @@ import type {
   WirePhaseEvent,
   PhaseName,
   ScenarioName,
+  SentEvent,
   ServerEvent,
   SessionEvent,
   StepUnit,
@@ -324,6 +325,9 @@ export class LoopStore {
       case "tensor":
         this.fullTensor = event;
         break;
+      case "sent":
+        this.amendBackward(before, event);
+        break;
       default:
         break;
     }
@@ -333,6 +337,17 @@ export class LoopStore {
       // A past frame stays still while the live run moves on behind it.
       if (this.viewing !== null) this.animator.finish();
     }
+  }
+
+  /** Gradients asked for (`sent`) go into every recorded frame of the backward they belong
+   * to (the very capture the live frame held), so scrubbing back to it shows them too. */
+  private amendBackward(before: RunFrame, event: SentEvent): void {
+    const held = before.captures.backward;
+    if (!held || this.live.captures.backward === held) return;
+    const amended = this.timeline.amendEach((state) =>
+      state.captures.backward === held ? reduce(state, event) : state,
+    );
+    if (amended) this.timelineVersion += 1;
   }
 
   private applyError(event: ErrorEvent): void {
@@ -484,6 +499,23 @@ export class LoopStore {
     const ok = this.send({ type: "update", name });
     if (!ok) this.toast("offline", "not connected: the command was not sent");
     return ok;
+  }
+
+  /**
+   * Ask for the gradients `node` sent in the backward the live run shows, which its frame
+   * left out (answered by a `sent` event, which the frame takes into that backward).
+   */
+  requestSent(node: string): boolean {
+    const ok = this.send({ type: "sent", node });
+    if (!ok) this.toast("offline", "not connected: the command was not sent");
+    return ok;
+  }
+
+  /** Whether the frame shown holds the live run's latest backward (the one the server kept:
+   * what `sent` can complete). */
+  get atLatestBackward(): boolean {
+    const held = this.live.captures.backward;
+    return held !== undefined && this.view.captures.backward === held;
   }
 
   private command(command: Command): boolean {

@@ -133,6 +133,18 @@ export class FrameBuffer<T> {
     if (last) this.frames[this.frames.length - 1] = { ...last, state };
   }
 
+  /** Replace the state of every frame `change` changes (the same object: left as it is). */
+  amendEach(change: (state: T) => T): boolean {
+    let changed = false;
+    this.frames = this.frames.map((f) => {
+      const state = change(f.state);
+      if (state === f.state) return f;
+      changed = true;
+      return { ...f, state };
+    });
+    return changed;
+  }
+
   clear(): void {
     this.frames = [];
   }

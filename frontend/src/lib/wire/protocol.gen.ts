@@ -81,6 +81,15 @@ export interface UpdateCommand {
   name: string;
 }
 
+/**
+ * Send the gradients one autograd node sent in the latest captured backward: a node its
+ * backward frame listed in `capture.left_out` (a frame within its byte budget).
+ */
+export interface SentCommand {
+  type: "sent";
+  node: string;
+}
+
 /** The client has drawn the frames it received (paced play waits for this). */
 export interface ShownCommand {
   type: "shown";
@@ -613,6 +622,19 @@ export interface UpdateEvent {
   update: ParamUpdate;
 }
 
+/**
+ * The answer to a `sent` command: what `node` sent along each of its next_functions
+ * slots in the backward of `iteration`, exactly as that backward frame would have carried
+ * it (kept from the frame, not computed again).
+ */
+export interface SentEvent {
+  type: "sent";
+  node: string;
+  iteration: number;
+  graph_id: string;
+  sent: (TensorValue | null)[];
+}
+
 /** The notes' SimpleNet: y = 2x + 1 + noise, one nn.Linear(1, 1). */
 export interface LinearConfig {
   /** torch.manual_seed before data and model. */
@@ -767,10 +789,10 @@ export interface CharLMConfig {
 }
 
 /** Every message the client may send. */
-export type Command = StartCommand | StepCommand | PlayCommand | PauseCommand | ResetCommand | RewindCommand | SetCommand | ResumeCommand | TensorCommand | UpdateCommand | ShownCommand;
+export type Command = StartCommand | StepCommand | PlayCommand | PauseCommand | ResetCommand | RewindCommand | SetCommand | ResumeCommand | TensorCommand | UpdateCommand | SentCommand | ShownCommand;
 
 /** Every message the server may send. */
-export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent | PlayStateEvent | ProgressEvent | OutputEvent | EndEvent | NoticeEvent | EvaluationEvent | TensorEvent | UpdateEvent;
+export type ServerEvent = SessionEvent | GraphEvent | PhaseEvent | LossesEvent | ErrorEvent | PlayStateEvent | ProgressEvent | OutputEvent | EndEvent | NoticeEvent | EvaluationEvent | TensorEvent | UpdateEvent | SentEvent;
 
 export const PHASES = ["forward","loss","zero_grad","backward","step"] as const;
 

@@ -68,6 +68,8 @@ const EVENT_TYPE_NAMES: Record<ServerEvent["type"], true> = {
   // one tensor in full, asked for by the page; one parameter's update detail
   update: true,
   tensor: true,
+  // the gradients a node sent that its backward frame left out, asked for by the page
+  sent: true,
 };
 const EVENT_TYPES = new Set<string>(Object.keys(EVENT_TYPE_NAMES));
 
