@@ -24,6 +24,7 @@ function storeWith(tokens: TokenStore, sent: Command[]): LoopStore {
     clock: fakeClock(),
     reducedMotion: () => true,
     tokenStore: tokens,
+    later: (fn) => fn(), // the retry of a refused resume, at once
   });
 }
 
@@ -60,6 +61,11 @@ describe("resume across a reload", () => {
       message: "no such run",
       field: null,
     };
+    store.handle(notFound);
+    // Asked once more first (the old page's run may be parked a moment later)...
+    expect(sent.map((c) => c.type)).toEqual(["resume", "resume"]);
+    expect(tokens.value).toBe("expired");
+    // ...then given up.
     store.handle(notFound);
     expect(tokens.value).toBeNull();
     expect(sent.at(-1)?.type).toBe("start");

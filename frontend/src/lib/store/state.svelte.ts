@@ -86,7 +86,16 @@ export interface StoreOptions {
   speedStore?: SpeedStore;
   /** Calls `fn` once what the store holds now has been drawn (requestAnimationFrame). */
   afterPaint?: (fn: () => void) => void;
+  /** Calls `fn` after `ms` milliseconds (setTimeout). */
+  later?: (fn: () => void, ms: number) => void;
 }
+
+/**
+ * A reload can reach the server before the old page's socket has closed there, so its run is
+ * parked a moment after our `resume` was refused: ask once more after this long before giving
+ * the run up and starting over.
+ */
+export const RESUME_RETRY_MS = 1000;
 
 export interface TokenStore {
   load(): string | null;
@@ -176,6 +185,8 @@ export class LoopStore {
   /** The run's secret from its session event: sent in `resume` after a dropped connection. */
   private token: string | null = null;
   private resuming = false;
+  private resumeRetried = false;
+  private readonly later: (fn: () => void, ms: number) => void;
   private readonly tokenStore: TokenStore | null;
   private sessionListeners: SessionListener[] = [];
 
@@ -186,6 +197,7 @@ export class LoopStore {
     this.token = this.tokenStore?.load() ?? null;
     this.speedStore = options.speedStore ?? null;
     this.savedSpeed = this.speedStore?.load() ?? null;
+    this.later = options.later ?? ((fn, ms) => void setTimeout(fn, ms));
     this.afterPaint =
       options.afterPaint ??
       (typeof requestAnimationFrame === "function"
@@ -355,7 +367,13 @@ export class LoopStore {
     if (event.field !== null && event.field !== undefined && this.pendingNote) {
       this.pendingNote = null; // the change was refused: nothing to note
     }
-    if (this.resuming && event.code === "not_found") {
+    if (this.resuming && event.code === "not_found" && !this.resumeRetried && this.token) {
+      this.resumeRetried = true;
+      const token = this.token;
+      this.later(() => {
+        if (this.resuming && this.token === token) this.command({ type: "resume", token });
+      }, RESUME_RETRY_MS);
+    } else if (this.resuming && event.code === "not_found") {
       // The server no longer holds our run (grace period over, or restarted): start anew.
       this.resuming = false;
       this.token = null;
@@ -533,6 +551,7 @@ export class LoopStore {
   connected(linked: PendingReplay | null = null): void {
     if (this.token) {
       this.resuming = true;
+      this.resumeRetried = false;
       this.command({ type: "resume", token: this.token });
     } else {
       this.startRun(this.scenario, this.config, linked);

@@ -5,7 +5,7 @@ import type { Command, ServerEvent, SessionEvent } from "../wire/protocol";
 import { phaseRan } from "../graph/phaseview";
 import { PHASES } from "../wire/protocol";
 import { DEFAULT_SPEED, phasesPerSecond, SPEED_STOPS } from "./speeds";
-import { LoopStore } from "./state.svelte";
+import { LoopStore, RESUME_RETRY_MS } from "./state.svelte";
 
 function makeStore(reducedMotion = true) {
   const sent: Command[] = [];
@@ -368,13 +368,52 @@ describe("LoopStore reconnecting", () => {
     expect(store.toasts).toEqual([]);
   });
 
+  function retryingStore() {
+    const waiting: { fn: () => void; ms: number }[] = [];
+    const sent: Command[] = [];
+    const store = new LoopStore({
+      send: (c) => {
+        sent.push(c);
+        return true;
+      },
+      clock: fakeClock(),
+      reducedMotion: () => true,
+      later: (fn, ms) => void waiting.push({ fn, ms }),
+    });
+    store.setConnection("open", null);
+    return { store, sent, waiting };
+  }
+  const notFound = { type: "error", code: "not_found", message: "no such run", field: "token" };
+
   it("starts again, without a toast, when the server no longer has the run", () => {
-    const { store, sent } = makeStore();
+    const { store, sent, waiting } = retryingStore();
     store.handle(session("gone"));
     store.connected();
-    store.handle({ type: "error", code: "not_found", message: "no such run", field: "token" });
+    store.handle(notFound as ServerEvent);
+    // Asked once more, a moment later, before giving the run up.
+    expect(sent.at(-1)).toEqual({ type: "resume", token: "gone" });
+    expect(waiting.map((w) => w.ms)).toEqual([RESUME_RETRY_MS]);
+    waiting[0]?.fn();
+    expect(sent.filter((c) => c.type === "resume")).toHaveLength(2);
+    store.handle(notFound as ServerEvent);
     expect(store.toasts).toEqual([]);
     expect(sent.at(-1)).toMatchObject({ type: "start", scenario: "linear" });
+    expect(waiting).toHaveLength(1);
+  });
+
+  it("takes its run back when it is parked only after the first resume (a reload's race)", () => {
+    const { store, sent, waiting } = retryingStore();
+    store.handle(session("old-tab"));
+    store.connected();
+    store.handle(notFound as ServerEvent);
+    waiting[0]?.fn();
+    store.handle(session("old-tab-2"));
+    expect(sent.map((c) => c.type)).toEqual(["resume", "resume"]);
+    expect(store.toasts).toEqual([]);
+    // A later drop asks again, with one retry of its own.
+    store.connected();
+    store.handle(notFound as ServerEvent);
+    expect(waiting).toHaveLength(2);
   });
 });
 
