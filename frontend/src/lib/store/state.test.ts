@@ -7,7 +7,7 @@ import { PHASES } from "../wire/protocol";
 import { DEFAULT_SPEED, phasesPerSecond, SPEED_STOPS } from "./speeds";
 import { LoopStore, RESUME_RETRY_MS } from "./state.svelte";
 
-function makeStore(reducedMotion = true) {
+function makeStore(reducedMotion = true, later?: (fn: () => void, ms: number) => void) {
   const sent: Command[] = [];
   const clock = fakeClock();
   const store = new LoopStore({
@@ -17,6 +17,7 @@ function makeStore(reducedMotion = true) {
     },
     clock,
     reducedMotion: () => reducedMotion,
+    later,
   });
   store.setConnection("open", null);
   return { store, sent, clock };
@@ -370,18 +371,7 @@ describe("LoopStore reconnecting", () => {
 
   function retryingStore() {
     const waiting: { fn: () => void; ms: number }[] = [];
-    const sent: Command[] = [];
-    const store = new LoopStore({
-      send: (c) => {
-        sent.push(c);
-        return true;
-      },
-      clock: fakeClock(),
-      reducedMotion: () => true,
-      later: (fn, ms) => void waiting.push({ fn, ms }),
-    });
-    store.setConnection("open", null);
-    return { store, sent, waiting };
+    return { ...makeStore(true, (fn, ms) => void waiting.push({ fn, ms })), waiting };
   }
   const notFound = { type: "error", code: "not_found", message: "no such run", field: "token" };
 
