@@ -37,26 +37,20 @@ if TYPE_CHECKING:
         LossesEvent,
         OptimizerStateKey,
         PhaseEvent,
+        SentEvent,
         SessionEvent,
         SetRecord,
         TensorEvent,
         TensorKind,
         UpdateEvent,
     )
-    from ..protocol import SentEvent as SentGradsEvent
 
-    SentEvent = (
-        SessionEvent
-        | GraphEvent
-        | LossesEvent
-        | PhaseEvent
-        | TensorEvent
-        | UpdateEvent
-        | SentGradsEvent
+    OutgoingEvent = (
+        SessionEvent | GraphEvent | LossesEvent | PhaseEvent | TensorEvent | UpdateEvent | SentEvent
     )
 
 
-def _handed_over(events: list[SentEvent]) -> list[dict[str, Any]]:
+def _handed_over(events: list[OutgoingEvent]) -> list[dict[str, Any]]:
     """Events as the connection takes them: plain dicts, which its outbox may merge."""
     return cast("list[dict[str, Any]]", events)
 
@@ -177,7 +171,7 @@ class Session:
                 "count",
             )
         last_iteration = (target - 1) // N_PHASES
-        events: list[SentEvent] = []
+        events: list[OutgoingEvent] = []
         result: PhaseResult | None = None
         stepped = False
         graph = None
