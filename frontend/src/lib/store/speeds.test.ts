@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { dictionaries } from "../../i18n/index.svelte";
-import { closestSpeedIndex, phasesPerSecond, SPEED_STOPS, speedsFor } from "./speeds";
+import {
+  BRISK_PHASES_PER_SECOND,
+  closestSpeedIndex,
+  phasesPerSecond,
+  playsBrisk,
+  SPEED_STOPS,
+  speedsFor,
+} from "./speeds";
 import type { Speed } from "./speeds";
 
 const rates = (stops: Speed[], n: number) => stops.map((s) => phasesPerSecond(s, n));
@@ -50,5 +57,22 @@ describe("speed stops", () => {
   it("have a singular label for a rate of one in English", () => {
     expect(dictionaries.en["speed.phase.one"].replace("{rate}", "1")).toBe("1 phase/s");
     expect(dictionaries.en["speed.phase"].replace("{rate}", "2")).toBe("2 phases/s");
+  });
+
+  it("play brisk (no fades) only while playing at least as fast as a phase per fade", () => {
+    for (const speed of SPEED_STOPS) {
+      for (const n of [1, 10]) {
+        const fast = phasesPerSecond(speed, n) >= BRISK_PHASES_PER_SECOND;
+        expect(playsBrisk(true, speed, n)).toBe(fast);
+        // Paused or stepping, every change keeps its fade, whatever the speed.
+        expect(playsBrisk(false, speed, n)).toBe(false);
+      }
+    }
+    // The stops either side of the line: 5 phases/s keeps the fades, 10 and 30 do not.
+    expect(playsBrisk(true, { unit: "phase", rate: 5 }, 1)).toBe(false);
+    expect(playsBrisk(true, { unit: "phase", rate: 10 }, 1)).toBe(true);
+    expect(playsBrisk(true, { unit: "phase", rate: 30 }, 1)).toBe(true);
+    // An iteration a second is 5 phases a second (no longer brisk) however many batches.
+    expect(playsBrisk(true, { unit: "iteration", rate: 1 }, 100)).toBe(false);
   });
 });

@@ -72,3 +72,16 @@ export function closestSpeedIndex(
   });
   return best;
 }
+
+/**
+ * Phases per second from which the page draws each phase's changes at once, with no CSS
+ * fade: a phase then lasts 100 ms or less, shorter than the fades (150–300 ms), so a fade
+ * never finished before the next phase began (the loop card's highlight lagged behind the
+ * phase shown), and each one restyled and repainted its element in every frame it ran.
+ */
+export const BRISK_PHASES_PER_SECOND = 10;
+
+/** True while playing at `BRISK_PHASES_PER_SECOND` or faster (see there). */
+export function playsBrisk(playing: boolean, speed: Speed, nBatches: number): boolean {
+  return playing && phasesPerSecond(speed, nBatches) >= BRISK_PHASES_PER_SECOND;
+}
