@@ -310,10 +310,22 @@ def main() -> None:
         help="CSS selectors hidden with display:none (what a panel costs to lay out and paint)",
     )
     parser.add_argument(
+        "--css",
+        default="",
+        help="CSS rules added to the page (to try a containment or layer change on a build"
+        " without rebuilding it)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         metavar="DIR",
         help="write a Chromium trace and a CPU profile per scenario to DIR and summarize them",
+    )
+    parser.add_argument(
+        "--invalidations",
+        action="store_true",
+        help="with --profile: also record which elements were restyled, relaid and repainted"
+        " per event and why (inflates the times of that run)",
     )
     parser.add_argument(
         "--cpu",
@@ -355,14 +367,20 @@ def main() -> None:
             if args.transformer:
                 _transformer_runs(browser, servers, args)
                 return
-            pages = [_open(browser, url, args.hide) for _, url in servers]
+            pages = [_open(browser, url, args.hide, args.css) for _, url in servers]
             for _ in range(args.rounds):
                 for scenario in args.scenarios:
                     for build, page in zip(args.static, pages, strict=True):
                         profiler = None
                         if args.profile or args.cpu:
                             out = args.profile or Path(tempfile.mkdtemp(prefix="frames-"))
-                            profiler = Profiler(page, out, build, sampling=bool(args.profile))
+                            profiler = Profiler(
+                                page,
+                                out,
+                                build,
+                                sampling=bool(args.profile),
+                                invalidations=args.invalidations,
+                            )
                         print(f"\n[{build}] load average {_load()}")
                         data = measure(page, scenario, args.rate, args.seconds, profiler)
                         report(scenario, args.rate, args.seconds, data)
@@ -382,7 +400,7 @@ def _transformer_runs(
     for _ in range(args.rounds):
         for opened in (False, True):
             for build, (_, url) in zip(args.static, servers, strict=True):
-                page = _open(browser, url + TRANSFORMER_URL, args.hide)
+                page = _open(browser, url + TRANSFORMER_URL, args.hide, args.css)
                 profiler = None
                 if args.profile or args.cpu:
                     out = args.profile or Path(tempfile.mkdtemp(prefix="frames-"))
@@ -400,7 +418,7 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _open(browser: Browser, url: str, hide: list[str]) -> Page:
+def _open(browser: Browser, url: str, hide: list[str], css: str = "") -> Page:
     """A page of the UI at `url`, with the frame recorder, connected."""
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="en-US")
     page.add_init_script(RECORDER)
@@ -408,6 +426,8 @@ def _open(browser: Browser, url: str, hide: list[str]) -> Page:
     page.locator("[data-testid=connection][data-state=open]").wait_for()
     if hide:
         page.add_style_tag(content=f"{', '.join(hide)} {{ display: none !important }}")
+    if css:
+        page.add_style_tag(content=css)
     return page
 
 

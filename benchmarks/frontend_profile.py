@@ -33,6 +33,9 @@ TRACE_CATEGORIES = [
     "blink.user_timing",
     "v8",
 ]
+# With `--invalidations`: which element each style, layout and paint invalidation was for, and
+# why (costly to record, so only on request; it inflates the times it is recorded with).
+INVALIDATION_CATEGORY = "disabled-by-default-devtools.timeline.invalidationTracking"
 # Trace events that only wrap others (their time is their children's) or are not work.
 WRAPPERS = {"RunTask", "ThreadControllerImpl::RunTask", "ThreadPool_RunTask"}
 
@@ -41,11 +44,18 @@ class Profiler:
     """A CPU profile and a trace of one page, started and stopped around a measurement."""
 
     def __init__(
-        self, page: Page, out: Path, static: Path = STATIC, *, sampling: bool = True
+        self,
+        page: Page,
+        out: Path,
+        static: Path = STATIC,
+        *,
+        sampling: bool = True,
+        invalidations: bool = False,
     ) -> None:
         self.page = page
         self.static = static
         self.sampling = sampling
+        self.invalidations = invalidations
         self.out = out
         out.mkdir(parents=True, exist_ok=True)
         self.cdp: CDPSession = page.context.new_cdp_session(page)
@@ -56,7 +66,8 @@ class Profiler:
         self.trace_path = self.out / f"{self.name}.trace.json"
         browser = self.page.context.browser
         assert browser is not None
-        browser.start_tracing(page=self.page, path=self.trace_path, categories=TRACE_CATEGORIES)
+        categories = TRACE_CATEGORIES + ([INVALIDATION_CATEGORY] if self.invalidations else [])
+        browser.start_tracing(page=self.page, path=self.trace_path, categories=categories)
         if self.sampling:
             self.cdp.send("Profiler.enable")
             self.cdp.send("Profiler.setSamplingInterval", {"interval": 100})
@@ -73,6 +84,9 @@ class Profiler:
         trace = json.loads(self.trace_path.read_text())
         events = trace["traceEvents"] if isinstance(trace, dict) else trace
         print_trace_summary(events, _marks(events), seconds)
+        print_render_summary(events, _marks(events))
+        if self.invalidations:
+            print_invalidation_summary(events, _marks(events))
         if profile is not None:
             (self.out / f"{self.name}.cpuprofile").write_text(json.dumps(profile))
             print_profile_summary(profile, self.static)
@@ -143,6 +157,88 @@ def print_trace_summary(
         top = sorted(names.items(), key=lambda kv: -kv[1])[:8]
         detail = ", ".join(f"{name} {ms / n:.1f}" for name, ms in top)
         print(f"    {kind:<10} ×{n:<4} {sum(names.values()) / n:6.1f}: {detail}")
+
+
+def _node_name(data: dict[str, Any]) -> str:
+    """An element as the trace names it, without Svelte's scoping class (`svelte-1abc`)."""
+    name = str(data.get("nodeName") or data.get("node", {}).get("nodeName") or "?")
+    return re.sub(r"\s*svelte-\w+", "", name).replace(" class=''", "")
+
+
+def print_render_summary(events: list[dict[str, Any]], marks: list[tuple[float, str]]) -> None:
+    """Per kind of event: the layout roots and objects laid out, elements restyled, and the
+    paint layers recorded (by the element that owns them), per event received."""
+    pid, tid = _main_thread(events)
+    times = [t for t, _ in marks]
+    counts: dict[str, int] = defaultdict(int)
+    for _, kind in marks:
+        counts[kind] += 1
+    styled: dict[str, float] = defaultdict(float)
+    layouts: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    paints: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    first = times[0] if times else 0.0
+    for e in events:
+        if e.get("pid") != pid or e.get("tid") != tid or e.get("ph") != "X" or e["ts"] < first:
+            continue
+        kind = _kind_at(marks, times, float(e["ts"]))
+        cpu = float(e.get("tdur", e.get("dur", 0))) / 1000
+        args = e.get("args", {})
+        if e["name"] == "UpdateLayoutTree":
+            styled[kind] += float(args.get("elementCount", 0))
+        elif e["name"] == "Layout":
+            roots = args.get("endData", {}).get("layoutRoots", [{}])
+            entry = layouts[kind][_node_name(roots[0]) if roots else "?"]
+            entry[0] += cpu
+            entry[1] += float(args.get("beginData", {}).get("dirtyObjects", 0))
+        elif e["name"] == "Paint":
+            entry = paints[kind][_node_name(args.get("data", {}))]
+            entry[0] += cpu
+            entry[1] += 1
+    print(
+        "  per event received: elements restyled; layout by root (ms, dirty objects);"
+        " paint by layer owner (ms, times):"
+    )
+    for kind in sorted(counts, key=lambda k: -counts[k]):
+        n = counts[kind]
+        lay = sorted(layouts[kind].items(), key=lambda kv: -kv[1][0])[:3]
+        pai = sorted(paints[kind].items(), key=lambda kv: -kv[1][0])[:4]
+        print(f"    {kind:<10} restyled {styled[kind] / n:6.0f}")
+        print(
+            "      layout "
+            + "; ".join(f"{root} {v[0] / n:.2f} ms, {v[1] / n:.0f}" for root, v in lay)
+        )
+        print(
+            "      paint  "
+            + "; ".join(f"{root} {v[0] / n:.2f} ms, ×{v[1] / n:.1f}" for root, v in pai)
+        )
+
+
+def print_invalidation_summary(
+    events: list[dict[str, Any]], marks: list[tuple[float, str]]
+) -> None:
+    """The elements whose style, layout or paint was invalidated, per event received, and
+    why (the trace's invalidation tracking)."""
+    times = [t for t, _ in marks]
+    counts: dict[str, int] = defaultdict(int)
+    for _, kind in marks:
+        counts[kind] += 1
+    first = times[0] if times else 0.0
+    found: dict[str, dict[tuple[str, str, str], int]] = defaultdict(lambda: defaultdict(int))
+    for e in events:
+        name = str(e.get("name", ""))
+        if not name.endswith("InvalidationTracking") or e["ts"] < first:
+            continue
+        data = e.get("args", {}).get("data", {})
+        what = name.removesuffix("InvalidationTracking")
+        reason = str(data.get("reason") or data.get("invalidationSet", {}) or "")[:40]
+        found[_kind_at(marks, times, float(e["ts"]))][(what, _node_name(data), reason)] += 1
+    print("  invalidations per event received (what, element, reason):")
+    for kind in sorted(counts, key=lambda k: -counts[k]):
+        n = counts[kind]
+        top = sorted(found[kind].items(), key=lambda kv: -kv[1])[:14]
+        print(f"    {kind} ({sum(found[kind].values()) / n:.0f} per event)")
+        for (what, node, reason), c in top:
+            print(f"      {c / n:5.1f}  {what:<14} {node[:60]:<60} {reason}")
 
 
 def _source_names(url: str, static: Path) -> list[tuple[int, str]] | None:
