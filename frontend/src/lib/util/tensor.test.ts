@@ -70,6 +70,10 @@ describe("decoding", () => {
     expect(numel([16, 16])).toBe(256);
     expect(scalarOf(tv([3], [1, 1]))).toBe(3);
     expect(scalarOf(tv([3, 4]))).toBeNull();
+    expect(scalarOf(tv(["NaN"]))).toBeNaN();
+    expect(scalarOf(tv(["-Infinity"], []))).toBe(-Infinity);
+    expect(scalarOf(null)).toBeNull();
+    expect(scalarOf({ shape: [1], dtype: "float32" })).toBeNull(); // a summary only
   });
 });
 
