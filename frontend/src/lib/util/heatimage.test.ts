@@ -47,4 +47,14 @@ describe("heatBitmap", () => {
     expect(back.length).toBe(big.length);
     expect(back.charCodeAt(99_999)).toBe(99_999 % 251);
   });
+
+  it("writes the same URL with the browser's own base64 and without it", () => {
+    const big = new Uint8Array(70_000).map((_, i) => (i * 7) % 256);
+    // The same bytes with no native toBase64: the String.fromCharCode and btoa way.
+    const bare = Object.assign(new Uint8Array(big), { toBase64: undefined });
+    const plain = dataUrl(bare, "image/bmp");
+    const back = Uint8Array.from(atob(plain.split(",")[1] ?? ""), (c) => c.charCodeAt(0));
+    expect([...back]).toEqual([...big]);
+    expect(dataUrl(big, "image/bmp")).toBe(plain);
+  });
 });

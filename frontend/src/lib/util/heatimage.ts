@@ -48,6 +48,10 @@ export function heatBitmap(rgba: Uint8ClampedArray, cols: number, rows: number):
 
 /** `bytes` as a base64 data: URL of type `mime`. */
 export function dataUrl(bytes: Uint8Array, mime: string): string {
+  // Native base64 where the browser has it (Chromium 140+): a byte string built with
+  // String.fromCharCode and passed to btoa was ~0.5 ms of each mlp step and backward.
+  const native = (bytes as Uint8Array & { toBase64?: () => string }).toBase64;
+  if (typeof native === "function") return `data:${mime};base64,${native.call(bytes)}`;
   let text = "";
   const chunk = 0x8000; // String.fromCharCode takes a bounded number of arguments
   for (let i = 0; i < bytes.length; i += chunk) {
