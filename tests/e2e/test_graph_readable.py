@@ -25,7 +25,7 @@ LAST_RUN_IN_VIEW = """() => {
   const svg = document.querySelector('[data-testid=graph-svg]').getBoundingClientRect();
   let last = null, best = -1;
   for (const node of document.querySelectorAll('[data-testid=graph-node]')) {
-    const badge = node.querySelector('.badge text');
+    const badge = node.querySelector('.badge:not(.off) text');
     if (badge && Number(badge.textContent) > best) {
       best = Number(badge.textContent);
       last = node.querySelector('rect').getBoundingClientRect();
