@@ -14,8 +14,8 @@ Figures are printed, never asserted (like the other benchmarks).
 
     .venv/bin/python benchmarks/frontend_frames.py [--seconds 8] [--rate 30]
         [--scenarios charlm mlp linear classify] [--cpu] [--hide '.some-panel']
-        [--static OLD_BUILD NEW_BUILD --rounds 2] [--profile /tmp/prof]
-        [--transformer [--iterations 3]]
+        [--static OLD_BUILD NEW_BUILD --rounds 2] [--profile /tmp/prof [--invalidations]]
+        [--css 'rules'] [--transformer [--iterations 3]]
 
 --transformer measures instead a 2-block transformer (tests/e2e/_transformer_server.py: the
 charlm record with its model swapped, ~1 000 autograd nodes): stepped by hand, the frames
@@ -25,8 +25,11 @@ node, once with the graph folded by module and once with blocks.1 and its attent
 The work is also printed grouped by the kind of event handled just before each frame, and
 the load average before each run (the machine may be shared: compare builds back to back
 with --static, which measures each build in turn for every scenario). --cpu adds the
-renderer main thread's CPU time per event received, from a Chromium trace; --profile adds
-a CPU profile by function and source file (see frontend_profile.py).
+renderer main thread's CPU time per event received, from a Chromium trace, and what the
+browser did for each kind of event (elements restyled, layout roots and dirty objects, paint
+by layer); --profile adds a CPU profile by function and source file, and --invalidations which
+elements were restyled, relaid or repainted and why (see frontend_profile.py). --css adds
+style rules to the page, to try a change (containment, a layer) on a build without a rebuild.
 """
 
 from __future__ import annotations
@@ -324,8 +327,8 @@ def main() -> None:
     parser.add_argument(
         "--invalidations",
         action="store_true",
-        help="with --profile: also record which elements were restyled, relaid and repainted"
-        " per event and why (inflates the times of that run)",
+        help="with --profile or --cpu: also record which elements were restyled, relaid and"
+        " repainted per event and why (inflates the times of that run)",
     )
     parser.add_argument(
         "--cpu",

@@ -7,6 +7,10 @@ both to DIR (open them in DevTools) and prints:
 * the renderer main thread's time by trace event (top-level events only, so nothing counts
   twice), grouped by the event that last arrived on the websocket (`session`, `graph`, or the
   phase: `forward`, `backward`...), per event received;
+* per kind of event, what the browser redid: elements restyled, layout by layout root (its
+  time and dirty objects: a root of `#document` means the whole page was walked), and paint
+  by the element owning each paint layer (a layer's time includes the layers painted inside
+  it); with `invalidations`, each invalidated element and the reason the trace gives;
 * JavaScript self time by function and by source file. The functions only have names in an
   unminified build: `cd frontend && npx vite build --minify false --sourcemap` (the names
   of source files come from the source map when there is one next to the bundle).
@@ -167,7 +171,8 @@ def _node_name(data: dict[str, Any]) -> str:
 
 def print_render_summary(events: list[dict[str, Any]], marks: list[tuple[float, str]]) -> None:
     """Per kind of event: the layout roots and objects laid out, elements restyled, and the
-    paint layers recorded (by the element that owns them), per event received."""
+    paint layers recorded (by the element that owns them; nested layers count in their
+    parent's time too), per event received."""
     pid, tid = _main_thread(events)
     times = [t for t, _ in marks]
     counts: dict[str, int] = defaultdict(int)
