@@ -44,6 +44,7 @@ export function valuesJson(tensor: TensorValue | null | undefined): string {
   return json;
 }
 const jsonOf = new WeakMap<TensorValue, string>();
+const nonFiniteOf = new WeakMap<TensorValue, boolean>();
 
 const MINUS = "\u2212";
 
@@ -275,7 +276,17 @@ export function histogramBars(summary: TensorSummary): HistogramBar[] {
 /** True when any value (or summary statistic) is NaN or infinite. */
 export function hasNonFinite(tensor: TensorValue | null | undefined): boolean {
   if (!tensor) return false;
-  if (tensor.values) return tensor.values.some((v) => typeof v === "string");
+  if (tensor.values) {
+    // Asked several times an event per tensor (the run's state, each view's title and mark)
+    // of tensors that are never changed once received and often handed on unchanged to the
+    // next frame: each array is scanned once.
+    let found = nonFiniteOf.get(tensor);
+    if (found === undefined) {
+      found = tensor.values.some((v) => typeof v === "string");
+      nonFiniteOf.set(tensor, found);
+    }
+    return found;
+  }
   const s = tensor.summary;
   if (!s) return false;
   return [s.min, s.max, s.mean, s.std].some((v) => typeof v === "string");
