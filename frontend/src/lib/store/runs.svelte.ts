@@ -165,6 +165,7 @@ export class Runs extends DetailRequests {
   }
 
   protected applyError(event: ErrorEvent): void {
+    if (this.takeRefusal(event)) return; // shown where the learner asked
     const session = this.live.session;
     if (event.field !== null && event.field !== undefined && this.pendingNote) {
       this.pendingNote = null; // the change was refused: nothing to note

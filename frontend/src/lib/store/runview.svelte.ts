@@ -8,6 +8,7 @@ import type {
   SentEvent,
   ServerEvent,
   TensorValue,
+  UpdateEvent,
   WireFloat,
 } from "../wire/protocol";
 import {
@@ -31,6 +32,11 @@ import { FrameBuffer, MAX_FRAMES, pausedPosition, phasePosition } from "./timeli
 
 /** Losses kept for the charts; older points are dropped. */
 export const MAX_LOSSES = 20_000;
+
+/** The capture an asked-for detail completes: the frame's backward, or its latest step. */
+function heldBy(frame: RunFrame, event: SentEvent | UpdateEvent): object | undefined {
+  return event.type === "sent" ? frame.captures.backward : frame.stepLog.at(-1)?.capture;
+}
 
 export class RunView {
   /** The run as the latest event left it. */
@@ -125,13 +131,16 @@ export class RunView {
     this.losses = appendLosses(this.losses, chunk, MAX_LOSSES);
   }
 
-  /** Gradients asked for (`sent`) go into every recorded frame of the backward they belong
-   * to (the very capture the live frame held), so scrubbing back to it shows them too. */
-  protected amendBackward(before: RunFrame, event: SentEvent): void {
-    const held = before.captures.backward;
-    if (!held || this.live.captures.backward === held) return;
+  /**
+   * Detail asked for goes into every recorded frame that holds the very capture the live
+   * frame held when it came (gradients `sent`: that backward; an `update`: that step), so
+   * scrubbing back to it shows them too, even when the learner scrubbed away meanwhile.
+   */
+  protected amendRecorded(before: RunFrame, event: SentEvent | UpdateEvent): void {
+    const held = heldBy(before, event);
+    if (!held || heldBy(this.live, event) === held) return; // the live frame did not take it
     const amended = this.timeline.amendEach((state) =>
-      state.captures.backward === held ? reduce(state, event) : state,
+      heldBy(state, event) === held ? reduce(state, event) : state,
     );
     if (amended) this.timelineVersion += 1;
   }

@@ -19,6 +19,7 @@ import { Runs } from "./runs.svelte";
 export { MAX_LOSSES } from "./runview.svelte";
 export type { Toast } from "./outbox.svelte";
 export type { TensorKind } from "./requests.svelte";
+export type { DetailKind, DetailRefusal, DetailStatus } from "./detailbook";
 export { RESUME_RETRY_MS } from "./runs.svelte";
 export type { ConfigNote, PendingReplay, SessionListener } from "./runs.svelte";
 export type { SavedSpeed, SpeedStore, StoreOptions, TokenStore } from "./options";
@@ -39,6 +40,7 @@ export class LoopStore extends Runs {
     } else if (event.type === "session" || event.type === "phase" || event.type === "error") {
       this.runProgress = null; // the long step ended (or was refused)
     }
+    this.followAsks(event);
     switch (event.type) {
       case "session":
         this.applySession(event, before.session);
@@ -59,7 +61,8 @@ export class LoopStore extends Runs {
         this.fullTensor = event;
         break;
       case "sent":
-        this.amendBackward(before, event);
+      case "update":
+        this.amendRecorded(before, event);
         break;
       default:
         break;
