@@ -2,6 +2,7 @@
 // sent that a budgeted frame left out. Unlike the other commands these leave the frame being
 // viewed alone: the answer says where it belongs. While an ask waits, and when it is
 // refused, the book (detailbook.ts) says so, for the place the learner asked from.
+import { untrack } from "svelte";
 import type { ConnectionState } from "../wire/socket";
 import type {
   Command,
@@ -49,7 +50,7 @@ export class DetailRequests extends Playback {
    * Asked once while an ask for it waits.
    */
   requestUpdate(name: string): boolean {
-    if (this.detailOf("update", name).state === "asking") return true;
+    if (untrack(() => this.detailOf("update", name)).state === "asking") return true;
     return this.askFor("update", name, { type: "update", name });
   }
 
@@ -59,7 +60,7 @@ export class DetailRequests extends Playback {
    * Asked once while an ask for it waits.
    */
   requestSent(node: string): boolean {
-    if (this.detailOf("sent", node).state === "asking") return true;
+    if (untrack(() => this.detailOf("sent", node)).state === "asking") return true;
     return this.askFor("sent", node, { type: "sent", node });
   }
 
@@ -74,10 +75,14 @@ export class DetailRequests extends Playback {
     if (state !== "open") this.detail = dropped(this.detail);
   }
 
+  /** Send an ask and note it. Untracked: panels ask from their effects, which would
+   * otherwise depend on the book they write here, and run again for ever. */
   private askFor(kind: DetailKind, target: string, command: Command): boolean {
-    const ok = this.ask(command);
-    if (ok) this.detail = asked(this.detail, kind, target);
-    return ok;
+    return untrack(() => {
+      const ok = this.ask(command);
+      if (ok) this.detail = asked(this.detail, kind, target);
+      return ok;
+    });
   }
 
   /** What an event changes about the asks: an answer, a new run, a frame further on. */
