@@ -24,6 +24,8 @@ from _tiny_transformer import TinyTransformer  # noqa: E402
 from loopscope.training.charlm import corpus_vocabulary  # noqa: E402
 from loopscope.training.scenarios import SCENARIOS  # noqa: E402
 
+TITLE = "Transformer language model (2 blocks)"
+
 
 class TransformerLM(TinyTransformer):
     """Two attention blocks over the corpus's characters; logits (B·T, vocab) like BigramLM."""
@@ -42,6 +44,12 @@ def use_transformer() -> None:
             vocab=len(corpus_vocabulary(c.corpus)), block=c.block_size, layers=2
         ),
         model_source=lambda c: f"TransformerLM(vocab={len(corpus_vocabulary(c.corpus))})",
+        # The page names what runs, not the bigram model the charlm record usually builds.
+        title=TITLE,
+        description=(
+            "A 2-block transformer character language model learns which character comes"
+            " next from the characters before it."
+        ),
     )
 
 

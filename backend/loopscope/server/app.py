@@ -56,6 +56,7 @@ class Health(BaseModel):
 
 class ScenarioInfo(BaseModel):
     name: str
+    title: str | None  # None: the page names the scenario in the learner's language
     description: str
     config_schema: dict[str, Any]
     defaults: dict[str, Any]
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, traced: TracedRun | None = None
         return [
             ScenarioInfo(
                 name=s.name,
+                title=s.title,
                 description=s.description,
                 config_schema=s.config_cls.model_json_schema(),
                 defaults=s.config_cls().model_dump(mode="json"),

@@ -69,6 +69,9 @@ class Scenario:
     windows: Callable[[Any], Windows] | None = None
     # A language model's text: vocabulary, sampling (None: not a language model).
     text: Callable[[Any], TextRun] | None = None
+    # The scenario's name as the server states it, in one language, for a record whose model
+    # is not the one the page's own name says (None: the page names it in its language).
+    title: str | None = None
 
     def validate(self, raw: dict[str, Any]) -> RunConfig:
         """Validate a raw config dict (pydantic errors name the field)."""

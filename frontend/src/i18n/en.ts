@@ -739,6 +739,17 @@ export const en = {
   "graph.leftOutAsk": "Press to fetch it from the run.",
   "graph.leftOutPast":
     "It can be fetched only while the run is paused and this backward is the latest one shown.",
+  // detail asked for on request, while on its way and when refused
+  "graph.sentFetching": "fetching…",
+  "graph.sentFetchingTitle": "Fetching this gradient from the run…",
+  "graph.sentRefused": "unavailable",
+  "graph.sentRefusedTitle": "The run did not send this gradient: {reason} Press to ask again.",
+  "teach.math.updateFetching": "Fetching the full update of {name} from the run…",
+  "teach.math.updateRefused": "The run did not send the full update of {name}: {reason}",
+  "detail.refusedMoved": "the run has moved on from this frame and no longer keeps it.",
+  "detail.refusedUnknown": "the run does not keep it for this frame.",
+  "detail.refusedRun": "this kind of run cannot send it.",
+  "detail.refusedOther": "the run could not send it.",
 } as const;
 
 export type MessageKey = keyof typeof en;

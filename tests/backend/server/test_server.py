@@ -227,5 +227,7 @@ async def test_http_endpoints(server: str) -> None:
         scenarios = (await client.get("/api/scenarios")).json()
         assert [s["name"] for s in scenarios] == ["linear", "mlp", "classify", "charlm"]
         assert all("properties" in s["config_schema"] and s["defaults"] for s in scenarios)
+        # The page names the built-ins in the learner's language: the server gives no title.
+        assert [s["title"] for s in scenarios] == [None] * 4
         protocol = (await client.get("/api/protocol")).json()
         assert set(protocol["events"]) <= set(protocol["$defs"])

@@ -15,7 +15,18 @@ describe("parseScenarios", () => {
 
   it("accepts an object keyed by name and skips unknown names", () => {
     const list = parseScenarios({ scenarios: { linear: { description: "d" }, nope: {} } });
-    expect(list).toEqual([{ name: "linear", description: "d", schema: null, defaults: {} }]);
+    expect(list).toEqual([
+      { name: "linear", title: null, description: "d", schema: null, defaults: {} },
+    ]);
+  });
+
+  it("keeps a title the server gives a scenario, else leaves its naming to the page", () => {
+    const list = parseScenarios([
+      { name: "charlm", title: "Transformer language model (2 blocks)" },
+      { name: "linear", title: "" },
+      { name: "mlp", title: 3 },
+    ]);
+    expect(list.map((s) => s.title)).toEqual(["Transformer language model (2 blocks)", null, null]);
   });
 
   it("reads defaults from a JSON Schema", () => {

@@ -4,6 +4,9 @@ import type { ScenarioName } from "../wire/protocol";
 
 export interface ScenarioInfo {
   name: ScenarioName;
+  /** The server's own name for it (one language), for a scenario whose model is not the one
+   * the page's name says; null: the page names it in the learner's language. */
+  title: string | null;
   description: string;
   /** JSON Schema of the scenario's config (pydantic's), or null when not given. */
   schema: Record<string, unknown> | null;
@@ -37,8 +40,9 @@ function one(name: unknown, body: unknown): ScenarioInfo | null {
   const schemaRaw = record.config_schema ?? record.schema ?? record.config;
   const schema = isRecord(schemaRaw) && "properties" in schemaRaw ? schemaRaw : null;
   const description = typeof record.description === "string" ? record.description : "";
+  const title = typeof record.title === "string" && record.title ? record.title : null;
   const defaults = isRecord(record.defaults) ? record.defaults : schemaDefaults(schema);
-  return { name: realName, description, schema, defaults };
+  return { name: realName, title, description, schema, defaults };
 }
 
 /**
@@ -64,7 +68,13 @@ export function parseScenarios(body: unknown): ScenarioInfo[] {
 
 /** The scenarios the protocol knows, without descriptions: used until /api/scenarios answers. */
 export function fallbackScenarios(): ScenarioInfo[] {
-  return SCENARIOS.map((name) => ({ name, description: "", schema: null, defaults: {} }));
+  return SCENARIOS.map((name) => ({
+    name,
+    title: null,
+    description: "",
+    schema: null,
+    defaults: {},
+  }));
 }
 
 /** GET /api/scenarios; the fallback list when it fails. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { fakeClock } from "../__fixtures__/clock";
+import { makeStore } from "../__fixtures__/store";
 import { loadFixture } from "../__fixtures__/load";
-import type { Command, ServerEvent, SessionEvent } from "../wire/protocol";
-import { LoopStore } from "./state.svelte";
+import type { ServerEvent, SessionEvent } from "../wire/protocol";
+import type { LoopStore } from "./state.svelte";
 import {
   FrameBuffer,
   movedIndex,
@@ -102,20 +102,6 @@ describe("FrameBuffer", () => {
     expect(movedIndex(null, -1, 0)).toBeNull();
   });
 });
-
-function makeStore() {
-  const sent: Command[] = [];
-  const store = new LoopStore({
-    send: (c) => {
-      sent.push(c);
-      return true;
-    },
-    clock: fakeClock(),
-    reducedMotion: () => true,
-  });
-  store.setConnection("open", null);
-  return { store, sent };
-}
 
 describe("LoopStore time travel over the recorded linear run", () => {
   const linear = loadFixture("linear");
