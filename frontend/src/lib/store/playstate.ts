@@ -41,5 +41,7 @@ export function playStatusAfter(status: PlayStatus, event: ServerEvent): PlaySta
     return { state: event.playing ? "playing" : "paused", reported: true };
   }
   if (status.reported) return status;
-  return { state: inferred(status.state, event), reported: false };
+  // The same object when nothing changed: the store's readers re-run on a new one.
+  const state = inferred(status.state, event);
+  return state === status.state ? status : { state, reported: false };
 }
