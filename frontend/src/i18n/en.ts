@@ -739,6 +739,11 @@ export const en = {
   "graph.leftOutAsk": "Press to fetch it from the run.",
   "graph.leftOutPast":
     "It can be fetched only while the run is paused and this backward is the latest one shown.",
+  // scripts that get their gradients without backward()
+  "trace.notice.grad_without_backward":
+    "This script takes its gradients from torch.autograd.grad instead of backward(). Its forward and loss calls are shown, but not its gradients, its updates or where an iteration ends.",
+  "trace.notice.func_transform":
+    "A model was called inside a torch.func transform (grad, vmap). Those calls, the gradients they return and the updates made with them are not shown; only the script's output is complete.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -696,4 +696,8 @@ export const zh: Record<MessageKey, string> = {
   "graph.leftOut": "为了让帧保持小，这个梯度没有放进这一帧（张量很多的模型）。",
   "graph.leftOutAsk": "点击可从运行中取回它。",
   "graph.leftOutPast": "只有在运行暂停、且显示的是最新一次反向传播时，才能取回它。",
+  "trace.notice.grad_without_backward":
+    "这个脚本用 torch.autograd.grad 而不是 backward() 得到梯度。页面会显示它的前向和损失，但不显示它的梯度、更新，也不知道一次迭代在哪里结束。",
+  "trace.notice.func_transform":
+    "模型是在 torch.func 的变换（grad、vmap）里被调用的。这些调用、它们返回的梯度以及用梯度做的更新都不会显示；只有脚本的输出是完整的。",
 };
