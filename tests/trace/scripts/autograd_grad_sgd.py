@@ -20,7 +20,7 @@ for epoch in range(30):
     loss = loss_fn(pred, y)
     grads = torch.autograd.grad(loss, params)
     with torch.no_grad():
-        for p, g in zip(params, grads):
+        for p, g in zip(params, grads, strict=True):
             p.sub_(lr * g)
     if epoch % 10 == 0:
         print(f"epoch {epoch}: loss {loss.item():.5f}")

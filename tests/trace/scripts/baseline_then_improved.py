@@ -14,7 +14,7 @@ y = ((x[:, 0] ** 2 + x[:, 1] ** 2) < 1.0).float().unsqueeze(1)
 
 def fit(model, optimizer, epochs):
     loss_fn = nn.BCEWithLogitsLoss()
-    for epoch in range(epochs):
+    for _epoch in range(epochs):
         for start in range(0, 128, 32):
             xb, yb = x[start : start + 32], y[start : start + 32]
             logits = model(xb)
@@ -38,5 +38,4 @@ improved = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
 improved_opt = torch.optim.Adam(improved.parameters(), lr=0.02)
 print(f"improved: loss {fit(improved, improved_opt, 3):.4f} acc {accuracy(improved):.3f}")
 if len(sys.argv) > 1:
-    torch.save({"baseline": baseline.state_dict(), "improved": improved.state_dict()},
-               sys.argv[1])
+    torch.save({"baseline": baseline.state_dict(), "improved": improved.state_dict()}, sys.argv[1])

@@ -108,8 +108,17 @@ def generate_and_print_sample(model, device, start_context):
     model.train()
 
 
-def train_model_simple(model, train_loader, val_loader, optimizer, device, num_epochs,
-                       eval_freq, eval_iter, start_context):
+def train_model_simple(
+    model,
+    train_loader,
+    val_loader,
+    optimizer,
+    device,
+    num_epochs,
+    eval_freq,
+    eval_iter,
+    start_context,
+):
     train_losses, val_losses, track_tokens_seen = [], [], []
     tokens_seen, global_step = 0, -1
     for epoch in range(num_epochs):
@@ -128,24 +137,34 @@ def train_model_simple(model, train_loader, val_loader, optimizer, device, num_e
                 train_losses.append(train_loss)
                 val_losses.append(val_loss)
                 track_tokens_seen.append(tokens_seen)
-                print(f"Ep {epoch + 1} (Step {global_step:06d}): "
-                      f"Train loss {train_loss:.3f}, Val loss {val_loss:.3f}")
+                print(
+                    f"Ep {epoch + 1} (Step {global_step:06d}): "
+                    f"Train loss {train_loss:.3f}, Val loss {val_loss:.3f}"
+                )
         generate_and_print_sample(model, device, start_context)
     return train_losses, val_losses, track_tokens_seen
 
 
 GPT_CONFIG = {"vocab_size": len(chars), "context_length": 16, "emb_dim": 16, "drop_rate": 0.1}
 split = int(0.85 * len(text))
-train_loader = DataLoader(GPTDatasetV1(text[:split], 16, 16), batch_size=2, shuffle=True,
-                          drop_last=True)
+train_loader = DataLoader(
+    GPTDatasetV1(text[:split], 16, 16), batch_size=2, shuffle=True, drop_last=True
+)
 val_loader = DataLoader(GPTDatasetV1(text[split:], 16, 16), batch_size=2, drop_last=False)
 device = torch.device("cpu")
 model = TinyGPT(GPT_CONFIG)
 model.to(device)
 optimizer = torch.optim.AdamW(model.parameters(), lr=0.0004, weight_decay=0.1)
 train_losses, val_losses, tokens_seen = train_model_simple(
-    model, train_loader, val_loader, optimizer, device, num_epochs=2, eval_freq=5,
-    eval_iter=1, start_context="every effort",
+    model,
+    train_loader,
+    val_loader,
+    optimizer,
+    device,
+    num_epochs=2,
+    eval_freq=5,
+    eval_iter=1,
+    start_context="every effort",
 )
 print("tokens seen", tokens_seen[-1])
 if len(sys.argv) > 1:

@@ -63,8 +63,11 @@ class Tanh:
 
 C = torch.randn((vocab_size, n_embd), generator=g)
 layers = [
-    Linear(n_embd * block_size, n_hidden, bias=False), BatchNorm1d(n_hidden), Tanh(),
-    Linear(n_hidden, vocab_size, bias=False), BatchNorm1d(vocab_size),
+    Linear(n_embd * block_size, n_hidden, bias=False),
+    BatchNorm1d(n_hidden),
+    Tanh(),
+    Linear(n_hidden, vocab_size, bias=False),
+    BatchNorm1d(vocab_size),
 ]
 with torch.no_grad():
     layers[-1].gamma *= 0.1

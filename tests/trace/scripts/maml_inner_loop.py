@@ -19,9 +19,11 @@ inner_lr, tasks_per_batch = 0.05, 3
 
 def sample_task():
     amplitude, phase = 0.5 + 4.5 * torch.rand(1).item(), math.pi * torch.rand(1).item()
+
     def draw(k):
         xs = 10 * torch.rand(k, 1) - 5
         return xs, amplitude * torch.sin(xs + phase)
+
     return draw
 
 
@@ -34,7 +36,7 @@ for meta_step in range(10):
         params = dict(model.named_parameters())
         support_loss = loss_fn(functional_call(model, params, (xs,)), ys)
         grads = torch.autograd.grad(support_loss, list(params.values()), create_graph=True)
-        adapted = {n: p - inner_lr * g for (n, p), g in zip(params.items(), grads)}
+        adapted = {n: p - inner_lr * g for (n, p), g in zip(params.items(), grads, strict=True)}
         meta_loss = meta_loss + loss_fn(functional_call(model, adapted, (xq,)), yq)
     meta_loss = meta_loss / tasks_per_batch
     meta_loss.backward()

@@ -41,7 +41,7 @@ with torch.no_grad():
         db1 = dhpreact.sum(0)
         grads = [dW1, db1, dW2, db2]
 
-        for p, grad in zip(parameters, grads):
+        for p, grad in zip(parameters, grads, strict=True):
             p.data += -lr * grad
         if i % 10 == 0:
             print(f"{i:4d}/40: {loss.item():.4f}")

@@ -15,8 +15,9 @@ x_train, y_train, x_val, y_val = x[:96], y[:96], x[96:], y[96:]
 
 model = nn.Sequential(nn.Linear(5, 16), nn.GELU(), nn.Linear(16, 1))
 optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
-scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=0.5,
-                                                       patience=0)
+scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+    optimizer, mode="min", factor=0.5, patience=0
+)
 criterion = nn.MSELoss()
 base_lr, warmup_steps, step = 0.05, 4, 0
 for epoch in range(4):
@@ -36,7 +37,9 @@ for epoch in range(4):
     with torch.no_grad():
         val_loss = criterion(model(x_val), y_val).item()
     scheduler.step(val_loss)
-    print(f"epoch {epoch}: train {loss.item():.4f} val {val_loss:.4f} "
-          f"lr {optimizer.param_groups[0]['lr']:.5f}")
+    print(
+        f"epoch {epoch}: train {loss.item():.4f} val {val_loss:.4f} "
+        f"lr {optimizer.param_groups[0]['lr']:.5f}"
+    )
 if len(sys.argv) > 1:
     torch.save(model.state_dict(), sys.argv[1])

@@ -55,8 +55,9 @@ class DecoderRNN(nn.Module):
 teacher_forcing_ratio = 0.5
 
 
-def train(input_tensor, target_tensor, encoder, decoder, encoder_optimizer, decoder_optimizer,
-          criterion):
+def train(
+    input_tensor, target_tensor, encoder, decoder, encoder_optimizer, decoder_optimizer, criterion
+):
     encoder_hidden = encoder.initHidden()
     encoder_optimizer.zero_grad()
     decoder_optimizer.zero_grad()
@@ -93,10 +94,18 @@ def trainIters(encoder, decoder, n_iters, print_every=4, learning_rate=0.05):
         source, target = training_pairs[it - 1]
         input_tensor = torch.tensor(source + [EOS_token]).view(-1, 1)
         target_tensor = torch.tensor(target + [EOS_token]).view(-1, 1)
-        print_loss_total += train(input_tensor, target_tensor, encoder, decoder,
-                                  encoder_optimizer, decoder_optimizer, criterion)
+        print_loss_total += train(
+            input_tensor,
+            target_tensor,
+            encoder,
+            decoder,
+            encoder_optimizer,
+            decoder_optimizer,
+            criterion,
+        )
         if it % print_every == 0:
-            print(f"iter {it} ({it / n_iters * 100:.0f}%) avg loss {print_loss_total / print_every:.4f}")
+            average = print_loss_total / print_every
+            print(f"iter {it} ({it / n_iters * 100:.0f}%) avg loss {average:.4f}")
             print_loss_total = 0
 
 
