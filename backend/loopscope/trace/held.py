@@ -43,11 +43,11 @@ def _loop_targets(path: str) -> frozenset[str]:
 
 def _attributes(owner: Any) -> list[tuple[str, torch.Tensor]]:
     """The tensor attributes of a plain Python object (not a module, not a tensor)."""
-    if isinstance(owner, torch.Tensor | nn.Module) or not hasattr(owner, "__dict__"):
+    if isinstance(owner, torch.Tensor | nn.Module):
         return []
     try:
         items = list(vars(owner).items())
-    except TypeError:
+    except Exception:  # noqa: BLE001 - no __dict__, or an object that guards it: not a layer
         return []
     return [(k, v) for k, v in items if isinstance(v, torch.Tensor) and not k.startswith("_")]
 
