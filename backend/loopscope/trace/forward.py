@@ -38,6 +38,12 @@ def is_criterion(module: nn.Module) -> bool:
     return known
 
 
+def in_func_transform() -> bool:
+    """True inside a torch.func transform (`grad`, `vmap`, ...): its tensors are functorch's
+    wrappers, with no storage to read values from."""
+    return torch._C._functorch.peek_interpreter_stack() is not None
+
+
 class ForwardHooks(HandHooks):
     """Handlers of the global module hooks and of the functional losses."""
 
@@ -45,6 +51,15 @@ class ForwardHooks(HandHooks):
         """Global forward pre-hook."""
         if self.in_backward or self.capture.walking:
             return  # a forward run again inside backward() (activation checkpointing)
+        if in_func_transform():
+            self.notice(
+                "func_transform",
+                f"{module_name(module)} was called inside a torch.func transform (grad, vmap, "
+                "...): such calls are not shown (their tensors are functorch's wrappers, with "
+                "no values to read), nor the gradients the transform returns or an update "
+                "made with them",
+            )
+            return
         if compiled_from(module) is not None:
             # torch.compile's wrapper: the module it wraps is called inside it, and is the
             # model (with the parameter names the script knows, without `_orig_mod.`)
@@ -121,6 +136,8 @@ class ForwardHooks(HandHooks):
         """Global forward hook (always called, also when forward raised)."""
         if self.in_backward or self.capture.walking or compiled_from(module) is not None:
             return
+        if in_func_transform():
+            return
         depth = self.depth
         self.depth = max(0, depth - 1)
         if self.loss_depth:
@@ -178,7 +195,7 @@ class ForwardHooks(HandHooks):
         """A torch.nn.functional loss: a phase at top level, noted inside a model's forward."""
         if self.fast or self.loss_depth or self.in_loss_function:
             return run()
-        if self.in_backward or self.capture.walking:
+        if self.in_backward or self.capture.walking or in_func_transform():
             return run()
         if self.depth == 0 and not torch.is_grad_enabled():
             return run()

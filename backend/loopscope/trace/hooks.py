@@ -142,6 +142,21 @@ def _install_backward(tracer: Tracer) -> None:
     torch.autograd.backward = autograd
 
 
+def _install_autograd_grad(tracer: Tracer) -> None:
+    """torch.autograd.grad: no phase (a gradient penalty, a MAML inner step), but when it is
+    how a script without an optimizer gets its gradients, a notice says what is not shown."""
+    autograd_grad = torch.autograd.grad
+    noted = _guard(tracer, tracer.gradients_returned)
+
+    @functools.wraps(autograd_grad)
+    def grad(*args: Any, **kwargs: Any) -> Any:
+        if tracer.here() and not tracer.in_backward:
+            noted()
+        return autograd_grad(*args, **kwargs)
+
+    torch.autograd.grad = grad
+
+
 def _wrap_zero_grad(tracer: Tracer, zero_grad: Callable[..., Any]) -> Callable[..., Any]:
     """Optimizer.zero_grad or Module.zero_grad, reported as the zero_grad phase."""
 
@@ -311,6 +326,7 @@ def install(tracer: Tracer) -> None:
         if fn is not None:
             setattr(F, name, _wrap_loss(tracer, name, fn))
     _install_backward(tracer)
+    _install_autograd_grad(tracer)
     _install_optimizers(tracer)
 
     def forked() -> None:

@@ -14,7 +14,6 @@ Only shown iterations pay for this: while fast-forwarding the wrappers pass thro
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ import torch
 
 from ..capture.values import tensor_value
 from ..protocol import TraceLocation
+from .held import global_names
 
 # In-place methods a hand-written update uses (`.data` shares storage, so `p.data += x` is
 # seen through the storage address); `zero_` also empties a gradient.
@@ -57,16 +57,6 @@ def leaves_of(roots: list[Any], limit: int = 4096) -> list[torch.Tensor]:
                 seen.add(child)
                 stack.append(child)
     return found
-
-
-def global_names() -> dict[int, str]:
-    """id → name of the tensors the script holds in its module's globals (`W1`, `b1`)."""
-    main = sys.modules.get("__main__")
-    names: dict[int, str] = {}
-    for key, value in vars(main).items() if main is not None else ():
-        if isinstance(value, torch.Tensor) and not key.startswith("_"):
-            names.setdefault(id(value), key)
-    return names
 
 
 @dataclass

@@ -382,10 +382,15 @@ class LoopState:
         """The script ended: what is still pending is evaluation; the summary."""
         self._undecided_are_evaluation()
         if self.iteration == 0:
-            self.notice(
-                "no_training_step",
-                "no optimizer.step() was seen: the script ran no training iteration",
-            )
+            message = "no optimizer.step() was seen: the script ran no training iteration"
+            if self.counts.backwards == 0:
+                message = (
+                    "no backward() and no optimizer.step() were seen: the script ran no "
+                    "training iteration that can be shown (gradients computed by hand, with "
+                    "torch.autograd.grad or with torch.func, and updates made with them, are "
+                    "not followed)"
+                )
+            self.notice("no_training_step", message)
         self.flush()
         return {
             "iterations": self.iteration,

@@ -95,6 +95,20 @@ class Tracer(ForwardHooks):
             else:
                 self.hand_learn(nodes)
 
+    def gradients_returned(self) -> None:
+        """torch.autograd.grad ran outside backward(): before any backward() and with no
+        optimizer, it is how the script trains, and its gradients are not followed."""
+        if "func_transform" in self.noticed:
+            return  # torch.func.grad calls it: said by that notice
+        if self.counts.backwards == 0 and self.cycle.created == 0:
+            self.notice(
+                "grad_without_backward",
+                "torch.autograd.grad() returned gradients, and no backward() or optimizer was "
+                "seen: the tracer follows the .grad that backward() fills, so this script's "
+                "forward and loss calls are shown, but not its gradients, its updates or where "
+                "an iteration ends",
+            )
+
     def _loss_at_backward(self, root: torch.Tensor) -> None:
         """No loss call was seen: the loss is the tensor backward() is called on — out of the
         model's own forward (said with the line inside it), or a custom computation."""

@@ -750,6 +750,11 @@ export const en = {
   "detail.refusedUnknown": "the run does not keep it for this frame.",
   "detail.refusedRun": "this kind of run cannot send it.",
   "detail.refusedOther": "the run could not send it.",
+  // scripts that get their gradients without backward()
+  "trace.notice.grad_without_backward":
+    "This script takes its gradients from torch.autograd.grad instead of backward(). Its forward and loss calls are shown, but not its gradients, its updates or where an iteration ends.",
+  "trace.notice.func_transform":
+    "A model was called inside a torch.func transform (grad, vmap). Those calls, the gradients they return and the updates made with them are not shown; only the script's output is complete.",
 } as const;
 
 export type MessageKey = keyof typeof en;

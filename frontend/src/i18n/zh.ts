@@ -706,4 +706,8 @@ export const zh: Record<MessageKey, string> = {
   "detail.refusedUnknown": "运行没有为这一帧保留它。",
   "detail.refusedRun": "这种运行不能发送它。",
   "detail.refusedOther": "运行没能发送它。",
+  "trace.notice.grad_without_backward":
+    "这个脚本用 torch.autograd.grad 而不是 backward() 得到梯度。页面会显示它的前向和损失，但不显示它的梯度、更新，也不知道一次迭代在哪里结束。",
+  "trace.notice.func_transform":
+    "模型是在 torch.func 的变换（grad、vmap）里被调用的。这些调用、它们返回的梯度以及用梯度做的更新都不会显示；只有脚本的输出是完整的。",
 };
