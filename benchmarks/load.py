@@ -173,7 +173,15 @@ def main() -> None:
     if not (1 <= args.clients <= 500 and 0 < args.seconds <= 600):
         sys.exit("clients must be 1..500 and seconds 0..600")
 
-    port, server = start_server({"LOOPSCOPE_MAX_RUNS": "1000", "LOOPSCOPE_RESUME_GRACE_S": "0"})
+    # Every client connects from 127.0.0.1: the per-address cap (16 by default, against one
+    # host opening many runs) would refuse all but the first 16 of them.
+    port, server = start_server(
+        {
+            "LOOPSCOPE_MAX_RUNS": "1000",
+            "LOOPSCOPE_RESUME_GRACE_S": "0",
+            "LOOPSCOPE_MAX_CONNECTIONS_PER_CLIENT": str(max(args.clients, args.idle) + 1),
+        }
+    )
     try:
         base_rss = rss_mb(server.pid)
         print(f"server pid {server.pid}, RSS at start {base_rss:.1f} MB")
