@@ -5,6 +5,7 @@ the end, read the console, and restart it."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -150,6 +151,14 @@ def test_play_pause_end_console_and_restart(browser: Browser) -> None:
         expect(page.get_by_test_id("next-phase")).to_have_text(
             "the script has ended: nothing runs next"
         )
+        # Nothing is left to run: Step, Step iteration and Play are off and say why; Reset
+        # is not (it runs the script again).
+        for testid in ("control-step", "control-step-iteration", "control-play"):
+            expect(page.get_by_test_id(testid)).to_be_disabled()
+            expect(page.get_by_test_id(testid)).to_have_attribute(
+                "title", re.compile("The script has ended")
+            )
+        expect(page.get_by_test_id("control-reset")).to_be_enabled()
         # The console: the script's ten prints, in order, each with the iteration it came in.
         lines = page.get_by_test_id("console-line")
         expect(lines).to_have_count(10)
@@ -172,6 +181,7 @@ def test_play_pause_end_console_and_restart(browser: Browser) -> None:
         expect(page.locator("#restart-script-panel")).to_contain_text("fresh Python process")
         page.get_by_test_id("restart-script-confirm").click()
         expect(page.get_by_test_id("end-banner")).to_have_count(0, timeout=60_000)
+        expect(page.get_by_test_id("control-step")).to_be_enabled()
         expect(page.get_by_test_id("script-console")).to_have_attribute("data-count", "0")
         expect(page.get_by_test_id("iteration")).to_have_attribute("data-value", "0")
         step_phase(page, "forward")

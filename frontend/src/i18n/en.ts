@@ -755,6 +755,12 @@ export const en = {
     "This script takes its gradients from torch.autograd.grad instead of backward(). Its forward and loss calls are shown, but not its gradients, its updates or where an iteration ends.",
   "trace.notice.func_transform":
     "A model was called inside a torch.func transform (grad, vmap). Those calls, the gradients they return and the updates made with them are not shown; only the script's output is complete.",
+  // a traced script that ended: why Step and Play are off
+  "controls.scriptEnded":
+    "The script has ended: nothing is left to run. Reset (or Restart script) runs it again from the top.",
+  "graph.emptyEnded": "The script has ended and no loss was captured, so there is no graph.",
+  "graph.emptyFrame":
+    "This frame comes before its iteration's loss was computed, so it has no graph yet.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -710,4 +710,9 @@ export const zh: Record<MessageKey, string> = {
     "这个脚本用 torch.autograd.grad 而不是 backward() 得到梯度。页面会显示它的前向和损失，但不显示它的梯度、更新，也不知道一次迭代在哪里结束。",
   "trace.notice.func_transform":
     "模型是在 torch.func 的变换（grad、vmap）里被调用的。这些调用、它们返回的梯度以及用梯度做的更新都不会显示；只有脚本的输出是完整的。",
+  // a traced script that ended: why Step and Play are off
+  "controls.scriptEnded":
+    "脚本已结束，之后不再运行任何阶段。重置（或“重新运行脚本”）会从头运行它。",
+  "graph.emptyEnded": "脚本已结束，没有捕获到 loss，所以没有计算图。",
+  "graph.emptyFrame": "这一帧在本次迭代算出 loss 之前，还没有计算图。",
 };
