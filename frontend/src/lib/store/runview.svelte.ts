@@ -70,6 +70,11 @@ export class RunView {
     return source === undefined ? this.tracePage : source === "trace";
   }
 
+  /** A traced script's process has ended: nothing runs next (Reset runs it again). */
+  get scriptEnded(): boolean {
+    return this.trace.end !== null;
+  }
+
   /** The phase that ran last in the frame shown (null before the first). */
   get phase(): PhaseName | null {
     return phaseOf(this.view);
